@@ -1,0 +1,40 @@
+//! The types that describe what an ECR registry looks like, shared by the desired state (from
+//! the spec) and the live state (from AWS or a snapshot file). Nothing here does I/O or knows
+//! about YAML or the AWS SDK; canonical forms live here so that "equal" means the same thing
+//! to the planner, the renderer and the tests.
+
+pub mod address;
+pub mod document;
+pub mod lifecycle;
+pub mod names;
+pub mod policy;
+pub mod registry;
+pub mod repository;
+pub mod setting;
+pub mod snapshot;
+
+pub use address::{Address, ResourceKind};
+pub use document::{DocumentError, PathSegment};
+pub use lifecycle::LifecyclePolicy;
+pub use names::{AccountId, NameError, Region, RegistryId, RepositoryName};
+pub use policy::IamPolicy;
+pub use registry::{
+    AccountSettings, CreationTemplate, DesiredRegistry, DesiredState, PullThroughCacheRule,
+    RegistryState, Replication,
+    ReplicationDestination, ReplicationRule, ScanRule, Scanning,
+};
+pub use repository::{Encryption, EncryptionType, RepositoryState, TagMutability, Tags};
+pub use setting::Setting;
+pub use snapshot::{SNAPSHOT_VERSION, Snapshot, SnapshotError};
+
+/// The tag that marks a repository as created by ecrform. `prune` deletes only repositories
+/// that carry it, and tag diffs ignore it so that it never shows up as drift.
+pub const OWNERSHIP_TAG_KEY: &str = "ecrform:managed";
+/// The value ecrform writes under [`OWNERSHIP_TAG_KEY`].
+pub const OWNERSHIP_TAG_VALUE: &str = "true";
+
+/// Whether a tag key is outside the user's control: AWS-reserved keys and ecrform's own
+/// ownership marker are never planned as tag changes.
+pub fn is_reserved_tag_key(key: &str) -> bool {
+    key.starts_with("aws:") || key == OWNERSHIP_TAG_KEY
+}

@@ -1,0 +1,90 @@
+//! The plan value and its JSON form, which is part of the interface contract:
+//! `{"format_version":1,"changes":[...],"summary":{...},"unmanaged":[...]}`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use ecrform_model::Address;
+
+/// The plan JSON format version.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What a change does to the object at its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    /// Delete and create again: for settings that cannot change in place (encryption, names,
+    /// creation-only fields).
+    Replace,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Replace => "replace",
+        }
+    }
+}
+
+/// One planned change. A no-op is never a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub address: Address,
+    pub action: Action,
+    /// True for deletes and replaces (and anything else that loses data).
+    pub destructive: bool,
+    /// The fields that differ (for updates and replaces; every managed field for a create).
+    pub fields: Vec<String>,
+    /// Canonical live form, `null` when absent.
+    pub before: Option<Value>,
+    /// Canonical desired form, `null` when absent.
+    pub after: Option<Value>,
+}
+
+/// Counts of changes per action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub replace: usize,
+}
+
+/// The plan: every change, in apply order, plus the objects that exist but are not managed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub changes: Vec<Change>,
+    pub summary: Summary,
+    pub unmanaged: Vec<Address>,
+}
+
+impl Plan {
+    /// Builds a plan, computing the summary from the changes.
+    pub fn new(changes: Vec<Change>, unmanaged: Vec<Address>) -> Self {
+        let mut summary = Summary::default();
+        for change in &changes {
+            match change.action {
+                Action::Create => summary.create += 1,
+                Action::Update => summary.update += 1,
+                Action::Delete => summary.delete += 1,
+                Action::Replace => summary.replace += 1,
+            }
+        }
+        Plan { format_version: FORMAT_VERSION, changes, summary, unmanaged }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    pub fn has_destructive(&self) -> bool {
+        self.changes.iter().any(|change| change.destructive)
+    }
+}
