@@ -4,6 +4,7 @@
 //! to the planner, the renderer and the tests.
 
 pub mod address;
+mod canonical;
 pub mod document;
 pub mod lifecycle;
 pub mod names;
