@@ -77,7 +77,12 @@ impl Plan {
                 Action::Replace => summary.replace += 1,
             }
         }
-        Plan { format_version: FORMAT_VERSION, changes, summary, unmanaged }
+        Plan {
+            format_version: FORMAT_VERSION,
+            changes,
+            summary,
+            unmanaged,
+        }
     }
 
     pub fn is_empty(&self) -> bool {

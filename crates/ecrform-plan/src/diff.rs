@@ -1,0 +1,385 @@
+//! The planner: `plan(desired, live)` compares the spec's desired state with live state on
+//! canonical forms and returns the [`Plan`] of changes that makes live equal the spec. It is a
+//! pure function so that the same value can be rendered, saved, snapshot-tested and applied.
+//!
+//! # Order
+//! The order of `Plan::changes` is the apply order, and it is deterministic: it depends only on
+//! the inputs' contents, never on the order registries or repositories were listed in.
+//! - Registries in ascending `ACCOUNT/REGION` order; a registry's changes are contiguous.
+//! - Within a registry, for each desired repository by name: the `repository` change (create,
+//!   update or replace) first, because a policy needs its repository; then its
+//!   `lifecycle_policy`; then its `repository_policy`.
+//! - Then the deletes of pruned repositories, by name, after every create and update of the
+//!   registry, so that a failed apply never leaves a registry with less than it started with.
+//!
+//! Registry-wide settings (replication, registry policy, scanning, pull-through cache,
+//! creation templates, account settings) are not planned yet; they will be further entries of
+//! [`REGISTRY_STEPS`], which is where their place in the order is decided.
+//!
+//! # Shapes
+//! `before` and `after` are canonical JSON, `null` when the object is absent:
+//! - `repository`: an object with the managed fields only (see [`field`]), reserved tag keys
+//!   left out, exclusions sorted. For an update both sides hold the fields the spec manages.
+//!   A created (or replacing) repository's `after` also holds the ownership tag, which ecrform
+//!   writes; a delete's `before` holds every field live state has.
+//! - policy documents: the document's canonical form.
+//!
+//! `fields` names what differs: for an update or replace the differing repository fields, for
+//! a create every field it sets (which always includes `tags`, for the ownership tag), for a
+//! delete every field it removes. A policy document is compared whole, so its changes list the
+//! single field [`field::DOCUMENT`].
+
+use serde_json::{Map, Value};
+
+use ecrform_model::snapshot::fill_live_defaults;
+use ecrform_model::{
+    Address, DesiredRegistry, DesiredState, Encryption, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE,
+    RegistryId, RegistryState, RepositoryName, RepositoryState, ResourceKind, Setting, Tags,
+    is_reserved_tag_key,
+};
+
+use crate::{Action, Change, Plan};
+
+/// The names used in [`Change::fields`]; they are part of the plan JSON contract.
+pub mod field {
+    pub const IMAGE_TAG_MUTABILITY: &str = "image_tag_mutability";
+    pub const IMAGE_TAG_MUTABILITY_EXCLUSIONS: &str = "image_tag_mutability_exclusions";
+    pub const SCAN_ON_PUSH: &str = "scan_on_push";
+    pub const ENCRYPTION: &str = "encryption";
+    pub const TAGS: &str = "tags";
+    /// The one field of a policy document address: the document is compared whole.
+    pub const DOCUMENT: &str = "document";
+}
+
+/// Plans the changes that make `live` equal `desired`.
+///
+/// A registry of the spec that `live` does not hold counts as empty: every repository is
+/// created. Registries in `live` that the spec does not name are ignored.
+pub fn plan(desired: &DesiredState, live: &[RegistryState]) -> Plan {
+    let mut registries: Vec<(RegistryId, &DesiredRegistry)> = desired
+        .registries
+        .iter()
+        .map(|registry| (registry.state.id(), registry))
+        .collect();
+    registries.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let mut planned = Planned::default();
+    for (id, desired_registry) in registries {
+        let empty;
+        let live_registry = match live.iter().find(|registry| registry.id() == id) {
+            Some(registry) => registry,
+            None => {
+                empty = RegistryState::empty(id.clone());
+                &empty
+            }
+        };
+        let context = RegistryContext {
+            id: &id,
+            desired: desired_registry,
+            live: live_registry,
+        };
+        for step in REGISTRY_STEPS {
+            step(&context, &mut planned);
+        }
+    }
+    Plan::new(planned.changes, planned.unmanaged)
+}
+
+/// What the planner has found so far, in apply order.
+#[derive(Debug, Default)]
+struct Planned {
+    changes: Vec<Change>,
+    unmanaged: Vec<Address>,
+}
+
+/// One registry as both sides know it.
+#[derive(Debug)]
+struct RegistryContext<'a> {
+    id: &'a RegistryId,
+    desired: &'a DesiredRegistry,
+    live: &'a RegistryState,
+}
+
+type RegistryStep = fn(&RegistryContext<'_>, &mut Planned);
+
+/// The planning steps of one registry, in apply order (see the module documentation).
+const REGISTRY_STEPS: [RegistryStep; 2] = [plan_desired_repositories, plan_leftover_repositories];
+
+/// Creates, updates and replaces of the spec's repositories, each followed by its policies.
+fn plan_desired_repositories(registry: &RegistryContext<'_>, planned: &mut Planned) {
+    for (name, want) in &registry.desired.state.repositories {
+        let have = registry.live.repositories.get(name).map(|live| {
+            // Live state may leave a setting out where ECR reports its default; absent equals
+            // default, as DescribeRepositories itself has it.
+            let mut live = live.clone();
+            fill_live_defaults(&mut live);
+            live
+        });
+        plan_repository(registry.id, name, want, have.as_ref(), planned);
+    }
+}
+
+/// Live repositories the spec does not name: pruned when ecrform owns them, otherwise reported.
+fn plan_leftover_repositories(registry: &RegistryContext<'_>, planned: &mut Planned) {
+    for (name, have) in &registry.live.repositories {
+        if registry.desired.state.repositories.contains_key(name) {
+            continue;
+        }
+        let address = Address::named(registry.id.clone(), ResourceKind::Repository, name.as_str());
+        if registry.desired.prune && have.is_owned() {
+            // Deleting a repository deletes its policies with it: no separate policy deletes.
+            let present: Vec<RepositoryField> = RepositoryField::ALL
+                .into_iter()
+                .filter(|f| f.value(have).is_some())
+                .collect();
+            planned.changes.push(Change {
+                address,
+                action: Action::Delete,
+                destructive: true,
+                fields: names(&present),
+                before: Some(repository_object(have, &present)),
+                after: None,
+            });
+        } else {
+            planned.unmanaged.push(address);
+        }
+    }
+}
+
+fn plan_repository(
+    registry: &RegistryId,
+    name: &RepositoryName,
+    want: &RepositoryState,
+    have: Option<&RepositoryState>,
+    planned: &mut Planned,
+) {
+    let address = |kind| Address::named(registry.clone(), kind, name.as_str());
+    let managed: Vec<RepositoryField> = RepositoryField::ALL
+        .into_iter()
+        .filter(|f| f.value(want).is_some())
+        .collect();
+
+    // The policies that live state has for the repository once the repository change is
+    // applied: none after a create or a replace, since a new repository starts without them.
+    let live_policies = match have {
+        None => {
+            let mut fields = managed.clone();
+            if !fields.contains(&RepositoryField::Tags) {
+                fields.push(RepositoryField::Tags);
+            }
+            planned.changes.push(Change {
+                address: address(ResourceKind::Repository),
+                action: Action::Create,
+                destructive: false,
+                fields: names(&fields),
+                before: None,
+                after: Some(created_repository_object(want, &managed)),
+            });
+            None
+        }
+        Some(have) => {
+            let differing: Vec<RepositoryField> = managed
+                .iter()
+                .copied()
+                .filter(|f| f.differs(want, have))
+                .collect();
+            if differing.contains(&RepositoryField::Encryption) {
+                planned.changes.push(Change {
+                    address: address(ResourceKind::Repository),
+                    action: Action::Replace,
+                    destructive: true,
+                    fields: names(&differing),
+                    before: Some(repository_object(have, &managed)),
+                    after: Some(created_repository_object(want, &managed)),
+                });
+                None
+            } else {
+                if !differing.is_empty() {
+                    planned.changes.push(Change {
+                        address: address(ResourceKind::Repository),
+                        action: Action::Update,
+                        destructive: false,
+                        fields: names(&differing),
+                        before: Some(repository_object(have, &managed)),
+                        after: Some(repository_object(want, &managed)),
+                    });
+                }
+                Some(have)
+            }
+        }
+    };
+
+    let lifecycle = plan_document(
+        address(ResourceKind::LifecyclePolicy),
+        &want.lifecycle_policy,
+        live_policies.and_then(|have| have.lifecycle_policy.present()),
+        |policy| policy.canonical().clone(),
+    );
+    let repository_policy = plan_document(
+        address(ResourceKind::RepositoryPolicy),
+        &want.repository_policy,
+        live_policies.and_then(|have| have.repository_policy.present()),
+        |policy| policy.canonical().clone(),
+    );
+    planned.changes.extend(lifecycle);
+    planned.changes.extend(repository_policy);
+}
+
+/// Plans one policy document: written in place when it differs (never delete-then-create,
+/// which would leave a window without a policy), deleted only when the spec says "absent".
+/// `canonical` gives the form shown in `before` and `after`; equality is the type's own,
+/// which compares canonical forms.
+fn plan_document<T: PartialEq>(
+    address: Address,
+    want: &Setting<T>,
+    have: Option<&T>,
+    canonical: impl Fn(&T) -> Value,
+) -> Option<Change> {
+    let want = want.as_managed()?;
+    let action = match (have, want) {
+        (None, None) => return None,
+        (Some(have), Some(want)) if have == want => return None,
+        (None, Some(_)) => Action::Create,
+        (Some(_), Some(_)) => Action::Update,
+        (Some(_), None) => Action::Delete,
+    };
+    Some(Change {
+        address,
+        action,
+        destructive: action == Action::Delete,
+        fields: vec![field::DOCUMENT.to_owned()],
+        before: have.map(&canonical),
+        after: want.map(&canonical),
+    })
+}
+
+/// The fields of the `repository` address, in the order they are listed in `fields`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RepositoryField {
+    ImageTagMutability,
+    ImageTagMutabilityExclusions,
+    ScanOnPush,
+    Encryption,
+    Tags,
+}
+
+impl RepositoryField {
+    const ALL: [RepositoryField; 5] = [
+        RepositoryField::ImageTagMutability,
+        RepositoryField::ImageTagMutabilityExclusions,
+        RepositoryField::ScanOnPush,
+        RepositoryField::Encryption,
+        RepositoryField::Tags,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            RepositoryField::ImageTagMutability => field::IMAGE_TAG_MUTABILITY,
+            RepositoryField::ImageTagMutabilityExclusions => field::IMAGE_TAG_MUTABILITY_EXCLUSIONS,
+            RepositoryField::ScanOnPush => field::SCAN_ON_PUSH,
+            RepositoryField::Encryption => field::ENCRYPTION,
+            RepositoryField::Tags => field::TAGS,
+        }
+    }
+
+    /// The field's canonical value, `None` when the state does not hold (or manage) it.
+    fn value(self, repository: &RepositoryState) -> Option<Value> {
+        match self {
+            RepositoryField::ImageTagMutability => repository
+                .image_tag_mutability
+                .map(|mode| Value::String(mode.as_str().to_owned())),
+            RepositoryField::ImageTagMutabilityExclusions => {
+                // Exclusion filters are a set: order and repeats carry no meaning to ECR.
+                repository
+                    .image_tag_mutability_exclusions
+                    .as_ref()
+                    .map(|filters| {
+                        let mut filters = filters.clone();
+                        filters.sort();
+                        filters.dedup();
+                        Value::from(filters)
+                    })
+            }
+            RepositoryField::ScanOnPush => repository.scan_on_push.map(Value::Bool),
+            RepositoryField::Encryption => repository.encryption.as_ref().map(encryption_value),
+            RepositoryField::Tags => repository.tags.as_ref().map(|tags| tags_value(tags, false)),
+        }
+    }
+
+    /// Whether a field that `want` manages differs in `have`.
+    fn differs(self, want: &RepositoryState, have: &RepositoryState) -> bool {
+        match self {
+            // The key forms (alias, id, ARN) that ECR reports differently compare equal here.
+            RepositoryField::Encryption => match (&want.encryption, &have.encryption) {
+                (Some(want), Some(have)) => !want.is_satisfied_by(have),
+                (Some(_), None) => true,
+                (None, _) => false,
+            },
+            _ => self.value(want) != self.value(have),
+        }
+    }
+}
+
+fn names(fields: &[RepositoryField]) -> Vec<String> {
+    fields.iter().map(|f| f.name().to_owned()).collect()
+}
+
+/// The canonical object of `fields` of a repository; a field the state lacks is `null`.
+fn repository_object(repository: &RepositoryState, fields: &[RepositoryField]) -> Value {
+    let object: Map<String, Value> = fields
+        .iter()
+        .map(|f| {
+            (
+                f.name().to_owned(),
+                f.value(repository).unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    Value::Object(object)
+}
+
+/// What a repository that ecrform creates looks like: the managed fields, and the ownership
+/// tag that lets `prune` delete it later.
+fn created_repository_object(want: &RepositoryState, managed: &[RepositoryField]) -> Value {
+    let mut object = repository_object(want, managed);
+    let tags = want
+        .tags
+        .as_ref()
+        .map(|tags| tags_value(tags, true))
+        .unwrap_or_else(|| tags_value(&Tags::new(), true));
+    if let Value::Object(map) = &mut object {
+        map.insert(field::TAGS.to_owned(), tags);
+    }
+    object
+}
+
+fn encryption_value(encryption: &Encryption) -> Value {
+    let mut object = Map::new();
+    object.insert(
+        "type".to_owned(),
+        Value::String(encryption.kind.as_str().to_owned()),
+    );
+    if let Some(key) = &encryption.kms_key {
+        object.insert("kms_key".to_owned(), Value::String(key.clone()));
+    }
+    Value::Object(object)
+}
+
+/// The user's tags: reserved keys are outside the user's control and never planned.
+fn tags_value(tags: &Tags, with_ownership: bool) -> Value {
+    let mut object: Map<String, Value> = tags
+        .iter()
+        .filter(|(key, _)| !is_reserved_tag_key(key))
+        .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+        .collect();
+    if with_ownership {
+        object.insert(
+            OWNERSHIP_TAG_KEY.to_owned(),
+            Value::String(OWNERSHIP_TAG_VALUE.to_owned()),
+        );
+    }
+    Value::Object(object)
+}
+
+#[cfg(test)]
+mod tests;

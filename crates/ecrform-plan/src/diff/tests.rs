@@ -1,0 +1,1044 @@
+//! Planner tests over in-memory desired/live pairs: one table per concern, each case named
+//! for the behaviour it pins down.
+
+use proptest::prelude::*;
+use serde_json::json;
+
+use ecrform_model::{
+    DesiredRegistry, DesiredState, Encryption, EncryptionType, IamPolicy, LifecyclePolicy,
+    OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, RegistryId, RegistryState, RepositoryName,
+    RepositoryState, Setting, TagMutability, Tags,
+};
+
+use super::{field, plan};
+use crate::{Action, Plan, Summary};
+
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "123456789012";
+const OTHER_ACCOUNT: &str = "210987654321";
+const REPO: &str = "team-a/api";
+const KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+fn registry_id(account: &str) -> RegistryId {
+    RegistryId::parse(&format!("{account}/{REGION}")).unwrap()
+}
+
+fn repo_name(name: &str) -> RepositoryName {
+    RepositoryName::parse(name).unwrap()
+}
+
+fn tags(pairs: &[(&str, &str)]) -> Tags {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn lifecycle(days: u32) -> LifecyclePolicy {
+    LifecyclePolicy::from_value(json!({"rules": [{
+        "rulePriority": 1,
+        "description": "expire untagged",
+        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                      "countUnit": "days", "countNumber": days},
+        "action": {"type": "expire"}
+    }]}))
+    .unwrap()
+}
+
+fn pull_policy(actions: &[&str]) -> IamPolicy {
+    IamPolicy::from_value(json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "pull", "Effect": "Allow",
+                       "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+                       "Action": actions}]
+    }))
+    .unwrap()
+}
+
+/// A repository whose every setting the spec manages, with no policies.
+fn managed_repo() -> RepositoryState {
+    RepositoryState {
+        image_tag_mutability: Some(TagMutability::Immutable),
+        image_tag_mutability_exclusions: Some(Vec::new()),
+        scan_on_push: Some(true),
+        encryption: Some(Encryption::aes256()),
+        tags: Some(tags(&[("team", "a"), ("env", "prod")])),
+        lifecycle_policy: Setting::Absent,
+        repository_policy: Setting::Absent,
+        force_delete: false,
+        image_count: None,
+    }
+}
+
+/// How ECR reports a repository that ecrform created from `desired`: every field filled, the
+/// ownership tag and an AWS-reserved tag present.
+fn as_live(desired: &RepositoryState) -> RepositoryState {
+    let mut live = desired.clone();
+    let mut live_tags = live.tags.take().unwrap_or_default();
+    live_tags.insert(OWNERSHIP_TAG_KEY.to_owned(), OWNERSHIP_TAG_VALUE.to_owned());
+    live_tags.insert(
+        "aws:cloudformation:stack-name".to_owned(),
+        "legacy".to_owned(),
+    );
+    live.tags = Some(live_tags);
+    ecrform_model::snapshot::fill_live_defaults(&mut live);
+    live
+}
+
+fn registry_state(account: &str, repositories: Vec<(&str, RepositoryState)>) -> RegistryState {
+    let mut state = RegistryState::empty(registry_id(account));
+    state.repositories = repositories
+        .into_iter()
+        .map(|(name, repo)| (repo_name(name), repo))
+        .collect();
+    state
+}
+
+fn desired_registry(
+    account: &str,
+    prune: bool,
+    repositories: Vec<(&str, RepositoryState)>,
+) -> DesiredRegistry {
+    DesiredRegistry {
+        state: registry_state(account, repositories),
+        role_arn: None,
+        profile: None,
+        prune,
+    }
+}
+
+/// Plans one repository of one registry.
+fn plan_one(desired: Option<RepositoryState>, live: Option<RepositoryState>) -> Plan {
+    let desired = DesiredState {
+        registries: vec![desired_registry(
+            ACCOUNT,
+            false,
+            desired.map(|r| (REPO, r)).into_iter().collect(),
+        )],
+    };
+    let live = vec![registry_state(
+        ACCOUNT,
+        live.map(|r| (REPO, r)).into_iter().collect(),
+    )];
+    plan(&desired, &live)
+}
+
+/// `(address, action, destructive, fields)` of every change, for compact expectations.
+fn outline(plan: &Plan) -> Vec<(String, Action, bool, Vec<String>)> {
+    plan.changes
+        .iter()
+        .map(|c| {
+            (
+                c.address.to_string(),
+                c.action,
+                c.destructive,
+                c.fields.clone(),
+            )
+        })
+        .collect()
+}
+
+fn address(kind: &str, name: &str) -> String {
+    format!("{ACCOUNT}/{REGION}/{kind}/{name}")
+}
+
+type Edit = fn(&mut RepositoryState);
+
+struct Case {
+    name: &'static str,
+    desired: Edit,
+    live: Edit,
+    /// `(kind, action, fields)` for the one repository under test.
+    expected: &'static [(&'static str, Action, &'static [&'static str])],
+}
+
+fn run_cases(cases: &[Case]) {
+    for case in cases {
+        let mut desired = managed_repo();
+        (case.desired)(&mut desired);
+        let mut live = as_live(&managed_repo());
+        (case.live)(&mut live);
+        let planned = plan_one(Some(desired), Some(live));
+        let expected: Vec<(String, Action, bool, Vec<String>)> = case
+            .expected
+            .iter()
+            .map(|(kind, action, fields)| {
+                (
+                    address(kind, REPO),
+                    *action,
+                    matches!(action, Action::Delete | Action::Replace),
+                    fields.iter().map(|f| (*f).to_owned()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(outline(&planned), expected, "case: {}", case.name);
+        assert!(planned.unmanaged.is_empty(), "case: {}", case.name);
+    }
+}
+
+fn keep(_: &mut RepositoryState) {}
+
+#[test]
+fn each_repository_field_is_compared_on_its_canonical_form() {
+    run_cases(&[
+        Case {
+            name: "identical state plans nothing",
+            desired: keep,
+            live: keep,
+            expected: &[],
+        },
+        Case {
+            name: "mutability change is an update of image_tag_mutability",
+            desired: |r| r.image_tag_mutability = Some(TagMutability::Mutable),
+            live: keep,
+            expected: &[("repository", Action::Update, &[field::IMAGE_TAG_MUTABILITY])],
+        },
+        Case {
+            name: "mutability and exclusions change together",
+            desired: |r| {
+                r.image_tag_mutability = Some(TagMutability::ImmutableWithExclusion);
+                r.image_tag_mutability_exclusions = Some(vec!["latest".into()]);
+            },
+            live: keep,
+            expected: &[(
+                "repository",
+                Action::Update,
+                &[
+                    field::IMAGE_TAG_MUTABILITY,
+                    field::IMAGE_TAG_MUTABILITY_EXCLUSIONS,
+                ],
+            )],
+        },
+        Case {
+            name: "a different exclusion set is an update of the exclusions only",
+            desired: |r| {
+                r.image_tag_mutability = Some(TagMutability::ImmutableWithExclusion);
+                r.image_tag_mutability_exclusions = Some(vec!["latest".into(), "dev-*".into()]);
+            },
+            live: |r| {
+                r.image_tag_mutability = Some(TagMutability::ImmutableWithExclusion);
+                r.image_tag_mutability_exclusions = Some(vec!["latest".into()]);
+            },
+            expected: &[(
+                "repository",
+                Action::Update,
+                &[field::IMAGE_TAG_MUTABILITY_EXCLUSIONS],
+            )],
+        },
+        Case {
+            name: "reordered and repeated exclusions are no change",
+            desired: |r| {
+                r.image_tag_mutability = Some(TagMutability::MutableWithExclusion);
+                r.image_tag_mutability_exclusions =
+                    Some(vec!["dev-*".into(), "latest".into(), "dev-*".into()]);
+            },
+            live: |r| {
+                r.image_tag_mutability = Some(TagMutability::MutableWithExclusion);
+                r.image_tag_mutability_exclusions = Some(vec!["latest".into(), "dev-*".into()]);
+            },
+            expected: &[],
+        },
+        Case {
+            name: "scan_on_push change is an update",
+            desired: |r| r.scan_on_push = Some(false),
+            live: keep,
+            expected: &[("repository", Action::Update, &[field::SCAN_ON_PUSH])],
+        },
+        Case {
+            name: "a tag the spec adds is an update of tags",
+            desired: |r| {
+                r.tags
+                    .get_or_insert_default()
+                    .insert("cost-center".into(), "42".into());
+            },
+            live: keep,
+            expected: &[("repository", Action::Update, &[field::TAGS])],
+        },
+        Case {
+            name: "a tag only live has is an update of tags",
+            desired: keep,
+            live: |r| {
+                r.tags
+                    .get_or_insert_default()
+                    .insert("stray".into(), "x".into());
+            },
+            expected: &[("repository", Action::Update, &[field::TAGS])],
+        },
+        Case {
+            name: "a changed tag value is an update of tags",
+            desired: |r| {
+                r.tags
+                    .get_or_insert_default()
+                    .insert("env".into(), "staging".into());
+            },
+            live: keep,
+            expected: &[("repository", Action::Update, &[field::TAGS])],
+        },
+        Case {
+            name: "aws-reserved and ownership tags are ignored on both sides",
+            desired: |r| {
+                let t = r.tags.get_or_insert_default();
+                t.insert("aws:created-by".into(), "someone".into());
+                t.insert(OWNERSHIP_TAG_KEY.into(), "false".into());
+            },
+            live: |r| {
+                let t = r.tags.get_or_insert_default();
+                t.insert("aws:other".into(), "x".into());
+                t.remove(OWNERSHIP_TAG_KEY);
+            },
+            expected: &[],
+        },
+        Case {
+            name: "kms alias against the reported key arn is no change",
+            desired: |r| {
+                r.encryption = Some(Encryption {
+                    kind: EncryptionType::Kms,
+                    kms_key: Some("alias/ecr".into()),
+                })
+            },
+            live: |r| {
+                r.encryption = Some(Encryption {
+                    kind: EncryptionType::Kms,
+                    kms_key: Some(KEY_ARN.into()),
+                })
+            },
+            expected: &[],
+        },
+        Case {
+            name: "kms without a key is satisfied by any kms key",
+            desired: |r| {
+                r.encryption = Some(Encryption {
+                    kind: EncryptionType::Kms,
+                    kms_key: None,
+                })
+            },
+            live: |r| {
+                r.encryption = Some(Encryption {
+                    kind: EncryptionType::Kms,
+                    kms_key: Some(KEY_ARN.into()),
+                })
+            },
+            expected: &[],
+        },
+        Case {
+            name: "an encryption change replaces the repository",
+            desired: |r| {
+                r.encryption = Some(Encryption {
+                    kind: EncryptionType::Kms,
+                    kms_key: None,
+                })
+            },
+            live: keep,
+            expected: &[("repository", Action::Replace, &[field::ENCRYPTION])],
+        },
+        Case {
+            name: "a replace lists every other differing field too",
+            desired: |r| {
+                r.encryption = Some(Encryption {
+                    kind: EncryptionType::KmsDsse,
+                    kms_key: None,
+                });
+                r.scan_on_push = Some(false);
+            },
+            live: keep,
+            expected: &[(
+                "repository",
+                Action::Replace,
+                &[field::SCAN_ON_PUSH, field::ENCRYPTION],
+            )],
+        },
+        Case {
+            name: "a different kms key id replaces the repository",
+            desired: |r| {
+                r.encryption = Some(Encryption {
+                    kind: EncryptionType::Kms,
+                    kms_key: Some("ffffffff-12ab-34cd-56ef-1234567890ab".into()),
+                })
+            },
+            live: |r| {
+                r.encryption = Some(Encryption {
+                    kind: EncryptionType::Kms,
+                    kms_key: Some(KEY_ARN.into()),
+                })
+            },
+            expected: &[("repository", Action::Replace, &[field::ENCRYPTION])],
+        },
+        Case {
+            name: "settings the spec leaves unmanaged are never diffed",
+            desired: |r| *r = RepositoryState::default(),
+            live: |r| {
+                r.image_tag_mutability = Some(TagMutability::MutableWithExclusion);
+                r.image_tag_mutability_exclusions = Some(vec!["x".into()]);
+                r.scan_on_push = Some(false);
+                r.encryption = Some(Encryption {
+                    kind: EncryptionType::Kms,
+                    kms_key: None,
+                });
+                r.tags = Some(tags(&[("other", "tag")]));
+                r.lifecycle_policy = Setting::Present(lifecycle(3));
+                r.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
+            },
+            expected: &[],
+        },
+        Case {
+            name: "live settings left out take ECR's defaults",
+            desired: |r| {
+                r.image_tag_mutability = Some(TagMutability::Mutable);
+                r.scan_on_push = Some(false);
+            },
+            live: |r| {
+                r.image_tag_mutability = None;
+                r.image_tag_mutability_exclusions = None;
+                r.scan_on_push = None;
+                r.encryption = None;
+            },
+            expected: &[],
+        },
+    ]);
+}
+
+#[test]
+fn policies_are_created_updated_and_deleted_in_place() {
+    run_cases(&[
+        Case {
+            name: "a lifecycle policy live lacks is created",
+            desired: |r| r.lifecycle_policy = Setting::Present(lifecycle(7)),
+            live: keep,
+            expected: &[("lifecycle_policy", Action::Create, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "a different lifecycle policy is updated, not deleted and created",
+            desired: |r| r.lifecycle_policy = Setting::Present(lifecycle(7)),
+            live: |r| r.lifecycle_policy = Setting::Present(lifecycle(14)),
+            expected: &[("lifecycle_policy", Action::Update, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "an absent lifecycle policy deletes the live one",
+            desired: |r| r.lifecycle_policy = Setting::Absent,
+            live: |r| r.lifecycle_policy = Setting::Present(lifecycle(14)),
+            expected: &[("lifecycle_policy", Action::Delete, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "a repository policy live lacks is created",
+            desired: |r| {
+                r.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]))
+            },
+            live: keep,
+            expected: &[("repository_policy", Action::Create, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "a different repository policy is updated",
+            desired: |r| {
+                r.repository_policy = Setting::Present(pull_policy(&[
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ]))
+            },
+            live: |r| r.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"])),
+            expected: &[("repository_policy", Action::Update, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "an absent repository policy deletes the live one",
+            desired: |r| r.repository_policy = Setting::Absent,
+            live: |r| r.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"])),
+            expected: &[("repository_policy", Action::Delete, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "absent on both sides plans nothing",
+            desired: |r| {
+                r.lifecycle_policy = Setting::Absent;
+                r.repository_policy = Setting::Absent;
+            },
+            live: keep,
+            expected: &[],
+        },
+        Case {
+            name: "an unmanaged policy is left alone",
+            desired: |r| {
+                r.lifecycle_policy = Setting::Unmanaged;
+                r.repository_policy = Setting::Unmanaged;
+            },
+            live: |r| {
+                r.lifecycle_policy = Setting::Present(lifecycle(14));
+                r.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
+            },
+            expected: &[],
+        },
+        Case {
+            name: "a repository update is followed by its lifecycle then repository policy",
+            desired: |r| {
+                r.scan_on_push = Some(false);
+                r.lifecycle_policy = Setting::Present(lifecycle(7));
+                r.repository_policy = Setting::Absent;
+            },
+            live: |r| r.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"])),
+            expected: &[
+                ("repository", Action::Update, &[field::SCAN_ON_PUSH]),
+                ("lifecycle_policy", Action::Create, &[field::DOCUMENT]),
+                ("repository_policy", Action::Delete, &[field::DOCUMENT]),
+            ],
+        },
+    ]);
+}
+
+#[test]
+fn equal_but_differently_written_policies_are_no_change() {
+    // What ECR gives back: lists reordered, a one-element list for a scalar, rules by priority.
+    let desired_policy = IamPolicy::from_value(json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "pull", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::210987654321:root"]},
+             "Action": ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]},
+            {"Sid": "list", "Effect": "Allow", "Principal": "*", "Action": "ecr:ListImages"}
+        ]
+    }))
+    .unwrap();
+    let live_policy = IamPolicy::from_value(json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "list", "Effect": "Allow", "Principal": "*", "Action": ["ecr:ListImages"]},
+            {"Sid": "pull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+             "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}
+        ]
+    }))
+    .unwrap();
+    let rule = |priority: u32, status: &str| {
+        let mut selection = json!({"tagStatus": status, "countType": "imageCountMoreThan",
+                                   "countNumber": 10});
+        if status == "tagged" {
+            selection["tagPrefixList"] = json!(["v", "release"]);
+        }
+        json!({"rulePriority": priority, "selection": selection, "action": {"type": "expire"}})
+    };
+    let desired_lifecycle =
+        LifecyclePolicy::from_value(json!({"rules": [rule(2, "tagged"), rule(1, "untagged")]}))
+            .unwrap();
+    let mut live_rule = rule(2, "tagged");
+    live_rule["selection"]["tagPrefixList"] = json!(["release", "v"]);
+    let live_lifecycle =
+        LifecyclePolicy::from_value(json!({"rules": [rule(1, "untagged"), live_rule]})).unwrap();
+
+    let mut desired = managed_repo();
+    desired.repository_policy = Setting::Present(desired_policy);
+    desired.lifecycle_policy = Setting::Present(desired_lifecycle);
+    let mut live = as_live(&managed_repo());
+    live.repository_policy = Setting::Present(live_policy);
+    live.lifecycle_policy = Setting::Present(live_lifecycle);
+
+    let planned = plan_one(Some(desired), Some(live));
+    assert_eq!(outline(&planned), vec![]);
+}
+
+#[test]
+fn a_missing_repository_is_created_with_the_ownership_tag() {
+    let planned = plan_one(Some(managed_repo()), None);
+    assert_eq!(
+        outline(&planned),
+        vec![(
+            address("repository", REPO),
+            Action::Create,
+            false,
+            vec![
+                field::IMAGE_TAG_MUTABILITY.to_owned(),
+                field::IMAGE_TAG_MUTABILITY_EXCLUSIONS.to_owned(),
+                field::SCAN_ON_PUSH.to_owned(),
+                field::ENCRYPTION.to_owned(),
+                field::TAGS.to_owned(),
+            ],
+        )]
+    );
+    let change = &planned.changes[0];
+    assert_eq!(change.before, None);
+    assert_eq!(
+        change.after,
+        Some(json!({
+            "image_tag_mutability": "IMMUTABLE",
+            "image_tag_mutability_exclusions": [],
+            "scan_on_push": true,
+            "encryption": {"type": "AES256"},
+            "tags": {"env": "prod", "team": "a", OWNERSHIP_TAG_KEY: OWNERSHIP_TAG_VALUE},
+        }))
+    );
+}
+
+#[test]
+fn a_created_repository_sets_only_managed_fields_and_always_tags() {
+    let desired = RepositoryState {
+        scan_on_push: Some(true),
+        ..RepositoryState::default()
+    };
+    let planned = plan_one(Some(desired), None);
+    assert_eq!(
+        outline(&planned),
+        vec![(
+            address("repository", REPO),
+            Action::Create,
+            false,
+            vec![field::SCAN_ON_PUSH.to_owned(), field::TAGS.to_owned()],
+        )]
+    );
+    assert_eq!(
+        planned.changes[0].after,
+        Some(json!({"scan_on_push": true, "tags": {OWNERSHIP_TAG_KEY: OWNERSHIP_TAG_VALUE}}))
+    );
+}
+
+#[test]
+fn a_created_repository_is_followed_by_its_policies() {
+    let mut desired = managed_repo();
+    desired.lifecycle_policy = Setting::Present(lifecycle(7));
+    desired.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
+    let planned = plan_one(Some(desired), None);
+    let kinds: Vec<(String, Action)> = planned
+        .changes
+        .iter()
+        .map(|c| (c.address.to_string(), c.action))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (address("repository", REPO), Action::Create),
+            (address("lifecycle_policy", REPO), Action::Create),
+            (address("repository_policy", REPO), Action::Create),
+        ]
+    );
+    let policy = &planned.changes[2];
+    assert_eq!(policy.before, None);
+    assert_eq!(
+        policy.after.as_ref(),
+        Some(pull_policy(&["ecr:BatchGetImage"]).canonical())
+    );
+}
+
+#[test]
+fn an_absent_policy_creates_nothing_for_a_new_repository() {
+    let planned = plan_one(Some(managed_repo()), None);
+    assert_eq!(planned.changes.len(), 1);
+    assert_eq!(
+        planned.summary,
+        Summary {
+            create: 1,
+            update: 0,
+            delete: 0,
+            replace: 0
+        }
+    );
+}
+
+#[test]
+fn a_replace_recreates_the_desired_policies_even_when_live_ones_are_equal() {
+    let mut desired = managed_repo();
+    desired.encryption = Some(Encryption {
+        kind: EncryptionType::Kms,
+        kms_key: None,
+    });
+    desired.lifecycle_policy = Setting::Present(lifecycle(7));
+    desired.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
+    let mut live = as_live(&desired);
+    live.encryption = Some(Encryption::aes256());
+
+    let planned = plan_one(Some(desired), Some(live));
+    assert_eq!(
+        outline(&planned),
+        vec![
+            (
+                address("repository", REPO),
+                Action::Replace,
+                true,
+                vec![field::ENCRYPTION.to_owned()]
+            ),
+            (
+                address("lifecycle_policy", REPO),
+                Action::Create,
+                false,
+                vec![field::DOCUMENT.to_owned()]
+            ),
+            (
+                address("repository_policy", REPO),
+                Action::Create,
+                false,
+                vec![field::DOCUMENT.to_owned()]
+            ),
+        ]
+    );
+    let replace = &planned.changes[0];
+    assert_eq!(
+        replace.before.as_ref().map(|b| &b["encryption"]),
+        Some(&json!({"type": "AES256"}))
+    );
+    assert_eq!(
+        replace.after.as_ref().map(|a| &a["encryption"]),
+        Some(&json!({"type": "KMS"}))
+    );
+    assert_eq!(
+        replace
+            .after
+            .as_ref()
+            .map(|a| &a["tags"][OWNERSHIP_TAG_KEY]),
+        Some(&json!(OWNERSHIP_TAG_VALUE)),
+        "the new repository is ecrform's"
+    );
+    assert!(planned.changes[1..].iter().all(|c| c.before.is_none()));
+}
+
+#[test]
+fn a_replace_does_not_delete_policies_the_new_repository_never_has() {
+    let mut desired = managed_repo();
+    desired.encryption = Some(Encryption {
+        kind: EncryptionType::Kms,
+        kms_key: None,
+    });
+    let mut live = as_live(&managed_repo());
+    live.lifecycle_policy = Setting::Present(lifecycle(7));
+    let planned = plan_one(Some(desired), Some(live));
+    assert_eq!(planned.changes.len(), 1);
+    assert_eq!(planned.changes[0].action, Action::Replace);
+}
+
+#[test]
+fn an_update_shows_managed_fields_before_and_after() {
+    let mut desired = managed_repo();
+    desired.tags = Some(tags(&[("team", "b")]));
+    desired.encryption = None;
+    let live = as_live(&managed_repo());
+    let planned = plan_one(Some(desired), Some(live));
+    let change = &planned.changes[0];
+    assert_eq!(change.action, Action::Update);
+    assert_eq!(
+        change.before,
+        Some(json!({
+            "image_tag_mutability": "IMMUTABLE",
+            "image_tag_mutability_exclusions": [],
+            "scan_on_push": true,
+            "tags": {"env": "prod", "team": "a"},
+        }))
+    );
+    assert_eq!(
+        change.after,
+        Some(json!({
+            "image_tag_mutability": "IMMUTABLE",
+            "image_tag_mutability_exclusions": [],
+            "scan_on_push": true,
+            "tags": {"team": "b"},
+        }))
+    );
+}
+
+#[test]
+fn policy_changes_carry_canonical_documents() {
+    let mut desired = managed_repo();
+    desired.lifecycle_policy = Setting::Present(lifecycle(7));
+    let mut live = as_live(&managed_repo());
+    live.lifecycle_policy = Setting::Present(lifecycle(14));
+    let planned = plan_one(Some(desired), Some(live));
+    let change = &planned.changes[0];
+    assert_eq!(change.before.as_ref(), Some(lifecycle(14).canonical()));
+    assert_eq!(change.after.as_ref(), Some(lifecycle(7).canonical()));
+
+    let mut desired = managed_repo();
+    desired.lifecycle_policy = Setting::Absent;
+    let mut live = as_live(&managed_repo());
+    live.lifecycle_policy = Setting::Present(lifecycle(14));
+    let planned = plan_one(Some(desired), Some(live));
+    assert_eq!(
+        planned.changes[0].before.as_ref(),
+        Some(lifecycle(14).canonical())
+    );
+    assert_eq!(planned.changes[0].after, None);
+}
+
+/// A live registry with one owned and one foreign repository that the spec does not name.
+fn leftovers(prune: bool) -> Plan {
+    let mut owned = as_live(&managed_repo());
+    owned.lifecycle_policy = Setting::Present(lifecycle(7));
+    owned.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
+    let mut foreign = owned.clone();
+    foreign
+        .tags
+        .get_or_insert_default()
+        .remove(OWNERSHIP_TAG_KEY);
+    let desired = DesiredState {
+        registries: vec![desired_registry(
+            ACCOUNT,
+            prune,
+            vec![(REPO, managed_repo())],
+        )],
+    };
+    let live = vec![registry_state(
+        ACCOUNT,
+        vec![
+            (REPO, as_live(&managed_repo())),
+            ("old/owned", owned),
+            ("old/foreign", foreign),
+        ],
+    )];
+    plan(&desired, &live)
+}
+
+#[test]
+fn prune_deletes_only_owned_repositories_and_not_their_policies_separately() {
+    let planned = leftovers(true);
+    assert_eq!(
+        outline(&planned),
+        vec![(
+            address("repository", "old/owned"),
+            Action::Delete,
+            true,
+            vec![
+                field::IMAGE_TAG_MUTABILITY.to_owned(),
+                field::IMAGE_TAG_MUTABILITY_EXCLUSIONS.to_owned(),
+                field::SCAN_ON_PUSH.to_owned(),
+                field::ENCRYPTION.to_owned(),
+                field::TAGS.to_owned(),
+            ],
+        )]
+    );
+    assert_eq!(planned.changes[0].after, None);
+    assert_eq!(
+        planned.changes[0].before.as_ref().map(|b| &b["tags"]),
+        Some(&json!({"env": "prod", "team": "a"}))
+    );
+    let unmanaged: Vec<String> = planned.unmanaged.iter().map(ToString::to_string).collect();
+    assert_eq!(unmanaged, vec![address("repository", "old/foreign")]);
+}
+
+#[test]
+fn without_prune_leftover_repositories_are_only_reported() {
+    let planned = leftovers(false);
+    assert!(planned.is_empty());
+    let unmanaged: Vec<String> = planned.unmanaged.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        unmanaged,
+        vec![
+            address("repository", "old/foreign"),
+            address("repository", "old/owned")
+        ]
+    );
+}
+
+#[test]
+fn a_missing_live_registry_counts_as_empty() {
+    let desired = DesiredState {
+        registries: vec![desired_registry(
+            ACCOUNT,
+            true,
+            vec![(REPO, managed_repo())],
+        )],
+    };
+    let live = vec![registry_state(
+        OTHER_ACCOUNT,
+        vec![("ignored/repo", as_live(&managed_repo()))],
+    )];
+    let planned = plan(&desired, &live);
+    assert_eq!(
+        planned
+            .changes
+            .iter()
+            .map(|c| (c.address.to_string(), c.action))
+            .collect::<Vec<_>>(),
+        vec![(address("repository", REPO), Action::Create)]
+    );
+    assert!(
+        planned.unmanaged.is_empty(),
+        "registries outside the spec are not reported"
+    );
+}
+
+/// Two registries, each with a create, an update with policies, a replace and a prune.
+fn mixed_inputs() -> (Vec<DesiredRegistry>, Vec<RegistryState>) {
+    let mut updated = managed_repo();
+    updated.scan_on_push = Some(false);
+    updated.lifecycle_policy = Setting::Present(lifecycle(7));
+    let mut replaced = managed_repo();
+    replaced.encryption = Some(Encryption {
+        kind: EncryptionType::Kms,
+        kms_key: None,
+    });
+    replaced.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
+
+    let desired_repos = || {
+        vec![
+            ("b/replaced", replaced.clone()),
+            ("a/updated", updated.clone()),
+            ("c/created", managed_repo()),
+        ]
+    };
+    let live_repos = || {
+        vec![
+            ("a/updated", as_live(&managed_repo())),
+            ("b/replaced", as_live(&managed_repo())),
+            ("a/pruned", as_live(&managed_repo())),
+            ("z/foreign", managed_repo()),
+        ]
+    };
+    let desired = vec![
+        desired_registry(OTHER_ACCOUNT, true, desired_repos()),
+        desired_registry(ACCOUNT, true, desired_repos()),
+    ];
+    let live = vec![
+        registry_state(OTHER_ACCOUNT, live_repos()),
+        registry_state(ACCOUNT, live_repos()),
+    ];
+    (desired, live)
+}
+
+#[test]
+fn changes_come_in_apply_order_whatever_the_input_order() {
+    let (desired, live) = mixed_inputs();
+    let planned = plan(
+        &DesiredState {
+            registries: desired.clone(),
+        },
+        &live,
+    );
+
+    let mut expected = Vec::new();
+    for account in [ACCOUNT, OTHER_ACCOUNT] {
+        let at = |kind: &str, name: &str| format!("{account}/{REGION}/{kind}/{name}");
+        expected.extend([
+            (at("repository", "a/updated"), Action::Update),
+            (at("lifecycle_policy", "a/updated"), Action::Create),
+            (at("repository", "b/replaced"), Action::Replace),
+            (at("repository_policy", "b/replaced"), Action::Create),
+            (at("repository", "c/created"), Action::Create),
+            (at("repository", "a/pruned"), Action::Delete),
+        ]);
+    }
+    let actual: Vec<(String, Action)> = planned
+        .changes
+        .iter()
+        .map(|c| (c.address.to_string(), c.action))
+        .collect();
+    assert_eq!(actual, expected);
+    let unmanaged: Vec<String> = planned.unmanaged.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        unmanaged,
+        vec![
+            format!("{ACCOUNT}/{REGION}/repository/z/foreign"),
+            format!("{OTHER_ACCOUNT}/{REGION}/repository/z/foreign"),
+        ]
+    );
+
+    let mut reversed_desired = desired;
+    reversed_desired.reverse();
+    let mut reversed_live = live;
+    reversed_live.reverse();
+    assert_eq!(
+        plan(
+            &DesiredState {
+                registries: reversed_desired
+            },
+            &reversed_live
+        ),
+        planned
+    );
+}
+
+#[test]
+fn summary_counts_every_action() {
+    let (desired, live) = mixed_inputs();
+    let planned = plan(
+        &DesiredState {
+            registries: desired,
+        },
+        &live,
+    );
+    assert_eq!(
+        planned.summary,
+        Summary {
+            create: 6,
+            update: 2,
+            delete: 2,
+            replace: 2
+        }
+    );
+    assert!(planned.has_destructive());
+}
+
+#[test]
+fn an_empty_spec_plans_nothing() {
+    let planned = plan(
+        &DesiredState::default(),
+        &[registry_state(ACCOUNT, vec![(REPO, managed_repo())])],
+    );
+    assert!(planned.is_empty());
+    assert!(planned.unmanaged.is_empty());
+    assert_eq!(planned.summary, Summary::default());
+}
+
+fn setting<T: std::fmt::Debug + Clone + 'static>(
+    value: impl Strategy<Value = T> + 'static,
+) -> impl Strategy<Value = Setting<T>> {
+    prop_oneof![
+        Just(Setting::Unmanaged),
+        Just(Setting::Absent),
+        value.prop_map(Setting::Present)
+    ]
+}
+
+fn repository_state() -> impl Strategy<Value = RepositoryState> {
+    let tag_key = prop_oneof![
+        "[a-z]{1,6}",
+        "aws:[a-z]{1,6}",
+        Just(OWNERSHIP_TAG_KEY.to_owned()),
+    ];
+    let encryption = (
+        prop::sample::select(EncryptionType::ALL.to_vec()),
+        prop::option::of(prop_oneof![
+            Just(KEY_ARN.to_owned()),
+            Just("alias/ecr".to_owned())
+        ]),
+    )
+        .prop_map(|(kind, kms_key)| Encryption { kind, kms_key });
+    let lifecycle_policy = (1u32..400).prop_map(lifecycle);
+    let repository_policy = prop::sample::subsequence(
+        vec![
+            "ecr:BatchGetImage",
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:ListImages",
+        ],
+        1..=3,
+    )
+    .prop_map(|actions| pull_policy(&actions));
+    (
+        prop::option::of(prop::sample::select(TagMutability::ALL.to_vec())),
+        prop::option::of(prop::collection::vec("[a-z*-]{1,8}", 0..4)),
+        prop::option::of(any::<bool>()),
+        prop::option::of(encryption),
+        prop::option::of(prop::collection::btree_map(tag_key, "[a-z0-9 ]{0,6}", 0..5)),
+        setting(lifecycle_policy),
+        setting(repository_policy),
+    )
+        .prop_map(
+            |(mutability, exclusions, scan, encryption, tags, lifecycle, policy)| RepositoryState {
+                image_tag_mutability: mutability,
+                image_tag_mutability_exclusions: exclusions,
+                scan_on_push: scan,
+                encryption,
+                tags,
+                lifecycle_policy: lifecycle,
+                repository_policy: policy,
+                force_delete: false,
+                image_count: None,
+            },
+        )
+}
+
+proptest! {
+    #[test]
+    fn a_state_planned_against_itself_is_empty(
+        repositories in prop::collection::btree_map("[a-z]{2,5}(/[a-z]{2,5})?", repository_state(), 0..5),
+        prune in any::<bool>(),
+    ) {
+        let repositories: Vec<(&str, RepositoryState)> =
+            repositories.iter().map(|(name, repo)| (name.as_str(), repo.clone())).collect();
+        let desired = DesiredState {
+            registries: vec![desired_registry(ACCOUNT, prune, repositories.clone())],
+        };
+        let live = vec![registry_state(ACCOUNT, repositories)];
+        let planned = plan(&desired, &live);
+        prop_assert!(planned.is_empty(), "{:?}", planned.changes);
+        prop_assert!(planned.unmanaged.is_empty());
+        prop_assert_eq!(planned.summary, Summary::default());
+    }
+}
