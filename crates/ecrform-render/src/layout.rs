@@ -1,0 +1,180 @@
+//! The wording both renderers share: a change's diff laid out as signed lines, the symbols of
+//! actions, and the fixed sentences. The terminal renderer indents and colours these lines;
+//! the Markdown renderer puts them in a `diff` block. Keeping the words here means the two
+//! outputs say the same thing.
+
+use serde_json::Value;
+
+use ecrform_plan::{Action, Change, Summary};
+
+use crate::diff::{ChangeDiff, FieldChange, Hunk, LineOp, diff_change};
+
+/// Heading of the list of objects that exist but are not in the spec.
+pub(crate) const UNMANAGED_HEADING: &str = "Unmanaged (exist but not in the spec, never touched):";
+/// What an empty plan says.
+pub(crate) const NO_CHANGES: &str = "No changes. Live state matches the spec.";
+
+/// The symbol of an action, as in `-/+ replace ADDRESS`.
+pub(crate) fn symbol(action: Action) -> &'static str {
+    match action {
+        Action::Create => "+",
+        Action::Update => "~",
+        Action::Delete => "-",
+        Action::Replace => "-/+",
+    }
+}
+
+/// `Plan: N to create, N to update, N to replace, N to delete.`
+pub(crate) fn summary_sentence(summary: &Summary) -> String {
+    format!(
+        "Plan: {} to create, {} to update, {} to replace, {} to delete.",
+        summary.create, summary.update, summary.replace, summary.delete
+    )
+}
+
+/// The rows of a summary table, in the order of the summary sentence.
+pub(crate) fn summary_rows(summary: &Summary) -> [(Action, usize); 4] {
+    [
+        (Action::Create, summary.create),
+        (Action::Update, summary.update),
+        (Action::Replace, summary.replace),
+        (Action::Delete, summary.delete),
+    ]
+}
+
+/// How a line marks what happens to its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sign {
+    Added,
+    Removed,
+    Changed,
+    Context,
+    /// A hunk header; the line's text is the whole header.
+    Hunk,
+}
+
+impl Sign {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Sign::Added => "+",
+            Sign::Removed => "-",
+            Sign::Changed => "~",
+            Sign::Context => " ",
+            Sign::Hunk => "",
+        }
+    }
+}
+
+/// One line of a change's body: a sign, a nesting depth and the text after the sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Line {
+    pub sign: Sign,
+    pub depth: usize,
+    pub text: String,
+}
+
+impl Line {
+    fn new(sign: Sign, depth: usize, text: String) -> Self {
+        Line { sign, depth, text }
+    }
+}
+
+/// The body lines of a change: `field: old -> new`, tags key by key, or a unified diff.
+pub(crate) fn change_lines(change: &Change) -> Vec<Line> {
+    match diff_change(change) {
+        ChangeDiff::Fields(fields) => {
+            let mut lines = Vec::new();
+            for field in fields {
+                match field.change {
+                    FieldChange::Value { before, after } => {
+                        let (sign, text) = match (before, after) {
+                            (Some(old), Some(new)) => (
+                                Sign::Changed,
+                                format!("{}: {} -> {}", field.name, compact(&old), compact(&new)),
+                            ),
+                            (None, Some(new)) => {
+                                (Sign::Added, format!("{}: {}", field.name, compact(&new)))
+                            }
+                            (Some(old), None) => {
+                                (Sign::Removed, format!("{}: {}", field.name, compact(&old)))
+                            }
+                            (None, None) => continue,
+                        };
+                        lines.push(Line::new(sign, 0, text));
+                    }
+                    FieldChange::Tags(tags) => {
+                        if tags.is_empty() {
+                            continue;
+                        }
+                        let sign = match (change.before.is_some(), change.after.is_some()) {
+                            (false, true) => Sign::Added,
+                            (true, false) => Sign::Removed,
+                            _ => Sign::Changed,
+                        };
+                        lines.push(Line::new(sign, 0, format!("{}:", field.name)));
+                        for tag in tags {
+                            let (sign, text) = match (tag.before, tag.after) {
+                                (Some(old), Some(new)) => {
+                                    (Sign::Changed, format!("{}: {old} -> {new}", tag.key))
+                                }
+                                (None, Some(new)) => (Sign::Added, format!("{} = {new}", tag.key)),
+                                (Some(old), None) => {
+                                    (Sign::Removed, format!("{} = {old}", tag.key))
+                                }
+                                (None, None) => continue,
+                            };
+                            lines.push(Line::new(sign, 1, text));
+                        }
+                    }
+                }
+            }
+            lines
+        }
+        ChangeDiff::Document(hunks) => hunks.iter().flat_map(hunk_lines).collect(),
+    }
+}
+
+fn hunk_lines(hunk: &Hunk) -> Vec<Line> {
+    let header = format!(
+        "@@ -{} +{} @@",
+        unified_range(&hunk.old),
+        unified_range(&hunk.new)
+    );
+    let mut lines = vec![Line::new(Sign::Hunk, 0, header)];
+    lines.extend(hunk.lines.iter().map(|line| {
+        let sign = match line.op {
+            LineOp::Context => Sign::Context,
+            LineOp::Removed => Sign::Removed,
+            LineOp::Added => Sign::Added,
+        };
+        Line::new(sign, 0, line.text.clone())
+    }));
+    lines
+}
+
+/// A range as unified diffs write it: 1-based start and length, the length left out when it
+/// is 1, and an empty range named by the line before it.
+fn unified_range(range: &std::ops::Range<usize>) -> String {
+    match range.len() {
+        0 => format!("{},0", range.start),
+        1 => format!("{}", range.start + 1),
+        len => format!("{},{len}", range.start + 1),
+    }
+}
+
+/// A value in compact JSON, the way field lines show it.
+fn compact(value: &Value) -> String {
+    value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unified_ranges_follow_the_diff_convention() {
+        assert_eq!(unified_range(&(0..0)), "0,0");
+        assert_eq!(unified_range(&(4..5)), "5");
+        assert_eq!(unified_range(&(2..9)), "3,7");
+    }
+}

@@ -1,0 +1,92 @@
+//! The Markdown rendering of a plan, for a pull request comment: a summary table, a warning
+//! when anything is destructive, and one collapsible `diff` block per change so that a long
+//! plan stays reviewable.
+
+use ecrform_plan::Plan;
+
+use crate::layout::{self, Line, Sign};
+
+/// Renders a plan as GitHub-flavoured Markdown.
+pub fn render_markdown(plan: &Plan) -> String {
+    let mut out = String::from("## ecrform plan\n\n");
+    if plan.is_empty() {
+        out.push_str(layout::NO_CHANGES);
+        out.push_str("\n\n");
+    } else {
+        out.push_str("| action | count |\n| --- | ---: |\n");
+        for (action, count) in layout::summary_rows(&plan.summary) {
+            out.push_str(&format!("| {} | {count} |\n", action.as_str()));
+        }
+        out.push('\n');
+        let destructive = plan
+            .changes
+            .iter()
+            .filter(|change| change.destructive)
+            .count();
+        if destructive > 0 {
+            out.push_str(&format!(
+                "> **Warning:** this plan deletes or replaces {destructive} object(s).\n\n"
+            ));
+        }
+        for change in &plan.changes {
+            let body: Vec<String> = layout::change_lines(change).iter().map(diff_line).collect();
+            let fence = fence_for(&body);
+            out.push_str(&format!(
+                "<details><summary><code>{}</code> {} <code>{}</code></summary>\n\n",
+                layout::symbol(change.action),
+                change.action.as_str(),
+                change.address
+            ));
+            out.push_str(&format!("{fence}diff\n"));
+            for line in &body {
+                out.push_str(line);
+                out.push('\n');
+            }
+            out.push_str(&format!("{fence}\n\n</details>\n\n"));
+        }
+    }
+    if !plan.unmanaged.is_empty() {
+        out.push_str(&format!("**{}**\n\n", layout::UNMANAGED_HEADING));
+        for address in &plan.unmanaged {
+            out.push_str(&format!("- `{address}`\n"));
+        }
+        out.push('\n');
+    }
+    // One trailing newline, not the blank line every section leaves behind it.
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out.push('\n');
+    out
+}
+
+/// A line of a `diff` block: the sign in the first column, where GitHub looks for it.
+fn diff_line(line: &Line) -> String {
+    let text = match line.sign {
+        Sign::Hunk => line.text.clone(),
+        sign => format!("{} {}{}", sign.as_str(), "  ".repeat(line.depth), line.text),
+    };
+    text.trim_end().to_owned()
+}
+
+/// A code fence longer than any run of backticks in the block, so that a policy containing
+/// backticks cannot close the block early.
+fn fence_for(lines: &[String]) -> String {
+    let longest = lines
+        .iter()
+        .flat_map(|line| line.split(|c| c != '`'))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fences_outgrow_backticks_in_the_content() {
+        assert_eq!(fence_for(&["plain".to_owned()]), "```");
+        assert_eq!(fence_for(&["a ```` b".to_owned()]), "`````");
+    }
+}

@@ -1,0 +1,200 @@
+//! Snapshot tests of the three renderings of one representative, hand-built plan, plus the
+//! empty plan and colour handling.
+
+// An integration test is not `cfg(test)`, so clippy's allow-unwrap-in-tests does not reach it.
+#![allow(clippy::unwrap_used)]
+
+use serde_json::{Value, json};
+
+use ecrform_model::Address;
+use ecrform_plan::{Action, Change, Plan};
+use ecrform_render::{TextOptions, render_json, render_markdown, render_text};
+
+const REGISTRY: &str = "123456789012/us-east-1";
+
+fn change(
+    action: Action,
+    address: &str,
+    fields: &[&str],
+    before: Option<Value>,
+    after: Option<Value>,
+) -> Change {
+    Change {
+        address: Address::parse(&format!("{REGISTRY}/{address}")).unwrap(),
+        action,
+        destructive: matches!(action, Action::Delete | Action::Replace),
+        fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+        before,
+        after,
+    }
+}
+
+fn lifecycle(untagged_days: u32, keep_tagged: u32) -> Value {
+    json!({"rules": [
+        {"action": {"type": "expire"}, "description": "expire untagged images",
+         "rulePriority": 1,
+         "selection": {"countNumber": untagged_days, "countType": "sinceImagePushed",
+                       "countUnit": "days", "tagStatus": "untagged"}},
+        {"action": {"type": "expire"}, "rulePriority": 2,
+         "selection": {"countNumber": keep_tagged, "countType": "imageCountMoreThan",
+                       "tagPrefixList": ["release", "v"], "tagStatus": "tagged"}}
+    ]})
+}
+
+/// A create, an update of tags and mutability, a multi-line policy update, a policy delete,
+/// a replace, and an unmanaged repository.
+fn representative_plan() -> Plan {
+    let changes = vec![
+        change(
+            Action::Create,
+            "repository/team-a/api",
+            &["image_tag_mutability", "scan_on_push", "tags"],
+            None,
+            Some(json!({
+                "image_tag_mutability": "IMMUTABLE",
+                "scan_on_push": true,
+                "tags": {"ecrform:managed": "true", "team": "a"}
+            })),
+        ),
+        change(
+            Action::Update,
+            "repository/team-b/web",
+            &[
+                "image_tag_mutability",
+                "image_tag_mutability_exclusions",
+                "tags",
+            ],
+            Some(json!({
+                "image_tag_mutability": "MUTABLE",
+                "image_tag_mutability_exclusions": [],
+                "scan_on_push": true,
+                "tags": {"env": "prod", "owner": "someone", "team": "b"}
+            })),
+            Some(json!({
+                "image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION",
+                "image_tag_mutability_exclusions": ["dev-*", "latest"],
+                "scan_on_push": true,
+                "tags": {"cost-center": "42", "env": "staging", "team": "b"}
+            })),
+        ),
+        change(
+            Action::Update,
+            "lifecycle_policy/team-b/web",
+            &["document"],
+            Some(lifecycle(14, 30)),
+            Some(lifecycle(7, 50)),
+        ),
+        change(
+            Action::Delete,
+            "repository_policy/team-b/web",
+            &["document"],
+            Some(json!({
+                "Statement": [{"Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                               "Effect": "Allow",
+                               "Principal": {"AWS": ["arn:aws:iam::210987654321:root"]},
+                               "Sid": "pull"}],
+                "Version": "2012-10-17"
+            })),
+            None,
+        ),
+        change(
+            Action::Replace,
+            "repository/team-c/worker",
+            &["encryption"],
+            Some(json!({"encryption": {"type": "AES256"}, "tags": {"team": "c"}})),
+            Some(json!({
+                "encryption": {"kms_key": "alias/ecr", "type": "KMS"},
+                "tags": {"ecrform:managed": "true", "team": "c"}
+            })),
+        ),
+    ];
+    let unmanaged = vec![Address::parse(&format!("{REGISTRY}/repository/legacy/thing")).unwrap()];
+    Plan::new(changes, unmanaged)
+}
+
+#[test]
+fn text_rendering_of_a_representative_plan() {
+    insta::assert_snapshot!(render_text(
+        &representative_plan(),
+        &TextOptions { color: false }
+    ));
+}
+
+#[test]
+fn markdown_rendering_of_a_representative_plan() {
+    insta::assert_snapshot!(render_markdown(&representative_plan()));
+}
+
+#[test]
+fn json_rendering_of_a_representative_plan() {
+    insta::assert_snapshot!(render_json(&representative_plan()));
+}
+
+#[test]
+fn json_rendering_round_trips_to_the_same_plan() {
+    let plan = representative_plan();
+    let text = render_json(&plan);
+    assert!(text.ends_with("}\n"));
+    let parsed: Plan = serde_json::from_str(&text).unwrap();
+    assert_eq!(parsed, plan);
+}
+
+#[test]
+fn colour_codes_appear_only_when_asked_for() {
+    let plan = representative_plan();
+    let plain = render_text(&plan, &TextOptions { color: false });
+    let coloured = render_text(&plan, &TextOptions { color: true });
+    assert!(!plain.contains('\x1b'), "{plain}");
+    for code in ["\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"] {
+        assert!(coloured.contains(code), "{code:?} missing from {coloured}");
+    }
+    let stripped = coloured
+        .replace("\x1b[32m", "")
+        .replace("\x1b[33m", "")
+        .replace("\x1b[31m", "")
+        .replace("\x1b[36m", "")
+        .replace("\x1b[0m", "");
+    assert_eq!(stripped, plain, "colour changes nothing but the colour");
+    assert!(!render_markdown(&plan).contains('\x1b'));
+}
+
+#[test]
+fn the_last_text_line_is_the_summary() {
+    let text = render_text(&representative_plan(), &TextOptions { color: true });
+    assert_eq!(
+        text.lines().last(),
+        Some("Plan: 1 to create, 2 to update, 1 to replace, 1 to delete.")
+    );
+}
+
+#[test]
+fn an_empty_plan_says_so_and_still_lists_unmanaged_objects() {
+    let empty = Plan::new(Vec::new(), Vec::new());
+    assert_eq!(
+        render_text(&empty, &TextOptions { color: true }),
+        "No changes. Live state matches the spec.\n"
+    );
+    insta::assert_snapshot!("empty_markdown", render_markdown(&empty));
+
+    let unmanaged = Plan::new(
+        Vec::new(),
+        vec![Address::parse(&format!("{REGISTRY}/repository/legacy/thing")).unwrap()],
+    );
+    insta::assert_snapshot!(
+        "empty_with_unmanaged_text",
+        render_text(&unmanaged, &TextOptions::default())
+    );
+    insta::assert_snapshot!("empty_with_unmanaged_markdown", render_markdown(&unmanaged));
+}
+
+#[test]
+fn markdown_warns_only_when_something_is_destructive() {
+    let mut plan = representative_plan();
+    assert!(
+        render_markdown(&plan)
+            .contains("> **Warning:** this plan deletes or replaces 2 object(s).")
+    );
+    plan.changes.retain(|change| !change.destructive);
+    let plan = Plan::new(plan.changes, plan.unmanaged);
+    assert!(!render_markdown(&plan).contains("Warning"));
+}
