@@ -1,7 +1,9 @@
 //! Tests of lifecycle policy validation: the user guide's policies and each feature ECR
-//! accepts, one rejected document per rule ECR enforces (with its exact path and message).
+//! accepts, one rejected document per rule ECR enforces (with its exact path and message),
+//! and properties that hold for any JSON at all.
 
 use ecrform_model::{DocumentError, PathSegment};
+use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use super::parse;
@@ -1156,4 +1158,199 @@ fn every_problem_is_reported_not_only_the_first() {
     .map(|(pointer, message)| (pointer.to_string(), message.to_string()))
     .collect();
     assert_eq!(errors, expected);
+}
+
+/// The node an error path points at, if it exists.
+fn resolve<'a>(document: &'a Value, path: &[PathSegment]) -> Option<&'a Value> {
+    path.iter()
+        .try_fold(document, |node, segment| match segment {
+            PathSegment::Key(key) => node.get(key.as_str()),
+            PathSegment::Index(index) => node.get(*index),
+        })
+}
+
+/// JSON made of the words lifecycle policies use, so that random documents often get past the
+/// first checks and exercise the deeper ones.
+fn arbitrary_json() -> impl Strategy<Value = Value> {
+    let words = prop::sample::select(vec![
+        "rules",
+        "rulePriority",
+        "description",
+        "selection",
+        "action",
+        "tagStatus",
+        "tagged",
+        "untagged",
+        "any",
+        "tagPrefixList",
+        "tagPatternList",
+        "storageClass",
+        "standard",
+        "archive",
+        "countType",
+        "imageCountMoreThan",
+        "sinceImagePushed",
+        "sinceImagePulled",
+        "sinceImageTransitioned",
+        "countUnit",
+        "days",
+        "countNumber",
+        "type",
+        "expire",
+        "transition",
+        "targetStorageClass",
+        "prod",
+        "prod*",
+        "*a*b*c*d*e",
+        "",
+    ]);
+    let text = prop_oneof![words.clone().prop_map(str::to_owned), any::<String>()];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        (0u64..200).prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        text.clone().prop_map(Value::from),
+    ];
+    let key = prop_oneof![words.prop_map(str::to_owned), any::<String>()];
+    leaf.prop_recursive(5, 96, 8, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            prop::collection::btree_map(key.clone(), inner, 0..8)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+/// Every node of a document with its path, root first.
+fn nodes(document: &Value) -> Vec<Vec<PathSegment>> {
+    let mut found = vec![Vec::new()];
+    let mut next = 0;
+    while let Some(path) = found.get(next).cloned() {
+        next += 1;
+        match resolve(document, &path) {
+            Some(Value::Object(object)) => {
+                for key in object.keys() {
+                    let mut child = path.clone();
+                    child.push(PathSegment::Key(key.clone()));
+                    found.push(child);
+                }
+            }
+            Some(Value::Array(array)) => {
+                for index in 0..array.len() {
+                    let mut child = path.clone();
+                    child.push(PathSegment::Index(index));
+                    found.push(child);
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Replace(Value),
+    Remove,
+    Insert(String, Value),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        arbitrary_json().prop_map(Mutation::Replace),
+        Just(Mutation::Remove),
+        (any::<String>(), arbitrary_json()).prop_map(|(key, value)| Mutation::Insert(key, value)),
+    ]
+}
+
+/// Applies a mutation at a node; removing the root or inserting into a scalar does nothing.
+fn mutate(document: &mut Value, path: &[PathSegment], mutation: Mutation) {
+    let Some((last, parent)) = path.split_last() else {
+        if let Mutation::Replace(value) = mutation {
+            *document = value;
+        }
+        return;
+    };
+    let parent = parent
+        .iter()
+        .try_fold(document, |node, segment| match segment {
+            PathSegment::Key(key) => node.get_mut(key.as_str()),
+            PathSegment::Index(index) => node.get_mut(*index),
+        });
+    let Some(parent) = parent else { return };
+    match (parent, last, mutation) {
+        (Value::Object(object), PathSegment::Key(key), Mutation::Replace(value)) => {
+            object.insert(key.clone(), value);
+        }
+        (Value::Object(object), PathSegment::Key(key), Mutation::Remove) => {
+            object.remove(key);
+        }
+        (Value::Array(array), PathSegment::Index(index), Mutation::Replace(value)) => {
+            if let Some(slot) = array.get_mut(*index) {
+                *slot = value;
+            }
+        }
+        (Value::Array(array), PathSegment::Index(index), Mutation::Remove)
+            if *index < array.len() =>
+        {
+            array.remove(*index);
+        }
+        (parent, _, Mutation::Insert(key, value)) => {
+            if let Value::Object(object) = parent {
+                object.insert(key, value);
+            } else if let Value::Array(array) = parent {
+                array.push(value);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn valid_policy() -> Value {
+    policy(vec![
+        tagged_prefixes(1, &["prod", "release"]),
+        tagged_patterns(2, &["v*.*"]),
+        untagged_age(3),
+        archive_unpulled(10),
+        expire_archived(20),
+    ])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn validate_never_panics_and_points_at_existing_nodes(document in arbitrary_json()) {
+        let errors = validate(&document);
+        for error in &errors {
+            prop_assert!(resolve(&document, &error.path).is_some(), "{} in {}", error.pointer(), document);
+        }
+        prop_assert_eq!(errors.is_empty(), parse(&document).is_ok());
+    }
+
+    #[test]
+    fn validate_never_panics_on_mutated_valid_policies(
+        mutations in prop::collection::vec((any::<prop::sample::Index>(), mutation()), 1..4)
+    ) {
+        let mut document = valid_policy();
+        for (target, mutation) in mutations {
+            let paths = nodes(&document);
+            let path = target.get(&paths).clone();
+            mutate(&mut document, &path, mutation);
+        }
+        let errors = validate(&document);
+        for error in &errors {
+            prop_assert!(resolve(&document, &error.path).is_some(), "{} in {}", error.pointer(), document);
+            prop_assert!(!error.message.is_empty());
+        }
+        prop_assert_eq!(errors.is_empty(), parse(&document).is_ok());
+    }
+}
+
+#[test]
+fn the_mutation_base_is_valid() {
+    assert_eq!(validate(&valid_policy()), Vec::new());
 }
