@@ -33,12 +33,12 @@ use serde_json::{Map, Value};
 
 use ecrform_model::snapshot::fill_live_defaults;
 use ecrform_model::{
-    Address, DesiredRegistry, DesiredState, Encryption, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE,
-    RegistryId, RegistryState, RepositoryName, RepositoryState, ResourceKind, Setting, Tags,
-    is_reserved_tag_key,
+    Address, DesiredRegistry, DesiredState, Encryption, IamPolicy, LifecyclePolicy,
+    OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, RegistryId, RegistryState, RepositoryName,
+    RepositoryState, ResourceKind, Setting, Tags, is_reserved_tag_key,
 };
 
-use crate::{Action, Change, Plan};
+use crate::{Action, ApiCall, Change, Plan};
 
 /// The names used in [`Change::fields`]; they are part of the plan JSON contract.
 pub mod field {
@@ -139,6 +139,12 @@ fn plan_leftover_repositories(registry: &RegistryContext<'_>, planned: &mut Plan
                 fields: names(&present),
                 before: Some(repository_object(have, &present)),
                 after: None,
+                // Without the spec's force_delete, ECR refuses to delete a repository that
+                // still holds images, which is the guard the contract promises.
+                calls: vec![ApiCall::DeleteRepository {
+                    repository: name.clone(),
+                    force: false,
+                }],
             });
         } else {
             planned.unmanaged.push(address);
@@ -174,6 +180,7 @@ fn plan_repository(
                 fields: names(&fields),
                 before: None,
                 after: Some(created_repository_object(want, &managed)),
+                calls: vec![create_repository_call(name, want)],
             });
             None
         }
@@ -191,6 +198,13 @@ fn plan_repository(
                     fields: names(&differing),
                     before: Some(repository_object(have, &managed)),
                     after: Some(created_repository_object(want, &managed)),
+                    calls: vec![
+                        ApiCall::DeleteRepository {
+                            repository: name.clone(),
+                            force: want.force_delete,
+                        },
+                        create_repository_call(name, want),
+                    ],
                 });
                 None
             } else {
@@ -202,6 +216,7 @@ fn plan_repository(
                         fields: names(&differing),
                         before: Some(repository_object(have, &managed)),
                         after: Some(repository_object(want, &managed)),
+                        calls: update_calls(name, want, have, &differing),
                     });
                 }
                 Some(have)
@@ -214,12 +229,30 @@ fn plan_repository(
         &want.lifecycle_policy,
         live_policies.and_then(|have| have.lifecycle_policy.present()),
         |policy| policy.canonical().clone(),
+        DocumentCalls {
+            put: |policy: &LifecyclePolicy| ApiCall::PutLifecyclePolicy {
+                repository: name.clone(),
+                text: policy.to_compact_json(),
+            },
+            delete: ApiCall::DeleteLifecyclePolicy {
+                repository: name.clone(),
+            },
+        },
     );
     let repository_policy = plan_document(
         address(ResourceKind::RepositoryPolicy),
         &want.repository_policy,
         live_policies.and_then(|have| have.repository_policy.present()),
         |policy| policy.canonical().clone(),
+        DocumentCalls {
+            put: |policy: &IamPolicy| ApiCall::SetRepositoryPolicy {
+                repository: name.clone(),
+                text: policy.to_compact_json(),
+            },
+            delete: ApiCall::DeleteRepositoryPolicy {
+                repository: name.clone(),
+            },
+        },
     );
     planned.changes.extend(lifecycle);
     planned.changes.extend(repository_policy);
@@ -234,6 +267,7 @@ fn plan_document<T: PartialEq>(
     want: &Setting<T>,
     have: Option<&T>,
     canonical: impl Fn(&T) -> Value,
+    calls: DocumentCalls<impl Fn(&T) -> ApiCall>,
 ) -> Option<Change> {
     let want = want.as_managed()?;
     let action = match (have, want) {
@@ -250,7 +284,112 @@ fn plan_document<T: PartialEq>(
         fields: vec![field::DOCUMENT.to_owned()],
         before: have.map(&canonical),
         after: want.map(&canonical),
+        // Writing a policy replaces it in place: there is never a window without one.
+        calls: vec![match want {
+            Some(want) => (calls.put)(want),
+            None => calls.delete,
+        }],
     })
+}
+
+/// How a policy document is written and deleted.
+struct DocumentCalls<P> {
+    put: P,
+    delete: ApiCall,
+}
+
+/// CreateRepository with every managed setting and the ownership tag, in one call.
+fn create_repository_call(name: &RepositoryName, want: &RepositoryState) -> ApiCall {
+    let mut tags: Tags = want
+        .tags
+        .iter()
+        .flatten()
+        .filter(|(key, _)| !is_reserved_tag_key(key))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    tags.insert(OWNERSHIP_TAG_KEY.to_owned(), OWNERSHIP_TAG_VALUE.to_owned());
+    ApiCall::CreateRepository {
+        repository: name.clone(),
+        image_tag_mutability: want.image_tag_mutability,
+        image_tag_mutability_exclusions: want
+            .image_tag_mutability_exclusions
+            .clone()
+            .unwrap_or_default(),
+        scan_on_push: want.scan_on_push,
+        encryption: want.encryption.clone(),
+        tags,
+    }
+}
+
+/// The minimal calls for the differing fields of an existing repository: tags are added or
+/// overwritten with TagResource and removed with UntagResource, each with only the keys that
+/// differ.
+fn update_calls(
+    name: &RepositoryName,
+    want: &RepositoryState,
+    have: &RepositoryState,
+    differing: &[RepositoryField],
+) -> Vec<ApiCall> {
+    let mut calls = Vec::new();
+    let mutability_differs = differing.contains(&RepositoryField::ImageTagMutability)
+        || differing.contains(&RepositoryField::ImageTagMutabilityExclusions);
+    if mutability_differs {
+        if let Some(mode) = want.image_tag_mutability.or(have.image_tag_mutability) {
+            let exclusions = want
+                .image_tag_mutability_exclusions
+                .as_ref()
+                .or(have.image_tag_mutability_exclusions.as_ref())
+                .cloned()
+                .unwrap_or_default();
+            calls.push(ApiCall::PutImageTagMutability {
+                repository: name.clone(),
+                image_tag_mutability: mode,
+                // ECR rejects exclusion filters for a mode that does not take them.
+                image_tag_mutability_exclusions: if mode.takes_exclusions() {
+                    exclusions
+                } else {
+                    Vec::new()
+                },
+            });
+        }
+    }
+    if differing.contains(&RepositoryField::ScanOnPush) {
+        if let Some(scan_on_push) = want.scan_on_push {
+            calls.push(ApiCall::PutImageScanningConfiguration {
+                repository: name.clone(),
+                scan_on_push,
+            });
+        }
+    }
+    if differing.contains(&RepositoryField::Tags) {
+        let empty = Tags::new();
+        let want_tags = want.tags.as_ref().unwrap_or(&empty);
+        let have_tags = have.tags.as_ref().unwrap_or(&empty);
+        let user = |key: &String| !is_reserved_tag_key(key);
+        let to_set: Tags = want_tags
+            .iter()
+            .filter(|(key, value)| user(key) && have_tags.get(*key) != Some(*value))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        let to_remove: Vec<String> = have_tags
+            .keys()
+            .filter(|key| user(key) && !want_tags.contains_key(*key))
+            .cloned()
+            .collect();
+        if !to_set.is_empty() {
+            calls.push(ApiCall::TagResource {
+                repository: name.clone(),
+                tags: to_set,
+            });
+        }
+        if !to_remove.is_empty() {
+            calls.push(ApiCall::UntagResource {
+                repository: name.clone(),
+                keys: to_remove,
+            });
+        }
+    }
+    calls
 }
 
 /// The fields of the `repository` address, in the order they are listed in `fields`.

@@ -6,6 +6,8 @@ use serde_json::Value;
 
 use ecrform_model::Address;
 
+use crate::ApiCall;
+
 /// The plan JSON format version.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -45,6 +47,10 @@ pub struct Change {
     pub before: Option<Value>,
     /// Canonical desired form, `null` when absent.
     pub after: Option<Value>,
+    /// The ECR calls that apply this change, in order. Not part of the plan JSON contract;
+    /// saved plan files carry them separately.
+    #[serde(skip)]
+    pub calls: Vec<ApiCall>,
 }
 
 /// Counts of changes per action.

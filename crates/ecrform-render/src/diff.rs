@@ -227,6 +227,7 @@ mod tests {
             fields: fields.iter().map(|f| (*f).to_owned()).collect(),
             before,
             after,
+            calls: Vec::new(),
         }
     }
 

@@ -26,6 +26,7 @@ fn change(
         fields: fields.iter().map(|f| (*f).to_owned()).collect(),
         before,
         after,
+        calls: Vec::new(),
     }
 }
 

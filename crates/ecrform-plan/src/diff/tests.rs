@@ -1042,3 +1042,138 @@ proptest! {
         prop_assert_eq!(planned.summary, Summary::default());
     }
 }
+
+/// The calls of every change of a plan, in order, as `Operation repository` strings.
+fn call_outline(plan: &Plan) -> Vec<String> {
+    plan.changes
+        .iter()
+        .flat_map(|c| c.calls.iter())
+        .map(|call| format!("{} {}", call.operation(), call.repository()))
+        .collect()
+}
+
+#[test]
+fn each_change_carries_the_minimal_calls_that_apply_it() {
+    type Edit = fn(&mut RepositoryState);
+    let cases: [(&str, Edit, &[&str]); 6] = [
+        (
+            "mutability",
+            |r| r.image_tag_mutability = Some(TagMutability::Mutable),
+            &["PutImageTagMutability team-a/api"],
+        ),
+        (
+            "scan on push",
+            |r| r.scan_on_push = Some(false),
+            &["PutImageScanningConfiguration team-a/api"],
+        ),
+        (
+            "tag value changed",
+            |r| r.tags = Some(tags(&[("team", "b"), ("env", "prod")])),
+            &["TagResource team-a/api"],
+        ),
+        (
+            "tag removed",
+            |r| r.tags = Some(tags(&[("team", "a")])),
+            &["UntagResource team-a/api"],
+        ),
+        (
+            "lifecycle added",
+            |r| r.lifecycle_policy = Setting::Present(lifecycle(7)),
+            &["PutLifecyclePolicy team-a/api"],
+        ),
+        (
+            "policy added",
+            |r| r.repository_policy = Setting::Present(pull_policy(&["ecr:*"])),
+            &["SetRepositoryPolicy team-a/api"],
+        ),
+    ];
+    for (name, edit, expected) in cases {
+        let mut desired = managed_repo();
+        edit(&mut desired);
+        let plan = plan_one(Some(desired), Some(as_live(&managed_repo())));
+        assert_eq!(call_outline(&plan), *expected, "{name}");
+    }
+}
+
+#[test]
+fn tag_calls_touch_only_the_differing_user_keys() {
+    let mut desired = managed_repo();
+    desired.tags = Some(tags(&[("team", "b"), ("cost", "x")]));
+    let plan = plan_one(Some(desired), Some(as_live(&managed_repo())));
+    let calls = &plan.changes[0].calls;
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(
+        calls[0],
+        crate::ApiCall::TagResource {
+            repository: repo_name(REPO),
+            tags: tags(&[("cost", "x"), ("team", "b")]),
+        }
+    );
+    // The ownership tag and aws: keys that live state holds are never removed.
+    assert_eq!(
+        calls[1],
+        crate::ApiCall::UntagResource {
+            repository: repo_name(REPO),
+            keys: vec!["env".to_owned()]
+        }
+    );
+}
+
+#[test]
+fn a_create_is_one_call_with_every_setting_and_the_ownership_tag() {
+    let plan = plan_one(Some(managed_repo()), None);
+    let crate::ApiCall::CreateRepository {
+        tags: created,
+        image_tag_mutability,
+        scan_on_push,
+        ..
+    } = &plan.changes[0].calls[0]
+    else {
+        panic!("{:?}", plan.changes[0].calls);
+    };
+    assert_eq!(plan.changes[0].calls.len(), 1);
+    assert_eq!(*image_tag_mutability, Some(TagMutability::Immutable));
+    assert_eq!(*scan_on_push, Some(true));
+    assert_eq!(
+        created.get(OWNERSHIP_TAG_KEY).map(String::as_str),
+        Some(OWNERSHIP_TAG_VALUE)
+    );
+    assert_eq!(created.get("team").map(String::as_str), Some("a"));
+}
+
+#[test]
+fn a_replace_deletes_with_the_specs_force_flag_then_creates() {
+    let mut desired = managed_repo();
+    desired.encryption = Some(Encryption {
+        kind: EncryptionType::Kms,
+        kms_key: None,
+    });
+    desired.force_delete = true;
+    let plan = plan_one(Some(desired), Some(as_live(&managed_repo())));
+    assert_eq!(
+        call_outline(&plan),
+        ["DeleteRepository team-a/api", "CreateRepository team-a/api"]
+    );
+    assert_eq!(
+        plan.changes[0].calls[0],
+        crate::ApiCall::DeleteRepository {
+            repository: repo_name(REPO),
+            force: true
+        }
+    );
+}
+
+#[test]
+fn a_policy_set_to_absent_is_deleted_by_its_own_call() {
+    let mut live = as_live(&managed_repo());
+    live.lifecycle_policy = Setting::Present(lifecycle(7));
+    live.repository_policy = Setting::Present(pull_policy(&["ecr:*"]));
+    let plan = plan_one(Some(managed_repo()), Some(live));
+    assert_eq!(
+        call_outline(&plan),
+        [
+            "DeleteLifecyclePolicy team-a/api",
+            "DeleteRepositoryPolicy team-a/api"
+        ]
+    );
+}
