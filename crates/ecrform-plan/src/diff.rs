@@ -333,33 +333,33 @@ fn update_calls(
     let mut calls = Vec::new();
     let mutability_differs = differing.contains(&RepositoryField::ImageTagMutability)
         || differing.contains(&RepositoryField::ImageTagMutabilityExclusions);
-    if mutability_differs {
-        if let Some(mode) = want.image_tag_mutability.or(have.image_tag_mutability) {
-            let exclusions = want
-                .image_tag_mutability_exclusions
-                .as_ref()
-                .or(have.image_tag_mutability_exclusions.as_ref())
-                .cloned()
-                .unwrap_or_default();
-            calls.push(ApiCall::PutImageTagMutability {
-                repository: name.clone(),
-                image_tag_mutability: mode,
-                // ECR rejects exclusion filters for a mode that does not take them.
-                image_tag_mutability_exclusions: if mode.takes_exclusions() {
-                    exclusions
-                } else {
-                    Vec::new()
-                },
-            });
-        }
+    if mutability_differs
+        && let Some(mode) = want.image_tag_mutability.or(have.image_tag_mutability)
+    {
+        let exclusions = want
+            .image_tag_mutability_exclusions
+            .as_ref()
+            .or(have.image_tag_mutability_exclusions.as_ref())
+            .cloned()
+            .unwrap_or_default();
+        calls.push(ApiCall::PutImageTagMutability {
+            repository: name.clone(),
+            image_tag_mutability: mode,
+            // ECR rejects exclusion filters for a mode that does not take them.
+            image_tag_mutability_exclusions: if mode.takes_exclusions() {
+                exclusions
+            } else {
+                Vec::new()
+            },
+        });
     }
-    if differing.contains(&RepositoryField::ScanOnPush) {
-        if let Some(scan_on_push) = want.scan_on_push {
-            calls.push(ApiCall::PutImageScanningConfiguration {
-                repository: name.clone(),
-                scan_on_push,
-            });
-        }
+    if differing.contains(&RepositoryField::ScanOnPush)
+        && let Some(scan_on_push) = want.scan_on_push
+    {
+        calls.push(ApiCall::PutImageScanningConfiguration {
+            repository: name.clone(),
+            scan_on_push,
+        });
     }
     if differing.contains(&RepositoryField::Tags) {
         let empty = Tags::new();
