@@ -1,10 +1,14 @@
 //! Planning: a pure function from desired and live state to a [`Plan`], the value that
 //! rendering, saving and applying all consume. Nothing here knows about AWS.
 
+pub mod apply;
 mod calls;
 mod diff;
 mod plan;
+mod port;
 
+pub use apply::{ApplyOptions, ApplyReport, ChangeOutcome, ChangeResult};
 pub use calls::ApiCall;
 pub use diff::{field, plan};
 pub use plan::{Action, Change, FORMAT_VERSION, Plan, Summary};
+pub use port::{Aspects, ErrorKind, ReadScope, Registry, RegistryError};

@@ -1,0 +1,233 @@
+//! The apply executor: runs a plan's calls against registries and reports, per change, what
+//! happened. Deciding what to change is the planner's job; this module decides only what to
+//! do when a call fails.
+//!
+//! - Changes are grouped into chains: one per repository (its repository change, then its
+//!   policies), one per registry-wide object. Chains run concurrently, at most `parallelism`
+//!   at a time; a chain runs in plan order.
+//! - A change whose repository could not be created or replaced is skipped, naming that
+//!   change; a failed update does not stop the repository's policies, which do not need it.
+//! - A policy refused because IAM has not yet propagated a new principal is retried with
+//!   backoff, then reported. Throttling is the AWS client's own retry loop's job.
+//! - Every change ends applied, failed (with the error code and message) or skipped; running
+//!   apply again converges, because the plan is recomputed from live state.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use ecrform_model::{Address, RegistryId, ResourceKind};
+
+use crate::{Action, ApiCall, Change, Plan, Registry, RegistryError};
+
+/// How the executor behaves; the defaults are what the CLI uses.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// Chains running at once.
+    pub parallelism: usize,
+    /// Attempts for a policy refused while IAM propagates a new principal.
+    pub propagation_attempts: u32,
+    /// First wait before such a retry; doubled each time.
+    pub propagation_delay: Duration,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            parallelism: 16,
+            propagation_attempts: 6,
+            propagation_delay: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What happened to one change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum ChangeOutcome {
+    Applied,
+    Failed {
+        operation: String,
+        error: RegistryError,
+    },
+    Skipped {
+        reason: String,
+    },
+}
+
+/// One change of the plan and its outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeResult {
+    pub address: Address,
+    pub action: Action,
+    #[serde(flatten)]
+    pub outcome: ChangeOutcome,
+}
+
+/// The outcome of every change, in plan order, and how many API writes were made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApplyReport {
+    pub results: Vec<ChangeResult>,
+    pub writes: usize,
+}
+
+impl ApplyReport {
+    pub fn count(&self, predicate: impl Fn(&ChangeOutcome) -> bool) -> usize {
+        self.results
+            .iter()
+            .filter(|r| predicate(&r.outcome))
+            .count()
+    }
+
+    pub fn applied(&self) -> usize {
+        self.count(|o| matches!(o, ChangeOutcome::Applied))
+    }
+
+    pub fn failed(&self) -> usize {
+        self.count(|o| matches!(o, ChangeOutcome::Failed { .. }))
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.count(|o| matches!(o, ChangeOutcome::Skipped { .. }))
+    }
+
+    pub fn is_success(&self) -> bool {
+        self.failed() == 0 && self.skipped() == 0
+    }
+}
+
+/// Applies `plan` through `registries` (one per registry id of the plan).
+pub async fn apply<R: Registry>(
+    plan: &Plan,
+    registries: &BTreeMap<RegistryId, Arc<R>>,
+    options: &ApplyOptions,
+) -> ApplyReport {
+    let writes = AtomicUsize::new(0);
+    let permits = Semaphore::new(options.parallelism.max(1));
+    let chains = chains(&plan.changes);
+    let runs = chains.iter().map(|chain| async {
+        // The semaphore is never closed, so acquiring cannot fail.
+        let _permit = permits.acquire().await.ok();
+        run_chain(chain, registries, options, &writes).await
+    });
+    let mut results: Vec<(usize, ChangeResult)> =
+        join_all(runs).await.into_iter().flatten().collect();
+    results.sort_by_key(|(index, _)| *index);
+    ApplyReport {
+        results: results.into_iter().map(|(_, result)| result).collect(),
+        writes: writes.load(Ordering::Relaxed),
+    }
+}
+
+/// The chain key of a change: its repository, or the registry-wide object itself.
+fn chain_key(change: &Change) -> (RegistryId, Option<String>, Option<ResourceKind>) {
+    let address = &change.address;
+    match address.kind {
+        ResourceKind::Repository
+        | ResourceKind::LifecyclePolicy
+        | ResourceKind::RepositoryPolicy => (address.registry.clone(), address.name.clone(), None),
+        kind => (address.registry.clone(), address.name.clone(), Some(kind)),
+    }
+}
+
+/// Groups changes (with their plan index) into chains, keeping plan order inside each.
+fn chains(changes: &[Change]) -> Vec<Vec<(usize, &Change)>> {
+    let mut by_key: BTreeMap<_, Vec<(usize, &Change)>> = BTreeMap::new();
+    for (index, change) in changes.iter().enumerate() {
+        by_key
+            .entry(chain_key(change))
+            .or_default()
+            .push((index, change));
+    }
+    let mut chains: Vec<_> = by_key.into_values().collect();
+    chains.sort_by_key(|chain| chain.first().map(|(index, _)| *index));
+    chains
+}
+
+async fn run_chain<R: Registry>(
+    chain: &[(usize, &Change)],
+    registries: &BTreeMap<RegistryId, Arc<R>>,
+    options: &ApplyOptions,
+    writes: &AtomicUsize,
+) -> Vec<(usize, ChangeResult)> {
+    let mut results = Vec::with_capacity(chain.len());
+    // A repository that could not be created or replaced: its policies have nothing to go on.
+    let mut missing_repository: Option<&Address> = None;
+    for (index, change) in chain {
+        let outcome = if let Some(blocker) = missing_repository {
+            ChangeOutcome::Skipped {
+                reason: format!("{blocker} was not applied"),
+            }
+        } else {
+            match registries.get(&change.address.registry) {
+                Some(registry) => run_change(change, registry.as_ref(), options, writes).await,
+                None => ChangeOutcome::Failed {
+                    operation: String::from("connect"),
+                    error: RegistryError::new(
+                        crate::ErrorKind::Other,
+                        "NoClient",
+                        format!("no connection to registry {}", change.address.registry),
+                    ),
+                },
+            }
+        };
+        let creates_repository = change.address.kind == ResourceKind::Repository
+            && matches!(change.action, Action::Create | Action::Replace);
+        if creates_repository && outcome != ChangeOutcome::Applied {
+            missing_repository = Some(&change.address);
+        }
+        results.push((
+            *index,
+            ChangeResult {
+                address: change.address.clone(),
+                action: change.action,
+                outcome,
+            },
+        ));
+    }
+    results
+}
+
+async fn run_change<R: Registry>(
+    change: &Change,
+    registry: &R,
+    options: &ApplyOptions,
+    writes: &AtomicUsize,
+) -> ChangeOutcome {
+    for call in &change.calls {
+        if let Err(error) = run_call(call, registry, options, writes).await {
+            return ChangeOutcome::Failed {
+                operation: call.operation().to_owned(),
+                error,
+            };
+        }
+    }
+    ChangeOutcome::Applied
+}
+
+async fn run_call<R: Registry>(
+    call: &ApiCall,
+    registry: &R,
+    options: &ApplyOptions,
+    writes: &AtomicUsize,
+) -> Result<(), RegistryError> {
+    let mut delay = options.propagation_delay;
+    let mut attempt = 1;
+    loop {
+        writes.fetch_add(1, Ordering::Relaxed);
+        match registry.call(call).await {
+            Ok(()) => return Ok(()),
+            Err(error) if error.is_iam_propagation() && attempt < options.propagation_attempts => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The registry port: what the planner and the apply executor need from a registry, and
+//! nothing about how it is reached. The AWS adapter implements it for ECR; the test kit
+//! implements it in memory (recording calls, injecting faults).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+
+use ecrform_model::{DesiredRegistry, RegistryId, RegistryState, RepositoryName};
+
+use crate::ApiCall;
+
+/// What to read of one repository: only what the spec manages is ever read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Aspects {
+    pub tags: bool,
+    pub lifecycle_policy: bool,
+    pub repository_policy: bool,
+}
+
+impl Aspects {
+    pub const ALL: Aspects = Aspects {
+        tags: true,
+        lifecycle_policy: true,
+        repository_policy: true,
+    };
+
+    pub fn union(self, other: Aspects) -> Aspects {
+        Aspects {
+            tags: self.tags || other.tags,
+            lifecycle_policy: self.lifecycle_policy || other.lifecycle_policy,
+            repository_policy: self.repository_policy || other.repository_policy,
+        }
+    }
+}
+
+/// Which parts of a registry a read covers. Every repository's settings that come with
+/// DescribeRepositories (mutability, scanning, encryption) are always read; the per-repository
+/// calls (tags, policies) only where listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadScope {
+    /// Repositories of the spec and the aspects the spec manages.
+    pub repositories: BTreeMap<RepositoryName, Aspects>,
+    /// Read the tags of repositories outside `repositories` too, to see which ecrform owns
+    /// (needed only when the registry prunes).
+    pub other_repository_tags: bool,
+}
+
+impl ReadScope {
+    /// What planning `desired` needs to know about its registry.
+    pub fn for_desired(desired: &DesiredRegistry) -> Self {
+        let repositories = desired
+            .state
+            .repositories
+            .iter()
+            .map(|(name, repository)| {
+                let aspects = Aspects {
+                    tags: repository.tags.is_some(),
+                    lifecycle_policy: repository.lifecycle_policy.is_managed(),
+                    repository_policy: repository.repository_policy.is_managed(),
+                };
+                (name.clone(), aspects)
+            })
+            .collect();
+        ReadScope {
+            repositories,
+            other_repository_tags: desired.prune,
+        }
+    }
+}
+
+/// How a registry call failed, as far as deciding what to do next needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorKind {
+    /// The endpoint could not be reached (connection refused, DNS, timeout).
+    Unreachable,
+    /// No credentials, or credentials the service does not accept.
+    Credentials,
+    AccessDenied,
+    /// Rate exceeded even after the client's own retries.
+    Throttled,
+    /// The endpoint does not implement the operation.
+    Unsupported,
+    /// The request was refused as invalid (a policy the service rejects, say).
+    Invalid,
+    /// The object is not there (a repository deleted since it was read).
+    NotFound,
+    /// ECR refused to delete a repository that still holds images.
+    RepositoryNotEmpty,
+    Other,
+}
+
+/// A failed registry call, with the service's error code and message when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub struct RegistryError {
+    pub kind: ErrorKind,
+    /// The AWS error code (`ThrottlingException`), or a short description of a transport error.
+    pub code: String,
+    pub message: String,
+}
+
+impl RegistryError {
+    pub fn new(kind: ErrorKind, code: impl Into<String>, message: impl Into<String>) -> Self {
+        RegistryError {
+            kind,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A policy that names a principal IAM has just created is refused for a while
+    /// ("Principal not found", "Invalid repository policy provided"): worth retrying.
+    pub fn is_iam_propagation(&self) -> bool {
+        let message = self.message.to_ascii_lowercase();
+        self.kind == ErrorKind::Invalid
+            && (message.contains("principal not found")
+                || message.contains("invalid principal")
+                || message.contains("invalid repository policy provided")
+                || message.contains("invalid registry policy provided"))
+    }
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.message.is_empty() {
+            f.write_str(&self.code)
+        } else {
+            write!(f, "{}: {}", self.code, self.message)
+        }
+    }
+}
+
+/// One registry, reachable for reads and writes.
+pub trait Registry: Send + Sync {
+    fn id(&self) -> &RegistryId;
+
+    /// Reads live state: every repository (with ECR's defaults filled in), plus the aspects
+    /// `scope` names. Aspects not read are `Unmanaged`/`None` in the result.
+    fn read(
+        &self,
+        scope: &ReadScope,
+    ) -> impl Future<Output = Result<RegistryState, RegistryError>> + Send;
+
+    /// Makes one write.
+    fn call(&self, call: &ApiCall) -> impl Future<Output = Result<(), RegistryError>> + Send;
+}
