@@ -1,10 +1,62 @@
 //! The spec language (version 1): YAML files to a validated [`DesiredState`], reporting every
 //! problem with `FILE:LINE:COLUMN` in one run.
+//!
+//! # Why not serde structs
+//!
+//! The design sketches "YAML -> raw serde structs -> validated desired state". serde's derive
+//! stops at the first error and keeps no positions, and a spec must report *every* problem,
+//! each at the node to fix. So a spec is read in three steps instead:
+//!
+//! 1. [`yaml`]: yaml-rust2's event parser builds a small node tree that keeps the position of
+//!    every key and value and how each scalar was written (quoted or not). YAML syntax errors
+//!    stop the file at the parser's position; duplicate keys, anchors, aliases and tags are
+//!    reported and the rest of the file is still checked.
+//! 2. [`raw`]: the tree is walked into plain structs that mirror the YAML. This layer reports
+//!    unknown keys (with the nearest valid key), missing keys and wrong types.
+//! 3. [`validate`] (with [`settings`], [`registry_wide`] and [`policies`]): values are checked
+//!    against what ECR accepts and combined into the model, merging `defaults` and files.
+//!
+//! # Decisions the spec format leaves open
+//!
+//! - Scalars follow the YAML 1.2 core schema (`yes` is a string). Where a string is expected,
+//!   any scalar is taken as written (`cost-center: 1234` is the tag value "1234"), except
+//!   `account`, which must be quoted so that a leading zero cannot be lost.
+//! - `none` is plain `none` or a YAML null. It means "must be absent" for `lifecycle`, `policy`,
+//!   `registry_policy` and `replication`; the exact empty set for `tags` (dropping the defaults'
+//!   tags), `pull_through_cache` and `creation_templates`; and is an error for
+//!   `image_tag_mutability`, its exclusions, `scan_on_push`, `encryption`, `scanning` and
+//!   `account_settings`, which always have a value in ECR.
+//! - A repository's key replaces the default's, except `tags`, which merge key by key; a
+//!   repository that sets `image_tag_mutability` takes its exclusions from itself only.
+//! - A registry may be listed in several files (each team its own file); its registry-level
+//!   keys may be set in one place only, and each repository defined once.
+//! - A mapping with a `template` key is a template reference; any other mapping is an inline
+//!   document. Policy names are file names without extension in `policies/<kind>/`.
+//! - Diagnostics are sorted by file (spec files in name order, then policy documents in the
+//!   order first used) and position. Messages that name a second place use a path relative
+//!   to the spec's directory, so their text does not depend on how `-f` was spelled.
+
+mod document;
+mod patterns;
+mod policies;
+mod raw;
+mod registry_wide;
+mod report;
+mod settings;
+mod sources;
+mod suggest;
+mod template;
+mod validate;
+mod yaml;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use ecrform_model::DesiredState;
+
+use crate::policies::PolicyLibrary;
+use crate::report::{Location, Report};
+use crate::validate::Validator;
 
 /// Where to read the spec from.
 #[derive(Debug, Clone)]
@@ -56,6 +108,44 @@ pub struct Diagnostics(pub Vec<Diagnostic>);
 
 /// Reads, parses and validates a spec.
 pub fn load(options: &LoadOptions<'_>) -> Result<Spec, Diagnostics> {
-    let _ = options;
-    Ok(Spec { desired: DesiredState::default(), warnings: Vec::new(), files: Vec::new() })
+    let spec_root = sources::spec_root(options.path);
+    let policies_root = options
+        .policies_dir
+        .map_or_else(|| spec_root.join("policies"), Path::to_path_buf);
+    let mut report = Report::new(spec_root);
+
+    let mut raw_files = Vec::new();
+    for source in sources::read_spec(options.path, &mut report) {
+        match yaml::parse(&source.text) {
+            Ok(parsed) => {
+                for (at, message) in parsed.problems {
+                    report.error(Location::new(source.file, at), message);
+                }
+                raw_files.push(raw::read_file(
+                    source.file,
+                    parsed.root.as_ref(),
+                    &mut report,
+                ));
+            }
+            Err(error) => report.error(Location::new(source.file, error.at), error.message),
+        }
+    }
+
+    let mut library = PolicyLibrary::new(policies_root);
+    let mut desired = Validator {
+        report: &mut report,
+        library: &mut library,
+    }
+    .desired_state(&raw_files);
+    if report.error_count() > 0 {
+        return Err(Diagnostics(report.errors()));
+    }
+    desired.registries.sort_by(|a, b| {
+        (&a.state.account, &a.state.region).cmp(&(&b.state.account, &b.state.region))
+    });
+    Ok(Spec {
+        desired,
+        warnings: report.warnings(),
+        files: report.files_read(),
+    })
 }

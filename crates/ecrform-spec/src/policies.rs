@@ -1,0 +1,558 @@
+//! Policy documents: named ones in `policies/<kind>/NAME.{json,yaml,yml}`, inline ones written
+//! in the spec, and templates with `{{ var }}` placeholders. Each is turned into a JSON value,
+//! checked by the model (IAM shape, lifecycle shape) and by `ecrform_lifecycle::validate`
+//! (ECR's rule validation), and held to ECR's size limits; every problem found in a document is
+//! mapped from its JSON path back to a position. A named document is read and checked once,
+//! however many repositories use it, so its problems are reported once, in its own file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ecrform_model::{DocumentError, IamPolicy, LifecyclePolicy, PathSegment};
+use serde_json::Value;
+
+use crate::document::{self, PathIndex};
+use crate::raw::{RawDocument, RawTemplate, Spanned};
+use crate::report::{FileId, Location, Report};
+use crate::sources;
+use crate::suggest;
+use crate::template;
+use crate::yaml::{self, Pos};
+
+/// ECR's limit on repository and registry policy text.
+const IAM_POLICY_MAX_CHARS: usize = 10_240;
+
+const EXTENSIONS: [&str; 3] = ["json", "yaml", "yml"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum PolicyKind {
+    Lifecycle,
+    Repository,
+    Registry,
+}
+
+impl PolicyKind {
+    /// The directory under `policies/` that holds this kind's named documents.
+    fn directory(self) -> &'static str {
+        match self {
+            PolicyKind::Lifecycle => "lifecycle",
+            PolicyKind::Repository => "repository",
+            PolicyKind::Registry => "registry",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PolicyKind::Lifecycle => "lifecycle policy",
+            PolicyKind::Repository => "repository policy",
+            PolicyKind::Registry => "registry policy",
+        }
+    }
+}
+
+/// A document that passed every check.
+#[derive(Debug, Clone)]
+pub(crate) enum CheckedDocument {
+    Lifecycle(LifecyclePolicy),
+    Iam(IamPolicy),
+}
+
+impl CheckedDocument {
+    pub fn into_lifecycle(self) -> Option<LifecyclePolicy> {
+        match self {
+            CheckedDocument::Lifecycle(policy) => Some(policy),
+            CheckedDocument::Iam(_) => None,
+        }
+    }
+
+    pub fn into_iam(self) -> Option<IamPolicy> {
+        match self {
+            CheckedDocument::Iam(policy) => Some(policy),
+            CheckedDocument::Lifecycle(_) => None,
+        }
+    }
+}
+
+/// The named documents of one kind.
+#[derive(Debug, Clone)]
+enum Listing {
+    /// Name to the files with that name (more than one is an ambiguity).
+    Names(BTreeMap<String, Vec<PathBuf>>),
+    Unreadable(String),
+}
+
+/// Finds, reads and checks policy documents for one load.
+#[derive(Debug)]
+pub(crate) struct PolicyLibrary {
+    root: PathBuf,
+    listings: HashMap<PolicyKind, Listing>,
+    checked: HashMap<PathBuf, Option<CheckedDocument>>,
+    texts: HashMap<PathBuf, Option<String>>,
+}
+
+impl PolicyLibrary {
+    /// `root` holds `lifecycle/`, `repository/` and `registry/`.
+    pub fn new(root: PathBuf) -> Self {
+        PolicyLibrary {
+            root,
+            listings: HashMap::new(),
+            checked: HashMap::new(),
+            texts: HashMap::new(),
+        }
+    }
+
+    /// Resolves and checks a document the spec refers to from `file`; `None` when a problem
+    /// was reported.
+    pub fn resolve(
+        &mut self,
+        kind: PolicyKind,
+        document: &RawDocument,
+        file: FileId,
+        report: &mut Report,
+    ) -> Option<CheckedDocument> {
+        match document {
+            RawDocument::Named(name) => self.named(kind, name, file, report),
+            RawDocument::Inline(node) => {
+                let (value, index) = convert(node, file, report)?;
+                check_located(kind, value, &index, file, report)
+            }
+            RawDocument::Template(template) => self.template(kind, template, file, report),
+        }
+    }
+
+    fn named(
+        &mut self,
+        kind: PolicyKind,
+        name: &Spanned<String>,
+        file: FileId,
+        report: &mut Report,
+    ) -> Option<CheckedDocument> {
+        let path = self.find(kind, name, "", file, report)?;
+        if let Some(checked) = self.checked.get(&path) {
+            return checked.clone();
+        }
+        let checked = load_named(kind, &path, report);
+        self.checked.insert(path, checked.clone());
+        checked
+    }
+
+    fn template(
+        &mut self,
+        kind: PolicyKind,
+        template: &RawTemplate,
+        file: FileId,
+        report: &mut Report,
+    ) -> Option<CheckedDocument> {
+        let here = Location::new(file, template.at);
+        let path = self.find(kind, &template.name, " template", file, report)?;
+        let text = self.template_text(&path, report)?;
+        let shown = report.relative(&path);
+        let source = format!(
+            "{} from template {:?} ({shown})",
+            kind.label(),
+            template.name.value
+        );
+
+        let mut vars = BTreeMap::new();
+        let mut usable = true;
+        for var in &template.vars {
+            match document::to_json(&var.value) {
+                Ok((value, _)) => {
+                    vars.insert(var.name.value.clone(), value);
+                }
+                Err(errors) => {
+                    usable = false;
+                    for error in errors {
+                        report.error(Location::new(file, error.at), error.message);
+                    }
+                }
+            }
+        }
+
+        let (placeholders, malformed) = template::placeholders(&text);
+        for bad in &malformed {
+            usable = false;
+            report.error(
+                here,
+                format!(
+                    "template {:?} ({shown}) line {}: {:?} is not a placeholder; write {{{{ name }}}} \
+                     with a name of letters, digits, '_' or '-'",
+                    template.name.value, bad.line, bad.text
+                ),
+            );
+        }
+        let mut needed: Vec<&str> = placeholders.iter().map(|p| p.name.as_str()).collect();
+        needed.sort_unstable();
+        needed.dedup();
+        for name in &needed {
+            if !vars.contains_key(*name) && template.vars.iter().all(|var| var.name.value != *name)
+            {
+                usable = false;
+                report.error(
+                    here,
+                    format!(
+                        "template {:?} ({shown}) needs var {name:?}, which vars does not set",
+                        template.name.value
+                    ),
+                );
+            }
+        }
+        for var in &template.vars {
+            if !needed.contains(&var.name.value.as_str()) {
+                usable = false;
+                let hint = suggest::did_you_mean(&var.name.value, needed.iter().copied());
+                report.error(
+                    Location::new(file, var.name.at),
+                    format!(
+                        "var {:?} is not used by template {:?} ({shown}){hint}",
+                        var.name.value, template.name.value
+                    ),
+                );
+            }
+        }
+        if !usable {
+            return None;
+        }
+
+        let substituted = match template::substitute(&text, &placeholders, &vars) {
+            Ok(substituted) => substituted,
+            Err(problems) => {
+                for problem in problems {
+                    let at = template
+                        .vars
+                        .iter()
+                        .find(|var| var.name.value == problem.name)
+                        .map_or(template.at, |var| var.name.at);
+                    report.error(
+                        Location::new(file, at),
+                        format!(
+                            "{problem} (template {:?}, {shown})",
+                            template.name.value,
+                            problem = problem.message
+                        ),
+                    );
+                }
+                return None;
+            }
+        };
+        let value = match parse_text(&path, &substituted) {
+            Ok(value) => value,
+            Err(message) => {
+                report.error(
+                    here,
+                    format!("{source} is not valid after substitution: {message}"),
+                );
+                return None;
+            }
+        };
+        match check(kind, value) {
+            Ok(checked) => Some(checked),
+            Err(errors) => {
+                for error in errors {
+                    report.error(
+                        here,
+                        format!("{source}{}: {}", at_pointer(&error.path), error.message),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// The text of a template file, read once.
+    fn template_text(&mut self, path: &Path, report: &mut Report) -> Option<String> {
+        if let Some(text) = self.texts.get(path) {
+            return text.clone();
+        }
+        let text = sources::read_text(path, report).map(|source| source.text);
+        self.texts.insert(path.to_owned(), text.clone());
+        text
+    }
+
+    /// The file a name refers to, or a diagnostic listing what is available.
+    fn find(
+        &mut self,
+        kind: PolicyKind,
+        name: &Spanned<String>,
+        noun_suffix: &str,
+        file: FileId,
+        report: &mut Report,
+    ) -> Option<PathBuf> {
+        let here = Location::new(file, name.at);
+        let directory = self.root.join(kind.directory());
+        let shown_directory = report.relative(&directory);
+        let noun = format!("{}{noun_suffix}", kind.label());
+        let listing = self
+            .listings
+            .entry(kind)
+            .or_insert_with(|| list_documents(&directory))
+            .clone();
+        let names = match listing {
+            Listing::Names(names) => names,
+            Listing::Unreadable(error) => {
+                report.error(
+                    here,
+                    format!("cannot list the {noun}s in {shown_directory}: {error}"),
+                );
+                return None;
+            }
+        };
+        let wanted = name.value.as_str();
+        match names.get(wanted).map(Vec::as_slice) {
+            Some([only]) => return Some(only.clone()),
+            Some(several) => {
+                let files: Vec<String> = several.iter().map(|path| report.relative(path)).collect();
+                report.error(
+                    here,
+                    format!(
+                        "{noun} {wanted:?} is ambiguous: {}; keep one",
+                        files.join(" and ")
+                    ),
+                );
+                return None;
+            }
+            None => {}
+        }
+        if names.is_empty() {
+            report.error(
+                here,
+                format!(
+                    "unknown {noun} {wanted:?}: there is no {shown_directory}/{wanted}.json, .yaml or .yml"
+                ),
+            );
+            return None;
+        }
+        let stem = EXTENSIONS
+            .iter()
+            .find_map(|extension| wanted.strip_suffix(&format!(".{extension}")))
+            .filter(|stem| names.contains_key(*stem));
+        let suggestion =
+            stem.or_else(|| suggest::nearest(wanted, names.keys().map(String::as_str)));
+        let hint = suggestion
+            .map(|found| format!("; did you mean {found:?}?"))
+            .unwrap_or_default();
+        let available: Vec<&str> = names.keys().map(String::as_str).collect();
+        report.error(
+            here,
+            format!(
+                "unknown {noun} {wanted:?}{hint} (available: {})",
+                available.join(", ")
+            ),
+        );
+        None
+    }
+}
+
+/// The named documents in one directory; a directory that does not exist has none.
+fn list_documents(directory: &Path) -> Listing {
+    let entries = match fs::read_dir(directory) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Listing::Names(BTreeMap::new());
+        }
+        Err(error) => return Listing::Unreadable(error.to_string()),
+    };
+    let mut names: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for entry in entries {
+        let path = match entry {
+            Ok(entry) => entry.path(),
+            Err(error) => return Listing::Unreadable(error.to_string()),
+        };
+        let (Some(stem), Some(extension)) = (
+            path.file_stem().and_then(|stem| stem.to_str()),
+            path.extension().and_then(|extension| extension.to_str()),
+        ) else {
+            continue;
+        };
+        if EXTENSIONS.contains(&extension) && !stem.starts_with('.') && path.is_file() {
+            names.entry(stem.to_owned()).or_default().push(path.clone());
+        }
+    }
+    for paths in names.values_mut() {
+        paths.sort();
+    }
+    Listing::Names(names)
+}
+
+/// Reads, parses and checks a named document; its problems are located in its own file.
+fn load_named(kind: PolicyKind, path: &Path, report: &mut Report) -> Option<CheckedDocument> {
+    let source = sources::read_text(path, report)?;
+    let file = source.file;
+    let is_json = path
+        .extension()
+        .is_some_and(|extension| extension == "json");
+    if is_json {
+        // JSON is checked as JSON (a .json file with YAML-only syntax is wrong), and parsed
+        // again as YAML only to learn where each node is.
+        let value: Value = match serde_json::from_str(&source.text) {
+            Ok(value) => value,
+            Err(error) => {
+                let at = Pos::new(error.line().max(1), error.column().max(1));
+                // The position is the diagnostic's own; serde_json's text repeats it.
+                let text = error.to_string();
+                let suffix = format!(" at line {} column {}", error.line(), error.column());
+                let message = text.strip_suffix(&suffix).unwrap_or(&text);
+                report.error(Location::new(file, at), format!("invalid JSON: {message}"));
+                return None;
+            }
+        };
+        let index = match yaml::parse(&source.text) {
+            Ok(parsed) => {
+                let mut duplicate = false;
+                for (at, message) in parsed.problems {
+                    duplicate = true;
+                    report.error(Location::new(file, at), message);
+                }
+                if duplicate {
+                    return None;
+                }
+                parsed
+                    .root
+                    .and_then(|root| document::to_json(&root).ok())
+                    .map_or_else(|| PathIndex::root_only(Pos::START), |(_, index)| index)
+            }
+            Err(_) => PathIndex::root_only(Pos::START),
+        };
+        return check_located(kind, value, &index, file, report);
+    }
+    let parsed = match yaml::parse(&source.text) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            report.error(Location::new(file, error.at), error.message);
+            return None;
+        }
+    };
+    let mut clean = true;
+    for (at, message) in parsed.problems {
+        clean = false;
+        report.error(Location::new(file, at), message);
+    }
+    let Some(root) = parsed.root else {
+        report.error(
+            Location::new(file, Pos::START),
+            format!("the {} file is empty", kind.label()),
+        );
+        return None;
+    };
+    let (value, index) = convert(&root, file, report)?;
+    if !clean {
+        return None;
+    }
+    check_located(kind, value, &index, file, report)
+}
+
+fn convert(node: &yaml::Node, file: FileId, report: &mut Report) -> Option<(Value, PathIndex)> {
+    match document::to_json(node) {
+        Ok(converted) => Some(converted),
+        Err(errors) => {
+            for error in errors {
+                report.error(Location::new(file, error.at), error.message);
+            }
+            None
+        }
+    }
+}
+
+/// Parses substituted template text as its file's format.
+fn parse_text(path: &Path, text: &str) -> Result<Value, String> {
+    if path
+        .extension()
+        .is_some_and(|extension| extension == "json")
+    {
+        return serde_json::from_str(text).map_err(|error| error.to_string());
+    }
+    let parsed = yaml::parse(text).map_err(|error| format!("{} at {}", error.message, error.at))?;
+    if let Some((at, message)) = parsed.problems.first() {
+        return Err(format!("{message} at {at}"));
+    }
+    let root = parsed
+        .root
+        .ok_or_else(|| "the document is empty".to_owned())?;
+    document::to_json(&root)
+        .map(|(value, _)| value)
+        .map_err(|errors| {
+            errors
+                .first()
+                .map(|error| format!("{} at {}", error.message, error.at))
+                .unwrap_or_default()
+        })
+}
+
+/// Checks a document whose nodes have positions in `file`.
+fn check_located(
+    kind: PolicyKind,
+    value: Value,
+    index: &PathIndex,
+    file: FileId,
+    report: &mut Report,
+) -> Option<CheckedDocument> {
+    match check(kind, value) {
+        Ok(checked) => Some(checked),
+        Err(errors) => {
+            for error in errors {
+                // The position names the node, so the path would only repeat it.
+                let at = index.locate(&error.path);
+                report.error(
+                    Location::new(file, at),
+                    format!("{}: {}", kind.label(), error.message),
+                );
+            }
+            None
+        }
+    }
+}
+
+/// ` at /a/0/b`, or nothing for the document's root.
+fn at_pointer(path: &[PathSegment]) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", ecrform_model::document::display_path(path))
+    }
+}
+
+/// Every check of a document of `kind`: shape and canonical form (model), ECR's lifecycle rule
+/// validation (which includes the lifecycle text's length limits), and ECR's size limit on
+/// minified IAM policy text.
+pub(crate) fn check(kind: PolicyKind, value: Value) -> Result<CheckedDocument, Vec<DocumentError>> {
+    match kind {
+        PolicyKind::Lifecycle => {
+            let mut errors = ecrform_lifecycle::validate(&value);
+            let policy = match LifecyclePolicy::from_value(value) {
+                Ok(policy) => Some(policy),
+                Err(error) => {
+                    // The shape check and the rule validation may see the same problem.
+                    if !errors.iter().any(|known| known.path == error.path) {
+                        errors.push(error);
+                    }
+                    None
+                }
+            };
+            match policy {
+                Some(policy) if errors.is_empty() => Ok(CheckedDocument::Lifecycle(policy)),
+                _ => Err(errors),
+            }
+        }
+        PolicyKind::Repository | PolicyKind::Registry => {
+            let minified_chars = value.to_string().chars().count();
+            let mut errors = Vec::new();
+            let policy = match IamPolicy::from_value(value) {
+                Ok(policy) => Some(policy),
+                Err(error) => {
+                    errors.push(error);
+                    None
+                }
+            };
+            if minified_chars > IAM_POLICY_MAX_CHARS {
+                errors.push(DocumentError::at_root(format!(
+                    "the minified document is {minified_chars} characters; ECR allows at most 10,240"
+                )));
+            }
+            match policy {
+                Some(policy) if errors.is_empty() => Ok(CheckedDocument::Iam(policy)),
+                _ => Err(errors),
+            }
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! Validation: the raw structs of every spec file checked and combined into one
+//! [`DesiredState`].
+//!
+//! Files are combined here. `defaults` may be written once across all files. A registry
+//! (account + region) may be listed in several files so that, say, each team keeps its
+//! repositories in its own file; each registry-level key (`role_arn`, `prune`, `replication`,
+//! ...) may be set in only one of those places, and each repository defined once. A second
+//! definition is an error at the second place that names the first.
+
+use std::collections::BTreeMap;
+
+use ecrform_model::{
+    AccountId, DesiredRegistry, DesiredState, Region, RegistryId, RegistryState, RepositoryName,
+};
+
+use crate::patterns;
+use crate::policies::{PolicyKind, PolicyLibrary};
+use crate::raw::{Field, OrNone, RawFile, RawRegistry, Spanned};
+use crate::report::{FileId, Location, Report};
+use crate::settings::{BlockKind, SettingsBlock};
+use crate::suggest;
+use crate::yaml::Pos;
+
+/// The checks' shared state: where problems go and where policy documents come from.
+#[derive(Debug)]
+pub(crate) struct Validator<'a> {
+    pub report: &'a mut Report,
+    pub library: &'a mut PolicyLibrary,
+}
+
+impl Validator<'_> {
+    pub(crate) fn error(&mut self, file: FileId, at: Pos, message: impl Into<String>) {
+        self.report.error(Location::new(file, at), message);
+    }
+
+    /// `value` if it is one of `allowed` (exactly, as ECR compares), with a suggestion if not.
+    pub(crate) fn one_of<'v>(
+        &mut self,
+        file: FileId,
+        value: &'v Spanned<String>,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<&'v str> {
+        if allowed.contains(&value.value.as_str()) {
+            return Some(&value.value);
+        }
+        let hint = suggest::did_you_mean(&value.value, allowed.iter().copied());
+        self.error(
+            file,
+            value.at,
+            format!(
+                "unknown {what} {:?}{hint} (expected one of {})",
+                value.value,
+                suggest::list(allowed)
+            ),
+        );
+        None
+    }
+
+    /// Checks every file and combines them.
+    pub(crate) fn desired_state(&mut self, files: &[RawFile]) -> DesiredState {
+        let defaults = self.defaults(files);
+
+        let mut groups: BTreeMap<RegistryId, Vec<&RawRegistry>> = BTreeMap::new();
+        for registry in files.iter().flat_map(|file| &file.registries) {
+            match self.registry_id(registry) {
+                Some(id) => groups.entry(id).or_default().push(registry),
+                // Its identity is broken, but everything else in it can still be checked.
+                None => {
+                    self.registry(None, &[registry], &defaults);
+                }
+            }
+        }
+        let registries = groups
+            .into_iter()
+            .filter_map(|(id, entries)| self.registry(Some(id), &entries, &defaults))
+            .collect();
+        DesiredState { registries }
+    }
+
+    /// The one `defaults` block, checked once.
+    fn defaults(&mut self, files: &[RawFile]) -> SettingsBlock {
+        let mut first: Option<(FileId, &Field<_>)> = None;
+        for file in files {
+            let Some(defaults) = &file.defaults else {
+                continue;
+            };
+            match first {
+                None => first = Some((file.file, defaults)),
+                Some((first_file, first_defaults)) => {
+                    let other = self
+                        .report
+                        .describe(Location::new(first_file, first_defaults.key_at));
+                    self.error(
+                        file.file,
+                        defaults.key_at,
+                        format!("defaults are defined twice; also defined at {other}"),
+                    );
+                }
+            }
+        }
+        match first {
+            Some((file, defaults)) => {
+                self.settings_block(file, &defaults.value, BlockKind::Defaults)
+            }
+            None => SettingsBlock::default(),
+        }
+    }
+
+    fn registry_id(&mut self, registry: &RawRegistry) -> Option<RegistryId> {
+        let account = registry
+            .account
+            .as_ref()
+            .and_then(|account| self.account_id(registry.file, account));
+        let region = registry
+            .region
+            .as_ref()
+            .and_then(|region| self.region(registry.file, region));
+        Some(RegistryId::new(account?, region?))
+    }
+
+    pub(crate) fn account_id(
+        &mut self,
+        file: FileId,
+        account: &Spanned<String>,
+    ) -> Option<AccountId> {
+        AccountId::parse(&account.value)
+            .map_err(|error| self.error(file, account.at, error.0))
+            .ok()
+    }
+
+    pub(crate) fn region(&mut self, file: FileId, region: &Spanned<String>) -> Option<Region> {
+        Region::parse(&region.value)
+            .map_err(|error| self.error(file, region.at, error.0))
+            .ok()
+    }
+
+    /// Checks the entries of one registry and combines them; `id` is `None` when the account
+    /// or region is invalid, and then nothing is returned.
+    fn registry(
+        &mut self,
+        id: Option<RegistryId>,
+        entries: &[&RawRegistry],
+        defaults: &SettingsBlock,
+    ) -> Option<DesiredRegistry> {
+        let shown_id = id.as_ref().map(ToString::to_string);
+        let mut state = id.clone().map(RegistryState::empty);
+        let mut role_arn = None;
+        let mut profile = None;
+        let mut prune = false;
+        let mut once = OnceKeys {
+            registry: shown_id.clone(),
+            first: BTreeMap::new(),
+        };
+
+        for entry in entries {
+            let file = entry.file;
+            if let Some(field) = &entry.role_arn
+                && once.first_time(self, "role_arn", file, field.key_at)
+            {
+                if patterns::is_iam_role_arn(&field.value) {
+                    role_arn = Some(field.value.clone());
+                } else {
+                    self.error(
+                        file,
+                        field.at,
+                        format!(
+                            "role_arn {:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+                            field.value
+                        ),
+                    );
+                }
+            }
+            if let Some(field) = &entry.profile
+                && once.first_time(self, "profile", file, field.key_at)
+            {
+                if field.value.trim().is_empty() {
+                    self.error(file, field.at, "profile must not be empty");
+                } else {
+                    profile = Some(field.value.clone());
+                }
+            }
+            if let Some(field) = &entry.prune
+                && once.first_time(self, "prune", file, field.key_at)
+            {
+                prune = field.value;
+            }
+            self.registry_wide(id.as_ref(), entry, &mut once, state.as_mut());
+        }
+
+        let enhanced_scanning = state.as_ref().is_some_and(|state| {
+            state
+                .scanning
+                .present()
+                .is_some_and(|scanning| scanning.scan_type == "ENHANCED")
+        });
+        let repositories =
+            self.repositories(shown_id.as_deref(), entries, defaults, enhanced_scanning);
+        let mut state = state?;
+        state.repositories = repositories;
+        Some(DesiredRegistry {
+            state,
+            role_arn,
+            profile,
+            prune,
+        })
+    }
+
+    /// Registry-wide settings of one entry, each at most once per registry.
+    fn registry_wide(
+        &mut self,
+        id: Option<&RegistryId>,
+        entry: &RawRegistry,
+        once: &mut OnceKeys,
+        mut state: Option<&mut RegistryState>,
+    ) {
+        let file = entry.file;
+        if let Some(field) = &entry.replication
+            && once.first_time(self, "replication", file, field.key_at)
+        {
+            let replication = match &field.value {
+                OrNone::None => Some(ecrform_model::Setting::Absent),
+                OrNone::Some(raw) => self
+                    .replication(file, id, raw)
+                    .map(ecrform_model::Setting::Present),
+            };
+            if let (Some(state), Some(replication)) = (state.as_deref_mut(), replication) {
+                state.replication = replication;
+            }
+        }
+        if let Some(field) = &entry.registry_policy
+            && once.first_time(self, "registry_policy", file, field.key_at)
+        {
+            let policy = match &field.value {
+                OrNone::None => Some(ecrform_model::Setting::Absent),
+                OrNone::Some(document) => self
+                    .library
+                    .resolve(PolicyKind::Registry, document, file, self.report)
+                    .and_then(|checked| checked.into_iam())
+                    .map(ecrform_model::Setting::Present),
+            };
+            if let (Some(state), Some(policy)) = (state.as_deref_mut(), policy) {
+                state.registry_policy = policy;
+            }
+        }
+        if let Some(field) = &entry.scanning
+            && once.first_time(self, "scanning", file, field.key_at)
+        {
+            let scanning = match &field.value {
+                OrNone::None => {
+                    self.error(
+                            file,
+                            field.at,
+                            "scanning cannot be none: every registry has a scanning configuration \
+                             (write {type: BASIC, rules: []} for ECR's default); leave the key out to \
+                             leave it unmanaged",
+                        );
+                    None
+                }
+                OrNone::Some(raw) => self
+                    .scanning(file, raw)
+                    .map(ecrform_model::Setting::Present),
+            };
+            if let (Some(state), Some(scanning)) = (state.as_deref_mut(), scanning) {
+                state.scanning = scanning;
+            }
+        }
+        if let Some(field) = &entry.pull_through_cache
+            && once.first_time(self, "pull_through_cache", file, field.key_at)
+        {
+            let rules = match &field.value {
+                OrNone::None => Some(BTreeMap::new()),
+                OrNone::Some(rules) => self.pull_through_cache(file, field, rules),
+            };
+            if let (Some(state), Some(rules)) = (state.as_deref_mut(), rules) {
+                state.pull_through_cache = Some(rules);
+            }
+        }
+        if let Some(field) = &entry.creation_templates
+            && once.first_time(self, "creation_templates", file, field.key_at)
+        {
+            let templates = match &field.value {
+                OrNone::None => Some(BTreeMap::new()),
+                OrNone::Some(templates) => self.creation_templates(file, templates),
+            };
+            if let (Some(state), Some(templates)) = (state.as_deref_mut(), templates) {
+                state.creation_templates = Some(templates);
+            }
+        }
+        if let Some(field) = &entry.account_settings
+            && once.first_time(self, "account_settings", file, field.key_at)
+        {
+            let settings = match &field.value {
+                OrNone::None => {
+                    self.error(
+                        file,
+                        field.at,
+                        "account_settings cannot be none: account settings always have a value; \
+                             leave the key out to leave them unmanaged",
+                    );
+                    None
+                }
+                OrNone::Some(settings) => self.account_settings(file, settings),
+            };
+            if let (Some(state), Some(settings)) = (state, settings) {
+                state.account_settings = Some(settings);
+            }
+        }
+    }
+
+    /// Every repository of a registry, each defined once, with `defaults` merged in.
+    ///
+    /// With ENHANCED registry scanning, a repository's `scan_on_push` has no effect: ECR's
+    /// registry rules decide. That is a warning, once per place it is written.
+    fn repositories(
+        &mut self,
+        registry: Option<&str>,
+        entries: &[&RawRegistry],
+        defaults: &SettingsBlock,
+        enhanced_scanning: bool,
+    ) -> BTreeMap<RepositoryName, ecrform_model::RepositoryState> {
+        let registry_name = registry.unwrap_or("(unknown)");
+        let ignored = format!(
+            "has no effect in registry {registry_name}: its scanning type is ENHANCED, so its \
+             scanning rules decide what is scanned"
+        );
+        if enhanced_scanning && let Some(placed) = &defaults.scan_on_push {
+            self.report
+                .warning(placed.at, format!("scan_on_push in defaults {ignored}"));
+        }
+        let mut first_seen: BTreeMap<&str, Location> = BTreeMap::new();
+        let mut repositories = BTreeMap::new();
+        for entry in entries {
+            for repository in &entry.repositories {
+                let here = Location::new(entry.file, repository.name.at);
+                let name_text = repository.name.value.as_str();
+                if let Some(first) = first_seen.get(name_text) {
+                    let other = self.report.describe(*first);
+                    let of_registry = registry
+                        .map(|id| format!(" of registry {id}"))
+                        .unwrap_or_default();
+                    self.report.error(
+                        here,
+                        format!("repository {name_text:?}{of_registry} is defined twice; also defined at {other}"),
+                    );
+                    continue;
+                }
+                first_seen.insert(name_text, here);
+                let name = RepositoryName::parse_strict(name_text)
+                    .map_err(|error| self.report.error(here, error.0))
+                    .ok();
+                let own =
+                    self.settings_block(entry.file, &repository.settings, BlockKind::Repository);
+                if let (true, Some(placed)) = (enhanced_scanning, &own.scan_on_push) {
+                    self.report
+                        .warning(placed.at, format!("scan_on_push {ignored}"));
+                }
+                let state = self.merge(defaults, &own);
+                if let Some(name) = name {
+                    repositories.insert(name, state);
+                }
+            }
+        }
+        repositories
+    }
+}
+
+/// Registry-level keys that may be set in only one of a registry's entries.
+#[derive(Debug)]
+struct OnceKeys {
+    registry: Option<String>,
+    first: BTreeMap<&'static str, Location>,
+}
+
+impl OnceKeys {
+    /// Whether this is the first place `key` is set; reports the second place otherwise.
+    fn first_time(
+        &mut self,
+        validator: &mut Validator<'_>,
+        key: &'static str,
+        file: FileId,
+        at: Pos,
+    ) -> bool {
+        let here = Location::new(file, at);
+        match self.first.get(key) {
+            None => {
+                self.first.insert(key, here);
+                true
+            }
+            Some(first) => {
+                let other = validator.report.describe(*first);
+                let registry = self.registry.as_deref().unwrap_or("(unknown)");
+                validator.report.error(
+                    here,
+                    format!("registry {registry} sets {key:?} twice; also defined at {other}"),
+                );
+                false
+            }
+        }
+    }
+}
