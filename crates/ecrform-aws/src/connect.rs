@@ -1,0 +1,124 @@
+//! Building clients. One place decides the credential chain, role assumption, region,
+//! endpoint override and retry behaviour, so every call of every command gets the same ones.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_ecr::config::SharedCredentialsProvider;
+use tokio::sync::Semaphore;
+
+use ecrform_model::{DesiredRegistry, RegistryId, RegistryState};
+use ecrform_plan::{ApiCall, ReadScope, Registry, RegistryError};
+
+/// How to reach one registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryTarget {
+    pub id: RegistryId,
+    /// Assumed through STS for every call to this registry.
+    pub role_arn: Option<String>,
+    /// The AWS profile the credential chain starts from.
+    pub profile: Option<String>,
+}
+
+impl RegistryTarget {
+    pub fn for_desired(desired: &DesiredRegistry) -> Self {
+        RegistryTarget {
+            id: desired.state.id(),
+            role_arn: desired.role_arn.clone(),
+            profile: desired.profile.clone(),
+        }
+    }
+}
+
+/// Options shared by every client.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// ECR endpoint override (`--endpoint-url`); otherwise the standard `AWS_ENDPOINT_URL` and
+    /// `AWS_ENDPOINT_URL_ECR` variables apply, as in every AWS SDK.
+    pub endpoint_url: Option<String>,
+    /// Attempts per request, including the first; throttling and transient errors are
+    /// retried with the SDK's adaptive mode (exponential backoff with jitter plus client-side
+    /// rate limiting once throttled).
+    pub max_attempts: u32,
+    /// Requests in flight at once, per registry.
+    pub parallelism: usize,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            endpoint_url: None,
+            max_attempts: 8,
+            parallelism: 16,
+        }
+    }
+}
+
+/// A registry reached through the ECR API.
+#[derive(Debug, Clone)]
+pub struct EcrRegistry {
+    pub(crate) id: RegistryId,
+    pub(crate) client: aws_sdk_ecr::Client,
+    /// Bounds the concurrent requests of one read.
+    pub(crate) permits: Arc<Semaphore>,
+}
+
+/// Builds the client of one registry. Credentials are resolved lazily, at the first call, so
+/// a problem with them surfaces as that call's error.
+pub async fn connect(target: &RegistryTarget, options: &ConnectOptions) -> EcrRegistry {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(target.id.region.as_str().to_owned()))
+        .retry_config(
+            RetryConfig::adaptive()
+                .with_max_attempts(options.max_attempts.max(1))
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(20)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        );
+    if let Some(profile) = &target.profile {
+        loader = loader.profile_name(profile);
+    }
+    let mut config = loader.load().await;
+    if let Some(role_arn) = &target.role_arn {
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name("ecrform")
+            .configure(&config)
+            .build()
+            .await;
+        config = config
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+    }
+    let mut ecr = aws_sdk_ecr::config::Builder::from(&config);
+    if let Some(url) = &options.endpoint_url {
+        ecr = ecr.endpoint_url(url);
+    }
+    EcrRegistry {
+        id: target.id.clone(),
+        client: aws_sdk_ecr::Client::from_conf(ecr.build()),
+        permits: Arc::new(Semaphore::new(options.parallelism.max(1))),
+    }
+}
+
+impl Registry for EcrRegistry {
+    fn id(&self) -> &RegistryId {
+        &self.id
+    }
+
+    async fn read(&self, scope: &ReadScope) -> Result<RegistryState, RegistryError> {
+        crate::read::read_registry(self, scope).await
+    }
+
+    async fn call(&self, call: &ApiCall) -> Result<(), RegistryError> {
+        crate::write::execute(self, call).await
+    }
+}
