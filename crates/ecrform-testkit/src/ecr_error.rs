@@ -1,0 +1,115 @@
+//! The errors ECR answers with, as [`RegistryError`]s with ECR's own codes and messages.
+//!
+//! The in-memory registry returns these for the same conditions ECR does, and tests pass them
+//! to fault injection, so that the executor and the CLI are exercised against the codes and
+//! message texts they will meet in production (the IAM propagation retry, for one, decides on
+//! the message text).
+
+use ecrform_model::{RegistryId, RepositoryName};
+use ecrform_plan::{ErrorKind, RegistryError};
+
+pub fn repository_not_found(registry: &RegistryId, name: &RepositoryName) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::NotFound,
+        "RepositoryNotFoundException",
+        format!(
+            "The repository with name '{name}' does not exist in the registry with id '{}'",
+            registry.account
+        ),
+    )
+}
+
+pub fn repository_already_exists(registry: &RegistryId, name: &RepositoryName) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::Invalid,
+        "RepositoryAlreadyExistsException",
+        format!(
+            "The repository with name '{name}' already exists in the registry with id '{}'",
+            registry.account
+        ),
+    )
+}
+
+pub fn repository_not_empty(registry: &RegistryId, name: &RepositoryName) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::RepositoryNotEmpty,
+        "RepositoryNotEmptyException",
+        format!(
+            "The repository with name '{name}' in registry with id '{}' cannot be deleted \
+             because it still contains images",
+            registry.account
+        ),
+    )
+}
+
+pub fn lifecycle_policy_not_found(registry: &RegistryId, name: &RepositoryName) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::NotFound,
+        "LifecyclePolicyNotFoundException",
+        format!(
+            "Lifecycle policy does not exist for the repository with name '{name}' in the \
+             registry with id '{}'",
+            registry.account
+        ),
+    )
+}
+
+pub fn repository_policy_not_found(registry: &RegistryId, name: &RepositoryName) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::NotFound,
+        "RepositoryPolicyNotFoundException",
+        format!(
+            "Repository policy does not exist for the repository with name '{name}' in the \
+             registry with id '{}'",
+            registry.account
+        ),
+    )
+}
+
+/// What SetRepositoryPolicy answers both for a malformed document and for a principal that
+/// IAM has not propagated yet: ECR does not tell the two apart.
+pub fn invalid_repository_policy() -> RegistryError {
+    invalid_parameter("PolicyText", "Invalid repository policy provided")
+}
+
+/// What PutLifecyclePolicy answers for a document it cannot accept.
+pub fn invalid_lifecycle_policy(reason: &str) -> RegistryError {
+    invalid_parameter(
+        "LifecyclePolicyText",
+        &format!("Lifecycle policy validation failure: {reason}"),
+    )
+}
+
+/// ECR's generic validation failure, naming the request parameter and the broken constraint.
+pub fn invalid_parameter(parameter: &str, constraint: &str) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::Invalid,
+        "InvalidParameterException",
+        format!("Invalid parameter at '{parameter}' failed to satisfy constraint: '{constraint}'"),
+    )
+}
+
+pub fn invalid_tag_parameter(message: &str) -> RegistryError {
+    RegistryError::new(ErrorKind::Invalid, "InvalidTagParameterException", message)
+}
+
+pub fn too_many_tags(count: usize) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::Invalid,
+        "TooManyTagsException",
+        format!("A repository may have at most 50 tags; this request would leave it with {count}"),
+    )
+}
+
+/// Rate exceeded, as it reaches the executor after the AWS client's own retries gave up.
+pub fn throttled() -> RegistryError {
+    RegistryError::new(ErrorKind::Throttled, "ThrottlingException", "Rate exceeded")
+}
+
+pub fn access_denied(operation: &str) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::AccessDenied,
+        "AccessDeniedException",
+        format!("User is not authorized to perform: ecr:{operation}"),
+    )
+}

@@ -1,0 +1,14 @@
+//! Support for ecrform's tests; never a dependency of the shipped binary.
+//!
+//! The planner and the executor talk to registries only through the `Registry` port of
+//! ecrform-plan. [`InMemoryRegistry`] implements that port with ECR's semantics in memory, so
+//! that plan-then-apply round trips, partial failures, IAM propagation retries and the
+//! parallelism limit can be tested quickly and deterministically, including the failures
+//! neither ECR nor the local emulator can be made to produce on cue. [`ecr_error`] builds the
+//! errors ECR answers with, for fault injection.
+
+mod ecr;
+pub mod ecr_error;
+pub mod registry;
+
+pub use registry::{InMemoryRegistry, OPERATIONS, READ_OPERATION, RecordedCall};

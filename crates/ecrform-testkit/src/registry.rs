@@ -1,0 +1,379 @@
+//! [`InMemoryRegistry`]: an implementation of the registry port that keeps state in memory,
+//! records every call and fails on demand.
+//!
+//! The executor's promises (skips after a failed create, IAM propagation retries, the
+//! parallelism limit, convergence on a second run) are about what happens when calls fail or
+//! overlap. ECR cannot be made to fail on cue and the emulator never throttles or waits, so
+//! those promises are tested here: faults are scripted per operation or per repository,
+//! latency is artificial (tokio's paused clock makes it free), and the peak number of
+//! concurrent calls is measured.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use ecrform_model::{RegistryId, RegistryState, RepositoryName, RepositoryState};
+use ecrform_plan::{ApiCall, ReadScope, Registry, RegistryError};
+
+use crate::ecr::StoredRegistry;
+
+/// The operation name reads are scripted under in [`InMemoryRegistry::fail_next`]: a read is
+/// DescribeRepositories plus the per-repository calls, and fails as a whole.
+pub const READ_OPERATION: &str = "DescribeRepositories";
+
+/// Every operation [`InMemoryRegistry::fail_next`] accepts: the writes [`ApiCall`] names and
+/// [`READ_OPERATION`]. A misspelt name would script a fault that never fires, so it is refused.
+pub const OPERATIONS: [&str; 11] = [
+    "CreateRepository",
+    "PutImageTagMutability",
+    "PutImageScanningConfiguration",
+    "TagResource",
+    "UntagResource",
+    "PutLifecyclePolicy",
+    "DeleteLifecyclePolicy",
+    "SetRepositoryPolicy",
+    "DeleteRepositoryPolicy",
+    "DeleteRepository",
+    READ_OPERATION,
+];
+
+/// One write as the registry received it, and how it answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedCall {
+    /// The ECR operation name (`SetRepositoryPolicy`).
+    pub operation: &'static str,
+    pub repository: RepositoryName,
+    pub call: ApiCall,
+    /// The error the call was answered with; `None` when it succeeded.
+    pub error: Option<RegistryError>,
+}
+
+/// A fault scripted with [`InMemoryRegistry::fail_next`].
+#[derive(Debug)]
+struct ScriptedFailure {
+    operation: String,
+    error: RegistryError,
+    remaining: usize,
+}
+
+/// Everything behind the lock: what ECR holds and what the test has scripted and observed.
+#[derive(Debug)]
+struct Inner {
+    stored: StoredRegistry,
+    calls: Vec<RecordedCall>,
+    reads: usize,
+    scripted: Vec<ScriptedFailure>,
+    failing_repositories: BTreeMap<RepositoryName, RegistryError>,
+}
+
+impl Inner {
+    /// The scripted failure for the next call of `operation`, consuming one of its times.
+    fn take_scripted(&mut self, operation: &str) -> Option<RegistryError> {
+        let scripted = self
+            .scripted
+            .iter_mut()
+            .find(|s| s.operation == operation && s.remaining > 0)?;
+        scripted.remaining -= 1;
+        let error = scripted.error.clone();
+        self.scripted.retain(|s| s.remaining > 0);
+        Some(error)
+    }
+}
+
+/// An ECR registry in memory; see the module documentation.
+///
+/// Built with [`InMemoryRegistry::new`] and the `with_*` methods, then shared (usually in an
+/// `Arc`) between the test and the executor; everything after building takes `&self`.
+#[derive(Debug)]
+pub struct InMemoryRegistry {
+    id: RegistryId,
+    inner: Mutex<Inner>,
+    latency: Option<Duration>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+impl InMemoryRegistry {
+    /// An empty registry: no repositories, registry-wide settings unmanaged.
+    pub fn new(id: RegistryId) -> Self {
+        InMemoryRegistry {
+            inner: Mutex::new(Inner {
+                stored: StoredRegistry::new(id.clone()),
+                calls: Vec::new(),
+                reads: 0,
+                scripted: Vec::new(),
+                failing_repositories: BTreeMap::new(),
+            }),
+            id,
+            latency: None,
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
+        }
+    }
+
+    /// Adds a repository as if another client had created it. Settings left unset take ECR's
+    /// defaults; `image_count`, when set, is how many images it holds.
+    pub fn with_repository(self, name: RepositoryName, repository: RepositoryState) -> Self {
+        self.lock().stored.insert_repository(name, repository);
+        self
+    }
+
+    /// Makes every read and write take this long before it is answered. Under a paused tokio
+    /// clock this costs no real time, yet lets calls overlap as they would against ECR.
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.latency = Some(latency);
+        self
+    }
+
+    /// Sets how many images a repository holds (what decides whether it can be deleted
+    /// without `force`). A repository that is created afterwards starts empty again.
+    pub fn set_image_count(&self, name: &RepositoryName, count: u64) {
+        self.lock().stored.image_counts.insert(name.clone(), count);
+    }
+
+    pub fn image_count(&self, name: &RepositoryName) -> u64 {
+        self.lock()
+            .stored
+            .image_counts
+            .get(name)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// A copy of everything the registry holds, every aspect included (unlike [`Registry::read`],
+    /// which reports only what its scope asks for).
+    pub fn state(&self) -> RegistryState {
+        self.lock().stored.state.clone()
+    }
+
+    /// Changes the held state directly, as an out-of-band change (console, another tool) would:
+    /// nothing is recorded and no fault applies.
+    pub fn edit_state(&self, edit: impl FnOnce(&mut RegistryState)) {
+        edit(&mut self.lock().stored.state);
+    }
+
+    /// Every write received since the last [`InMemoryRegistry::clear_calls`], in order,
+    /// failed ones and retries included.
+    pub fn calls(&self) -> Vec<RecordedCall> {
+        self.lock().calls.clone()
+    }
+
+    /// How many writes were received, failed ones and retries included.
+    pub fn write_count(&self) -> usize {
+        self.lock().calls.len()
+    }
+
+    /// How many writes of one operation were received.
+    pub fn call_count(&self, operation: &str) -> usize {
+        self.lock()
+            .calls
+            .iter()
+            .filter(|call| call.operation == operation)
+            .count()
+    }
+
+    /// How many reads were received.
+    pub fn read_count(&self) -> usize {
+        self.lock().reads
+    }
+
+    /// The most writes that were in progress at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Forgets the recorded writes, the read count and the in-flight peak, so that a test can
+    /// measure one phase (a second apply, say) on its own.
+    pub fn clear_calls(&self) {
+        let mut inner = self.lock();
+        inner.calls.clear();
+        inner.reads = 0;
+        self.max_in_flight.store(0, Ordering::SeqCst);
+    }
+
+    /// Answers the next `times` calls of `operation` (an ECR operation name from
+    /// [`OPERATIONS`]) with `error`, without acting on them; later calls behave normally.
+    /// Scripts for the same operation are used up in the order they were given.
+    ///
+    /// # Panics
+    /// When `operation` is not one of [`OPERATIONS`]: a fault that can never fire would let
+    /// the test pass for the wrong reason.
+    pub fn fail_next(&self, operation: &str, error: RegistryError, times: usize) {
+        assert!(
+            OPERATIONS.contains(&operation),
+            "fail_next: {operation:?} is not an operation the registry answers; use one of {OPERATIONS:?}"
+        );
+        self.lock().scripted.push(ScriptedFailure {
+            operation: operation.to_owned(),
+            error,
+            remaining: times,
+        });
+    }
+
+    /// Answers every write to `name` with `error` until [`InMemoryRegistry::clear_faults`].
+    pub fn fail_repository(&self, name: &RepositoryName, error: RegistryError) {
+        self.lock().failing_repositories.insert(name.clone(), error);
+    }
+
+    /// Drops every scripted fault: the registry behaves like ECR again.
+    pub fn clear_faults(&self) {
+        let mut inner = self.lock();
+        inner.scripted.clear();
+        inner.failing_repositories.clear();
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A test that panicked while holding the lock has already failed; the state is still
+        // worth reading for the report of the tests that follow.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn wait_latency(&self) {
+        if let Some(latency) = self.latency {
+            tokio::time::sleep(latency).await;
+        }
+    }
+}
+
+impl Registry for InMemoryRegistry {
+    fn id(&self) -> &RegistryId {
+        &self.id
+    }
+
+    async fn read(&self, scope: &ReadScope) -> Result<RegistryState, RegistryError> {
+        self.wait_latency().await;
+        let mut inner = self.lock();
+        inner.reads += 1;
+        match inner.take_scripted(READ_OPERATION) {
+            Some(error) => Err(error),
+            None => Ok(inner.stored.view(scope)),
+        }
+    }
+
+    async fn call(&self, call: &ApiCall) -> Result<(), RegistryError> {
+        let _in_flight = InFlight::enter(&self.in_flight, &self.max_in_flight);
+        self.wait_latency().await;
+        let mut inner = self.lock();
+        let fault = inner
+            .take_scripted(call.operation())
+            .or_else(|| inner.failing_repositories.get(call.repository()).cloned());
+        let result = match fault {
+            Some(error) => Err(error),
+            None => inner.stored.execute(call),
+        };
+        inner.calls.push(RecordedCall {
+            operation: call.operation(),
+            repository: call.repository().clone(),
+            call: call.clone(),
+            error: result.as_ref().err().cloned(),
+        });
+        result
+    }
+}
+
+/// Counts a call as in flight for as long as it lives, so that a call abandoned mid-way (its
+/// future dropped) is still counted out.
+struct InFlight<'a> {
+    in_flight: &'a AtomicUsize,
+}
+
+impl<'a> InFlight<'a> {
+    fn enter(in_flight: &'a AtomicUsize, max_in_flight: &AtomicUsize) -> Self {
+        let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight { in_flight }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ecrform_plan::ErrorKind;
+
+    use super::*;
+    use crate::ecr_error;
+
+    fn name(raw: &str) -> RepositoryName {
+        RepositoryName::parse(raw).unwrap()
+    }
+
+    fn registry() -> InMemoryRegistry {
+        InMemoryRegistry::new(RegistryId::parse("123456789012/us-east-1").unwrap())
+            .with_repository(name("app"), RepositoryState::default())
+    }
+
+    fn scan(repository: &str) -> ApiCall {
+        ApiCall::PutImageScanningConfiguration {
+            repository: name(repository),
+            scan_on_push: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn scripted_failures_fire_the_given_number_of_times_then_calls_succeed() {
+        let registry = registry();
+        registry.fail_next("PutImageScanningConfiguration", ecr_error::throttled(), 2);
+        let outcomes: Vec<bool> = [
+            registry.call(&scan("app")).await,
+            registry.call(&scan("app")).await,
+            registry.call(&scan("app")).await,
+        ]
+        .iter()
+        .map(Result::is_ok)
+        .collect();
+        assert_eq!(outcomes, [false, false, true]);
+        assert_eq!(registry.write_count(), 3);
+        assert_eq!(
+            registry.calls()[0].error.as_ref().map(|e| e.kind),
+            Some(ErrorKind::Throttled)
+        );
+        assert_eq!(
+            registry.state().repositories[&name("app")].scan_on_push,
+            Some(true)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_repository_refuses_every_write_until_faults_are_cleared() {
+        let registry = registry();
+        registry.fail_repository(
+            &name("app"),
+            ecr_error::access_denied("PutImageScanningConfiguration"),
+        );
+        assert_eq!(
+            registry.call(&scan("app")).await.unwrap_err().kind,
+            ErrorKind::AccessDenied
+        );
+        assert_eq!(
+            registry.state().repositories[&name("app")].scan_on_push,
+            Some(false)
+        );
+        registry.clear_faults();
+        registry.call(&scan("app")).await.unwrap();
+        assert_eq!(
+            registry.state().repositories[&name("app")].scan_on_push,
+            Some(true)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_scripted_read_failure_fails_the_read_and_is_counted() {
+        let registry = registry();
+        registry.fail_next(READ_OPERATION, ecr_error::throttled(), 1);
+        assert!(registry.read(&ReadScope::default()).await.is_err());
+        assert!(registry.read(&ReadScope::default()).await.is_ok());
+        assert_eq!((registry.read_count(), registry.write_count()), (2, 0));
+    }
+
+    #[test]
+    #[should_panic(expected = "not an operation")]
+    fn scripting_an_unknown_operation_is_refused() {
+        registry().fail_next("PutRepositoryPolicy", ecr_error::throttled(), 1);
+    }
+}
