@@ -292,6 +292,37 @@ fn plan_document<T: PartialEq>(
     })
 }
 
+/// What `change.before` would be if the change were planned against `live` now: the same
+/// projection the planner made (the fields `before` holds, canonical documents), so that a
+/// saved plan can tell whether its addresses changed since it was made.
+pub(crate) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
+    let name = change.address.name.as_deref()?;
+    let name = RepositoryName::parse(name).ok()?;
+    let mut repository = live.repositories.get(&name)?.clone();
+    fill_live_defaults(&mut repository);
+    match change.address.kind {
+        ResourceKind::Repository => {
+            let fields: Vec<RepositoryField> = match &change.before {
+                Some(Value::Object(before)) => RepositoryField::ALL
+                    .into_iter()
+                    .filter(|f| before.contains_key(f.name()))
+                    .collect(),
+                _ => RepositoryField::ALL.to_vec(),
+            };
+            Some(repository_object(&repository, &fields))
+        }
+        ResourceKind::LifecyclePolicy => repository
+            .lifecycle_policy
+            .present()
+            .map(|policy| policy.canonical().clone()),
+        ResourceKind::RepositoryPolicy => repository
+            .repository_policy
+            .present()
+            .map(|policy| policy.canonical().clone()),
+        _ => None,
+    }
+}
+
 /// How a policy document is written and deleted.
 struct DocumentCalls<P> {
     put: P,

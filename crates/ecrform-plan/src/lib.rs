@@ -6,9 +6,11 @@ mod calls;
 mod diff;
 mod plan;
 mod port;
+mod saved;
 
 pub use apply::{ApplyOptions, ApplyReport, ChangeOutcome, ChangeResult};
 pub use calls::ApiCall;
 pub use diff::{field, plan};
 pub use plan::{Action, Change, FORMAT_VERSION, Plan, Summary};
 pub use port::{Aspects, ErrorKind, ReadScope, Registry, RegistryError};
+pub use saved::{SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, SavedRegistry, hash_files};

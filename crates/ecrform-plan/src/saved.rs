@@ -1,0 +1,280 @@
+//! Saved plans (`plan --out FILE`, `apply FILE`): the plan, the calls that apply it, how to
+//! reach each registry and what was read there, and a fingerprint of the live state of every
+//! address the plan touches. Applying a saved plan re-reads those addresses and refuses when
+//! any changed, so what is applied is exactly what was reviewed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use ecrform_model::{Address, RegistryId, RegistryState};
+
+use crate::{ApiCall, Plan, ReadScope};
+
+/// The saved plan format version this build reads and writes.
+pub const SAVED_PLAN_VERSION: u32 = 1;
+
+/// How to reach one registry of a saved plan, and what planning read there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedRegistry {
+    pub registry: RegistryId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    pub scope: ReadScope,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedPlan {
+    pub saved_plan_version: u32,
+    /// SHA-256 over the spec and policy files the plan was made from.
+    pub spec_hash: String,
+    pub registries: Vec<SavedRegistry>,
+    pub plan: Plan,
+    /// The calls of each change, by position in `plan.changes`.
+    pub calls: Vec<Vec<ApiCall>>,
+    /// Address -> fingerprint of its live state when the plan was made.
+    pub fingerprints: BTreeMap<String, String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SavedPlanError {
+    #[error("not an ecrform saved plan: {0}")]
+    Format(String),
+    #[error(
+        "saved plan version {found} is not supported (this ecrform reads version {SAVED_PLAN_VERSION})"
+    )]
+    Version { found: u32 },
+}
+
+impl SavedPlan {
+    pub fn new(plan: &Plan, registries: Vec<SavedRegistry>, spec_hash: String) -> Self {
+        let fingerprints = plan
+            .changes
+            .iter()
+            .map(|change| {
+                (
+                    change.address.to_string(),
+                    fingerprint(change.before.as_ref()),
+                )
+            })
+            .collect();
+        let mut stored = plan.clone();
+        let calls = stored
+            .changes
+            .iter_mut()
+            .map(|change| std::mem::take(&mut change.calls))
+            .collect();
+        SavedPlan {
+            saved_plan_version: SAVED_PLAN_VERSION,
+            spec_hash,
+            registries,
+            // The calls are stored beside the plan: the plan's JSON form is the contract's.
+            plan: stored,
+            calls,
+            fingerprints,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, SavedPlanError> {
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            saved_plan_version: u32,
+        }
+        let version: VersionOnly =
+            serde_json::from_str(text).map_err(|e| SavedPlanError::Format(e.to_string()))?;
+        if version.saved_plan_version != SAVED_PLAN_VERSION {
+            return Err(SavedPlanError::Version {
+                found: version.saved_plan_version,
+            });
+        }
+        let saved: SavedPlan =
+            serde_json::from_str(text).map_err(|e| SavedPlanError::Format(e.to_string()))?;
+        if saved.calls.len() != saved.plan.changes.len() {
+            return Err(SavedPlanError::Format(String::from(
+                "the calls do not match the changes",
+            )));
+        }
+        Ok(saved)
+    }
+
+    /// The plan with its calls attached again.
+    pub fn plan(&self) -> Plan {
+        let mut plan = self.plan.clone();
+        for (change, calls) in plan.changes.iter_mut().zip(&self.calls) {
+            change.calls = calls.clone();
+        }
+        plan
+    }
+
+    /// The addresses whose live state differs from when the plan was made.
+    pub fn stale_addresses(&self, live: &[RegistryState]) -> Vec<Address> {
+        self.plan
+            .changes
+            .iter()
+            .filter(|change| {
+                let now = live
+                    .iter()
+                    .find(|registry| registry.id() == change.address.registry)
+                    .and_then(|registry| crate::diff::observe(change, registry));
+                self.fingerprints.get(&change.address.to_string())
+                    != Some(&fingerprint(now.as_ref()))
+            })
+            .map(|change| change.address.clone())
+            .collect()
+    }
+}
+
+/// SHA-256 of the canonical JSON (serde_json's maps are sorted) of an address's live form.
+fn fingerprint(value: Option<&serde_json::Value>) -> String {
+    let text = value
+        .map(ToString::to_string)
+        .unwrap_or_else(|| String::from("null"));
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// SHA-256 of a set of files' contents, in the given order, for `spec_hash`.
+pub fn hash_files<'a>(contents: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> String {
+    let mut hasher = Sha256::new();
+    for (name, bytes) in contents {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    hex(&hasher.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecrform_model::{
+        DesiredRegistry, DesiredState, RegistryId, RegistryState, RepositoryName, RepositoryState,
+        Setting, TagMutability,
+    };
+
+    fn id() -> RegistryId {
+        RegistryId::parse("123456789012/us-east-1").unwrap()
+    }
+
+    fn repository(mode: TagMutability) -> RepositoryState {
+        RepositoryState {
+            image_tag_mutability: Some(mode),
+            ..RepositoryState::default()
+        }
+    }
+
+    /// Desired: `app` immutable and `new` to create; live: `app` mutable.
+    fn scenario() -> (DesiredState, RegistryState) {
+        let mut desired = RegistryState::empty(id());
+        desired.repositories.insert(
+            RepositoryName::parse("app").unwrap(),
+            repository(TagMutability::Immutable),
+        );
+        desired.repositories.insert(
+            RepositoryName::parse("new").unwrap(),
+            repository(TagMutability::Immutable),
+        );
+        let mut live = RegistryState::empty(id());
+        live.repositories.insert(
+            RepositoryName::parse("app").unwrap(),
+            repository(TagMutability::Mutable),
+        );
+        let desired = DesiredState {
+            registries: vec![DesiredRegistry {
+                state: desired,
+                role_arn: None,
+                profile: None,
+                prune: false,
+            }],
+        };
+        (desired, live)
+    }
+
+    fn saved(desired: &DesiredState, live: &RegistryState) -> SavedPlan {
+        let plan = crate::plan(desired, std::slice::from_ref(live));
+        SavedPlan::new(&plan, Vec::new(), String::from("hash"))
+    }
+
+    #[test]
+    fn a_saved_plan_round_trips_with_its_calls() {
+        let (desired, live) = scenario();
+        let saved = saved(&desired, &live);
+        let read = SavedPlan::from_json(&saved.to_json()).unwrap();
+        assert_eq!(read, saved);
+        let plan = read.plan();
+        assert_eq!(plan.changes.len(), 2);
+        assert!(plan.changes.iter().all(|change| !change.calls.is_empty()));
+    }
+
+    #[test]
+    fn an_unchanged_live_state_is_not_stale() {
+        let (desired, live) = scenario();
+        let saved = saved(&desired, &live);
+        assert!(saved.stale_addresses(&[live]).is_empty());
+    }
+
+    #[test]
+    fn a_changed_or_newly_created_address_is_stale() {
+        let (desired, live) = scenario();
+        let saved = saved(&desired, &live);
+        let mut changed = live.clone();
+        changed.repositories.insert(
+            RepositoryName::parse("app").unwrap(),
+            repository(TagMutability::MutableWithExclusion),
+        );
+        changed.repositories.insert(
+            RepositoryName::parse("new").unwrap(),
+            repository(TagMutability::Mutable),
+        );
+        let stale: Vec<String> = saved
+            .stale_addresses(&[changed])
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            stale,
+            [
+                "123456789012/us-east-1/repository/app",
+                "123456789012/us-east-1/repository/new"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_change_to_a_field_the_plan_does_not_manage_is_not_stale() {
+        let (desired, live) = scenario();
+        let saved = saved(&desired, &live);
+        let mut changed = live.clone();
+        if let Some(app) = changed.repositories.values_mut().next() {
+            app.scan_on_push = Some(true);
+            app.lifecycle_policy = Setting::Absent;
+        }
+        assert!(saved.stale_addresses(&[changed]).is_empty());
+    }
+
+    #[test]
+    fn other_versions_and_other_files_are_refused() {
+        assert!(matches!(
+            SavedPlan::from_json(r#"{"saved_plan_version": 9}"#),
+            Err(SavedPlanError::Version { found: 9 })
+        ));
+        assert!(matches!(
+            SavedPlan::from_json(r#"{"format_version": 1}"#),
+            Err(SavedPlanError::Format(_))
+        ));
+    }
+}
