@@ -46,6 +46,8 @@ mod settings;
 mod sources;
 mod suggest;
 mod template;
+#[cfg(test)]
+mod tests;
 mod validate;
 mod yaml;
 

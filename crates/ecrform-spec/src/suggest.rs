@@ -17,7 +17,15 @@ pub(crate) fn nearest<'a>(
             let longest = given.chars().count().max(candidate.chars().count());
             *distance <= (longest / 3).max(1)
         })
-        .min_by_key(|(distance, _)| *distance)
+        // Equally distant candidates: the one sharing the longer prefix reads as the typo's
+        // origin ("IMUTABLE" is IMMUTABLE, not MUTABLE).
+        .min_by(|(a_distance, a), (b_distance, b)| {
+            a_distance.cmp(b_distance).then_with(|| {
+                let similarity =
+                    |candidate: &str| strsim::jaro_winkler(&given_lower, &candidate.to_lowercase());
+                similarity(b).total_cmp(&similarity(a))
+            })
+        })
         .map(|(_, candidate)| candidate)
 }
 
@@ -43,11 +51,19 @@ mod tests {
 
     #[test]
     fn close_typos_are_suggested_and_unrelated_words_are_not() {
-        let keys = ["image_tag_mutability", "scan_on_push", "encryption", "tags"];
+        let keys = [
+            "image_tag_mutability",
+            "scan_on_push",
+            "encryption",
+            "tags",
+            "MUTABLE",
+            "IMMUTABLE",
+        ];
         let cases = [
             ("scan_onpush", Some("scan_on_push")),
             ("Scan_On_Push", Some("scan_on_push")),
             ("tag", Some("tags")),
+            ("IMUTABLE", Some("IMMUTABLE")),
             ("encyrption", Some("encryption")),
             ("image_tag_mutabilty", Some("image_tag_mutability")),
             ("owner", None),
