@@ -7,13 +7,13 @@
 //! stops at the first error and keeps no positions, and a spec must report *every* problem,
 //! each at the node to fix. So a spec is read in three steps instead:
 //!
-//! 1. [`yaml`]: yaml-rust2's event parser builds a small node tree that keeps the position of
+//! 1. `yaml`: yaml-rust2's event parser builds a small node tree that keeps the position of
 //!    every key and value and how each scalar was written (quoted or not). YAML syntax errors
 //!    stop the file at the parser's position; duplicate keys, anchors, aliases and tags are
 //!    reported and the rest of the file is still checked.
-//! 2. [`raw`]: the tree is walked into plain structs that mirror the YAML. This layer reports
+//! 2. `raw`: the tree is walked into plain structs that mirror the YAML. This layer reports
 //!    unknown keys (with the nearest valid key), missing keys and wrong types.
-//! 3. [`validate`] (with [`settings`], [`registry_wide`] and [`policies`]): values are checked
+//! 3. `validate` (with `settings`, `registry_wide` and `policies`): values are checked
 //!    against what ECR accepts and combined into the model, merging `defaults` and files.
 //!
 //! # Decisions the spec format leaves open
@@ -31,7 +31,12 @@
 //! - A registry may be listed in several files (each team its own file); its registry-level
 //!   keys may be set in one place only, and each repository defined once.
 //! - A mapping with a `template` key is a template reference; any other mapping is an inline
-//!   document. Policy names are file names without extension in `policies/<kind>/`.
+//!   document. Policy names are file names without extension in `policies/<kind>/`. A
+//!   placeholder inside a double-quoted string takes the var's text; anywhere else its JSON.
+//!   In a creation template, `lifecycle: none` is the same as leaving it out (templates are
+//!   written whole).
+//! - YAML anchors, aliases and tags (other than `!!str`) are rejected rather than expanded, so
+//!   that every value has one place a diagnostic can name.
 //! - Diagnostics are sorted by file (spec files in name order, then policy documents in the
 //!   order first used) and position. Messages that name a second place use a path relative
 //!   to the spec's directory, so their text does not depend on how `-f` was spelled.
