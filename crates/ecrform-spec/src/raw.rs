@@ -280,7 +280,9 @@ pub(crate) fn read_file(file: FileId, root: Option<&Node>, report: &mut Report) 
         };
         raw.defaults = settings.map(|value| field(entry, value));
     }
+    // `registries:` with nothing under it is an empty list, as a file being written often is.
     if let Some(entry) = fields.get("registries")
+        && !is_null(&entry.value)
         && let Some(items) = reader.sequence(&entry.value, "a list of registries")
     {
         raw.registries = items
@@ -289,6 +291,13 @@ pub(crate) fn read_file(file: FileId, root: Option<&Node>, report: &mut Report) 
             .collect();
     }
     raw
+}
+
+/// A YAML null (not the `none` keyword, which says "must be absent" and makes no sense for a
+/// list of registries or repositories).
+fn is_null(node: &Node) -> bool {
+    node.as_scalar()
+        .is_some_and(|scalar| scalar.resolve() == Resolved::Null)
 }
 
 fn field<T>(entry: &Entry, value: T) -> Field<T> {
@@ -716,6 +725,9 @@ impl Reader<'_> {
     }
 
     fn repositories(&mut self, node: &Node) -> Vec<RawRepository> {
+        if is_null(node) {
+            return Vec::new();
+        }
         let Some(entries) = self.mapping(node, "a mapping of repository name to settings") else {
             return Vec::new();
         };

@@ -20,10 +20,9 @@ pub(crate) fn spec_root(path: &Path) -> PathBuf {
     if path.is_dir() {
         return path.to_owned();
     }
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-        _ => PathBuf::from("."),
-    }
+    // A bare file name has the empty parent: policies are then `policies/...`, not
+    // `./policies/...`, matching how the spec file itself is named.
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// Reads every spec file under `path`. Problems go to the report; the files that could be

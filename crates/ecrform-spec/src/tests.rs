@@ -1183,6 +1183,23 @@ fn registry_wide_settings_reach_the_model() {
 }
 
 #[test]
+fn empty_registries_and_repositories_are_empty_lists() {
+    let fixture = Fixture::new()
+        .with("a.yaml", "version: 1\nregistries:\n")
+        .with("b.yaml", &registry("    repositories:\n"));
+    assert!(
+        fixture
+            .load("a.yaml")
+            .unwrap()
+            .desired
+            .registries
+            .is_empty()
+    );
+    let spec = fixture.load("b.yaml").unwrap();
+    assert!(spec.desired.registries[0].state.repositories.is_empty());
+}
+
+#[test]
 fn none_clears_registry_wide_collections() {
     let fixture = Fixture::new().with(
         "spec.yaml",
