@@ -27,12 +27,16 @@ impl PathIndex {
     }
 
     /// The position of `path`, or of its nearest ancestor that exists (a problem with a
-    /// missing key is reported where the key should have been written).
-    pub fn locate(&self, path: &[PathSegment]) -> Pos {
+    /// missing key is reported where the key should have been written), and whether the
+    /// position is the path's own.
+    pub fn locate(&self, path: &[PathSegment]) -> (Pos, bool) {
         (0..=path.len())
             .rev()
-            .find_map(|length| self.positions.get(&path[..length]).copied())
-            .unwrap_or(Pos::START)
+            .find_map(|length| {
+                let at = self.positions.get(&path[..length]).copied()?;
+                Some((at, length == path.len()))
+            })
+            .unwrap_or((Pos::START, path.is_empty()))
     }
 }
 
@@ -142,12 +146,16 @@ mod tests {
             serde_json::json!({"rules": [{"rulePriority": 1, "selection": {"tagStatus": "untagged", "countNumber": 7}, "enabled": true}]})
         );
         let rule = vec![key("rules"), PathSegment::Index(0)];
-        assert_eq!(index.locate(&rule), Pos::new(2, 5));
+        assert_eq!(index.locate(&rule).0, Pos::new(2, 5));
         let count = [rule.clone(), vec![key("selection"), key("countNumber")]].concat();
-        assert_eq!(index.locate(&count), Pos::new(3, 40));
+        assert_eq!(index.locate(&count).0, Pos::new(3, 40));
         let missing = [rule.clone(), vec![key("selection"), key("countUnit")]].concat();
-        assert_eq!(index.locate(&missing), Pos::new(3, 5));
-        assert_eq!(index.locate(&[]), Pos::new(1, 1));
+        assert_eq!(index.locate(&missing).0, Pos::new(3, 5));
+        assert_eq!(index.locate(&[]).0, Pos::new(1, 1));
+        assert_eq!(index.locate(&missing), (Pos::new(3, 5), false));
+        assert_eq!(index.locate(&count), (Pos::new(3, 40), true));
+        let unlocated = PathIndex::root_only(Pos::START);
+        assert_eq!(unlocated.locate(&rule), (Pos::START, false));
     }
 
     #[test]

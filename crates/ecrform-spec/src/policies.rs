@@ -491,11 +491,17 @@ fn check_located(
         Ok(checked) => Some(checked),
         Err(errors) => {
             for error in errors {
-                // The position names the node, so the path would only repeat it.
-                let at = index.locate(&error.path);
+                // A position that names the node makes the path redundant; one that only
+                // names an ancestor (a document without positions) needs the path too.
+                let (at, exact) = index.locate(&error.path);
+                let pointer = if exact {
+                    String::new()
+                } else {
+                    at_pointer(&error.path)
+                };
                 report.error(
                     Location::new(file, at),
-                    format!("{}: {}", kind.label(), error.message),
+                    format!("{}{pointer}: {}", kind.label(), error.message),
                 );
             }
             None
