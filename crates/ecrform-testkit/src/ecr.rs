@@ -97,92 +97,91 @@ impl StoredRegistry {
     /// Applies one write as ECR would, or refuses it with ECR's error and changes nothing.
     pub(crate) fn execute(&mut self, call: &ApiCall) -> Result<(), RegistryError> {
         let id = self.id();
-        if let ApiCall::CreateRepository {
-            repository,
-            image_tag_mutability,
-            image_tag_mutability_exclusions,
-            scan_on_push,
-            encryption,
-            tags,
-        } = call
-        {
-            if self.state.repositories.contains_key(repository) {
-                return Err(ecr_error::repository_already_exists(&id, repository));
-            }
-            let mode = image_tag_mutability.unwrap_or(TagMutability::Mutable);
-            check_exclusions(mode, image_tag_mutability_exclusions)?;
-            check_tags(tags)?;
-            let created = RepositoryState {
-                image_tag_mutability: Some(mode),
-                image_tag_mutability_exclusions: Some(image_tag_mutability_exclusions.clone()),
-                scan_on_push: Some(scan_on_push.unwrap_or(false)),
-                encryption: Some(reported_encryption(&id, encryption.as_ref())?),
-                tags: Some(tags.clone()),
-                lifecycle_policy: Setting::Absent,
-                repository_policy: Setting::Absent,
-                force_delete: false,
-                image_count: None,
-            };
-            self.image_counts.remove(repository);
-            self.state.repositories.insert(repository.clone(), created);
-            return Ok(());
-        }
-
         let name = call.repository();
-        let image_count = self.image_counts.get(name).copied().unwrap_or(0);
-        let Some(stored) = self.state.repositories.get_mut(name) else {
-            return Err(ecr_error::repository_not_found(&id, name));
-        };
         match call {
-            ApiCall::CreateRepository { .. } => {}
+            ApiCall::CreateRepository {
+                image_tag_mutability,
+                image_tag_mutability_exclusions,
+                scan_on_push,
+                encryption,
+                tags,
+                ..
+            } => {
+                if self.state.repositories.contains_key(name) {
+                    return Err(ecr_error::repository_already_exists(&id, name));
+                }
+                let mode = image_tag_mutability.unwrap_or(TagMutability::Mutable);
+                check_exclusions(mode, image_tag_mutability_exclusions)?;
+                check_tags(tags)?;
+                let created = RepositoryState {
+                    image_tag_mutability: Some(mode),
+                    image_tag_mutability_exclusions: Some(image_tag_mutability_exclusions.clone()),
+                    scan_on_push: Some(scan_on_push.unwrap_or(false)),
+                    encryption: Some(reported_encryption(&id, encryption.as_ref())?),
+                    tags: Some(tags.clone()),
+                    lifecycle_policy: Setting::Absent,
+                    repository_policy: Setting::Absent,
+                    force_delete: false,
+                    image_count: None,
+                };
+                self.image_counts.remove(name);
+                self.state.repositories.insert(name.clone(), created);
+            }
             ApiCall::PutImageTagMutability {
                 image_tag_mutability,
                 image_tag_mutability_exclusions,
                 ..
             } => {
                 check_exclusions(*image_tag_mutability, image_tag_mutability_exclusions)?;
+                let stored = self.existing(name)?;
                 stored.image_tag_mutability = Some(*image_tag_mutability);
                 stored.image_tag_mutability_exclusions =
                     Some(image_tag_mutability_exclusions.clone());
             }
             ApiCall::PutImageScanningConfiguration { scan_on_push, .. } => {
-                stored.scan_on_push = Some(*scan_on_push);
+                self.existing(name)?.scan_on_push = Some(*scan_on_push);
             }
             ApiCall::TagResource { tags, .. } => {
+                let stored = self.existing(name)?;
+                check_tags(tags)?;
                 let mut merged = stored.tags.clone().unwrap_or_default();
                 merged.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
-                check_tags(tags)?;
                 check_tag_count(&merged)?;
                 stored.tags = Some(merged);
             }
             ApiCall::UntagResource { keys, .. } => {
                 // ECR accepts keys the repository does not carry.
-                if let Some(tags) = &mut stored.tags {
+                if let Some(tags) = &mut self.existing(name)?.tags {
                     for key in keys {
                         tags.remove(key);
                     }
                 }
             }
             ApiCall::PutLifecyclePolicy { text, .. } => {
+                let stored = self.existing(name)?;
                 stored.lifecycle_policy = Setting::Present(parse_lifecycle_policy(text)?);
             }
             ApiCall::DeleteLifecyclePolicy { .. } => {
+                let stored = self.existing(name)?;
                 if stored.lifecycle_policy.present().is_none() {
                     return Err(ecr_error::lifecycle_policy_not_found(&id, name));
                 }
                 stored.lifecycle_policy = Setting::Absent;
             }
             ApiCall::SetRepositoryPolicy { text, .. } => {
+                let stored = self.existing(name)?;
                 stored.repository_policy = Setting::Present(parse_repository_policy(text)?);
             }
             ApiCall::DeleteRepositoryPolicy { .. } => {
+                let stored = self.existing(name)?;
                 if stored.repository_policy.present().is_none() {
                     return Err(ecr_error::repository_policy_not_found(&id, name));
                 }
                 stored.repository_policy = Setting::Absent;
             }
             ApiCall::DeleteRepository { force, .. } => {
-                if image_count > 0 && !force {
+                self.existing(name)?;
+                if self.image_counts.get(name).is_some_and(|&count| count > 0) && !force {
                     return Err(ecr_error::repository_not_empty(&id, name));
                 }
                 self.state.repositories.remove(name);
@@ -190,6 +189,16 @@ impl StoredRegistry {
             }
         }
         Ok(())
+    }
+
+    /// The stored repository a write acts on; a missing one is ECR's
+    /// RepositoryNotFoundException.
+    fn existing(&mut self, name: &RepositoryName) -> Result<&mut RepositoryState, RegistryError> {
+        let id = self.id();
+        self.state
+            .repositories
+            .get_mut(name)
+            .ok_or_else(|| ecr_error::repository_not_found(&id, name))
     }
 }
 

@@ -1,0 +1,757 @@
+//! The planner and the apply executor together, against the in-memory registry: what `plan`
+//! then `apply` does to a registry, what happens when calls fail, and that a second run
+//! converges. They live in the test kit rather than in ecrform-plan because ecrform-plan
+//! cannot dev-depend on a crate that depends on it.
+//!
+//! Every test runs on tokio's paused clock: latency and retry backoff cost no real time, and
+//! no assertion depends on timing.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use ecrform_model::{
+    DesiredRegistry, DesiredState, Encryption, EncryptionType, IamPolicy, LifecyclePolicy,
+    OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, RegistryId, RegistryState, RepositoryName,
+    RepositoryState, Setting, TagMutability, Tags,
+};
+use ecrform_plan::{
+    Action, ApplyOptions, ApplyReport, ChangeOutcome, ErrorKind, Plan, ReadScope, Registry, plan,
+};
+use ecrform_testkit::{InMemoryRegistry, ecr_error};
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "us-east-1";
+
+fn registry_id() -> RegistryId {
+    RegistryId::parse(&format!("{ACCOUNT}/{REGION}")).unwrap()
+}
+
+fn name(raw: &str) -> RepositoryName {
+    RepositoryName::parse(raw).unwrap()
+}
+
+fn address(kind: &str, repository: &str) -> String {
+    format!("{ACCOUNT}/{REGION}/{kind}/{repository}")
+}
+
+fn tags(pairs: &[(&str, &str)]) -> Tags {
+    pairs
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect()
+}
+
+fn lifecycle(days: u32) -> LifecyclePolicy {
+    LifecyclePolicy::from_value(json!({"rules": [{
+        "rulePriority": 1,
+        "description": "expire untagged images",
+        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                      "countUnit": "days", "countNumber": days},
+        "action": {"type": "expire"}
+    }]}))
+    .unwrap()
+}
+
+/// A cross-account pull policy naming the account by its bare id, which ECR rewrites to the
+/// root ARN: the planner must still see it as unchanged.
+fn pull_policy(account: &str) -> IamPolicy {
+    IamPolicy::from_value(json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "pull", "Effect": "Allow",
+                       "Principal": {"AWS": account},
+                       "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]
+    }))
+    .unwrap()
+}
+
+/// A repository whose every setting the spec manages, with both policies.
+fn managed_repository(team: &str) -> RepositoryState {
+    RepositoryState {
+        image_tag_mutability: Some(TagMutability::Immutable),
+        image_tag_mutability_exclusions: Some(Vec::new()),
+        scan_on_push: Some(true),
+        encryption: Some(Encryption::aes256()),
+        tags: Some(tags(&[("team", team), ("env", "prod")])),
+        lifecycle_policy: Setting::Present(lifecycle(14)),
+        repository_policy: Setting::Present(pull_policy("210987654321")),
+        force_delete: false,
+        image_count: None,
+    }
+}
+
+/// A repository of which the spec manages only the tag mutability: one call to create.
+fn mutability_only() -> RepositoryState {
+    RepositoryState {
+        image_tag_mutability: Some(TagMutability::Immutable),
+        image_tag_mutability_exclusions: Some(Vec::new()),
+        ..RepositoryState::default()
+    }
+}
+
+/// A repository created by ecrform earlier: it carries the ownership tag.
+fn owned_repository() -> RepositoryState {
+    RepositoryState {
+        tags: Some(tags(&[(OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE)])),
+        ..RepositoryState::default()
+    }
+}
+
+fn desired(prune: bool, repositories: Vec<(&str, RepositoryState)>) -> DesiredState {
+    let mut state = RegistryState::empty(registry_id());
+    state.repositories = repositories
+        .into_iter()
+        .map(|(raw, repository)| (name(raw), repository))
+        .collect();
+    DesiredState {
+        registries: vec![DesiredRegistry {
+            state,
+            role_arn: None,
+            profile: None,
+            prune,
+        }],
+    }
+}
+
+fn options(parallelism: usize) -> ApplyOptions {
+    ApplyOptions {
+        parallelism,
+        propagation_attempts: 6,
+        propagation_delay: Duration::from_millis(10),
+    }
+}
+
+/// Reads what `desired` needs from the registry and plans against it, as `ecrform plan` does.
+async fn read_and_plan(desired: &DesiredState, registry: &InMemoryRegistry) -> Plan {
+    let scope = ReadScope::for_desired(&desired.registries[0]);
+    let live = registry.read(&scope).await.unwrap();
+    plan(desired, &[live])
+}
+
+async fn apply_with(
+    plan: &Plan,
+    registry: &Arc<InMemoryRegistry>,
+    options: &ApplyOptions,
+) -> ApplyReport {
+    let registries = BTreeMap::from([(registry_id(), Arc::clone(registry))]);
+    ecrform_plan::apply::apply(plan, &registries, options).await
+}
+
+/// `(address, action)` of every change of a plan, for compact expectations.
+fn outline(plan: &Plan) -> Vec<(String, Action)> {
+    plan.changes
+        .iter()
+        .map(|change| (change.address.to_string(), change.action))
+        .collect()
+}
+
+/// `(address, status)` of every result of a report.
+fn statuses(report: &ApplyReport) -> Vec<(String, &'static str)> {
+    report
+        .results
+        .iter()
+        .map(|result| {
+            let status = match result.outcome {
+                ChangeOutcome::Applied => "applied",
+                ChangeOutcome::Failed { .. } => "failed",
+                ChangeOutcome::Skipped { .. } => "skipped",
+            };
+            (result.address.to_string(), status)
+        })
+        .collect()
+}
+
+fn outcome_of<'a>(report: &'a ApplyReport, address: &str) -> &'a ChangeOutcome {
+    &report
+        .results
+        .iter()
+        .find(|result| result.address.to_string() == address)
+        .unwrap_or_else(|| panic!("no result for {address}"))
+        .outcome
+}
+
+/// Plans again and asserts there is nothing left to do.
+async fn assert_converged(desired: &DesiredState, registry: &InMemoryRegistry) {
+    let again = read_and_plan(desired, registry).await;
+    assert_eq!(
+        outline(&again),
+        Vec::new(),
+        "a converged registry plans nothing"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn empty_registry_is_created_in_one_apply_and_a_second_apply_writes_nothing() {
+    let desired = desired(
+        false,
+        vec![
+            ("team-a/api", managed_repository("a")),
+            ("team-b/web", managed_repository("b")),
+        ],
+    );
+    let registry = Arc::new(InMemoryRegistry::new(registry_id()));
+
+    let first = read_and_plan(&desired, &registry).await;
+    assert_eq!(first.summary.create, 6, "{:?}", outline(&first));
+    let report = apply_with(&first, &registry, &options(4)).await;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(report.applied(), 6);
+    assert_eq!(report.writes, 6, "one call per change");
+    assert_eq!(registry.write_count(), 6);
+
+    let created = &registry.state().repositories[&name("team-a/api")];
+    assert_eq!(created.image_tag_mutability, Some(TagMutability::Immutable));
+    assert_eq!(created.scan_on_push, Some(true));
+    assert_eq!(
+        created
+            .tags
+            .as_ref()
+            .unwrap()
+            .get(OWNERSHIP_TAG_KEY)
+            .map(String::as_str),
+        Some(OWNERSHIP_TAG_VALUE),
+        "ecrform marks what it creates"
+    );
+
+    registry.clear_calls();
+    let second = read_and_plan(&desired, &registry).await;
+    assert!(second.is_empty(), "{:?}", outline(&second));
+    let report = apply_with(&second, &registry, &options(4)).await;
+    assert!(report.results.is_empty());
+    assert_eq!((report.writes, registry.write_count()), (0, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn out_of_band_drift_is_planned_and_applied_back() {
+    let desired = desired(false, vec![("team-a/api", managed_repository("a"))]);
+    let registry = Arc::new(InMemoryRegistry::new(registry_id()));
+    let created = apply_with(
+        &read_and_plan(&desired, &registry).await,
+        &registry,
+        &options(4),
+    )
+    .await;
+    assert!(created.is_success(), "{created:?}");
+
+    registry.edit_state(|state| {
+        let repository = state.repositories.get_mut(&name("team-a/api")).unwrap();
+        repository.image_tag_mutability = Some(TagMutability::Mutable);
+        repository.lifecycle_policy = Setting::Absent;
+        repository
+            .tags
+            .as_mut()
+            .unwrap()
+            .insert("cost-center".to_owned(), "1234".to_owned());
+        repository.repository_policy = Setting::Present(pull_policy("999999999999"));
+    });
+
+    let drift = read_and_plan(&desired, &registry).await;
+    assert_eq!(
+        outline(&drift),
+        vec![
+            (address("repository", "team-a/api"), Action::Update),
+            (address("lifecycle_policy", "team-a/api"), Action::Create),
+            (address("repository_policy", "team-a/api"), Action::Update),
+        ]
+    );
+    assert_eq!(drift.changes[0].fields, ["image_tag_mutability", "tags"]);
+
+    registry.clear_calls();
+    let report = apply_with(&drift, &registry, &options(4)).await;
+    assert!(report.is_success(), "{report:?}");
+    let operations: Vec<&str> = registry.calls().iter().map(|call| call.operation).collect();
+    assert_eq!(
+        operations,
+        [
+            "PutImageTagMutability",
+            "UntagResource",
+            "PutLifecyclePolicy",
+            "SetRepositoryPolicy"
+        ],
+        "only the drifted settings are written, policies in place"
+    );
+    assert_converged(&desired, &registry).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_create_skips_its_policies_and_spares_other_repositories_then_converges() {
+    let desired = desired(
+        false,
+        vec![
+            ("team-a/api", managed_repository("a")),
+            ("team-b/web", managed_repository("b")),
+        ],
+    );
+    let registry = Arc::new(InMemoryRegistry::new(registry_id()));
+    registry.fail_repository(
+        &name("team-a/api"),
+        ecr_error::access_denied("CreateRepository"),
+    );
+
+    let planned = read_and_plan(&desired, &registry).await;
+    let report = apply_with(&planned, &registry, &options(4)).await;
+    assert_eq!(
+        statuses(&report),
+        vec![
+            (address("repository", "team-a/api"), "failed"),
+            (address("lifecycle_policy", "team-a/api"), "skipped"),
+            (address("repository_policy", "team-a/api"), "skipped"),
+            (address("repository", "team-b/web"), "applied"),
+            (address("lifecycle_policy", "team-b/web"), "applied"),
+            (address("repository_policy", "team-b/web"), "applied"),
+        ]
+    );
+    assert_eq!(
+        (report.failed(), report.skipped(), report.applied()),
+        (1, 2, 3)
+    );
+    match outcome_of(&report, &address("repository", "team-a/api")) {
+        ChangeOutcome::Failed { operation, error } => {
+            assert_eq!(operation, "CreateRepository");
+            assert_eq!(error.code, "AccessDeniedException");
+        }
+        other => panic!("expected the create to fail, got {other:?}"),
+    }
+    match outcome_of(&report, &address("repository_policy", "team-a/api")) {
+        ChangeOutcome::Skipped { reason } => assert!(
+            reason.contains(&address("repository", "team-a/api")),
+            "the skip names the repository it waited for: {reason}"
+        ),
+        other => panic!("expected the policy to be skipped, got {other:?}"),
+    }
+    assert_eq!(
+        registry.call_count("PutLifecyclePolicy"),
+        1,
+        "only team-b/web's"
+    );
+
+    registry.clear_faults();
+    let retry = read_and_plan(&desired, &registry).await;
+    assert_eq!(
+        outline(&retry),
+        vec![
+            (address("repository", "team-a/api"), Action::Create),
+            (address("lifecycle_policy", "team-a/api"), Action::Create),
+            (address("repository_policy", "team-a/api"), Action::Create),
+        ]
+    );
+    let report = apply_with(&retry, &registry, &options(4)).await;
+    assert!(report.is_success(), "{report:?}");
+    assert_converged(&desired, &registry).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_tag_update_does_not_skip_the_repository_policy_changes() {
+    let mut live = managed_repository("a");
+    live.lifecycle_policy = Setting::Absent;
+    live.repository_policy = Setting::Absent;
+    let registry =
+        Arc::new(InMemoryRegistry::new(registry_id()).with_repository(name("team-a/api"), live));
+    let desired = desired(
+        false,
+        vec![("team-a/api", managed_repository("a-platform"))],
+    );
+    registry.fail_next("TagResource", ecr_error::throttled(), 1);
+
+    let planned = read_and_plan(&desired, &registry).await;
+    let report = apply_with(&planned, &registry, &options(4)).await;
+    assert_eq!(
+        statuses(&report),
+        vec![
+            (address("repository", "team-a/api"), "failed"),
+            (address("lifecycle_policy", "team-a/api"), "applied"),
+            (address("repository_policy", "team-a/api"), "applied"),
+        ]
+    );
+    assert!(matches!(
+        outcome_of(&report, &address("repository", "team-a/api")),
+        ChangeOutcome::Failed { operation, error }
+            if operation == "TagResource" && error.kind == ErrorKind::Throttled
+    ));
+
+    let report = apply_with(
+        &read_and_plan(&desired, &registry).await,
+        &registry,
+        &options(4),
+    )
+    .await;
+    assert_eq!(
+        statuses(&report),
+        vec![(address("repository", "team-a/api"), "applied")]
+    );
+    assert_converged(&desired, &registry).await;
+}
+
+/// A repository that exists without a policy, and a spec that gives it one.
+fn registry_awaiting_a_policy() -> (Arc<InMemoryRegistry>, DesiredState) {
+    let registry = Arc::new(
+        InMemoryRegistry::new(registry_id())
+            .with_repository(name("team-a/api"), owned_repository()),
+    );
+    let want = RepositoryState {
+        repository_policy: Setting::Present(pull_policy("210987654321")),
+        ..RepositoryState::default()
+    };
+    (registry, desired(false, vec![("team-a/api", want)]))
+}
+
+#[tokio::test(start_paused = true)]
+async fn policy_refused_while_iam_propagates_is_retried_until_accepted() {
+    let (registry, desired) = registry_awaiting_a_policy();
+    registry.fail_next(
+        "SetRepositoryPolicy",
+        ecr_error::invalid_repository_policy(),
+        2,
+    );
+
+    let report = apply_with(
+        &read_and_plan(&desired, &registry).await,
+        &registry,
+        &options(4),
+    )
+    .await;
+    assert_eq!(
+        statuses(&report),
+        vec![(address("repository_policy", "team-a/api"), "applied")]
+    );
+    assert_eq!(report.writes, 3, "two refusals and the accepted attempt");
+    assert_eq!(registry.call_count("SetRepositoryPolicy"), 3);
+    assert_converged(&desired, &registry).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn policy_refused_longer_than_the_propagation_attempts_fails_with_the_service_error() {
+    let (registry, desired) = registry_awaiting_a_policy();
+    let options = ApplyOptions {
+        propagation_attempts: 3,
+        ..options(4)
+    };
+    registry.fail_next(
+        "SetRepositoryPolicy",
+        ecr_error::invalid_repository_policy(),
+        10,
+    );
+
+    let report = apply_with(
+        &read_and_plan(&desired, &registry).await,
+        &registry,
+        &options,
+    )
+    .await;
+    match outcome_of(&report, &address("repository_policy", "team-a/api")) {
+        ChangeOutcome::Failed { operation, error } => {
+            assert_eq!(operation, "SetRepositoryPolicy");
+            assert_eq!(error.code, "InvalidParameterException");
+            assert!(
+                error.message.contains("Invalid repository policy provided"),
+                "{error}"
+            );
+        }
+        other => panic!("expected the policy to fail, got {other:?}"),
+    }
+    assert_eq!(report.writes, 3, "exactly propagation_attempts attempts");
+    assert_eq!(registry.call_count("SetRepositoryPolicy"), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn errors_other_than_iam_propagation_are_not_retried() {
+    let (registry, desired) = registry_awaiting_a_policy();
+    registry.fail_next(
+        "SetRepositoryPolicy",
+        ecr_error::access_denied("SetRepositoryPolicy"),
+        1,
+    );
+
+    let report = apply_with(
+        &read_and_plan(&desired, &registry).await,
+        &registry,
+        &options(4),
+    )
+    .await;
+    assert_eq!(report.failed(), 1);
+    assert_eq!((report.writes, registry.write_count()), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn pruning_an_owned_repository_that_holds_images_fails_with_repository_not_empty() {
+    let registry = Arc::new(
+        InMemoryRegistry::new(registry_id()).with_repository(name("old/app"), owned_repository()),
+    );
+    registry.set_image_count(&name("old/app"), 5);
+    let desired = desired(true, Vec::new());
+
+    let planned = read_and_plan(&desired, &registry).await;
+    assert_eq!(
+        outline(&planned),
+        vec![(address("repository", "old/app"), Action::Delete)]
+    );
+    let report = apply_with(&planned, &registry, &options(4)).await;
+    match outcome_of(&report, &address("repository", "old/app")) {
+        ChangeOutcome::Failed { operation, error } => {
+            assert_eq!(operation, "DeleteRepository");
+            assert_eq!(error.kind, ErrorKind::RepositoryNotEmpty);
+            assert_eq!(error.code, "RepositoryNotEmptyException");
+        }
+        other => panic!("expected the delete to be refused, got {other:?}"),
+    }
+    assert!(registry.state().repositories.contains_key(&name("old/app")));
+    assert_eq!(registry.image_count(&name("old/app")), 5);
+
+    registry.set_image_count(&name("old/app"), 0);
+    let report = apply_with(
+        &read_and_plan(&desired, &registry).await,
+        &registry,
+        &options(4),
+    )
+    .await;
+    assert!(
+        report.is_success(),
+        "an empty repository is pruned: {report:?}"
+    );
+    assert!(registry.state().repositories.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn pruning_spares_repositories_ecrform_does_not_own() {
+    let registry = Arc::new(
+        InMemoryRegistry::new(registry_id())
+            .with_repository(name("legacy/thing"), RepositoryState::default()),
+    );
+    let planned = read_and_plan(&desired(true, Vec::new()), &registry).await;
+    assert!(planned.is_empty(), "{:?}", outline(&planned));
+    let unmanaged: Vec<String> = planned.unmanaged.iter().map(ToString::to_string).collect();
+    assert_eq!(unmanaged, [address("repository", "legacy/thing")]);
+}
+
+/// A repository with images encrypted with AES256, and a spec that wants KMS (a replace).
+fn registry_to_reencrypt(force_delete: bool) -> (Arc<InMemoryRegistry>, DesiredState) {
+    let mut live = managed_repository("a");
+    live.image_count = Some(3);
+    let registry =
+        Arc::new(InMemoryRegistry::new(registry_id()).with_repository(name("team-a/api"), live));
+    let mut want = managed_repository("a");
+    want.encryption = Some(Encryption {
+        kind: EncryptionType::Kms,
+        kms_key: Some("alias/ecr".to_owned()),
+    });
+    want.force_delete = force_delete;
+    (registry, desired(false, vec![("team-a/api", want)]))
+}
+
+#[tokio::test(start_paused = true)]
+async fn replace_without_force_delete_keeps_a_repository_that_holds_images() {
+    let (registry, desired) = registry_to_reencrypt(false);
+    let planned = read_and_plan(&desired, &registry).await;
+    assert_eq!(planned.summary.replace, 1, "{:?}", outline(&planned));
+
+    let report = apply_with(&planned, &registry, &options(4)).await;
+    assert_eq!(
+        statuses(&report),
+        vec![
+            (address("repository", "team-a/api"), "failed"),
+            (address("lifecycle_policy", "team-a/api"), "skipped"),
+            (address("repository_policy", "team-a/api"), "skipped"),
+        ]
+    );
+    assert!(matches!(
+        outcome_of(&report, &address("repository", "team-a/api")),
+        ChangeOutcome::Failed { error, .. } if error.code == "RepositoryNotEmptyException"
+    ));
+    assert_eq!(registry.image_count(&name("team-a/api")), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn replace_with_force_delete_recreates_the_repository_with_its_policies() {
+    let (registry, desired) = registry_to_reencrypt(true);
+    let planned = read_and_plan(&desired, &registry).await;
+    assert_eq!(
+        outline(&planned),
+        vec![
+            (address("repository", "team-a/api"), Action::Replace),
+            (address("lifecycle_policy", "team-a/api"), Action::Create),
+            (address("repository_policy", "team-a/api"), Action::Create),
+        ],
+        "the new repository starts without policies"
+    );
+
+    let report = apply_with(&planned, &registry, &options(4)).await;
+    assert!(report.is_success(), "{report:?}");
+    let operations: Vec<&str> = registry.calls().iter().map(|call| call.operation).collect();
+    assert_eq!(
+        operations,
+        [
+            "DeleteRepository",
+            "CreateRepository",
+            "PutLifecyclePolicy",
+            "SetRepositoryPolicy"
+        ]
+    );
+    let recreated = &registry.state().repositories[&name("team-a/api")];
+    assert_eq!(
+        recreated.encryption.as_ref().map(|e| e.kind),
+        Some(EncryptionType::Kms)
+    );
+    assert_eq!(registry.image_count(&name("team-a/api")), 0);
+    // ECR reports the alias's key ARN; the planner must not replace again.
+    assert_converged(&desired, &registry).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn replace_interrupted_after_the_delete_is_planned_as_a_create_next_time() {
+    let (registry, desired) = registry_to_reencrypt(true);
+    registry.fail_next("CreateRepository", ecr_error::throttled(), 1);
+
+    let report = apply_with(
+        &read_and_plan(&desired, &registry).await,
+        &registry,
+        &options(4),
+    )
+    .await;
+    assert_eq!(
+        statuses(&report),
+        vec![
+            (address("repository", "team-a/api"), "failed"),
+            (address("lifecycle_policy", "team-a/api"), "skipped"),
+            (address("repository_policy", "team-a/api"), "skipped"),
+        ]
+    );
+    assert!(
+        registry.state().repositories.is_empty(),
+        "the delete half went through"
+    );
+
+    let resumed = read_and_plan(&desired, &registry).await;
+    assert_eq!(
+        outline(&resumed),
+        vec![
+            (address("repository", "team-a/api"), Action::Create),
+            (address("lifecycle_policy", "team-a/api"), Action::Create),
+            (address("repository_policy", "team-a/api"), Action::Create),
+        ]
+    );
+    let report = apply_with(&resumed, &registry, &options(4)).await;
+    assert!(report.is_success(), "{report:?}");
+    assert_converged(&desired, &registry).await;
+}
+
+/// Six repositories that each take one call to create, behind a registry where every call
+/// takes a while, so that calls of different chains overlap.
+fn six_independent_repositories() -> (Arc<InMemoryRegistry>, DesiredState) {
+    let registry =
+        Arc::new(InMemoryRegistry::new(registry_id()).with_latency(Duration::from_millis(50)));
+    let names = ["r1/app", "r2/app", "r3/app", "r4/app", "r5/app", "r6/app"];
+    let desired = desired(
+        false,
+        names.iter().map(|raw| (*raw, mutability_only())).collect(),
+    );
+    (registry, desired)
+}
+
+#[tokio::test(start_paused = true)]
+async fn parallelism_bounds_the_calls_in_flight() {
+    let (registry, desired) = six_independent_repositories();
+    let planned = read_and_plan(&desired, &registry).await;
+    assert_eq!(planned.changes.len(), 6);
+    let report = apply_with(&planned, &registry, &options(2)).await;
+    assert!(report.is_success(), "{report:?}");
+    let peak = registry.max_in_flight();
+    assert!(peak <= 2, "at most two chains at once, saw {peak}");
+    assert!(
+        peak > 1,
+        "independent chains do run concurrently, saw {peak}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn parallelism_one_makes_one_call_at_a_time() {
+    let (registry, desired) = six_independent_repositories();
+    let planned = read_and_plan(&desired, &registry).await;
+    let report = apply_with(&planned, &registry, &options(1)).await;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(registry.max_in_flight(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn report_lists_every_change_once_in_plan_order_whatever_finishes_first() {
+    // Only the first repository has a repository policy: it alone meets the propagation
+    // refusals below, waits out two retries and so finishes after the chains planned later.
+    let without_policy = |team| RepositoryState {
+        repository_policy: Setting::Unmanaged,
+        ..managed_repository(team)
+    };
+    let desired = desired(
+        false,
+        vec![
+            ("team-a/api", managed_repository("a")),
+            ("team-b/web", without_policy("b")),
+            ("team-c/job", without_policy("c")),
+        ],
+    );
+    let registry =
+        Arc::new(InMemoryRegistry::new(registry_id()).with_latency(Duration::from_millis(5)));
+    registry.fail_next(
+        "SetRepositoryPolicy",
+        ecr_error::invalid_repository_policy(),
+        2,
+    );
+    // The second chain fails at its create, so its lifecycle policy is skipped.
+    registry.fail_repository(&name("team-b/web"), ecr_error::throttled());
+
+    let planned = read_and_plan(&desired, &registry).await;
+    let report = apply_with(&planned, &registry, &options(3)).await;
+    let planned_order: Vec<(String, Action)> = outline(&planned);
+    let reported_order: Vec<(String, Action)> = report
+        .results
+        .iter()
+        .map(|result| (result.address.to_string(), result.action))
+        .collect();
+    assert_eq!(reported_order, planned_order);
+    assert_eq!(
+        report.applied() + report.failed() + report.skipped(),
+        planned.changes.len(),
+        "every change has exactly one outcome"
+    );
+    assert_eq!(
+        (report.applied(), report.failed(), report.skipped()),
+        (5, 1, 1)
+    );
+    let last_call = registry.calls().last().map(|call| call.repository.clone());
+    assert_eq!(
+        last_call,
+        Some(name("team-a/api")),
+        "the first chain finished last, yet its results come first"
+    );
+}
+
+/// The planner orders prune deletes after every create "so that a failed apply never leaves a
+/// registry with less than it started with", but the executor runs each repository as its own
+/// chain and does not hold the deletes back when a create fails. Renaming `old/app` to
+/// `new/app` with a failing create therefore ends with neither repository.
+#[tokio::test(start_paused = true)]
+#[ignore = "executor bug: prune deletes run even when a create of the same registry failed"]
+async fn failed_create_holds_back_the_prune_deletes_of_its_registry() {
+    let registry = Arc::new(
+        InMemoryRegistry::new(registry_id()).with_repository(name("old/app"), owned_repository()),
+    );
+    let desired = desired(true, vec![("new/app", mutability_only())]);
+    registry.fail_repository(&name("new/app"), ecr_error::throttled());
+
+    let planned = read_and_plan(&desired, &registry).await;
+    assert_eq!(
+        outline(&planned),
+        vec![
+            (address("repository", "new/app"), Action::Create),
+            (address("repository", "old/app"), Action::Delete),
+        ]
+    );
+    let report = apply_with(&planned, &registry, &options(1)).await;
+    assert!(
+        registry.state().repositories.contains_key(&name("old/app")),
+        "old/app was deleted although new/app was not created: {:?}",
+        statuses(&report)
+    );
+}
