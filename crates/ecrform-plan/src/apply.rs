@@ -7,12 +7,18 @@
 //!   at a time; a chain runs in plan order.
 //! - A change whose repository could not be created or replaced is skipped, naming that
 //!   change; a failed update does not stop the repository's policies, which do not need it.
+//! - Deletes of repositories that left the spec run last, after every other change, and are
+//!   skipped in a registry where anything else did not apply: a failed apply never leaves a
+//!   registry with less than it started with (think of a rename whose create failed).
+//! - Deletes of repositories that left the spec run last, after every other change of every
+//!   registry, and are skipped in a registry where anything failed: a failed apply never
+//!   leaves a registry with less than it started with (think of a rename whose create failed).
 //! - A policy refused because IAM has not yet propagated a new principal is retried with
 //!   backoff, then reported. Throttling is the AWS client's own retry loop's job.
 //! - Every change ends applied, failed (with the error code and message) or skipped; running
 //!   apply again converges, because the plan is recomputed from live state.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -102,25 +108,67 @@ impl ApplyReport {
 }
 
 /// Applies `plan` through `registries` (one per registry id of the plan).
-pub async fn apply<R: Registry>(
-    plan: &Plan,
+pub async fn apply<'a, R: Registry>(
+    plan: &'a Plan,
     registries: &BTreeMap<RegistryId, Arc<R>>,
     options: &ApplyOptions,
 ) -> ApplyReport {
     let writes = AtomicUsize::new(0);
-    let permits = Semaphore::new(options.parallelism.max(1));
-    let chains = chains(&plan.changes);
-    let runs = chains.iter().map(|chain| async {
-        // The semaphore is never closed, so acquiring cannot fail.
-        let _permit = permits.acquire().await.ok();
-        run_chain(chain, registries, options, &writes).await
-    });
+    let permits = Semaphore::new(options.parallelism.clamp(1, MAX_PARALLELISM));
+    let run_all = |chains: Vec<Vec<(usize, &'a Change)>>| {
+        let runs = chains.into_iter().map(|chain| {
+            let (permits, writes) = (&permits, &writes);
+            async move {
+                // The semaphore is never closed, so acquiring cannot fail.
+                let _permit = permits.acquire().await.ok();
+                run_chain(&chain, registries, options, writes).await
+            }
+        });
+        join_all(runs)
+    };
+    let (removals, others): (Vec<_>, Vec<_>) = chains(&plan.changes)
+        .into_iter()
+        .partition(|chain| chain.iter().all(|(_, change)| is_removal(change)));
     let mut results: Vec<(usize, ChangeResult)> =
-        join_all(runs).await.into_iter().flatten().collect();
+        run_all(others).await.into_iter().flatten().collect();
+    let troubled: BTreeSet<RegistryId> = results
+        .iter()
+        .filter(|(_, result)| result.outcome != ChangeOutcome::Applied)
+        .map(|(_, result)| result.address.registry.clone())
+        .collect();
+    let (held_back, removals): (Vec<_>, Vec<_>) = removals.into_iter().partition(|chain| {
+        chain
+            .iter()
+            .any(|(_, change)| troubled.contains(&change.address.registry))
+    });
+    results.extend(held_back.into_iter().flatten().map(|(index, change)| {
+        let reason = format!(
+            "not deleted because another change of registry {} did not apply",
+            change.address.registry
+        );
+        (index, result(change, ChangeOutcome::Skipped { reason }))
+    }));
+    results.extend(run_all(removals).await.into_iter().flatten());
     results.sort_by_key(|(index, _)| *index);
     ApplyReport {
         results: results.into_iter().map(|(_, result)| result).collect(),
         writes: writes.load(Ordering::Relaxed),
+    }
+}
+
+/// More chains at once than this would only queue inside the AWS client.
+const MAX_PARALLELISM: usize = 1024;
+
+/// A repository that leaves the registry (pruned): deleted only once everything else applied.
+fn is_removal(change: &Change) -> bool {
+    change.address.kind == ResourceKind::Repository && change.action == Action::Delete
+}
+
+fn result(change: &Change, outcome: ChangeOutcome) -> ChangeResult {
+    ChangeResult {
+        address: change.address.clone(),
+        action: change.action,
+        outcome,
     }
 }
 
@@ -181,14 +229,7 @@ async fn run_chain<R: Registry>(
         if creates_repository && outcome != ChangeOutcome::Applied {
             missing_repository = Some(&change.address);
         }
-        results.push((
-            *index,
-            ChangeResult {
-                address: change.address.clone(),
-                action: change.action,
-                outcome,
-            },
-        ));
+        results.push((*index, result(change, outcome)));
     }
     results
 }

@@ -727,12 +727,10 @@ async fn report_lists_every_change_once_in_plan_order_whatever_finishes_first() 
     );
 }
 
-/// The planner orders prune deletes after every create "so that a failed apply never leaves a
-/// registry with less than it started with", but the executor runs each repository as its own
-/// chain and does not hold the deletes back when a create fails. Renaming `old/app` to
-/// `new/app` with a failing create therefore ends with neither repository.
+/// Regression: prune deletes ran even when a create of the same registry failed, so renaming
+/// `old/app` to `new/app` with a failing create ended with neither repository. Deletes now run
+/// last and are held back in a registry where anything failed.
 #[tokio::test(start_paused = true)]
-#[ignore = "executor bug: prune deletes run even when a create of the same registry failed"]
 async fn failed_create_holds_back_the_prune_deletes_of_its_registry() {
     let registry = Arc::new(
         InMemoryRegistry::new(registry_id()).with_repository(name("old/app"), owned_repository()),
