@@ -1227,3 +1227,69 @@ fn diagnostics_display_as_file_line_column() {
     );
     assert!(Path::new(&fixture.root).exists());
 }
+
+/// Deterministic mutations of a spec that uses every feature and of a policy template:
+/// whatever the bytes, loading returns diagnostics or a spec, and never panics.
+#[test]
+fn mangled_specs_never_panic() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/specs/valid");
+    let documents = [
+        "every-feature.yaml",
+        "policies/lifecycle/standard.json",
+        "policies/lifecycle/keep-last.yaml",
+        "policies/repository/cross-account-pull.json",
+        "policies/registry/allow-replication-from-build.json",
+    ];
+    let mut fixture = Fixture::new();
+    for document in documents {
+        fixture = fixture.with(
+            document,
+            &std::fs::read_to_string(corpus.join(document)).unwrap(),
+        );
+    }
+    let alphabet: Vec<char> = "{}[]:,-?&*!|>'\"#%@ \n\t\\ax1.~_/".chars().collect();
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for mangled_document in [
+        "every-feature.yaml",
+        "policies/repository/cross-account-pull.json",
+    ] {
+        let original = std::fs::read_to_string(corpus.join(mangled_document)).unwrap();
+        let chars: Vec<char> = original.chars().collect();
+        for _ in 0..mangled_count() {
+            let mut mangled = chars.clone();
+            for _ in 0..(next() % 4 + 1) {
+                let at = (next() as usize) % (mangled.len() + 1);
+                let replacement = alphabet[(next() as usize) % alphabet.len()];
+                match next() % 3 {
+                    0 if at < mangled.len() => mangled[at] = replacement,
+                    1 => mangled.insert(at, replacement),
+                    _ if at < mangled.len() => {
+                        mangled.remove(at);
+                    }
+                    _ => {}
+                }
+            }
+            let path = fixture.path(mangled_document);
+            std::fs::write(&path, mangled.iter().collect::<String>()).unwrap();
+            if let Err(diagnostics) = fixture.load("every-feature.yaml") {
+                assert!(!diagnostics.0.is_empty());
+            }
+            std::fs::write(&path, &original).unwrap();
+        }
+    }
+}
+
+/// How many mangled variants of each document to try; `ECRFORM_SPEC_MANGLED` raises it for a
+/// longer local run.
+fn mangled_count() -> usize {
+    std::env::var("ECRFORM_SPEC_MANGLED")
+        .ok()
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(250)
+}
