@@ -435,7 +435,36 @@ fn registry_wide_settings_are_checked_against_the_ecr_model() {
     let regions: Vec<String> = (1..=26)
         .map(|i| format!("{{region: eu-west-{i}}}"))
         .collect();
+    let prefixes: Vec<String> = (0..101).map(|i| format!("p{i:03}/")).collect();
+    let fifty_one_caches: String = (0..51)
+        .map(|i| format!("      c{i:02}: {{upstream_url: quay.io}}\n"))
+        .collect();
     let cases = [
+        (
+            "a hundred and one replication filters",
+            registry(&format!(
+                "    replication:\n      rules:\n        - destinations: [{{region: eu-west-1}}]\n          repository_filters: [{}]\n",
+                prefixes.join(", ")
+            )),
+            "8:11: a replication rule allows at most 100 repository filters, found 101",
+        ),
+        (
+            "a hundred and one scanning filters",
+            registry(&format!(
+                "    scanning:\n      type: BASIC\n      rules:\n        - frequency: SCAN_ON_PUSH\n          filters: [{}]\n",
+                prefixes
+                    .iter()
+                    .map(|p| format!("{}*", p.trim_end_matches('/')))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            "9:11: a scanning rule allows at most 100 filters, found 101",
+        ),
+        (
+            "fifty-one pull-through cache rules",
+            registry(&format!("    pull_through_cache:\n{fifty_one_caches}")),
+            "5:5: a registry allows at most 50 pull-through cache rules, found 51",
+        ),
         (
             "replication without rules",
             registry("    replication: {}\n"),
