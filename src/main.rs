@@ -1,1 +1,41 @@
-fn main() {}
+//! The `ecrform` binary: parses flags, wires the library crates together, prints, and maps
+//! outcomes and errors to the exit codes of the interface contract. Nothing else lives here.
+
+mod cli;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::commands::{CommandError, Outcome};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = commands::run(&cli);
+    exit_code(result, &cli)
+}
+
+/// The one place where outcomes and errors become exit codes (see the README's table).
+fn exit_code(result: Result<Outcome, CommandError>, cli: &Cli) -> ExitCode {
+    match result {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Changes) => ExitCode::from(2),
+        Err(CommandError::Spec(diagnostics)) => {
+            for diagnostic in &diagnostics.0 {
+                eprintln!("{diagnostic}");
+            }
+            if !cli.global.quiet && diagnostics.0.len() > 1 {
+                eprintln!("error: {} problems in the spec", diagnostics.0.len());
+            }
+            ExitCode::from(1)
+        }
+        Err(CommandError::Other(error)) => {
+            let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
+            eprintln!("error: {}", chain.join(": "));
+            ExitCode::from(1)
+        }
+    }
+}

@@ -49,7 +49,9 @@ impl ResourceKind {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        ResourceKind::ALL.into_iter().find(|kind| kind.as_str() == raw)
+        ResourceKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == raw)
     }
 
     /// Registry singletons have no NAME part.
@@ -89,7 +91,11 @@ pub struct Address {
 
 impl Address {
     pub fn new(registry: RegistryId, kind: ResourceKind, name: Option<String>) -> Self {
-        Address { registry, kind, name }
+        Address {
+            registry,
+            kind,
+            name,
+        }
     }
 
     pub fn singleton(registry: RegistryId, kind: ResourceKind) -> Self {
@@ -111,7 +117,11 @@ impl Address {
         let registry = RegistryId::parse(&format!("{account}/{region}"))?;
         let kind = ResourceKind::parse(kind)
             .ok_or_else(|| NameError(format!("address {raw:?} has an unknown kind {kind:?}")))?;
-        Ok(Address::new(registry, kind, parts.next().map(str::to_owned)))
+        Ok(Address::new(
+            registry,
+            kind,
+            parts.next().map(str::to_owned),
+        ))
     }
 }
 

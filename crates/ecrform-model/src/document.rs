@@ -21,7 +21,10 @@ pub struct DocumentError {
 
 impl DocumentError {
     pub fn new(path: Vec<PathSegment>, message: impl Into<String>) -> Self {
-        DocumentError { path, message: message.into() }
+        DocumentError {
+            path,
+            message: message.into(),
+        }
     }
 
     pub fn at_root(message: impl Into<String>) -> Self {

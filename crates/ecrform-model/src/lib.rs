@@ -21,8 +21,7 @@ pub use names::{AccountId, NameError, Region, RegistryId, RepositoryName};
 pub use policy::IamPolicy;
 pub use registry::{
     AccountSettings, CreationTemplate, DesiredRegistry, DesiredState, PullThroughCacheRule,
-    RegistryState, Replication,
-    ReplicationDestination, ReplicationRule, ScanRule, Scanning,
+    RegistryState, Replication, ReplicationDestination, ReplicationRule, ScanRule, Scanning,
 };
 pub use repository::{Encryption, EncryptionType, RepositoryState, TagMutability, Tags};
 pub use setting::Setting;

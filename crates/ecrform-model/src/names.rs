@@ -97,10 +97,13 @@ impl RegistryId {
 
     /// Parses `ACCOUNT/REGION`, as given to `--registry`.
     pub fn parse(raw: &str) -> Result<Self, NameError> {
-        let (account, region) = raw.split_once('/').ok_or_else(|| {
-            NameError(format!("registry {raw:?} must be written ACCOUNT/REGION"))
-        })?;
-        Ok(RegistryId::new(AccountId::parse(account)?, Region::parse(region)?))
+        let (account, region) = raw
+            .split_once('/')
+            .ok_or_else(|| NameError(format!("registry {raw:?} must be written ACCOUNT/REGION")))?;
+        Ok(RegistryId::new(
+            AccountId::parse(account)?,
+            Region::parse(region)?,
+        ))
     }
 }
 
@@ -221,7 +224,12 @@ mod tests {
 
     #[test]
     fn regions_follow_aws_naming() {
-        for good in ["us-east-1", "us-gov-west-1", "ap-southeast-7", "us-isob-east-1"] {
+        for good in [
+            "us-east-1",
+            "us-gov-west-1",
+            "ap-southeast-7",
+            "us-isob-east-1",
+        ] {
             assert!(Region::parse(good).is_ok(), "{good}");
         }
         for bad in ["us-east", "useast1", "US-EAST-1", "us--1", "u-east-1", ""] {
@@ -234,7 +242,9 @@ mod tests {
         for good in ["ab", "team-a/api", "a__b", "a---b", "1abc", "x.y_z/w"] {
             assert!(RepositoryName::parse(good).is_ok(), "{good}");
         }
-        for bad in ["a", "Team/api", "a/", "/a", "a//b", "a._b", "-a", "a-", "a b", "a:b"] {
+        for bad in [
+            "a", "Team/api", "a/", "/a", "a//b", "a._b", "-a", "a-", "a b", "a:b",
+        ] {
             assert!(RepositoryName::parse(bad).is_err(), "{bad}");
         }
         assert!(RepositoryName::parse(&"a".repeat(256)).is_ok());

@@ -69,8 +69,11 @@ pub enum EncryptionType {
 }
 
 impl EncryptionType {
-    pub const ALL: [EncryptionType; 3] =
-        [EncryptionType::Aes256, EncryptionType::Kms, EncryptionType::KmsDsse];
+    pub const ALL: [EncryptionType; 3] = [
+        EncryptionType::Aes256,
+        EncryptionType::Kms,
+        EncryptionType::KmsDsse,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -102,7 +105,10 @@ pub struct Encryption {
 
 impl Encryption {
     pub fn aes256() -> Self {
-        Encryption { kind: EncryptionType::Aes256, kms_key: None }
+        Encryption {
+            kind: EncryptionType::Aes256,
+            kms_key: None,
+        }
     }
 
     /// Whether live encryption satisfies this desired encryption.
@@ -125,7 +131,9 @@ impl Encryption {
         let have_resource = arn_resource(have);
         if let Some(alias) = want.strip_prefix("alias/") {
             return match have_resource {
-                Some(resource) if resource.starts_with("alias/") => resource == format!("alias/{alias}"),
+                Some(resource) if resource.starts_with("alias/") => {
+                    resource == format!("alias/{alias}")
+                }
                 _ => true,
             };
         }
@@ -179,7 +187,8 @@ impl RepositoryState {
     /// Whether ecrform created this repository (it carries the ownership tag).
     pub fn is_owned(&self) -> bool {
         self.tags.as_ref().is_some_and(|tags| {
-            tags.get(crate::OWNERSHIP_TAG_KEY).map(String::as_str) == Some(crate::OWNERSHIP_TAG_VALUE)
+            tags.get(crate::OWNERSHIP_TAG_KEY).map(String::as_str)
+                == Some(crate::OWNERSHIP_TAG_VALUE)
         })
     }
 }
@@ -189,7 +198,10 @@ mod tests {
     use super::*;
 
     fn kms(key: Option<&str>) -> Encryption {
-        Encryption { kind: EncryptionType::Kms, kms_key: key.map(str::to_owned) }
+        Encryption {
+            kind: EncryptionType::Kms,
+            kms_key: key.map(str::to_owned),
+        }
     }
 
     const KEY_ARN: &str =
@@ -212,7 +224,10 @@ mod tests {
             kms(Some("ffffffff-12ab-34cd-56ef-1234567890ab")),
             kms(Some("arn:aws:kms:us-east-1:123456789012:key/ffffffff")),
             Encryption::aes256(),
-            Encryption { kind: EncryptionType::KmsDsse, kms_key: None },
+            Encryption {
+                kind: EncryptionType::KmsDsse,
+                kms_key: None,
+            },
         ];
         for want in not_satisfied {
             assert!(!want.is_satisfied_by(&live), "{want:?}");

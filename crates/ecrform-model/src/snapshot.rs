@@ -20,8 +20,14 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     #[error("line {line}, column {column}: {message}")]
-    Json { line: usize, column: usize, message: String },
-    #[error("snapshot_version {found} is not supported (this ecrform reads version {SNAPSHOT_VERSION})")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "snapshot_version {found} is not supported (this ecrform reads version {SNAPSHOT_VERSION})"
+    )]
     Version { found: u32 },
     #[error("registry {0} appears twice")]
     DuplicateRegistry(RegistryId),
@@ -37,7 +43,10 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn new(registries: Vec<RegistryState>) -> Self {
-        Snapshot { snapshot_version: SNAPSHOT_VERSION, registries }
+        Snapshot {
+            snapshot_version: SNAPSHOT_VERSION,
+            registries,
+        }
     }
 
     /// Parses a snapshot, filling ECR's defaults into every repository.
@@ -49,11 +58,18 @@ impl Snapshot {
         let json_error = |e: serde_json::Error| SnapshotError::Json {
             line: e.line(),
             column: e.column(),
-            message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
         };
         let version: VersionOnly = serde_json::from_str(text).map_err(json_error)?;
         if version.snapshot_version != SNAPSHOT_VERSION {
-            return Err(SnapshotError::Version { found: version.snapshot_version });
+            return Err(SnapshotError::Version {
+                found: version.snapshot_version,
+            });
         }
         let mut snapshot: Snapshot = serde_json::from_str(text).map_err(json_error)?;
         let mut seen = std::collections::BTreeSet::new();
@@ -81,8 +97,12 @@ impl Snapshot {
 
 /// What DescribeRepositories reports for settings that were never set.
 pub fn fill_live_defaults(repository: &mut RepositoryState) {
-    repository.image_tag_mutability.get_or_insert(TagMutability::Mutable);
-    repository.image_tag_mutability_exclusions.get_or_insert_with(Vec::new);
+    repository
+        .image_tag_mutability
+        .get_or_insert(TagMutability::Mutable);
+    repository
+        .image_tag_mutability_exclusions
+        .get_or_insert_with(Vec::new);
     repository.scan_on_push.get_or_insert(false);
     repository.encryption.get_or_insert_with(Encryption::aes256);
     repository.tags.get_or_insert_with(Default::default);

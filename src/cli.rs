@@ -1,0 +1,76 @@
+//! Command-line flags, as the interface contract in the README describes them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ecrform",
+    version,
+    about = "Declarative, GitOps-style reconciler for AWS Elastic Container Registry",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Spec file, or a directory whose *.yaml files are merged.
+    #[arg(short = 'f', long = "file", global = true, default_value = "ecr.yaml")]
+    pub file: PathBuf,
+    /// Directory of named policy documents (default: policies/ next to the spec).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Plan against a live-state snapshot file instead of AWS.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Restrict all work to this registry (ACCOUNT/REGION); repeatable.
+    #[arg(long = "registry", global = true, value_name = "ACCOUNT/REGION")]
+    pub registries: Vec<String>,
+    /// How many AWS requests to run at once.
+    #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+    /// ECR endpoint URL (overrides AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_ECR).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Never colour the output (colour is only used on a terminal anyway; NO_COLOR works too).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Print more about what ecrform reads and does.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Print only results and errors (no warnings).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and check the spec, its policy documents and guardrails; no AWS call.
+    Validate,
+    /// Read live state and print the plan that makes it equal the spec.
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Exit 2 when the plan has changes, 0 when it has none.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}

@@ -1,0 +1,311 @@
+//! End-to-end tests of the `ecrform` binary on files: the quickstart plan in every format, the
+//! corpus of invalid specs (each must fail with its exact message and location), exit codes.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too; a failure is a test failure
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The binary, with nothing from the caller's AWS environment leaking in.
+fn ecrform(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecrform"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_ECR")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the ecrform binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn quickstart_plan(format: &str) -> Output {
+    ecrform(
+        &root(),
+        &[
+            "plan",
+            "-f",
+            "examples/quickstart/ecr.yaml",
+            "--state",
+            "examples/quickstart/snapshot.json",
+            "--format",
+            format,
+        ],
+    )
+}
+
+#[test]
+fn quickstart_plan_renders_as_text() {
+    let output = quickstart_plan("text");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    insta::assert_snapshot!("quickstart_plan_text", stdout(&output));
+}
+
+#[test]
+fn quickstart_plan_renders_as_markdown() {
+    let output = quickstart_plan("markdown");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    insta::assert_snapshot!("quickstart_plan_markdown", stdout(&output));
+}
+
+#[test]
+fn quickstart_plan_renders_as_json_in_the_contract_shape() {
+    let output = quickstart_plan("json");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(plan["format_version"], 1);
+    for change in plan["changes"].as_array().unwrap() {
+        for key in [
+            "address",
+            "action",
+            "destructive",
+            "fields",
+            "before",
+            "after",
+        ] {
+            assert!(change.get(key).is_some(), "change without {key}: {change}");
+        }
+    }
+    insta::assert_snapshot!("quickstart_plan_json", stdout(&output));
+}
+
+#[test]
+fn detailed_exitcode_is_two_when_the_plan_has_changes() {
+    let mut args = vec![
+        "plan",
+        "--detailed-exitcode",
+        "-f",
+        "examples/quickstart/ecr.yaml",
+    ];
+    args.extend(["--state", "examples/quickstart/snapshot.json"]);
+    let output = ecrform(&root(), &args);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+#[test]
+fn aws_rewritten_policies_equivalent_to_the_spec_plan_no_change() {
+    let dir = root().join("tests/fixtures/in-sync");
+    let output = ecrform(
+        &dir,
+        &[
+            "plan",
+            "--detailed-exitcode",
+            "-f",
+            "ecr.yaml",
+            "--state",
+            "snapshot.json",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("No changes"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn valid_specs_validate() {
+    let dir = root().join("examples/quickstart");
+    let output = ecrform(&dir, &["validate", "-f", "ecr.yaml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "ecr.yaml is valid: 1 registry, 5 repositories.\n"
+    );
+}
+
+/// The first spec file of a corpus case (the case itself, or a directory case's first by name).
+fn expect_file(case: &Path) -> PathBuf {
+    if !case.is_dir() {
+        return case.to_path_buf();
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(case)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        })
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("{} has no spec file", case.display()))
+}
+
+/// Every case in tests/specs/invalid starts with `# expect: [PATH:]LINE:COLUMN: MESSAGE`
+/// (see tests/specs/README.md); the binary must print exactly that first, and exit 1.
+#[test]
+fn every_invalid_spec_in_the_corpus_fails_with_its_message_and_location() {
+    let corpus = root().join("tests/specs/invalid");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml") || path.is_dir())
+        .filter(|path| path.file_name().is_some_and(|n| n != "policies"))
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 20,
+        "the corpus has only {} cases",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let holder = expect_file(case);
+        let text = std::fs::read_to_string(&holder)
+            .unwrap_or_else(|e| panic!("{}: {e}", holder.display()));
+        let expected = text
+            .lines()
+            .next()
+            .and_then(|line| line.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{} does not start with '# expect: '", holder.display()));
+        // Paths in the expect line are relative to the holder's directory; the binary prints
+        // them relative to where it runs (the corpus directory) as given with -f.
+        let directory = if case.is_dir() {
+            format!("{name}/")
+        } else {
+            String::new()
+        };
+        let same_file = expected
+            .split(':')
+            .next()
+            .is_some_and(|p| p.parse::<u32>().is_ok());
+        let expected = if same_file {
+            let holder_name = holder.file_name().unwrap().to_string_lossy();
+            format!("{directory}{holder_name}:{expected}")
+        } else {
+            format!("{directory}{expected}")
+        };
+        let output = ecrform(&corpus, &["validate", "-f", &name]);
+        let errors = stderr(&output);
+        if output.status.code() != Some(1) || errors.lines().next() != Some(expected.as_str()) {
+            failures.push(format!(
+                "{name}: exit {:?}\n  expected: {expected}\n  got:      {}",
+                output.status.code(),
+                errors.lines().next().unwrap_or("<nothing on stderr>")
+            ));
+        }
+        assert!(!errors.contains("panicked"), "{name} panicked: {errors}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_valid_spec_in_the_corpus_validates() {
+    let corpus = root().join("tests/specs/valid");
+    for entry in std::fs::read_dir(&corpus).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "policies" || !(path.is_dir() || name.ends_with(".yaml")) {
+            continue;
+        }
+        let output = ecrform(&corpus, &["validate", "-f", &name]);
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", stderr(&output));
+    }
+}
+
+#[test]
+fn a_missing_spec_file_is_a_one_line_error() {
+    let output = ecrform(&root(), &["validate", "-f", "does-not-exist.yaml"]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = stderr(&output);
+    assert_eq!(errors.lines().count(), 1, "{errors}");
+    assert!(errors.starts_with("does-not-exist.yaml"), "{errors}");
+}
+
+#[test]
+fn an_invalid_snapshot_is_a_one_line_error_with_its_location() {
+    let dir = std::env::temp_dir().join(format!("ecrform-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("bad.json"),
+        "{\"snapshot_version\": 1,\n \"registries\": [}\n",
+    )
+    .unwrap();
+    let spec = root().join("examples/quickstart/ecr.yaml");
+    let output = ecrform(
+        &dir,
+        &["plan", "-f", spec.to_str().unwrap(), "--state", "bad.json"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let errors = stderr(&output);
+    assert_eq!(errors.lines().count(), 1, "{errors}");
+    assert!(
+        errors.contains("snapshot bad.json is invalid: line 2, column"),
+        "{errors}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_snapshot_without_a_spec_registry_is_refused() {
+    let dir = root().join("examples/quickstart");
+    let output = ecrform(
+        &dir,
+        &[
+            "plan",
+            "-f",
+            "ecr.yaml",
+            "--state",
+            "../../tests/fixtures/empty-snapshot.json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("has no state for registry 123456789012/us-east-1"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn registry_selection_must_name_a_registry_of_the_spec() {
+    let dir = root().join("examples/quickstart");
+    let output = ecrform(
+        &dir,
+        &[
+            "validate",
+            "-f",
+            "ecr.yaml",
+            "--registry",
+            "999999999999/us-east-1",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("is not a registry of the spec"),
+        "{}",
+        stderr(&output)
+    );
+    let output = ecrform(
+        &dir,
+        &["validate", "-f", "ecr.yaml", "--registry", "nonsense"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).starts_with("error: --registry nonsense: "),
+        "{}",
+        stderr(&output)
+    );
+}
