@@ -33,10 +33,7 @@ pub(crate) async fn read_registry(
             .map_err(|e| RegistryError::new(ErrorKind::Other, "UnexpectedName", e.to_string()))?;
         let aspects = match scope.repositories.get(&name) {
             Some(aspects) => *aspects,
-            None => Aspects {
-                tags: scope.other_repository_tags,
-                ..Aspects::default()
-            },
+            None => scope.other_repositories,
         };
         let arn = repository.repository_arn().unwrap_or_default().to_owned();
         state

@@ -43,12 +43,20 @@ impl Aspects {
 pub struct ReadScope {
     /// Repositories of the spec and the aspects the spec manages.
     pub repositories: BTreeMap<RepositoryName, Aspects>,
-    /// Read the tags of repositories outside `repositories` too, to see which ecrform owns
-    /// (needed only when the registry prunes).
-    pub other_repository_tags: bool,
+    /// What to read of every repository outside `repositories`: their tags when the
+    /// registry prunes (to see which ecrform owns), everything for export and snapshots.
+    pub other_repositories: Aspects,
 }
 
 impl ReadScope {
+    /// Everything about every repository (export, snapshot).
+    pub fn everything() -> Self {
+        ReadScope {
+            repositories: BTreeMap::new(),
+            other_repositories: Aspects::ALL,
+        }
+    }
+
     /// What planning `desired` needs to know about its registry.
     pub fn for_desired(desired: &DesiredRegistry) -> Self {
         let repositories = desired
@@ -64,9 +72,13 @@ impl ReadScope {
                 (name.clone(), aspects)
             })
             .collect();
+        let other_repositories = Aspects {
+            tags: desired.prune,
+            ..Aspects::default()
+        };
         ReadScope {
             repositories,
-            other_repository_tags: desired.prune,
+            other_repositories,
         }
     }
 }

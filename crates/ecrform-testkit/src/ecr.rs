@@ -17,7 +17,7 @@ use ecrform_model::{
     Encryption, EncryptionType, IamPolicy, LifecyclePolicy, RegistryId, RegistryState,
     RepositoryName, RepositoryState, Setting, TagMutability, Tags,
 };
-use ecrform_plan::{ApiCall, Aspects, ReadScope, RegistryError};
+use ecrform_plan::{ApiCall, ReadScope, RegistryError};
 
 use crate::ecr_error;
 
@@ -73,10 +73,11 @@ impl StoredRegistry {
     pub(crate) fn view(&self, scope: &ReadScope) -> RegistryState {
         let mut view = self.state.clone();
         for (name, repository) in &mut view.repositories {
-            let aspects = scope.repositories.get(name).copied().unwrap_or(Aspects {
-                tags: scope.other_repository_tags,
-                ..Aspects::default()
-            });
+            let aspects = scope
+                .repositories
+                .get(name)
+                .copied()
+                .unwrap_or(scope.other_repositories);
             // Out-of-band edits may have left settings unset; ECR reports its defaults.
             fill_live_defaults(repository);
             if !aspects.tags {
@@ -408,7 +409,7 @@ fn sort_rules_by_priority(document: &Value) -> Value {
 mod tests {
     use serde_json::json;
 
-    use ecrform_plan::ErrorKind;
+    use ecrform_plan::{Aspects, ErrorKind};
 
     use super::*;
 
@@ -648,7 +649,7 @@ mod tests {
         stored.insert_repository(name("other"), RepositoryState::default());
         let in_scope = |aspects| ReadScope {
             repositories: BTreeMap::from([(name("app"), aspects)]),
-            other_repository_tags: false,
+            other_repositories: Aspects::default(),
         };
 
         let view = stored.view(&in_scope(Aspects {
@@ -665,7 +666,10 @@ mod tests {
         assert_eq!(view.repositories[&name("other")].tags, None);
 
         let mut scope = in_scope(Aspects::ALL);
-        scope.other_repository_tags = true;
+        scope.other_repositories = Aspects {
+            tags: true,
+            ..Aspects::default()
+        };
         let view = stored.view(&scope);
         assert_eq!(view.repositories[&name("other")].tags, Some(Tags::new()));
         assert!(
