@@ -9,6 +9,8 @@
 
 mod ecr;
 pub mod ecr_error;
+pub mod emulator;
 pub mod registry;
 
+pub use emulator::{Emulator, EmulatorError};
 pub use registry::{InMemoryRegistry, OPERATIONS, READ_OPERATION, RecordedCall};
