@@ -66,6 +66,14 @@ pub enum Command {
     Validate,
     /// Read live state and print the plan that makes it equal the spec.
     Plan(PlanArgs),
+    /// Apply a saved plan (refusing a stale one), or plan and apply.
+    Apply(ApplyArgs),
+    /// Read-only: report drift of managed settings and unmanaged objects (exit 2 on drift).
+    Drift,
+    /// Write a spec (YAML) of live state; a plan against it is empty.
+    Export(ExportArgs),
+    /// Write the normalized live state as a snapshot file (for `--state`).
+    Snapshot(SnapshotArgs),
 }
 
 #[derive(Debug, Args)]
@@ -73,4 +81,40 @@ pub struct PlanArgs {
     /// Exit 2 when the plan has changes, 0 when it has none.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Save the plan, with fingerprints of the live state it was made from, for `apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `plan --out`; without it, apply plans first.
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<PathBuf>,
+    /// Apply without asking (required when not on a terminal, unless a plan file is given).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Allow deletes (repositories, policies, rules).
+    #[arg(long)]
+    pub allow_delete: bool,
+    /// Allow replacing repositories whose encryption changes (delete and create again).
+    #[arg(long)]
+    pub allow_replace: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Only repositories whose name starts with this.
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+    /// Write DIR/ecr.yaml and DIR/policies/... instead of printing one spec with inline policies.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Where to write the snapshot (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::GlobalArgs;
+use crate::cli::{Format, GlobalArgs};
 
 /// Colour only on a terminal, never with `--no-color` or `NO_COLOR` set.
 pub fn use_color(global: &GlobalArgs) -> bool {
@@ -22,5 +22,24 @@ pub fn warn(global: &GlobalArgs, message: &dyn std::fmt::Display) {
 pub fn note(global: &GlobalArgs, message: &dyn std::fmt::Display) {
     if global.verbose {
         eprintln!("{message}");
+    }
+}
+
+/// A plan (or drift report) in the format `--format` asks for.
+pub fn render_plan(
+    global: &GlobalArgs,
+    plan: &ecrform_plan::Plan,
+    kind: ecrform_render::ReportKind,
+) -> String {
+    match global.format {
+        Format::Text => ecrform_render::render_text(
+            plan,
+            &ecrform_render::TextOptions {
+                color: use_color(global),
+                kind,
+            },
+        ),
+        Format::Markdown => ecrform_render::render_markdown_report(plan, kind),
+        Format::Json => ecrform_render::render_json(plan),
     }
 }

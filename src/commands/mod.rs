@@ -1,12 +1,19 @@
 //! One module per command, plus what they share: loading the spec, restricting to the
 //! `--registry` selection, and the outcome/error types that `main` maps to exit codes.
 
+mod apply;
+mod drift;
+mod export;
+mod live;
 mod plan;
+mod snapshot;
 mod validate;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use anyhow::Context;
+use ecrform_aws::RegistryTarget;
 use ecrform_model::{DesiredState, RegistryId, RegistryState, Snapshot};
 use ecrform_spec::{Diagnostics, LoadOptions, Spec};
 
@@ -46,6 +53,10 @@ pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
     match &cli.command {
         Command::Validate => validate::run(&cli.global),
         Command::Plan(args) => plan::run(&cli.global, args),
+        Command::Apply(args) => apply::run(&cli.global, args),
+        Command::Drift => drift::run(&cli.global),
+        Command::Export(args) => export::run(&cli.global, args),
+        Command::Snapshot(args) => snapshot::run(&cli.global, args),
     }
 }
 
@@ -97,17 +108,56 @@ fn registry_selection(global: &GlobalArgs) -> anyhow::Result<Option<BTreeSet<Reg
         .map(Some)
 }
 
-/// Live state for the desired registries, read from a `--state` snapshot file.
-fn live_from_snapshot(
-    global: &GlobalArgs,
-    desired: &DesiredState,
-) -> anyhow::Result<Vec<RegistryState>> {
-    let Some(path) = &global.state else {
-        anyhow::bail!(
-            "reading live state from AWS is not available in this build yet; pass --state FILE \
-             with a snapshot of the registries (see the README)"
-        );
+/// The registries that `export` and `snapshot` read: `--registry` (reached with the spec's
+/// role and profile when the spec names them), or every registry of the spec.
+fn selected_targets(global: &GlobalArgs) -> Result<Vec<RegistryTarget>, CommandError> {
+    let selection = registry_selection(global)?;
+    let spec = if global.file.exists() || selection.is_none() {
+        Some(ecrform_spec::load(&LoadOptions {
+            path: &global.file,
+            policies_dir: global.policies.as_deref(),
+        })?)
+    } else {
+        None
     };
+    let from_spec: Vec<RegistryTarget> = spec
+        .map(|spec| live::targets_for(&spec.desired))
+        .unwrap_or_default();
+    Ok(match selection {
+        None => from_spec,
+        Some(selection) => selection
+            .into_iter()
+            .map(|id| {
+                from_spec
+                    .iter()
+                    .find(|t| t.id == id)
+                    .cloned()
+                    .unwrap_or(RegistryTarget {
+                        id,
+                        role_arn: None,
+                        profile: None,
+                    })
+            })
+            .collect(),
+    })
+}
+
+/// Live state for the desired registries: from the `--state` snapshot file when given,
+/// otherwise read from ECR (only what the spec manages).
+fn live_state(global: &GlobalArgs, desired: &DesiredState) -> anyhow::Result<Vec<RegistryState>> {
+    match &global.state {
+        Some(path) => live_from_snapshot(path, desired),
+        None => {
+            let runtime = live::runtime()?;
+            runtime.block_on(async {
+                let registries = live::connect(&live::targets_for(desired), global).await;
+                live::read(&registries, &live::scopes_for(desired)).await
+            })
+        }
+    }
+}
+
+fn live_from_snapshot(path: &Path, desired: &DesiredState) -> anyhow::Result<Vec<RegistryState>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read snapshot {}", path.display()))?;
     let snapshot = Snapshot::from_json(&text)
@@ -122,4 +172,23 @@ fn live_from_snapshot(
             })
         })
         .collect()
+}
+
+/// SHA-256 over the spec's files (names and contents), recorded in saved plans.
+fn spec_hash(spec: &Spec) -> anyhow::Result<String> {
+    let mut contents = Vec::with_capacity(spec.files.len());
+    for file in &spec.files {
+        let bytes =
+            std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        contents.push((name, bytes));
+    }
+    Ok(ecrform_plan::hash_files(
+        contents
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
+    ))
 }

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use ecrform_plan::{Action, Change, Summary};
+use ecrform_plan::{Action, Change, Plan, Summary};
 
 use crate::diff::{ChangeDiff, FieldChange, Hunk, LineOp, diff_change};
 
@@ -13,6 +13,41 @@ use crate::diff::{ChangeDiff, FieldChange, Hunk, LineOp, diff_change};
 pub(crate) const UNMANAGED_HEADING: &str = "Unmanaged (exist but not in the spec, never touched):";
 /// What an empty plan says.
 pub(crate) const NO_CHANGES: &str = "No changes. Live state matches the spec.";
+
+/// What a rendered plan stands for: changes to make, or differences found by `drift`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReportKind {
+    #[default]
+    Plan,
+    /// The same plan value, read as "what differs": live state drifted from the spec where
+    /// the plan would change something, and unmanaged objects count as drift too.
+    Drift,
+}
+
+impl ReportKind {
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            ReportKind::Plan => "ecrform plan",
+            ReportKind::Drift => "ecrform drift",
+        }
+    }
+}
+
+/// The last line of a report: what scripts and people read first.
+pub(crate) fn closing_sentence(plan: &Plan, kind: ReportKind) -> String {
+    match kind {
+        ReportKind::Plan if plan.is_empty() => NO_CHANGES.to_owned(),
+        ReportKind::Plan => summary_sentence(&plan.summary),
+        ReportKind::Drift if plan.is_empty() && plan.unmanaged.is_empty() => {
+            String::from("No drift. Live state matches the spec.")
+        }
+        ReportKind::Drift => format!(
+            "Drift: {} managed object(s) differ from the spec, {} unmanaged object(s).",
+            plan.changes.len(),
+            plan.unmanaged.len()
+        ),
+    }
+}
 
 /// The symbol of an action, as in `-/+ replace ADDRESS`.
 pub(crate) fn symbol(action: Action) -> &'static str {

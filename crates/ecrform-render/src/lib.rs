@@ -5,10 +5,13 @@
 pub mod diff;
 mod layout;
 mod markdown;
+mod report;
 mod text;
 
 pub use diff::{ChangeDiff, diff_change};
-pub use markdown::render_markdown;
+pub use layout::ReportKind;
+pub use markdown::{render_markdown, render_markdown_report};
+pub use report::{render_apply_json, render_apply_markdown, render_apply_text};
 pub use text::{TextOptions, render_text};
 
 use ecrform_plan::Plan;

@@ -4,15 +4,21 @@
 
 use ecrform_plan::Plan;
 
-use crate::layout::{self, Line, Sign};
+use crate::layout::{self, Line, ReportKind, Sign};
 
 /// Renders a plan as GitHub-flavoured Markdown.
 pub fn render_markdown(plan: &Plan) -> String {
-    let mut out = String::from("## ecrform plan\n\n");
-    if plan.is_empty() {
-        out.push_str(layout::NO_CHANGES);
+    render_markdown_report(plan, ReportKind::Plan)
+}
+
+/// Renders a plan or a drift report as GitHub-flavoured Markdown.
+pub fn render_markdown_report(plan: &Plan, kind: ReportKind) -> String {
+    let mut out = format!("## {}\n\n", kind.title());
+    if plan.is_empty() || kind == ReportKind::Drift {
+        out.push_str(&layout::closing_sentence(plan, kind));
         out.push_str("\n\n");
-    } else {
+    }
+    if !plan.is_empty() {
         out.push_str("| action | count |\n| --- | ---: |\n");
         for (action, count) in layout::summary_rows(&plan.summary) {
             out.push_str(&format!("| {} | {count} |\n", action.as_str()));

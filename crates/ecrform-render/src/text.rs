@@ -3,13 +3,15 @@
 
 use ecrform_plan::{Action, Plan};
 
-use crate::layout::{self, Line, Sign};
+use crate::layout::{self, Line, ReportKind, Sign};
 
 /// How the terminal output looks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TextOptions {
     /// ANSI colours; the caller decides (terminal detection, `--no-color`, `NO_COLOR`).
     pub color: bool,
+    /// A plan, or a drift report.
+    pub kind: ReportKind,
 }
 
 const GREEN: &str = "\x1b[32m";
@@ -51,11 +53,7 @@ pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
         }
         out.push('\n');
     }
-    if plan.is_empty() {
-        out.push_str(layout::NO_CHANGES);
-    } else {
-        out.push_str(&layout::summary_sentence(&plan.summary));
-    }
+    out.push_str(&layout::closing_sentence(plan, options.kind));
     out.push('\n');
     out
 }

@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 
 use ecrform_model::Address;
 use ecrform_plan::{Action, Change, Plan};
-use ecrform_render::{TextOptions, render_json, render_markdown, render_text};
+use ecrform_render::{
+    ReportKind, TextOptions, render_json, render_markdown, render_markdown_report, render_text,
+};
 
 const REGISTRY: &str = "123456789012/us-east-1";
 
@@ -117,7 +119,10 @@ fn representative_plan() -> Plan {
 fn text_rendering_of_a_representative_plan() {
     insta::assert_snapshot!(render_text(
         &representative_plan(),
-        &TextOptions { color: false }
+        &TextOptions {
+            color: false,
+            ..TextOptions::default()
+        }
     ));
 }
 
@@ -143,8 +148,20 @@ fn json_rendering_round_trips_to_the_same_plan() {
 #[test]
 fn colour_codes_appear_only_when_asked_for() {
     let plan = representative_plan();
-    let plain = render_text(&plan, &TextOptions { color: false });
-    let coloured = render_text(&plan, &TextOptions { color: true });
+    let plain = render_text(
+        &plan,
+        &TextOptions {
+            color: false,
+            ..TextOptions::default()
+        },
+    );
+    let coloured = render_text(
+        &plan,
+        &TextOptions {
+            color: true,
+            ..TextOptions::default()
+        },
+    );
     assert!(!plain.contains('\x1b'), "{plain}");
     for code in ["\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"] {
         assert!(coloured.contains(code), "{code:?} missing from {coloured}");
@@ -161,7 +178,13 @@ fn colour_codes_appear_only_when_asked_for() {
 
 #[test]
 fn the_last_text_line_is_the_summary() {
-    let text = render_text(&representative_plan(), &TextOptions { color: true });
+    let text = render_text(
+        &representative_plan(),
+        &TextOptions {
+            color: true,
+            ..TextOptions::default()
+        },
+    );
     assert_eq!(
         text.lines().last(),
         Some("Plan: 1 to create, 2 to update, 1 to replace, 1 to delete.")
@@ -172,7 +195,13 @@ fn the_last_text_line_is_the_summary() {
 fn an_empty_plan_says_so_and_still_lists_unmanaged_objects() {
     let empty = Plan::new(Vec::new(), Vec::new());
     assert_eq!(
-        render_text(&empty, &TextOptions { color: true }),
+        render_text(
+            &empty,
+            &TextOptions {
+                color: true,
+                ..TextOptions::default()
+            }
+        ),
         "No changes. Live state matches the spec.\n"
     );
     insta::assert_snapshot!("empty_markdown", render_markdown(&empty));
@@ -198,4 +227,52 @@ fn markdown_warns_only_when_something_is_destructive() {
     plan.changes.retain(|change| !change.destructive);
     let plan = Plan::new(plan.changes, plan.unmanaged);
     assert!(!render_markdown(&plan).contains("Warning"));
+}
+
+#[test]
+fn drift_reports_close_with_what_differs_and_count_unmanaged_objects() {
+    let drift = TextOptions {
+        color: false,
+        kind: ReportKind::Drift,
+    };
+    let text = render_text(&representative_plan(), &drift);
+    let last = text.lines().last().unwrap();
+    let plan = representative_plan();
+    assert_eq!(
+        last,
+        format!(
+            "Drift: {} managed object(s) differ from the spec, {} unmanaged object(s).",
+            plan.changes.len(),
+            plan.unmanaged.len()
+        )
+    );
+    let in_sync = Plan::new(Vec::new(), Vec::new());
+    assert_eq!(
+        render_text(&in_sync, &drift),
+        "No drift. Live state matches the spec.\n"
+    );
+    let markdown = render_markdown_report(&plan, ReportKind::Drift);
+    assert!(
+        markdown.starts_with("## ecrform drift\n\nDrift: "),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn unmanaged_objects_alone_are_drift() {
+    let only_unmanaged = Plan::new(
+        Vec::new(),
+        vec![Address::parse("123456789012/us-east-1/repository/legacy/thing").unwrap()],
+    );
+    let text = render_text(
+        &only_unmanaged,
+        &TextOptions {
+            color: false,
+            kind: ReportKind::Drift,
+        },
+    );
+    assert!(
+        text.ends_with("Drift: 0 managed object(s) differ from the spec, 1 unmanaged object(s).\n"),
+        "{text}"
+    );
 }

@@ -1,0 +1,197 @@
+//! `ecrform apply`: apply a saved plan after checking that nothing it touches changed since it
+//! was made, or plan and apply. Deletes and replaces need their flags; without a plan file,
+//! apply asks on a terminal and needs `--auto-approve` elsewhere. Nothing is written when any
+//! of these checks fails.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::Context;
+
+use ecrform_aws::RegistryTarget;
+use ecrform_model::Address;
+use ecrform_plan::{Action, ApplyOptions, ApplyReport, Plan, SavedPlan};
+use ecrform_render::ReportKind;
+
+use crate::cli::{ApplyArgs, Format, GlobalArgs};
+use crate::commands::live::{self, Registries};
+use crate::commands::{CommandError, Outcome, load_spec, spec_hash};
+use crate::output;
+
+pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, CommandError> {
+    let runtime = live::runtime()?;
+    let (plan, registries) = match &args.plan_file {
+        Some(path) => saved_plan(global, path, &runtime)?,
+        None => fresh_plan(global, &runtime)?,
+    };
+    check_gates(&plan, args)?;
+    if args.plan_file.is_none() && !plan.is_empty() && !args.auto_approve {
+        confirm(&plan)?;
+    }
+    let options = ApplyOptions {
+        parallelism: usize::from(global.parallelism),
+        ..ApplyOptions::default()
+    };
+    let report = runtime.block_on(ecrform_plan::apply::apply(&plan, &registries, &options));
+    print!("{}", render_report(global, &report));
+    if !report.is_success() {
+        bail_cmd(&format!(
+            "{} change(s) failed and {} were skipped; run apply again once the cause is fixed",
+            report.failed(),
+            report.skipped()
+        ))?;
+    }
+    Ok(Outcome::Done)
+}
+
+/// Plans from the spec and live state, and prints the plan for review.
+fn fresh_plan(
+    global: &GlobalArgs,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<(Plan, Registries), CommandError> {
+    if global.state.is_some() {
+        bail_cmd("apply writes to ECR and cannot use --state; plan against a snapshot instead")?;
+    }
+    let spec = load_spec(global)?;
+    let (registries, live) = runtime.block_on(async {
+        let registries = live::connect(&live::targets_for(&spec.desired), global).await;
+        let live = live::read(&registries, &live::scopes_for(&spec.desired)).await;
+        (registries, live)
+    });
+    let plan = ecrform_plan::plan(&spec.desired, &live?);
+    // The plan is shown before anything is written. With --format json or markdown, stdout
+    // carries only the apply report, so the plan goes to stderr as text.
+    if global.format == Format::Text {
+        print!("{}", output::render_plan(global, &plan, ReportKind::Plan));
+        println!();
+    } else {
+        let text = ecrform_render::TextOptions {
+            color: false,
+            kind: ReportKind::Plan,
+        };
+        eprint!("{}", ecrform_render::render_text(&plan, &text));
+    }
+    Ok((plan, registries))
+}
+
+/// Loads a saved plan and refuses it when the spec or any address it touches changed.
+fn saved_plan(
+    global: &GlobalArgs,
+    path: &std::path::Path,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<(Plan, Registries), CommandError> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the plan file {}", path.display()))?;
+    let saved = SavedPlan::from_json(&text)
+        .with_context(|| format!("cannot use the plan file {}", path.display()))?;
+    // The spec is checked when it is at hand: a plan made from another spec is not the one
+    // that was reviewed. A pipeline that applies the plan artifact alone skips this check.
+    if global.file.exists() {
+        let spec = load_spec(global)?;
+        if spec_hash(&spec)? != saved.spec_hash {
+            bail_cmd(&format!(
+                "stale plan: the spec {} changed since the plan was made; run plan again",
+                global.file.display()
+            ))?;
+        }
+    }
+    let targets: Vec<RegistryTarget> = saved
+        .registries
+        .iter()
+        .map(|r| RegistryTarget {
+            id: r.registry.clone(),
+            role_arn: r.role_arn.clone(),
+            profile: r.profile.clone(),
+        })
+        .collect();
+    let scopes: BTreeMap<_, _> = saved
+        .registries
+        .iter()
+        .map(|r| (r.registry.clone(), r.scope.clone()))
+        .collect();
+    let (registries, live) = runtime.block_on(async {
+        let registries = live::connect(&targets, global).await;
+        let live = live::read(&registries, &scopes).await;
+        (registries, live)
+    });
+    let stale = saved.stale_addresses(&live?);
+    if !stale.is_empty() {
+        bail_cmd(&format!(
+            "stale plan: {} changed since the plan was made; run plan again",
+            list(&stale)
+        ))?;
+    }
+    Ok((saved.plan(), registries))
+}
+
+/// Deletes and replaces happen only with their flags.
+fn check_gates(plan: &Plan, args: &ApplyArgs) -> Result<(), CommandError> {
+    let with = |action| -> Vec<Address> {
+        plan.changes
+            .iter()
+            .filter(|change| change.action == action)
+            .map(|change| change.address.clone())
+            .collect()
+    };
+    let deletes = with(Action::Delete);
+    if !deletes.is_empty() && !args.allow_delete {
+        bail_cmd(&format!(
+            "the plan deletes {}; pass --allow-delete to apply it (nothing was written)",
+            list(&deletes)
+        ))?;
+    }
+    let replaces = with(Action::Replace);
+    if !replaces.is_empty() && !args.allow_replace {
+        bail_cmd(&format!(
+            "the plan replaces {} (deleting and creating it again); pass --allow-replace to \
+             apply it (nothing was written)",
+            list(&replaces)
+        ))?;
+    }
+    Ok(())
+}
+
+/// Asks on a terminal; elsewhere `--auto-approve` (or a reviewed plan file) is required.
+fn confirm(plan: &Plan) -> Result<(), CommandError> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        bail_cmd(
+            "apply needs --auto-approve when not run on a terminal (or apply a saved plan file); \
+             nothing was written",
+        )?;
+    }
+    eprint!(
+        "Apply these {} change(s)? Only 'yes' is accepted: ",
+        plan.changes.len()
+    );
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    stdin
+        .lock()
+        .read_line(&mut answer)
+        .context("cannot read the answer")?;
+    if answer.trim() != "yes" {
+        bail_cmd("apply cancelled; nothing was written")?;
+    }
+    Ok(())
+}
+
+fn render_report(global: &GlobalArgs, report: &ApplyReport) -> String {
+    match global.format {
+        Format::Text => ecrform_render::render_apply_text(report),
+        Format::Markdown => ecrform_render::render_apply_markdown(report),
+        Format::Json => ecrform_render::render_apply_json(report),
+    }
+}
+
+fn list(addresses: &[Address]) -> String {
+    addresses
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn bail_cmd(message: &str) -> Result<(), CommandError> {
+    Err(CommandError::Other(anyhow::anyhow!("{message}")))
+}

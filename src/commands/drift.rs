@@ -1,0 +1,20 @@
+//! `ecrform drift`: read-only. Every managed difference (the addresses `plan` would change)
+//! and every unmanaged object is drift; exit 2 when there is any, 0 when in sync.
+
+use ecrform_render::ReportKind;
+
+use crate::cli::GlobalArgs;
+use crate::commands::{CommandError, Outcome, live_state, load_spec};
+use crate::output;
+
+pub fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
+    let spec = load_spec(global)?;
+    let live = live_state(global, &spec.desired)?;
+    let plan = ecrform_plan::plan(&spec.desired, &live);
+    print!("{}", output::render_plan(global, &plan, ReportKind::Drift));
+    Ok(if plan.is_empty() && plan.unmanaged.is_empty() {
+        Outcome::Done
+    } else {
+        Outcome::Changes
+    })
+}

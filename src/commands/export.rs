@@ -1,0 +1,54 @@
+//! `ecrform export`: a v1 spec of live state, so that adopting an existing registry starts
+//! from an empty plan. Policies are inline, or files under `--out-dir`.
+
+use anyhow::Context;
+use ecrform_plan::ReadScope;
+use ecrform_spec::{ExportOptions, export};
+
+use crate::cli::{ExportArgs, GlobalArgs};
+use crate::commands::{CommandError, Outcome, live, selected_targets};
+
+/// The spec file name written under `--out-dir`.
+const SPEC_FILE: &str = "ecr.yaml";
+
+pub fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<Outcome, CommandError> {
+    let targets = selected_targets(global)?;
+    let scopes = targets
+        .iter()
+        .map(|t| (t.id.clone(), ReadScope::everything()))
+        .collect();
+    let runtime = live::runtime()?;
+    let states = runtime.block_on(async {
+        let registries = live::connect(&targets, global).await;
+        live::read(&registries, &scopes).await
+    })?;
+    let options = ExportOptions {
+        prefix: args.prefix.clone(),
+        policy_files: args.out_dir.is_some(),
+    };
+    let exported = export(&states, &options);
+    match &args.out_dir {
+        None => print!("{}", exported.spec),
+        Some(dir) => {
+            let mut written = vec![(dir.join(SPEC_FILE), exported.spec.clone())];
+            written.extend(
+                exported
+                    .files
+                    .iter()
+                    .map(|(path, text)| (dir.join(path), text.clone())),
+            );
+            for (path, text) in &written {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("cannot create {}", parent.display()))?;
+                }
+                std::fs::write(path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            if !global.quiet {
+                eprintln!("wrote {} file(s) under {}", written.len(), dir.display());
+            }
+        }
+    }
+    Ok(Outcome::Done)
+}
