@@ -2,7 +2,6 @@
 //! from an empty plan. Policies are inline, or files under `--out-dir`.
 
 use anyhow::Context;
-use ecrform_plan::ReadScope;
 use ecrform_spec::{ExportOptions, export};
 
 use crate::cli::{ExportArgs, GlobalArgs};
@@ -13,15 +12,7 @@ const SPEC_FILE: &str = "ecr.yaml";
 
 pub fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<Outcome, CommandError> {
     let targets = selected_targets(global)?;
-    let scopes = targets
-        .iter()
-        .map(|t| (t.id.clone(), ReadScope::everything()))
-        .collect();
-    let runtime = live::runtime()?;
-    let states = runtime.block_on(async {
-        let registries = live::connect(&targets, global).await;
-        live::read(&registries, &scopes).await
-    })?;
+    let states = live::read_everything(&targets, global)?;
     let options = ExportOptions {
         prefix: args.prefix.clone(),
         policy_files: args.out_dir.is_some(),

@@ -59,6 +59,21 @@ pub async fn read(
     join_all(reads).await.into_iter().collect()
 }
 
+/// Everything about every repository of `targets` (export, snapshot).
+pub fn read_everything(
+    targets: &[RegistryTarget],
+    global: &GlobalArgs,
+) -> anyhow::Result<Vec<RegistryState>> {
+    let scopes = targets
+        .iter()
+        .map(|t| (t.id.clone(), ReadScope::everything()))
+        .collect();
+    runtime()?.block_on(async {
+        let registries = connect(targets, global).await;
+        read(&registries, &scopes).await
+    })
+}
+
 /// The scopes that planning `desired` needs.
 pub fn scopes_for(desired: &DesiredState) -> BTreeMap<RegistryId, ReadScope> {
     desired

@@ -3,7 +3,6 @@
 
 use anyhow::Context;
 use ecrform_model::Snapshot;
-use ecrform_plan::ReadScope;
 
 use crate::cli::{GlobalArgs, SnapshotArgs};
 use crate::commands::{CommandError, Outcome, live, selected_targets};
@@ -11,15 +10,7 @@ use crate::output;
 
 pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> Result<Outcome, CommandError> {
     let targets = selected_targets(global)?;
-    let scopes = targets
-        .iter()
-        .map(|t| (t.id.clone(), ReadScope::everything()))
-        .collect();
-    let runtime = live::runtime()?;
-    let states = runtime.block_on(async {
-        let registries = live::connect(&targets, global).await;
-        live::read(&registries, &scopes).await
-    })?;
+    let states = live::read_everything(&targets, global)?;
     let repositories: usize = states.iter().map(|s| s.repositories.len()).sum();
     std::fs::write(&args.out, Snapshot::new(states).to_json_pretty())
         .with_context(|| format!("cannot write the snapshot to {}", args.out.display()))?;

@@ -11,6 +11,13 @@ use ecrform_plan::{ApiCall, ErrorKind, RegistryError};
 use crate::EcrRegistry;
 use crate::error::classify;
 
+/// Sends a request and keeps only whether it succeeded, with the error classified.
+macro_rules! send {
+    ($request:expr) => {
+        $request.send().await.map(drop).map_err(|e| classify(&e))
+    };
+}
+
 pub(crate) async fn execute(registry: &EcrRegistry, call: &ApiCall) -> Result<(), RegistryError> {
     let ecr = &registry.client;
     let account = registry.id.account.as_str();
@@ -46,100 +53,73 @@ pub(crate) async fn execute(registry: &EcrRegistry, call: &ApiCall) -> Result<()
             if let Some(encryption) = encryption {
                 request = request.encryption_configuration(sdk_encryption(encryption)?);
             }
-            request.send().await.map(drop).map_err(|e| classify(&e))
+            send!(request)
         }
         ApiCall::PutImageTagMutability {
             repository,
             image_tag_mutability,
             image_tag_mutability_exclusions,
-        } => ecr
-            .put_image_tag_mutability()
-            .registry_id(account)
-            .repository_name(repository.as_str())
-            .image_tag_mutability(sdk_mutability(*image_tag_mutability))
-            .set_image_tag_mutability_exclusion_filters(exclusions(
-                *image_tag_mutability,
-                image_tag_mutability_exclusions,
-            )?)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| classify(&e)),
+        } => send!(
+            ecr.put_image_tag_mutability()
+                .registry_id(account)
+                .repository_name(repository.as_str())
+                .image_tag_mutability(sdk_mutability(*image_tag_mutability))
+                .set_image_tag_mutability_exclusion_filters(exclusions(
+                    *image_tag_mutability,
+                    image_tag_mutability_exclusions,
+                )?)
+        ),
         ApiCall::PutImageScanningConfiguration {
             repository,
             scan_on_push,
-        } => ecr
-            .put_image_scanning_configuration()
-            .registry_id(account)
-            .repository_name(repository.as_str())
-            .image_scanning_configuration(
-                ImageScanningConfiguration::builder()
-                    .scan_on_push(*scan_on_push)
-                    .build(),
-            )
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| classify(&e)),
-        ApiCall::TagResource { repository, tags } => ecr
-            .tag_resource()
-            .resource_arn(repository_arn(registry, repository))
-            .set_tags(Some(sdk_tags(tags)?))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| classify(&e)),
-        ApiCall::UntagResource { repository, keys } => ecr
-            .untag_resource()
-            .resource_arn(repository_arn(registry, repository))
-            .set_tag_keys(Some(keys.clone()))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| classify(&e)),
-        ApiCall::PutLifecyclePolicy { repository, text } => ecr
-            .put_lifecycle_policy()
-            .registry_id(account)
-            .repository_name(repository.as_str())
-            .lifecycle_policy_text(text)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| classify(&e)),
-        ApiCall::DeleteLifecyclePolicy { repository } => ecr
-            .delete_lifecycle_policy()
-            .registry_id(account)
-            .repository_name(repository.as_str())
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| classify(&e)),
-        ApiCall::SetRepositoryPolicy { repository, text } => ecr
-            .set_repository_policy()
-            .registry_id(account)
-            .repository_name(repository.as_str())
-            .policy_text(text)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| classify(&e)),
-        ApiCall::DeleteRepositoryPolicy { repository } => ecr
-            .delete_repository_policy()
-            .registry_id(account)
-            .repository_name(repository.as_str())
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| classify(&e)),
-        ApiCall::DeleteRepository { repository, force } => ecr
-            .delete_repository()
-            .registry_id(account)
-            .repository_name(repository.as_str())
-            .force(*force)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| classify(&e)),
+        } => send!(
+            ecr.put_image_scanning_configuration()
+                .registry_id(account)
+                .repository_name(repository.as_str())
+                .image_scanning_configuration(
+                    ImageScanningConfiguration::builder()
+                        .scan_on_push(*scan_on_push)
+                        .build(),
+                )
+        ),
+        ApiCall::TagResource { repository, tags } => send!(
+            ecr.tag_resource()
+                .resource_arn(repository_arn(registry, repository))
+                .set_tags(Some(sdk_tags(tags)?))
+        ),
+        ApiCall::UntagResource { repository, keys } => send!(
+            ecr.untag_resource()
+                .resource_arn(repository_arn(registry, repository))
+                .set_tag_keys(Some(keys.clone()))
+        ),
+        ApiCall::PutLifecyclePolicy { repository, text } => send!(
+            ecr.put_lifecycle_policy()
+                .registry_id(account)
+                .repository_name(repository.as_str())
+                .lifecycle_policy_text(text)
+        ),
+        ApiCall::DeleteLifecyclePolicy { repository } => send!(
+            ecr.delete_lifecycle_policy()
+                .registry_id(account)
+                .repository_name(repository.as_str())
+        ),
+        ApiCall::SetRepositoryPolicy { repository, text } => send!(
+            ecr.set_repository_policy()
+                .registry_id(account)
+                .repository_name(repository.as_str())
+                .policy_text(text)
+        ),
+        ApiCall::DeleteRepositoryPolicy { repository } => send!(
+            ecr.delete_repository_policy()
+                .registry_id(account)
+                .repository_name(repository.as_str())
+        ),
+        ApiCall::DeleteRepository { repository, force } => send!(
+            ecr.delete_repository()
+                .registry_id(account)
+                .repository_name(repository.as_str())
+                .force(*force)
+        ),
     }
 }
 
