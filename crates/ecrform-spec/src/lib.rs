@@ -42,6 +42,7 @@
 //!   to the spec's directory, so their text does not depend on how `-f` was spelled.
 
 mod document;
+mod export;
 mod patterns;
 mod policies;
 mod raw;
@@ -61,6 +62,7 @@ use std::path::{Path, PathBuf};
 
 use ecrform_model::DesiredState;
 
+pub use crate::export::{ExportOptions, Exported, export};
 use crate::policies::PolicyLibrary;
 use crate::report::{Location, Report};
 use crate::validate::Validator;
