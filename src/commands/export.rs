@@ -6,6 +6,7 @@ use ecrform_spec::{ExportOptions, export};
 
 use crate::cli::{ExportArgs, GlobalArgs};
 use crate::commands::{CommandError, Outcome, live, selected_targets};
+use crate::output;
 
 /// The spec file name written under `--out-dir`.
 const SPEC_FILE: &str = "ecr.yaml";
@@ -18,6 +19,9 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<Outcome, CommandErr
         policy_files: args.out_dir.is_some(),
     };
     let exported = export(&states, &options);
+    for note in &exported.notes {
+        output::warn(global, note);
+    }
     match &args.out_dir {
         None => print!("{}", exported.spec),
         Some(dir) => {

@@ -5,6 +5,7 @@
 //! not model, so that a change to such a key is still a change.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -17,8 +18,10 @@ use crate::{DocumentError, PathSegment};
 /// A lifecycle policy: the document as written and its canonical form.
 #[derive(Debug, Clone)]
 pub struct LifecyclePolicy {
-    document: Value,
-    canonical: Value,
+    // Shared: a spec applies one named document to many repositories, and every clone of a
+    // policy (desired state, plans) then costs a pointer, not a JSON tree.
+    document: Arc<Value>,
+    canonical: Arc<Value>,
 }
 
 impl LifecyclePolicy {
@@ -27,8 +30,8 @@ impl LifecyclePolicy {
     pub fn from_value(document: Value) -> Result<Self, DocumentError> {
         let canonical = canonicalize(&document)?;
         Ok(LifecyclePolicy {
-            document,
-            canonical,
+            document: Arc::new(document),
+            canonical: Arc::new(canonical),
         })
     }
 

@@ -5,6 +5,8 @@
 //! SetRepositoryPolicy hundreds of thousands of times that way), so two documents are equal
 //! when their canonical forms are equal; see [`canonicalize`] for what that form is.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -17,8 +19,10 @@ use crate::{DocumentError, PathSegment};
 /// canonical form (what ecrform compares and shows in diffs).
 #[derive(Debug, Clone)]
 pub struct IamPolicy {
-    document: Value,
-    canonical: Value,
+    // Shared: a spec applies one named document to many repositories, and every clone of a
+    // policy (desired state, plans) then costs a pointer, not a JSON tree.
+    document: Arc<Value>,
+    canonical: Arc<Value>,
 }
 
 impl IamPolicy {
@@ -26,8 +30,8 @@ impl IamPolicy {
     pub fn from_value(document: Value) -> Result<Self, DocumentError> {
         let canonical = canonicalize(&document)?;
         Ok(IamPolicy {
-            document,
-            canonical,
+            document: Arc::new(document),
+            canonical: Arc::new(canonical),
         })
     }
 
