@@ -1,0 +1,1336 @@
+//! End-to-end tests of the `ecrform` binary against the local ECR emulator (moto server): the
+//! commands a pipeline runs, judged by their exit codes and output, with the AWS CLI as a
+//! second client that makes out-of-band changes and checks what ecrform really wrote.
+//!
+//! Every test starts its own emulator, so tests never see each other's repositories, and
+//! works in its own copy of a fixture from tests/e2e/, so that it may edit the spec and write
+//! plans, exports and snapshots next to it. Each AWS CLI call costs more than a second, so the
+//! tests check through ecrform's own reads where that proves the point and keep CLI calls few.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too; a failure is a test failure
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use ecrform_testkit::Emulator;
+use serde_json::Value;
+
+const ACCOUNT: &str = "123456789012";
+const REGISTRY: &str = "123456789012/us-east-1";
+
+/// Far beyond any healthy run (the slowest, an unreachable endpoint, retries for ~15 s): a
+/// command still running then is a hang, and the test says so instead of waiting forever.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What a plan prints when live state matches the spec and nothing is unmanaged.
+const NO_CHANGES: &str = "No changes. Live state matches the spec.\n";
+
+/// The unmanaged block of the text plan, for one repository of [`REGISTRY`].
+fn unmanaged_block(name: &str) -> String {
+    format!(
+        "Unmanaged (exist but not in the spec, never touched):\n  {}\n\n",
+        address("repository", name)
+    )
+}
+
+/// `ACCOUNT/REGION/KIND/NAME` in [`REGISTRY`].
+fn address(kind: &str, name: &str) -> String {
+    format!("{REGISTRY}/{kind}/{name}")
+}
+
+fn repository_arn(name: &str) -> String {
+    format!("arn:aws:ecr:us-east-1:{ACCOUNT}:repository/{name}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Harness: an emulator, a working directory, and the binary run against both.
+// ---------------------------------------------------------------------------------------------
+
+/// One test's emulator and working directory (a copy of a fixture).
+struct Harness {
+    emulator: Emulator,
+    dir: Workdir,
+}
+
+impl Harness {
+    /// Starts a private emulator and copies `tests/e2e/<fixture>` (a directory or a file) into a
+    /// fresh working directory.
+    fn new(fixture: &str) -> Harness {
+        let emulator = Emulator::start().unwrap_or_else(|error| panic!("{error}"));
+        Harness {
+            emulator,
+            dir: Workdir::new(fixture),
+        }
+    }
+
+    /// Runs `ecrform ARGS` in the working directory against the emulator.
+    fn ecrform(&self, args: &[&str]) -> Run {
+        self.ecrform_with(args, &[], &[])
+    }
+
+    /// [`Harness::ecrform`] with environment variables set and removed on top of the
+    /// emulator's environment.
+    fn ecrform_with(&self, args: &[&str], set: &[(&str, &str)], remove: &[&str]) -> Run {
+        let mut command = self.emulator.command(env!("CARGO_BIN_EXE_ecrform"));
+        command.current_dir(&self.dir.path);
+        for key in remove {
+            command.env_remove(key);
+        }
+        command.envs(set.iter().copied());
+        run(command, args)
+    }
+
+    /// The AWS CLI as the default account; its JSON answer.
+    fn aws(&self, args: &[&str]) -> Value {
+        self.emulator
+            .aws(args)
+            .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// `describe-repositories` (with extra arguments) by repository name.
+    fn repositories(&self, extra: &[&str]) -> BTreeMap<String, Value> {
+        let mut args = vec!["ecr", "describe-repositories"];
+        args.extend_from_slice(extra);
+        by_name(&self.aws(&args))
+    }
+}
+
+fn by_name(answer: &Value) -> BTreeMap<String, Value> {
+    answer["repositories"]
+        .as_array()
+        .unwrap_or_else(|| panic!("describe-repositories answered {answer}"))
+        .iter()
+        .map(|repository| {
+            (
+                repository["repositoryName"].as_str().unwrap().to_owned(),
+                repository.clone(),
+            )
+        })
+        .collect()
+}
+
+fn names(repositories: &BTreeMap<String, Value>) -> Vec<&str> {
+    repositories.keys().map(String::as_str).collect()
+}
+
+/// A repository's mutability, its exclusion filters (sorted) and scan on push, as ECR reports
+/// them.
+fn repository_settings(repository: &Value) -> (String, Vec<String>, bool) {
+    let mut exclusions: Vec<String> = repository["imageTagMutabilityExclusionFilters"]
+        .as_array()
+        .map(|filters| {
+            filters
+                .iter()
+                .map(|filter| {
+                    assert_eq!(filter["filterType"], "WILDCARD", "{repository}");
+                    filter["filter"].as_str().unwrap().to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    exclusions.sort();
+    (
+        repository["imageTagMutability"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        exclusions,
+        repository["imageScanningConfiguration"]["scanOnPush"]
+            .as_bool()
+            .unwrap(),
+    )
+}
+
+/// A copy of a fixture in a directory of its own, removed when the test ends.
+struct Workdir {
+    path: PathBuf,
+}
+
+impl Workdir {
+    fn new(fixture: &str) -> Workdir {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "ecrform-e2e-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests")
+            .join("e2e")
+            .join(fixture);
+        if source.is_dir() {
+            copy_dir(&source, &path);
+        } else {
+            std::fs::copy(&source, path.join(source.file_name().unwrap())).unwrap();
+        }
+        Workdir { path }
+    }
+
+    fn join(&self, relative: &str) -> PathBuf {
+        self.path.join(relative)
+    }
+
+    fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.join(relative))
+            .unwrap_or_else(|error| panic!("cannot read {relative}: {error}"))
+    }
+
+    fn write(&self, relative: &str, text: &str) {
+        let path = self.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Replaces the one occurrence of `from` in a file of the working directory.
+    fn edit(&self, relative: &str, from: &str, to: &str) {
+        let text = self.read(relative);
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "{from:?} in {relative}:\n{text}"
+        );
+        self.write(relative, &text.replacen(from, to, 1));
+    }
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// One finished run of the binary.
+struct Run {
+    args: Vec<String>,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`ecrform {}` exited {:?} after {:.1?}\n--- stdout\n{}--- stderr\n{}---",
+            self.args.join(" "),
+            self.code,
+            self.elapsed,
+            self.stdout,
+            self.stderr
+        )
+    }
+}
+
+impl Run {
+    /// Exit 0 with nothing on stderr.
+    fn success(&self) -> &Run {
+        self.exit(0)
+    }
+
+    /// Exit `code` (0 or 2) with nothing on stderr: no warning, no error.
+    fn exit(&self, code: i32) -> &Run {
+        assert_eq!(self.code, Some(code), "{self}");
+        assert_eq!(self.stderr, "", "{self}");
+        self
+    }
+
+    /// stdout as JSON.
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("stdout is not JSON ({error}): {self}"))
+    }
+
+    /// Exit 1 with exactly one line on stderr, starting `error: `; that line. A panic would
+    /// exit 101 and print more than one line.
+    fn one_line_error(&self) -> &str {
+        assert_eq!(self.code, Some(1), "{self}");
+        assert!(!self.stderr.contains("panicked"), "{self}");
+        assert!(self.stderr.ends_with('\n'), "{self}");
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "stderr is not one line: {self}");
+        assert!(lines[0].starts_with("error: "), "{self}");
+        lines[0]
+    }
+}
+
+/// Runs `command ARGS` with stdin closed (not a terminal), within [`TIMEOUT`].
+fn run(mut command: Command, args: &[&str]) -> Run {
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = command.spawn().expect("the ecrform binary runs");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).unwrap();
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "`ecrform {}` hung: still running after {TIMEOUT:?}; stderr so far: {}",
+                args.join(" "),
+                stderr.join().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        args: args.iter().map(|arg| (*arg).to_owned()).collect(),
+        code: status.code(),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// `(address, action, fields)` of every change of a plan or drift report, sorted by address.
+fn changes(report: &Value) -> Vec<(String, String, Vec<String>)> {
+    let mut changes: Vec<_> = report["changes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no changes array: {report}"))
+        .iter()
+        .map(|change| {
+            (
+                change["address"].as_str().unwrap().to_owned(),
+                change["action"].as_str().unwrap().to_owned(),
+                strings(&change["fields"]),
+            )
+        })
+        .collect();
+    changes.sort();
+    changes
+}
+
+fn change(address: &str, action: &str, fields: &[&str]) -> (String, String, Vec<String>) {
+    (
+        address.to_owned(),
+        action.to_owned(),
+        fields.iter().map(|field| (*field).to_owned()).collect(),
+    )
+}
+
+/// A JSON array of strings (or one string, as IAM allows) as strings, in order.
+fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(one) => vec![one.clone()],
+        Value::Array(many) => many
+            .iter()
+            .map(|item| item.as_str().unwrap().to_owned())
+            .collect(),
+        other => panic!("not a string or a list of strings: {other}"),
+    }
+}
+
+fn string_set(value: &Value) -> BTreeSet<String> {
+    strings(value).into_iter().collect()
+}
+
+/// The apply report's lines for changes that were all applied, and its closing line.
+fn applied_report(changes: &[(&str, String)], writes: usize) -> String {
+    let mut report: String = changes
+        .iter()
+        .map(|(action, address)| {
+            let symbol = match *action {
+                "create" => "+",
+                "update" => "~",
+                "delete" => "-",
+                "replace" => "-/+",
+                other => panic!("unknown action {other}"),
+            };
+            format!("applied  {symbol} {action} {address}\n")
+        })
+        .collect();
+    let writes = if writes == 1 {
+        String::from("1 API write")
+    } else {
+        format!("{writes} API writes")
+    };
+    report.push_str(&format!(
+        "\nApply: {n} applied, 0 failed, 0 skipped; {writes}.\n",
+        n = changes.len()
+    ));
+    report
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. From an empty registry
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn apply_creates_everything_from_an_empty_registry_and_a_second_apply_writes_nothing() {
+    let h = Harness::new("full");
+
+    let apply = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
+    apply.success();
+    assert!(
+        apply
+            .stdout
+            .contains("\nPlan: 9 to create, 0 to update, 0 to replace, 0 to delete.\n\n"),
+        "{apply}"
+    );
+    let created: Vec<(&str, String)> = [
+        ("repository", "team-a/api"),
+        ("lifecycle_policy", "team-a/api"),
+        ("repository_policy", "team-a/api"),
+        ("repository", "team-a/web"),
+        ("repository_policy", "team-a/web"),
+        ("repository", "team-b/batch"),
+        ("lifecycle_policy", "team-b/batch"),
+        ("repository_policy", "team-b/batch"),
+        ("repository", "team-b/tools"),
+    ]
+    .iter()
+    .map(|(kind, name)| ("create", address(kind, name)))
+    .collect();
+    assert!(
+        apply.stdout.ends_with(&applied_report(&created, 9)),
+        "{apply}"
+    );
+
+    let plan = h.ecrform(&["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
+    plan.success();
+    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+
+    let again = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
+    again.success();
+    assert_eq!(
+        again.stdout,
+        format!("{NO_CHANGES}\nNo changes. Live state matches the spec; 0 API writes.\n"),
+        "{again}"
+    );
+
+    // What a second client sees.
+    let repositories = h.repositories(&[]);
+    assert_eq!(
+        names(&repositories),
+        ["team-a/api", "team-a/web", "team-b/batch", "team-b/tools"]
+    );
+    let settings = |name: &str| repository_settings(&repositories[name]);
+    assert_eq!(settings("team-a/api"), ("IMMUTABLE".into(), vec![], true));
+    assert_eq!(
+        settings("team-a/web"),
+        (
+            "IMMUTABLE_WITH_EXCLUSION".into(),
+            vec!["dev-*".into(), "latest".into()],
+            true
+        )
+    );
+    assert_eq!(settings("team-b/batch"), ("MUTABLE".into(), vec![], false));
+    assert_eq!(
+        settings("team-b/tools"),
+        (
+            "MUTABLE_WITH_EXCLUSION".into(),
+            vec!["release-*".into()],
+            true
+        )
+    );
+
+    let tags = h.aws(&[
+        "ecr",
+        "list-tags-for-resource",
+        "--resource-arn",
+        &repository_arn("team-b/tools"),
+    ]);
+    let tags: BTreeMap<&str, &str> = tags["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tag| (tag["Key"].as_str().unwrap(), tag["Value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        tags,
+        BTreeMap::from([
+            ("cost-center", "1234"),
+            ("ecrform:managed", "true"),
+            ("owner", "platform"),
+            ("team", "b"),
+        ])
+    );
+
+    // The templated policy: both accounts of the template's var, and the owner's statement.
+    let policy = h.aws(&[
+        "ecr",
+        "get-repository-policy",
+        "--repository-name",
+        "team-a/api",
+    ]);
+    let policy: Value = serde_json::from_str(policy["policyText"].as_str().unwrap()).unwrap();
+    let statements: BTreeMap<&str, &Value> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|statement| (statement["Sid"].as_str().unwrap(), statement))
+        .collect();
+    assert_eq!(
+        statements.keys().copied().collect::<Vec<_>>(),
+        ["CrossAccountPull", "OwnerPush"],
+        "{policy}"
+    );
+    let pull = statements["CrossAccountPull"];
+    assert_eq!(
+        string_set(&pull["Principal"]["AWS"])
+            .iter()
+            .map(|principal| principal
+                .trim_start_matches("arn:aws:iam::")
+                .trim_end_matches(":root"))
+            .collect::<Vec<_>>(),
+        ["210987654321", "345678901234"],
+        "{policy}"
+    );
+    assert_eq!(
+        string_set(&pull["Action"]),
+        BTreeSet::from([
+            "ecr:BatchCheckLayerAvailability".to_owned(),
+            "ecr:BatchGetImage".to_owned(),
+            "ecr:GetDownloadUrlForLayer".to_owned(),
+        ]),
+        "{policy}"
+    );
+    assert_eq!(
+        strings(&statements["OwnerPush"]["Action"]),
+        ["ecr:PutImage"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Drift
+// ---------------------------------------------------------------------------------------------
+
+/// team-a/web's policy (policies/repository/ci-push.json) with a statement added by hand.
+const CI_PUSH_WITH_DEBUG_STATEMENT: &str = r#"{"Version":"2012-10-17","Statement":[
+  {"Sid":"CiPush","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/ci"},
+   "Action":["ecr:BatchCheckLayerAvailability","ecr:CompleteLayerUpload","ecr:InitiateLayerUpload","ecr:PutImage","ecr:UploadLayerPart"]},
+  {"Sid":"Debug","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"ecr:BatchGetImage"}]}"#;
+
+#[test]
+fn drift_names_every_out_of_band_change_and_the_unmanaged_repository_and_apply_converges() {
+    let h = Harness::new("full");
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+
+    h.aws(&[
+        "ecr",
+        "put-image-tag-mutability",
+        "--repository-name",
+        "team-a/api",
+        "--image-tag-mutability",
+        "MUTABLE",
+    ]);
+    h.aws(&[
+        "ecr",
+        "delete-lifecycle-policy",
+        "--repository-name",
+        "team-b/batch",
+    ]);
+    h.aws(&[
+        "ecr",
+        "tag-resource",
+        "--resource-arn",
+        &repository_arn("team-b/tools"),
+        "--tags",
+        "Key=hotfix,Value=yes",
+    ]);
+    h.aws(&[
+        "ecr",
+        "set-repository-policy",
+        "--repository-name",
+        "team-a/web",
+        "--policy-text",
+        CI_PUSH_WITH_DEBUG_STATEMENT,
+    ]);
+    h.aws(&[
+        "ecr",
+        "create-repository",
+        "--repository-name",
+        "legacy/thing",
+    ]);
+
+    let drift = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "json"]);
+    drift.exit(2);
+    let report = drift.json();
+    assert_eq!(report["format_version"], 1, "{drift}");
+    assert_eq!(
+        changes(&report),
+        [
+            change(
+                &address("lifecycle_policy", "team-b/batch"),
+                "create",
+                &["document"]
+            ),
+            change(
+                &address("repository", "team-a/api"),
+                "update",
+                &["image_tag_mutability"]
+            ),
+            change(&address("repository", "team-b/tools"), "update", &["tags"]),
+            change(
+                &address("repository_policy", "team-a/web"),
+                "update",
+                &["document"]
+            ),
+        ],
+        "{drift}"
+    );
+    assert_eq!(
+        strings(&report["unmanaged"]),
+        [address("repository", "legacy/thing")],
+        "{drift}"
+    );
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"create": 1, "update": 3, "delete": 0, "replace": 0}),
+        "{drift}"
+    );
+    let api = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|change| change["address"] == address("repository", "team-a/api"))
+        .unwrap();
+    assert_eq!(api["before"]["image_tag_mutability"], "MUTABLE", "{drift}");
+    assert_eq!(api["after"]["image_tag_mutability"], "IMMUTABLE", "{drift}");
+
+    let apply = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
+    apply.success();
+    assert!(
+        apply
+            .stdout
+            .ends_with("\nApply: 4 applied, 0 failed, 0 skipped; 4 API writes.\n"),
+        "{apply}"
+    );
+
+    let plan = h.ecrform(&["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
+    plan.success();
+    assert_eq!(
+        plan.stdout,
+        format!("{}{NO_CHANGES}", unmanaged_block("legacy/thing")),
+        "{plan}"
+    );
+    // Managed settings are back; the repository apply never touches is still drift.
+    let drift = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "json"]);
+    drift.exit(2);
+    let report = drift.json();
+    assert!(changes(&report).is_empty(), "{drift}");
+    assert_eq!(
+        strings(&report["unmanaged"]),
+        [address("repository", "legacy/thing")],
+        "{drift}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Policies as AWS gives them back
+// ---------------------------------------------------------------------------------------------
+
+/// team-a/api's templated policy as ECR returns it: re-serialized with 2-space `"key" : value`
+/// formatting, bare account ids as root ARNs, statements, principals and actions reordered, and
+/// the scalar action as a one-element list.
+const CROSS_ACCOUNT_PULL_AS_AWS_RETURNS_IT: &str = r#"{
+  "Version" : "2012-10-17",
+  "Statement" : [ {
+    "Sid" : "OwnerPush",
+    "Effect" : "Allow",
+    "Principal" : {
+      "AWS" : "arn:aws:iam::123456789012:root"
+    },
+    "Action" : [ "ecr:PutImage" ]
+  }, {
+    "Sid" : "CrossAccountPull",
+    "Effect" : "Allow",
+    "Principal" : {
+      "AWS" : [ "arn:aws:iam::345678901234:root", "arn:aws:iam::210987654321:root" ]
+    },
+    "Action" : [ "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability" ]
+  } ]
+}"#;
+
+#[test]
+fn a_policy_in_the_form_aws_rewrites_it_to_plans_no_change() {
+    let h = Harness::new("full");
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+
+    let set = h.aws(&[
+        "ecr",
+        "set-repository-policy",
+        "--repository-name",
+        "team-a/api",
+        "--policy-text",
+        CROSS_ACCOUNT_PULL_AS_AWS_RETURNS_IT,
+    ]);
+    // The emulator keeps the text verbatim, so ecrform now reads AWS's form.
+    assert_eq!(set["policyText"], CROSS_ACCOUNT_PULL_AS_AWS_RETURNS_IT);
+
+    let plan = h.ecrform(&["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
+    plan.success();
+    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+    let drift = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "json"]);
+    drift.success();
+    assert!(changes(&drift.json()).is_empty(), "{drift}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Saved plans
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_saved_plan_is_refused_when_live_state_or_the_spec_changed_and_applies_when_fresh() {
+    let h = Harness::new("stale");
+    h.ecrform(&["apply", "-f", "base.yaml", "--auto-approve"])
+        .success();
+    let app = address("repository", "svc/app");
+    let worker = address("repository", "svc/worker");
+
+    let plan = h.ecrform(&[
+        "plan",
+        "-f",
+        "ecr.yaml",
+        "--out",
+        "plan.json",
+        "--format",
+        "json",
+    ]);
+    plan.success();
+    assert_eq!(
+        changes(&plan.json()),
+        [
+            change(&app, "update", &["image_tag_mutability"]),
+            change(
+                &worker,
+                "create",
+                &[
+                    "image_tag_mutability",
+                    "image_tag_mutability_exclusions",
+                    "tags"
+                ]
+            ),
+        ],
+        "{plan}"
+    );
+
+    // Someone changes the repository the plan updates; the plan was reviewed against the old
+    // state, so it must not be applied.
+    h.aws(&[
+        "ecr",
+        "put-image-tag-mutability",
+        "--repository-name",
+        "svc/app",
+        "--image-tag-mutability",
+        "IMMUTABLE_WITH_EXCLUSION",
+        "--image-tag-mutability-exclusion-filters",
+        "filterType=WILDCARD,filter=hotfix-*",
+    ]);
+    let stale = h.ecrform(&["apply", "plan.json", "-f", "ecr.yaml"]);
+    let error = stale.one_line_error();
+    assert!(error.starts_with("error: stale plan:"), "{stale}");
+    assert!(error.contains(&app), "{stale}");
+    assert!(!error.contains(&worker), "{stale}");
+    assert_eq!(stale.stdout, "", "{stale}");
+    let repositories = h.repositories(&[]);
+    assert_eq!(names(&repositories), ["svc/app"], "svc/worker was created");
+    assert_eq!(
+        repository_settings(&repositories["svc/app"]),
+        (
+            "IMMUTABLE_WITH_EXCLUSION".into(),
+            vec!["hotfix-*".into()],
+            false
+        )
+    );
+
+    // A plan made now applies, and leaves nothing to do.
+    h.ecrform(&["plan", "-f", "ecr.yaml", "--out", "fresh.json"])
+        .success();
+    let apply = h.ecrform(&["apply", "fresh.json", "-f", "ecr.yaml"]);
+    apply.success();
+    assert_eq!(
+        apply.stdout,
+        applied_report(&[("update", app.clone()), ("create", worker.clone())], 2),
+        "{apply}"
+    );
+    let plan = h.ecrform(&["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
+    plan.success();
+    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+
+    // A plan made from one spec is refused once the spec says something else.
+    h.dir.edit(
+        "ecr.yaml",
+        "svc/app:\n        image_tag_mutability: MUTABLE\n        tags: {team: svc}",
+        "svc/app:\n        image_tag_mutability: MUTABLE\n        tags: {team: svc, env: prod}",
+    );
+    h.ecrform(&["plan", "-f", "ecr.yaml", "--out", "reviewed.json"])
+        .success();
+    h.dir.edit(
+        "ecr.yaml",
+        "svc/worker:\n        image_tag_mutability: IMMUTABLE",
+        "svc/worker:\n        image_tag_mutability: MUTABLE",
+    );
+    let edited = h.ecrform(&["apply", "reviewed.json", "-f", "ecr.yaml"]);
+    assert_eq!(
+        edited.one_line_error(),
+        "error: stale plan: the spec ecr.yaml changed since the plan was made; run plan again",
+        "{edited}"
+    );
+    let plan = h.ecrform(&[
+        "plan",
+        "-f",
+        "ecr.yaml",
+        "--detailed-exitcode",
+        "--format",
+        "json",
+    ]);
+    plan.exit(2);
+    assert_eq!(
+        changes(&plan.json()),
+        [
+            change(&app, "update", &["tags"]),
+            change(&worker, "update", &["image_tag_mutability"]),
+        ],
+        "nothing of the refused plan was applied: {plan}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Accounts and regions
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn one_spec_manages_two_accounts_and_two_regions() {
+    let h = Harness::new("multi");
+    let other = "210987654321/us-east-1";
+
+    let only_other = h.ecrform(&[
+        "plan",
+        "-f",
+        "ecr.yaml",
+        "--registry",
+        other,
+        "--detailed-exitcode",
+        "--format",
+        "json",
+    ]);
+    only_other.exit(2);
+    assert_eq!(
+        changes(&only_other.json()),
+        [change(
+            &format!("{other}/repository/team-c/app"),
+            "create",
+            &[
+                "image_tag_mutability",
+                "image_tag_mutability_exclusions",
+                "scan_on_push",
+                "tags"
+            ]
+        )],
+        "{only_other}"
+    );
+
+    let apply = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
+    apply.success();
+    let created: Vec<(&str, String)> = [
+        "123456789012/eu-west-1/repository/shared/base",
+        "123456789012/us-east-1/repository/shared/base",
+        "123456789012/us-east-1/repository/shared/tools",
+        "210987654321/us-east-1/repository/team-c/app",
+    ]
+    .iter()
+    .map(|address| ("create", (*address).to_owned()))
+    .collect();
+    assert!(
+        apply.stdout.ends_with(&applied_report(&created, 4)),
+        "{apply}"
+    );
+
+    let plan = h.ecrform(&["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
+    plan.success();
+    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+    let only_other = h.ecrform(&[
+        "plan",
+        "-f",
+        "ecr.yaml",
+        "--registry",
+        other,
+        "--detailed-exitcode",
+    ]);
+    only_other.success();
+    assert_eq!(only_other.stdout, NO_CHANGES, "{only_other}");
+
+    // Each repository is in its own account and region, and nowhere else.
+    let eu = h.repositories(&["--region", "eu-west-1"]);
+    assert_eq!(names(&eu), ["shared/base"]);
+    assert_eq!(
+        eu["shared/base"]["repositoryArn"],
+        "arn:aws:ecr:eu-west-1:123456789012:repository/shared/base"
+    );
+    assert_eq!(
+        repository_settings(&eu["shared/base"]),
+        ("MUTABLE".into(), vec![], false)
+    );
+    let us = h.repositories(&[]);
+    assert_eq!(names(&us), ["shared/base", "shared/tools"]);
+    assert_eq!(
+        repository_settings(&us["shared/base"]),
+        ("IMMUTABLE".into(), vec![], false)
+    );
+    let other_env = h
+        .emulator
+        .env_for_account("210987654321")
+        .unwrap_or_else(|error| panic!("{error}"));
+    let theirs = by_name(
+        &h.emulator
+            .aws_with_env(&other_env, &["ecr", "describe-repositories"])
+            .unwrap_or_else(|error| panic!("{error}")),
+    );
+    assert_eq!(names(&theirs), ["team-c/app"]);
+    assert_eq!(
+        theirs["team-c/app"]["repositoryArn"],
+        "arn:aws:ecr:us-east-1:210987654321:repository/team-c/app"
+    );
+    assert_eq!(
+        repository_settings(&theirs["team-c/app"]),
+        ("IMMUTABLE".into(), vec![], true)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Prune and the gates
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn deletes_replaces_and_unattended_applies_need_their_flags() {
+    let h = Harness::new("prune");
+    let a = address("repository", "team/a");
+    let b = address("repository", "team/b");
+
+    // Not on a terminal, apply does not ask: it needs --auto-approve.
+    let unattended = h.ecrform(&["apply", "-f", "ecr.yaml"]);
+    let error = unattended.one_line_error();
+    assert!(error.contains("--auto-approve"), "{unattended}");
+    assert_eq!(names(&h.repositories(&[])), Vec::<&str>::new());
+
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+    h.aws(&[
+        "ecr",
+        "create-repository",
+        "--repository-name",
+        "manual/thing",
+    ]);
+
+    // team/b leaves the spec: ecrform created it, so prune deletes it; manual/thing is not
+    // ecrform's and is only reported.
+    let plan = h.ecrform(&["plan", "-f", "without-b.yaml"]);
+    plan.success();
+    assert!(
+        plan.stdout.starts_with(&format!("- delete {b}\n")),
+        "{plan}"
+    );
+    assert!(
+        plan.stdout.ends_with(&format!(
+            "{}Plan: 0 to create, 0 to update, 0 to replace, 1 to delete.\n",
+            unmanaged_block("manual/thing")
+        )),
+        "{plan}"
+    );
+    let plan = h.ecrform(&["plan", "-f", "without-b.yaml", "--format", "json"]);
+    plan.success();
+    let report = plan.json();
+    assert_eq!(
+        changes(&report),
+        [change(
+            &b,
+            "delete",
+            &[
+                "image_tag_mutability",
+                "image_tag_mutability_exclusions",
+                "scan_on_push",
+                "encryption",
+                "tags"
+            ]
+        )],
+        "{plan}"
+    );
+    assert_eq!(report["changes"][0]["destructive"], true, "{plan}");
+    assert_eq!(
+        strings(&report["unmanaged"]),
+        [address("repository", "manual/thing")],
+        "{plan}"
+    );
+
+    let refused = h.ecrform(&["apply", "-f", "without-b.yaml", "--auto-approve"]);
+    let error = refused.one_line_error();
+    assert!(error.contains("--allow-delete"), "{refused}");
+    assert!(error.contains(&b), "{refused}");
+    assert_eq!(
+        names(&h.repositories(&[])),
+        ["manual/thing", "team/a", "team/b"]
+    );
+
+    let delete = h.ecrform(&[
+        "apply",
+        "-f",
+        "without-b.yaml",
+        "--auto-approve",
+        "--allow-delete",
+    ]);
+    delete.success();
+    assert!(
+        delete
+            .stdout
+            .ends_with(&applied_report(&[("delete", b.clone())], 1)),
+        "{delete}"
+    );
+    assert_eq!(names(&h.repositories(&[])), ["manual/thing", "team/a"]);
+
+    // Encryption cannot change in place: a replace, which --allow-delete does not cover.
+    let refused = h.ecrform(&[
+        "apply",
+        "-f",
+        "kms.yaml",
+        "--auto-approve",
+        "--allow-delete",
+    ]);
+    let error = refused.one_line_error();
+    assert!(error.contains("--allow-replace"), "{refused}");
+    assert!(error.contains(&a), "{refused}");
+    let replace = h.ecrform(&[
+        "apply",
+        "-f",
+        "kms.yaml",
+        "--auto-approve",
+        "--allow-replace",
+    ]);
+    replace.success();
+    assert!(
+        replace
+            .stdout
+            .ends_with(&applied_report(&[("replace", a.clone())], 2)),
+        "{replace}"
+    );
+    let repositories = h.repositories(&[]);
+    assert_eq!(names(&repositories), ["manual/thing", "team/a"]);
+    let encryption = &repositories["team/a"]["encryptionConfiguration"];
+    assert_eq!(encryption["encryptionType"], "KMS", "{encryption}");
+    let plan = h.ecrform(&["plan", "-f", "kms.yaml", "--detailed-exitcode"]);
+    plan.success();
+    assert_eq!(
+        plan.stdout,
+        format!("{}{NO_CHANGES}", unmanaged_block("manual/thing")),
+        "{plan}"
+    );
+}
+
+/// A manifest the emulator accepts for `put-image`; no layer is ever uploaded.
+const IMAGE_MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":7023,"digest":"sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7"},"layers":[]}"#;
+
+#[test]
+fn prune_deletes_neither_an_adopted_repository_nor_one_that_holds_images() {
+    let h = Harness::new("prune");
+    let b = address("repository", "team/b");
+
+    // team/a exists before the spec names it: ecrform adopts it (updates it) but does not own it.
+    h.aws(&["ecr", "create-repository", "--repository-name", "team/a"]);
+    let apply = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
+    apply.success();
+    assert!(
+        apply.stdout.ends_with(&applied_report(
+            &[
+                ("update", address("repository", "team/a")),
+                ("create", b.clone())
+            ],
+            3
+        )),
+        "{apply}"
+    );
+    h.aws(&[
+        "ecr",
+        "put-image",
+        "--repository-name",
+        "team/b",
+        "--image-tag",
+        "v1",
+        "--image-manifest",
+        IMAGE_MANIFEST,
+    ]);
+
+    let plan = h.ecrform(&["plan", "-f", "nothing.yaml", "--format", "json"]);
+    plan.success();
+    let report = plan.json();
+    assert_eq!(
+        report["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|change| (
+                change["address"].as_str().unwrap(),
+                change["action"].as_str().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [(b.as_str(), "delete")],
+        "{plan}"
+    );
+    assert_eq!(
+        strings(&report["unmanaged"]),
+        [address("repository", "team/a")],
+        "{plan}"
+    );
+
+    // No force_delete: ECR refuses to delete a repository with images, and apply says so.
+    let apply = h.ecrform(&[
+        "apply",
+        "-f",
+        "nothing.yaml",
+        "--auto-approve",
+        "--allow-delete",
+    ]);
+    assert_eq!(
+        apply.one_line_error(),
+        "error: 1 change(s) failed and 0 were skipped; run apply again once the cause is fixed",
+        "{apply}"
+    );
+    assert!(
+        apply.stdout.contains(&format!(
+            "\nfailed   - delete {b}: DeleteRepository: RepositoryNotEmptyException: "
+        )),
+        "{apply}"
+    );
+    assert!(
+        apply
+            .stdout
+            .contains("\nApply: 0 applied, 1 failed, 0 skipped;"),
+        "{apply}"
+    );
+    assert_eq!(names(&h.repositories(&[])), ["team/a", "team/b"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Export and snapshot
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_exported_spec_and_a_snapshot_plan_no_changes() {
+    let h = Harness::new("full");
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+    // A repository made by hand, with settings of every kind export writes.
+    h.aws(&[
+        "ecr",
+        "create-repository",
+        "--repository-name",
+        "legacy/thing",
+        "--image-tag-mutability",
+        "IMMUTABLE",
+        "--tags",
+        "Key=team,Value=legacy",
+        "Key=cost-center,Value=0042",
+    ]);
+    h.aws(&[
+        "ecr",
+        "put-lifecycle-policy",
+        "--repository-name",
+        "legacy/thing",
+        "--lifecycle-policy-text",
+        r#"{"rules":[{"rulePriority":5,"selection":{"tagStatus":"tagged","tagPrefixList":["rc","beta"],"countType":"imageCountMoreThan","countNumber":3},"action":{"type":"expire"}}]}"#,
+    ]);
+    let every = [
+        "legacy/thing",
+        "team-a/api",
+        "team-a/web",
+        "team-b/batch",
+        "team-b/tools",
+    ];
+
+    // To stdout, from a directory without a spec: what adopting a registry starts with.
+    h.dir.write("adopt/.keep", "");
+    let export = h.ecrform(&["export", "--registry", REGISTRY, "-f", "adopt/ecr.yaml"]);
+    export.success();
+    for name in every {
+        assert!(
+            export.stdout.contains(&format!("\n    {name}:\n")),
+            "{export}"
+        );
+    }
+    h.dir.write("adopt/ecr.yaml", &export.stdout);
+    let plan = h.ecrform(&["plan", "-f", "adopt/ecr.yaml", "--detailed-exitcode"]);
+    plan.success();
+    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+
+    // Into a directory, with every policy document in a file of its own.
+    let export = h.ecrform(&["export", "--registry", REGISTRY, "--out-dir", "exported"]);
+    assert_eq!(export.code, Some(0), "{export}");
+    assert_eq!(export.stdout, "", "{export}");
+    assert_eq!(
+        export.stderr, "wrote 7 file(s) under exported\n",
+        "{export}"
+    );
+    let documents = |kind: &str| {
+        std::fs::read_dir(h.dir.join(&format!("exported/policies/{kind}")))
+            .unwrap()
+            .count()
+    };
+    assert_eq!(
+        documents("lifecycle"),
+        3,
+        "legacy/thing, team-a/api, team-b/batch"
+    );
+    assert_eq!(
+        documents("repository"),
+        3,
+        "team-a/api, team-a/web, team-b/batch"
+    );
+    let spec = h.dir.read("exported/ecr.yaml");
+    assert!(
+        !spec.contains("rules:"),
+        "a lifecycle policy is inline:\n{spec}"
+    );
+    assert!(!spec.contains("Statement:"), "a policy is inline:\n{spec}");
+    let plan = h.ecrform(&["plan", "-f", "exported/ecr.yaml", "--detailed-exitcode"]);
+    plan.success();
+    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+
+    // Only a prefix: the rest is unmanaged by the exported spec.
+    let export = h.ecrform(&["export", "--registry", REGISTRY, "--prefix", "team-b/"]);
+    export.success();
+    for name in every {
+        assert_eq!(
+            export.stdout.contains(&format!("\n    {name}:\n")),
+            name.starts_with("team-b/"),
+            "{name}: {export}"
+        );
+    }
+    h.dir.write("team-b.yaml", &export.stdout);
+    let plan = h.ecrform(&[
+        "plan",
+        "-f",
+        "team-b.yaml",
+        "--detailed-exitcode",
+        "--format",
+        "json",
+    ]);
+    plan.success();
+    let report = plan.json();
+    assert!(changes(&report).is_empty(), "{plan}");
+    assert_eq!(
+        strings(&report["unmanaged"]),
+        ["legacy/thing", "team-a/api", "team-a/web"].map(|name| address("repository", name)),
+        "{plan}"
+    );
+
+    // A snapshot of live state plans like live state, without reaching ECR.
+    let snapshot = h.ecrform(&["snapshot", "-f", "ecr.yaml", "--out", "live.json"]);
+    assert_eq!(snapshot.code, Some(0), "{snapshot}");
+    assert_eq!(
+        snapshot.stderr, "wrote live.json: 1 registry, 5 repositories\n",
+        "{snapshot}"
+    );
+    let plan = h.ecrform(&[
+        "plan",
+        "-f",
+        "ecr.yaml",
+        "--state",
+        "live.json",
+        "--detailed-exitcode",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    ]);
+    plan.success();
+    assert_eq!(
+        plan.stdout,
+        format!("{}{NO_CHANGES}", unmanaged_block("legacy/thing")),
+        "{plan}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Errors reaching ECR
+// ---------------------------------------------------------------------------------------------
+
+const READ_ERROR: &str = "error: cannot read registry 123456789012/us-east-1: ";
+
+#[test]
+fn an_unreachable_endpoint_is_a_one_line_error() {
+    let h = Harness::new("one-repository.yaml");
+    // Port 9 (discard) is closed here: every connection is refused.
+    let plan = h.ecrform_with(
+        &["plan", "-f", "one-repository.yaml"],
+        &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")],
+        &[],
+    );
+    let error = plan.one_line_error();
+    assert!(error.starts_with(READ_ERROR), "{plan}");
+    assert_eq!(plan.stdout, "", "{plan}");
+}
+
+#[test]
+fn missing_credentials_are_a_one_line_error() {
+    let h = Harness::new("one-repository.yaml");
+    // The emulator's environment keeps the config files pointed at files that do not exist
+    // and instance metadata off, so no credentials are found anywhere.
+    let plan = h.ecrform_with(
+        &["plan", "-f", "one-repository.yaml"],
+        &[],
+        &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+    );
+    let error = plan.one_line_error();
+    assert!(error.starts_with(READ_ERROR), "{plan}");
+    assert!(error.to_lowercase().contains("credentials"), "{plan}");
+    assert_eq!(plan.stdout, "", "{plan}");
+}
+
+#[test]
+fn an_unknown_aws_profile_is_a_one_line_error() {
+    let h = Harness::new("one-repository.yaml");
+    let plan = h.ecrform_with(
+        &["plan", "-f", "one-repository.yaml"],
+        &[("AWS_PROFILE", "no-such-profile")],
+        &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+    );
+    let error = plan.one_line_error();
+    assert!(error.starts_with(READ_ERROR), "{plan}");
+    assert_eq!(plan.stdout, "", "{plan}");
+}
+
+#[test]
+#[ignore = "bug: with credentials in the environment, an AWS_PROFILE that names no profile is \
+            ignored and the environment's credentials are used (the AWS CLI refuses: \"The \
+            config profile (no-such-profile) could not be found\"); fixing it is outside tests/"]
+fn an_unknown_aws_profile_is_an_error_even_with_credentials_in_the_environment() {
+    let h = Harness::new("one-repository.yaml");
+    let plan = h.ecrform_with(
+        &["plan", "-f", "one-repository.yaml"],
+        &[("AWS_PROFILE", "no-such-profile")],
+        &[],
+    );
+    let error = plan.one_line_error();
+    assert!(error.contains("no-such-profile"), "{plan}");
+}
