@@ -71,18 +71,8 @@ pub struct EcrRegistry {
 pub async fn connect(target: &RegistryTarget, options: &ConnectOptions) -> EcrRegistry {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(target.id.region.as_str().to_owned()))
-        .retry_config(
-            RetryConfig::adaptive()
-                .with_max_attempts(options.max_attempts.max(1))
-                .with_initial_backoff(Duration::from_millis(200))
-                .with_max_backoff(Duration::from_secs(20)),
-        )
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(60))
-                .build(),
-        );
+        .retry_config(retry_config(options.max_attempts))
+        .timeout_config(timeout_config());
     if let Some(profile) = &target.profile {
         loader = loader.profile_name(profile);
     }
@@ -102,10 +92,44 @@ pub async fn connect(target: &RegistryTarget, options: &ConnectOptions) -> EcrRe
     if let Some(url) = &options.endpoint_url {
         ecr = ecr.endpoint_url(url);
     }
-    EcrRegistry {
-        id: target.id.clone(),
-        client: aws_sdk_ecr::Client::from_conf(ecr.build()),
-        permits: Arc::new(Semaphore::new(options.parallelism.max(1))),
+    EcrRegistry::with_client(
+        target.id.clone(),
+        aws_sdk_ecr::Client::from_conf(ecr.build()),
+        options.parallelism,
+    )
+}
+
+/// Throttling and transient errors are retried in the SDK's adaptive mode: exponential
+/// backoff with jitter, plus client-side rate limiting once ECR has throttled. A function so
+/// that the adapter's tests run against the retry behaviour production uses.
+pub(crate) fn retry_config(max_attempts: u32) -> RetryConfig {
+    RetryConfig::adaptive()
+        .with_max_attempts(max_attempts.max(1))
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_secs(20))
+}
+
+/// A dead endpoint fails fast; a slow answer is given a minute before the attempt is retried.
+pub(crate) fn timeout_config() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(Duration::from_secs(60))
+        .build()
+}
+
+impl EcrRegistry {
+    /// Wraps a built client. `connect` is the way in for everything but the adapter's own
+    /// tests, which hand in a client whose HTTP layer answers with recorded ECR responses.
+    pub(crate) fn with_client(
+        id: RegistryId,
+        client: aws_sdk_ecr::Client,
+        parallelism: usize,
+    ) -> Self {
+        EcrRegistry {
+            id,
+            client,
+            permits: Arc::new(Semaphore::new(parallelism.max(1))),
+        }
     }
 }
 
@@ -120,5 +144,85 @@ impl Registry for EcrRegistry {
 
     async fn call(&self, call: &ApiCall) -> Result<(), RegistryError> {
         crate::write::execute(self, call).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::recorded::{Answer, RecordedEcr, described};
+    use ecrform_plan::ErrorKind;
+
+    const REGISTRY: &str = "123456789012/us-east-1";
+
+    fn throttled() -> Answer {
+        Answer::error("ThrottlingException", "Rate exceeded")
+    }
+
+    // Backoff sleeps run on tokio's clock, paused here, so retries take no wall time.
+    #[tokio::test(start_paused = true)]
+    async fn throttled_requests_are_retried_until_ecr_answers() {
+        let ecr = RecordedEcr::new();
+        ecr.then("DescribeRepositories", throttled())
+            .then("DescribeRepositories", throttled())
+            .then(
+                "DescribeRepositories",
+                Answer::ok(json!({ "repositories": [described(REGISTRY, "app")] })),
+            );
+        let registry = ecr.registry(REGISTRY, ConnectOptions::default().max_attempts);
+        let start = tokio::time::Instant::now();
+
+        let state = registry.read(&ReadScope::default()).await.unwrap();
+
+        assert_eq!(state.repositories.len(), 1);
+        assert_eq!(ecr.count("DescribeRepositories"), 3);
+        // The SDK backed off between attempts (on the paused clock) rather than hammering.
+        assert!(start.elapsed() > Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_past_the_attempt_limit_is_a_throttled_error() {
+        let ecr = RecordedEcr::new();
+        ecr.always("DescribeRepositories", throttled());
+        let registry = ecr.registry(REGISTRY, 4);
+
+        let error = registry.read(&ReadScope::default()).await.unwrap_err();
+
+        assert_eq!(
+            error,
+            RegistryError::new(ErrorKind::Throttled, "ThrottlingException", "Rate exceeded")
+        );
+        assert_eq!(ecr.count("DescribeRepositories"), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttled_writes_are_retried_too() {
+        let ecr = RecordedEcr::new();
+        ecr.then("DeleteLifecyclePolicy", throttled()).then(
+            "DeleteLifecyclePolicy",
+            Answer::ok(json!({
+                "registryId": "123456789012",
+                "repositoryName": "app",
+                "lifecyclePolicyText": "{\"rules\":[]}"
+            })),
+        );
+        let registry = ecr.registry(REGISTRY, ConnectOptions::default().max_attempts);
+
+        registry
+            .call(&ApiCall::DeleteLifecyclePolicy {
+                repository: ecrform_model::RepositoryName::parse("app").unwrap(),
+            })
+            .await
+            .unwrap();
+
+        assert_eq!(ecr.count("DeleteLifecyclePolicy"), 2);
+    }
+
+    #[test]
+    fn at_least_one_attempt_is_made() {
+        assert_eq!(retry_config(0).max_attempts(), 1);
+        assert_eq!(retry_config(8).max_attempts(), 8);
     }
 }

@@ -15,7 +15,8 @@ where
     match error {
         SdkError::ServiceError(service) => {
             let code = error.code().unwrap_or_default().to_owned();
-            let message = error.message().unwrap_or_default().to_owned();
+            // Service messages can span lines too (policy validation reports do).
+            let message = one_line(error.message().unwrap_or_default());
             let status = service.raw().status().as_u16();
             RegistryError::new(
                 kind_of(&code, status),
@@ -82,4 +83,267 @@ fn kind_of(code: &str, status: u16) -> ErrorKind {
 /// Error chains can span lines; the CLI prints one line per problem.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::EcrRegistry;
+    use crate::recorded::{Answer, RecordedEcr, test_config};
+    use ecrform_model::{RegistryId, RepositoryName};
+    use ecrform_plan::{ApiCall, Registry};
+
+    const REGISTRY: &str = "123456789012/eu-central-1";
+
+    fn app() -> RepositoryName {
+        RepositoryName::parse("app").unwrap()
+    }
+
+    /// One answer to one write, and what the adapter must make of it.
+    struct Case {
+        call: ApiCall,
+        answer: Answer,
+        kind: ErrorKind,
+        code: &'static str,
+        message: &'static str,
+    }
+
+    fn cases() -> Vec<Case> {
+        vec![
+            Case {
+                call: ApiCall::DeleteRepositoryPolicy { repository: app() },
+                answer: Answer::error(
+                    "AccessDeniedException",
+                    "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: \
+                     ecr:DeleteRepositoryPolicy on resource: \
+                     arn:aws:ecr:eu-central-1:123456789012:repository/app \
+                     because no identity-based policy allows the ecr:DeleteRepositoryPolicy action",
+                ),
+                kind: ErrorKind::AccessDenied,
+                code: "AccessDeniedException",
+                message: "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: \
+                          ecr:DeleteRepositoryPolicy on resource: \
+                          arn:aws:ecr:eu-central-1:123456789012:repository/app \
+                          because no identity-based policy allows the ecr:DeleteRepositoryPolicy action",
+            },
+            Case {
+                call: ApiCall::DeleteRepository {
+                    repository: app(),
+                    force: false,
+                },
+                answer: Answer::error(
+                    "RepositoryNotEmptyException",
+                    "The repository with name 'app' in registry with id '123456789012' cannot \
+                     be deleted because it still contains images",
+                ),
+                kind: ErrorKind::RepositoryNotEmpty,
+                code: "RepositoryNotEmptyException",
+                message: "The repository with name 'app' in registry with id '123456789012' \
+                          cannot be deleted because it still contains images",
+            },
+            Case {
+                call: ApiCall::SetRepositoryPolicy {
+                    repository: app(),
+                    text: r#"{"Version":"2012-10-17","Statement":[]}"#.to_owned(),
+                },
+                answer: Answer::error(
+                    "InvalidParameterException",
+                    "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid \
+                     repository policy provided'",
+                ),
+                kind: ErrorKind::Invalid,
+                code: "InvalidParameterException",
+                message: "Invalid parameter at 'PolicyText' failed to satisfy constraint: \
+                          'Invalid repository policy provided'",
+            },
+            Case {
+                call: ApiCall::PutImageScanningConfiguration {
+                    repository: app(),
+                    scan_on_push: true,
+                },
+                answer: Answer::error(
+                    "RepositoryNotFoundException",
+                    "The repository with name 'app' does not exist in the registry with id \
+                     '123456789012'",
+                ),
+                kind: ErrorKind::NotFound,
+                code: "RepositoryNotFoundException",
+                message: "The repository with name 'app' does not exist in the registry with \
+                          id '123456789012'",
+            },
+            Case {
+                call: ApiCall::PutLifecyclePolicy {
+                    repository: app(),
+                    text: r#"{"rules":[]}"#.to_owned(),
+                },
+                answer: Answer::error(
+                    "LimitExceededException",
+                    "The operation did not succeed because it would have exceeded a service \
+                     limit for your account",
+                ),
+                kind: ErrorKind::Invalid,
+                code: "LimitExceededException",
+                message: "The operation did not succeed because it would have exceeded a \
+                          service limit for your account",
+            },
+            Case {
+                call: ApiCall::DeleteLifecyclePolicy { repository: app() },
+                answer: Answer::error(
+                    "UnrecognizedClientException",
+                    "The security token included in the request is invalid.",
+                ),
+                kind: ErrorKind::Credentials,
+                code: "UnrecognizedClientException",
+                message: "The security token included in the request is invalid.",
+            },
+            // A real ECR server error is JSON with a code: not "unsupported".
+            Case {
+                call: ApiCall::DeleteLifecyclePolicy { repository: app() },
+                answer: Answer::server_error("ServerException", "Internal server error"),
+                kind: ErrorKind::Other,
+                code: "ServerException",
+                message: "Internal server error",
+            },
+            // What the local emulator answers for an operation it does not implement.
+            Case {
+                call: ApiCall::PutImageScanningConfiguration {
+                    repository: app(),
+                    scan_on_push: false,
+                },
+                answer: Answer::html_500(),
+                kind: ErrorKind::Unsupported,
+                code: "HTTP 500",
+                message: "",
+            },
+        ]
+    }
+
+    // One attempt each: the table is about classification, not retries.
+    #[tokio::test(start_paused = true)]
+    async fn service_errors_are_classified_by_their_code() {
+        for case in cases() {
+            let ecr = RecordedEcr::new();
+            ecr.always(case.call.operation(), case.answer);
+
+            let error = ecr
+                .registry(REGISTRY, 1)
+                .call(&case.call)
+                .await
+                .unwrap_err();
+
+            let expected = RegistryError::new(case.kind, case.code, case.message);
+            assert_eq!(error, expected, "{}", case.call.operation());
+            assert_eq!(ecr.total(), 1);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_invalid_policy_error_is_recognised_as_iam_propagation() {
+        let ecr = RecordedEcr::new();
+        ecr.always(
+            "SetRepositoryPolicy",
+            Answer::error(
+                "InvalidParameterException",
+                "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid \
+                 repository policy provided'",
+            ),
+        );
+        let call = ApiCall::SetRepositoryPolicy {
+            repository: app(),
+            text: r#"{"Version":"2012-10-17","Statement":[]}"#.to_owned(),
+        };
+
+        let error = ecr.registry(REGISTRY, 1).call(&call).await.unwrap_err();
+
+        assert!(error.is_iam_propagation(), "{error:?}");
+    }
+
+    // The emulator's HTML 500 is retried like any server error before it is called
+    // unsupported: an operation that is missing stays missing.
+    #[tokio::test(start_paused = true)]
+    async fn an_html_server_error_is_unsupported_after_the_retries() {
+        let ecr = RecordedEcr::new();
+        ecr.always("PutImageScanningConfiguration", Answer::html_500());
+        let call = ApiCall::PutImageScanningConfiguration {
+            repository: app(),
+            scan_on_push: true,
+        };
+
+        let error = ecr.registry(REGISTRY, 3).call(&call).await.unwrap_err();
+
+        assert_eq!(error.kind, ErrorKind::Unsupported);
+        assert_eq!(ecr.count("PutImageScanningConfiguration"), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn multi_line_service_messages_become_one_line() {
+        let ecr = RecordedEcr::new();
+        ecr.always(
+            "PutLifecyclePolicy",
+            Answer::error(
+                "InvalidParameterException",
+                "Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint:\n\
+                 \t'Lifecycle policy validation failure:\r\n  string \"x\" is too short'",
+            ),
+        );
+        let call = ApiCall::PutLifecyclePolicy {
+            repository: app(),
+            text: r#"{"rules":[]}"#.to_owned(),
+        };
+
+        let error = ecr.registry(REGISTRY, 1).call(&call).await.unwrap_err();
+
+        assert_eq!(error.kind, ErrorKind::Invalid);
+        assert_eq!(
+            error.message,
+            "Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: \
+             'Lifecycle policy validation failure: string \"x\" is too short'"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_failure_is_unreachable_after_the_retries() {
+        let ecr = RecordedEcr::new();
+        ecr.always("DeleteRepositoryPolicy", Answer::connection_refused());
+        let call = ApiCall::DeleteRepositoryPolicy { repository: app() };
+
+        let error = ecr.registry(REGISTRY, 3).call(&call).await.unwrap_err();
+
+        assert_eq!(error.kind, ErrorKind::Unreachable, "{error:?}");
+        assert_eq!(error.code, "EndpointUnreachable");
+        assert!(!error.message.contains('\n'), "{error:?}");
+        // A refused connection is transient to the SDK: every attempt was made.
+        assert_eq!(ecr.count("DeleteRepositoryPolicy"), 3);
+    }
+
+    /// A loopback port nothing listens on: bound, then released.
+    fn closed_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    }
+
+    // Real time and the SDK's default HTTP client: the connection is refused by the kernel.
+    #[tokio::test]
+    async fn a_refused_connection_is_unreachable() {
+        let id = RegistryId::parse(REGISTRY).unwrap();
+        let config = test_config(&id, 1)
+            .endpoint_url(format!("http://127.0.0.1:{}", closed_port()))
+            .build();
+        let registry = EcrRegistry::with_client(id, aws_sdk_ecr::Client::from_conf(config), 1);
+
+        let error = tokio::time::timeout(
+            Duration::from_secs(30),
+            registry.call(&ApiCall::DeleteLifecyclePolicy { repository: app() }),
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
+
+        assert_eq!(error.kind, ErrorKind::Unreachable, "{error:?}");
+        assert_eq!(error.code, "EndpointUnreachable");
+        assert!(!error.message.is_empty());
+        assert!(!error.message.contains('\n'), "{error:?}");
+    }
 }

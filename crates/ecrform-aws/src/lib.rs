@@ -1,13 +1,20 @@
 //! The ECR adapter: the only crate that uses the AWS SDK. It builds one client per registry
 //! (credential chain, profile, assumed role, region, endpoint, retry configuration, all in
 //! [`connect`]), reads live state concurrently with pagination, executes the planner's
-//! [`ecrform_plan::ApiCall`]s, and classifies errors: a `*NotFoundException` on a read becomes
-//! "absent" here and nowhere else. It implements [`ecrform_plan::Registry`]; it never decides
+//! [`ecrform_plan::ApiCall`]s, and classifies errors: a policy's `*NotFoundException` on a read
+//! becomes "absent" here and nowhere else. It implements [`ecrform_plan::Registry`]; it never decides
 //! what to change.
+//!
+//! Tests reach the adapter through the crate-internal `EcrRegistry::with_client`, handing in an
+//! SDK client whose HTTP layer answers with recorded ECR responses (the `recorded` module),
+//! configured with the same retry and timeout settings as [`connect`]; the public API stays
+//! [`connect`] alone.
 
 mod connect;
 mod error;
 mod read;
+#[cfg(test)]
+mod recorded;
 mod write;
 
 pub use connect::{ConnectOptions, EcrRegistry, RegistryTarget, connect};

@@ -1,6 +1,7 @@
 //! Reading live state: DescribeRepositories through the paginator, then, concurrently and
 //! only for what the scope names, ListTagsForResource, GetLifecyclePolicy and
-//! GetRepositoryPolicy. A not-found answer to a policy read means "no policy".
+//! GetRepositoryPolicy. A policy's not-found answer means "no policy"; a repository that is
+//! not found by its own reads was deleted after the listing and is left out.
 
 use futures_util::future::join_all;
 
@@ -42,11 +43,19 @@ pub(crate) async fn read_registry(
         reads.push(read_aspects(registry, name, arn, aspects));
     }
     for result in join_all(reads).await {
-        let (name, aspects) = result?;
-        if let Some(repository) = state.repositories.get_mut(&name) {
-            repository.tags = aspects.tags;
-            repository.lifecycle_policy = aspects.lifecycle_policy;
-            repository.repository_policy = aspects.repository_policy;
+        match result? {
+            (name, Some(aspects)) => {
+                if let Some(repository) = state.repositories.get_mut(&name) {
+                    repository.tags = aspects.tags;
+                    repository.lifecycle_policy = aspects.lifecycle_policy;
+                    repository.repository_policy = aspects.repository_policy;
+                }
+            }
+            // Deleted since it was listed: it is no longer part of the live state, and
+            // describing it with "no policy" would be a claim about a repository that is gone.
+            (name, None) => {
+                state.repositories.remove(&name);
+            }
         }
     }
     Ok(state)
@@ -107,12 +116,14 @@ struct AspectValues {
     repository_policy: Setting<IamPolicy>,
 }
 
+/// The aspects of one repository, or `None` when the repository was deleted after it was
+/// listed.
 async fn read_aspects(
     registry: &EcrRegistry,
     name: RepositoryName,
     arn: String,
     aspects: Aspects,
-) -> Result<(RepositoryName, AspectValues), RegistryError> {
+) -> Result<(RepositoryName, Option<AspectValues>), RegistryError> {
     let tags = async {
         if !aspects.tags {
             return Ok(None);
@@ -147,7 +158,7 @@ async fn read_aspects(
             .await;
         let text = match result {
             Ok(output) => output.lifecycle_policy_text().map(str::to_owned),
-            Err(error) => absent_if_not_found(classify(&error))?,
+            Err(error) => absent_if(LIFECYCLE_POLICY_NOT_FOUND, classify(&error))?,
         };
         parse_live(
             text,
@@ -170,24 +181,33 @@ async fn read_aspects(
             .await;
         let text = match result {
             Ok(output) => output.policy_text().map(str::to_owned),
-            Err(error) => absent_if_not_found(classify(&error))?,
+            Err(error) => absent_if(REPOSITORY_POLICY_NOT_FOUND, classify(&error))?,
         };
         parse_live(text, IamPolicy::from_json_text, &name, "repository policy")
     };
     let (tags, lifecycle_policy, repository_policy) = tokio::join!(tags, lifecycle, policy);
-    Ok((
-        name,
-        AspectValues {
-            tags: tags?,
+    let values = tags.and_then(|tags| {
+        Ok(AspectValues {
+            tags,
             lifecycle_policy: lifecycle_policy?,
             repository_policy: repository_policy?,
-        },
-    ))
+        })
+    });
+    match values {
+        Ok(values) => Ok((name, Some(values))),
+        Err(error) if error.code == REPOSITORY_NOT_FOUND => Ok((name, None)),
+        Err(error) => Err(error),
+    }
 }
 
-/// Not-found on a read is the answer "there is none".
-fn absent_if_not_found(error: RegistryError) -> Result<Option<String>, RegistryError> {
-    if error.kind == ErrorKind::NotFound {
+const LIFECYCLE_POLICY_NOT_FOUND: &str = "LifecyclePolicyNotFoundException";
+const REPOSITORY_POLICY_NOT_FOUND: &str = "RepositoryPolicyNotFoundException";
+const REPOSITORY_NOT_FOUND: &str = "RepositoryNotFoundException";
+
+/// The policy's own not-found is the answer "there is none". Any other not-found (the
+/// repository's) says nothing about the policy, so it stays an error for the caller.
+fn absent_if(code: &str, error: RegistryError) -> Result<Option<String>, RegistryError> {
+    if error.code == code {
         Ok(None)
     } else {
         Err(error)
@@ -209,5 +229,475 @@ fn parse_live<T>(
                 format!("the live {what} of {name} cannot be read: {e}"),
             )
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::recorded::{Answer, RecordedEcr, described};
+    use ecrform_plan::Registry;
+
+    const REGISTRY: &str = "123456789012/eu-west-1";
+
+    fn name(raw: &str) -> RepositoryName {
+        RepositoryName::parse(raw).unwrap()
+    }
+
+    /// ECR answers with exactly one repository page: `app`.
+    fn one_repository(ecr: &RecordedEcr) {
+        ecr.then(
+            "DescribeRepositories",
+            Answer::ok(json!({ "repositories": [described(REGISTRY, "app")] })),
+        );
+    }
+
+    fn scope_of(entries: &[(&str, Aspects)], others: Aspects) -> ReadScope {
+        ReadScope {
+            repositories: entries
+                .iter()
+                .map(|(raw, aspects)| (name(raw), *aspects))
+                .collect(),
+            other_repositories: others,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_page_of_describe_repositories_is_read_with_the_token_sent_back() {
+        let ecr = RecordedEcr::new();
+        ecr.then(
+            "DescribeRepositories",
+            Answer::ok(json!({
+                "repositories": [described(REGISTRY, "app"), described(REGISTRY, "team/api")],
+                "nextToken": "ukD72mdD/mC8b5xV3susmJzzaTgp3hKwR9nRJ2bnRjmM5M="
+            })),
+        )
+        .then(
+            "DescribeRepositories",
+            Answer::ok(json!({ "repositories": [described(REGISTRY, "web")] })),
+        );
+
+        let state = ecr
+            .registry(REGISTRY, 3)
+            .read(&ReadScope::default())
+            .await
+            .unwrap();
+
+        let names: Vec<&str> = state.repositories.keys().map(|n| n.as_str()).collect();
+        assert_eq!(names, ["app", "team/api", "web"]);
+        let requests = ecr.received("DescribeRepositories");
+        assert_eq!(requests.len(), 2);
+        assert_eq!(
+            requests[0],
+            json!({ "registryId": "123456789012", "maxResults": 1000 })
+        );
+        assert_eq!(
+            requests[1],
+            json!({
+                "registryId": "123456789012",
+                "maxResults": 1000,
+                "nextToken": "ukD72mdD/mC8b5xV3susmJzzaTgp3hKwR9nRJ2bnRjmM5M="
+            })
+        );
+        // An empty scope reads nothing per repository.
+        assert_eq!(ecr.total(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn described_settings_are_read_with_ecr_defaults_filled_in() {
+        let ecr = RecordedEcr::new();
+        let mut immutable = described(REGISTRY, "locked");
+        immutable["imageTagMutability"] = json!("IMMUTABLE_WITH_EXCLUSION");
+        immutable["imageTagMutabilityExclusionFilters"] =
+            json!([{ "filterType": "WILDCARD", "filter": "latest*" }]);
+        immutable["imageScanningConfiguration"] = json!({ "scanOnPush": true });
+        immutable["encryptionConfiguration"] = json!({
+            "encryptionType": "KMS",
+            "kmsKey": "arn:aws:kms:eu-west-1:123456789012:key/0b7b2a7e-7f3e-4d43-9a4c-5e8d1f1c2a3b"
+        });
+        let mut bare = described(REGISTRY, "bare");
+        for key in [
+            "imageTagMutability",
+            "imageScanningConfiguration",
+            "encryptionConfiguration",
+        ] {
+            bare.as_object_mut().unwrap().remove(key);
+        }
+        ecr.then(
+            "DescribeRepositories",
+            Answer::ok(json!({ "repositories": [immutable, bare] })),
+        );
+
+        let state = ecr
+            .registry(REGISTRY, 3)
+            .read(&ReadScope::default())
+            .await
+            .unwrap();
+
+        let locked = &state.repositories[&name("locked")];
+        assert_eq!(
+            locked.image_tag_mutability,
+            Some(TagMutability::ImmutableWithExclusion)
+        );
+        assert_eq!(
+            locked.image_tag_mutability_exclusions,
+            Some(vec!["latest*".to_owned()])
+        );
+        assert_eq!(locked.scan_on_push, Some(true));
+        assert_eq!(
+            locked.encryption,
+            Some(Encryption {
+                kind: EncryptionType::Kms,
+                kms_key: Some(
+                    "arn:aws:kms:eu-west-1:123456789012:key/0b7b2a7e-7f3e-4d43-9a4c-5e8d1f1c2a3b"
+                        .to_owned()
+                ),
+            })
+        );
+        let bare = &state.repositories[&name("bare")];
+        assert_eq!(bare.image_tag_mutability, Some(TagMutability::Mutable));
+        assert_eq!(bare.image_tag_mutability_exclusions, Some(vec![]));
+        assert_eq!(bare.scan_on_push, Some(false));
+        assert_eq!(bare.encryption, Some(Encryption::aes256()));
+        // Not read, so not claimed.
+        assert_eq!(bare.tags, None);
+        assert_eq!(bare.lifecycle_policy, Setting::Unmanaged);
+        assert_eq!(bare.repository_policy, Setting::Unmanaged);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn policy_not_found_answers_are_absent_policies() {
+        let ecr = RecordedEcr::new();
+        one_repository(&ecr);
+        ecr.then(
+            "GetLifecyclePolicy",
+            Answer::error(
+                "LifecyclePolicyNotFoundException",
+                "Lifecycle policy does not exist for the repository with name 'app' in the \
+                 registry with id '123456789012'",
+            ),
+        )
+        .then(
+            "GetRepositoryPolicy",
+            Answer::error(
+                "RepositoryPolicyNotFoundException",
+                "Repository policy does not exist for the repository with name 'app' in the \
+                 registry with id '123456789012'",
+            ),
+        );
+        let policies = Aspects {
+            lifecycle_policy: true,
+            repository_policy: true,
+            ..Aspects::default()
+        };
+
+        let state = ecr
+            .registry(REGISTRY, 3)
+            .read(&scope_of(&[("app", policies)], Aspects::default()))
+            .await
+            .unwrap();
+
+        let app = &state.repositories[&name("app")];
+        assert_eq!(app.lifecycle_policy, Setting::Absent);
+        assert_eq!(app.repository_policy, Setting::Absent);
+        assert_eq!(app.tags, None);
+        let expected = json!({ "registryId": "123456789012", "repositoryName": "app" });
+        assert_eq!(
+            ecr.received("GetLifecyclePolicy"),
+            std::slice::from_ref(&expected)
+        );
+        assert_eq!(ecr.received("GetRepositoryPolicy"), [expected]);
+        assert_eq!(ecr.count("ListTagsForResource"), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn policies_as_ecr_rewrites_them_are_read_as_present() {
+        let ecr = RecordedEcr::new();
+        one_repository(&ecr);
+        // ECR's rendering of a policy that was put with a bare account-id principal.
+        let rewritten = "{\n  \"Version\" : \"2012-10-17\",\n  \"Statement\" : [ {\n    \
+             \"Sid\" : \"pull\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {\n      \
+             \"AWS\" : \"arn:aws:iam::210987654321:root\"\n    },\n    \"Action\" : [ \
+             \"ecr:BatchGetImage\", \"ecr:GetDownloadUrlForLayer\" ]\n  } ]\n}";
+        let lifecycle = r#"{"rules":[{"rulePriority":1,"description":"expire untagged","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}}]}"#;
+        ecr.then(
+            "GetRepositoryPolicy",
+            Answer::ok(json!({
+                "registryId": "123456789012",
+                "repositoryName": "app",
+                "policyText": rewritten
+            })),
+        )
+        .then(
+            "GetLifecyclePolicy",
+            Answer::ok(json!({
+                "registryId": "123456789012",
+                "repositoryName": "app",
+                "lifecyclePolicyText": lifecycle,
+                "lastEvaluatedAt": 1.712345678E9
+            })),
+        )
+        .then(
+            "ListTagsForResource",
+            Answer::ok(json!({ "tags": [
+                { "Key": "team", "Value": "platform" },
+                { "Key": "managed-by", "Value": "ecrform" }
+            ] })),
+        );
+
+        let state = ecr
+            .registry(REGISTRY, 3)
+            .read(&scope_of(&[("app", Aspects::ALL)], Aspects::default()))
+            .await
+            .unwrap();
+
+        let app = &state.repositories[&name("app")];
+        let as_written = IamPolicy::from_json_text(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"pull","Effect":"Allow","Principal":{"AWS":"210987654321"},"Action":["ecr:GetDownloadUrlForLayer","ecr:BatchGetImage"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(app.repository_policy, Setting::Present(as_written));
+        assert_eq!(
+            app.lifecycle_policy,
+            Setting::Present(LifecyclePolicy::from_json_text(lifecycle).unwrap())
+        );
+        let tags = app.tags.as_ref().unwrap();
+        assert_eq!(tags.get("team").map(String::as_str), Some("platform"));
+        assert_eq!(tags.len(), 2);
+        assert_eq!(
+            ecr.received("ListTagsForResource"),
+            [json!({ "resourceArn": "arn:aws:ecr:eu-west-1:123456789012:repository/app" })]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_the_aspects_in_scope_are_requested() {
+        let ecr = RecordedEcr::new();
+        ecr.then(
+            "DescribeRepositories",
+            Answer::ok(json!({ "repositories": [
+                described(REGISTRY, "tagged"),
+                described(REGISTRY, "expiring"),
+                described(REGISTRY, "guarded"),
+                described(REGISTRY, "unmanaged")
+            ] })),
+        )
+        .always("ListTagsForResource", Answer::ok(json!({ "tags": [] })))
+        .always(
+            "GetLifecyclePolicy",
+            Answer::error(
+                "LifecyclePolicyNotFoundException",
+                "Lifecycle policy does not exist",
+            ),
+        )
+        .always(
+            "GetRepositoryPolicy",
+            Answer::error(
+                "RepositoryPolicyNotFoundException",
+                "Repository policy does not exist",
+            ),
+        );
+        let tags = Aspects {
+            tags: true,
+            ..Aspects::default()
+        };
+        let scope = scope_of(
+            &[
+                ("tagged", tags),
+                (
+                    "expiring",
+                    Aspects {
+                        lifecycle_policy: true,
+                        ..Aspects::default()
+                    },
+                ),
+                (
+                    "guarded",
+                    Aspects {
+                        repository_policy: true,
+                        ..Aspects::default()
+                    },
+                ),
+            ],
+            // A pruning registry reads the tags of repositories outside the spec.
+            tags,
+        );
+
+        let state = ecr.registry(REGISTRY, 3).read(&scope).await.unwrap();
+
+        let arns: Vec<Value> = ecr
+            .received("ListTagsForResource")
+            .into_iter()
+            .map(|body| body["resourceArn"].clone())
+            .collect();
+        assert_eq!(arns.len(), 2);
+        assert!(arns.contains(&json!(
+            "arn:aws:ecr:eu-west-1:123456789012:repository/tagged"
+        )));
+        assert!(arns.contains(&json!(
+            "arn:aws:ecr:eu-west-1:123456789012:repository/unmanaged"
+        )));
+        assert_eq!(
+            ecr.received("GetLifecyclePolicy"),
+            [json!({ "registryId": "123456789012", "repositoryName": "expiring" })]
+        );
+        assert_eq!(
+            ecr.received("GetRepositoryPolicy"),
+            [json!({ "registryId": "123456789012", "repositoryName": "guarded" })]
+        );
+        assert_eq!(ecr.total(), 1 + 2 + 1 + 1);
+        let expiring = &state.repositories[&name("expiring")];
+        assert_eq!(expiring.lifecycle_policy, Setting::Absent);
+        assert_eq!(expiring.repository_policy, Setting::Unmanaged);
+        assert_eq!(expiring.tags, None);
+        assert_eq!(
+            state.repositories[&name("unmanaged")].tags,
+            Some(Tags::new())
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_policy_read_that_is_refused_fails_the_read() {
+        let ecr = RecordedEcr::new();
+        one_repository(&ecr);
+        ecr.then(
+            "GetRepositoryPolicy",
+            Answer::error(
+                "AccessDeniedException",
+                "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: \
+                 ecr:GetRepositoryPolicy on resource: \
+                 arn:aws:ecr:eu-west-1:123456789012:repository/app",
+            ),
+        );
+        let policy = Aspects {
+            repository_policy: true,
+            ..Aspects::default()
+        };
+
+        let error = ecr
+            .registry(REGISTRY, 3)
+            .read(&scope_of(&[("app", policy)], Aspects::default()))
+            .await
+            .unwrap_err();
+
+        assert_eq!(error.kind, ErrorKind::AccessDenied);
+        assert_eq!(error.code, "AccessDeniedException");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unreadable_live_policy_is_an_error_naming_the_repository() {
+        let ecr = RecordedEcr::new();
+        one_repository(&ecr);
+        ecr.then(
+            "GetRepositoryPolicy",
+            Answer::ok(
+                json!({ "registryId": "123456789012", "repositoryName": "app",
+                               "policyText": "{\n  \"Version\" : " }),
+            ),
+        );
+        let policy = Aspects {
+            repository_policy: true,
+            ..Aspects::default()
+        };
+
+        let error = ecr
+            .registry(REGISTRY, 3)
+            .read(&scope_of(&[("app", policy)], Aspects::default()))
+            .await
+            .unwrap_err();
+
+        assert_eq!(error.code, "UnreadablePolicy");
+        assert!(
+            error.message.contains("repository policy of app"),
+            "{error}"
+        );
+        assert!(!error.message.contains('\n'), "{error:?}");
+    }
+
+    fn repository_not_found(name: &str) -> Answer {
+        Answer::error(
+            "RepositoryNotFoundException",
+            &format!(
+                "The repository with name '{name}' does not exist in the registry with id \
+                 '123456789012'"
+            ),
+        )
+    }
+
+    // Regression: a repository deleted between the listing and its policy read was reported
+    // as existing with no policy, because every not-found counted as "absent".
+    #[tokio::test(start_paused = true)]
+    async fn a_repository_deleted_before_its_policy_read_is_not_in_the_state() {
+        let ecr = RecordedEcr::new();
+        ecr.then(
+            "DescribeRepositories",
+            Answer::ok(json!({ "repositories": [
+                described(REGISTRY, "app"),
+                described(REGISTRY, "gone")
+            ] })),
+        )
+        .always(
+            "GetLifecyclePolicy",
+            Answer::error(
+                "LifecyclePolicyNotFoundException",
+                "Lifecycle policy does not exist",
+            ),
+        );
+        ecr.always_for("GetRepositoryPolicy", "gone", repository_not_found("gone"));
+        let lifecycle = Aspects {
+            lifecycle_policy: true,
+            ..Aspects::default()
+        };
+        let policy = Aspects {
+            repository_policy: true,
+            ..Aspects::default()
+        };
+
+        let state = ecr
+            .registry(REGISTRY, 3)
+            .read(&scope_of(
+                &[("app", lifecycle), ("gone", policy)],
+                Aspects::default(),
+            ))
+            .await
+            .unwrap();
+
+        let names: Vec<&str> = state.repositories.keys().map(|n| n.as_str()).collect();
+        assert_eq!(names, ["app"]);
+        assert_eq!(
+            state.repositories[&name("app")].lifecycle_policy,
+            Setting::Absent
+        );
+    }
+
+    // Regression: the same race on the tags read failed the whole read.
+    #[tokio::test(start_paused = true)]
+    async fn a_repository_deleted_before_its_tags_read_is_not_in_the_state() {
+        let ecr = RecordedEcr::new();
+        ecr.then(
+            "DescribeRepositories",
+            Answer::ok(json!({ "repositories": [
+                described(REGISTRY, "app"),
+                described(REGISTRY, "gone")
+            ] })),
+        )
+        .always("ListTagsForResource", Answer::ok(json!({ "tags": [] })))
+        .always_for("ListTagsForResource", "gone", repository_not_found("gone"));
+        let tags = Aspects {
+            tags: true,
+            ..Aspects::default()
+        };
+
+        let state = ecr
+            .registry(REGISTRY, 3)
+            .read(&scope_of(&[], tags))
+            .await
+            .unwrap();
+
+        let names: Vec<&str> = state.repositories.keys().map(|n| n.as_str()).collect();
+        assert_eq!(names, ["app"]);
+        assert_eq!(state.repositories[&name("app")].tags, Some(Tags::new()));
     }
 }
