@@ -15,6 +15,8 @@
 //!    unknown keys (with the nearest valid key), missing keys and wrong types.
 //! 3. `validate` (with `settings`, `registry_wide` and `policies`): values are checked
 //!    against what ECR accepts and combined into the model, merging `defaults` and files.
+//!    Checks that span registries run last, on the merged result (`replication_access`:
+//!    a cross-account replication destination's registry policy must let the source in).
 //!
 //! # Decisions the spec format leaves open
 //!
@@ -47,6 +49,7 @@ mod patterns;
 mod policies;
 mod raw;
 mod registry_wide;
+mod replication_access;
 mod report;
 mod settings;
 mod sources;

@@ -71,10 +71,11 @@ impl Validator<'_> {
                 }
             }
         }
-        let registries = groups
+        let registries: Vec<DesiredRegistry> = groups
             .into_iter()
             .filter_map(|(id, entries)| self.registry(Some(id), &entries, &defaults))
             .collect();
+        self.cross_account_replication(files, &registries);
         DesiredState { registries }
     }
 
