@@ -18,6 +18,10 @@
 //!   empty and the rest of the repository is still managed.
 //! - A registry-wide setting that fails is left out whole, with the same kind of comment:
 //!   those are exact sets, and dropping one rule would plan its deletion later.
+//! - A registry policy that refuses the cross-account replication of another exported registry
+//!   (or a registry with no policy at all there) is left out, with a comment saying so: the
+//!   loader rejects that pair, and replication between them does nothing until the policy is
+//!   fixed in ECR. Validation then warns that the pair cannot be checked.
 //!
 //! Every comment is also returned in [`Exported::notes`] for the command to print.
 //!
@@ -56,6 +60,9 @@ use serde_yaml::{Mapping, Value as Yaml};
 
 use crate::policies::PolicyLibrary;
 use crate::raw;
+use crate::replication_access::{
+    REPLICATION_ACTIONS, ReplicationAccess, and_list, replication_access,
+};
 use crate::report::{Location, Report};
 use crate::validate::Validator;
 use crate::yaml;
@@ -91,6 +98,11 @@ pub fn export(registries: &[RegistryState], options: &ExportOptions) -> Exported
         options,
         files: PolicyFiles::default(),
         notes: Vec::new(),
+        refused_policies: if options.prefix.is_none() {
+            refused_registry_policies(&ordered)
+        } else {
+            BTreeMap::new()
+        },
     };
 
     let mut header_notes = Vec::new();
@@ -323,6 +335,8 @@ struct Exporter<'o> {
     options: &'o ExportOptions,
     files: PolicyFiles,
     notes: Vec<String>,
+    /// Registries whose policy is left out, and why; see [`refused_registry_policies`].
+    refused_policies: BTreeMap<RegistryId, String>,
 }
 
 impl Exporter<'_> {
@@ -494,6 +508,15 @@ impl Exporter<'_> {
         let mut keys = Mapping::new();
         let mut notes = Vec::new();
         for setting in WideSetting::ALL {
+            if setting == WideSetting::RegistryPolicy
+                && let Some(reason) = self.refused_policies.get(&registry.id())
+            {
+                notes.push(format!(
+                    "{} left out (not managed): {reason}",
+                    setting.key()
+                ));
+                continue;
+            }
             let value = match setting.value(registry) {
                 None => continue,
                 Some(Ok(value)) => value,
@@ -762,6 +785,60 @@ fn check_registry_wide(
             setting.key()
         ))
     }
+}
+
+/// The registries whose live registry policy refuses (or, being absent, cannot allow) the
+/// cross-account replication that another of `registries` has and that export writes, with
+/// the reason for the note. Written as it is, the pair would not load (see
+/// `replication_access`). Each registry is taken once, as [`export`] writes the first of
+/// duplicates.
+fn refused_registry_policies(registries: &[&RegistryState]) -> BTreeMap<RegistryId, String> {
+    let mut by_id: BTreeMap<RegistryId, &RegistryState> = BTreeMap::new();
+    for registry in registries {
+        by_id.entry(registry.id()).or_insert(registry);
+    }
+    let mut refused = BTreeMap::new();
+    for (source_id, source) in &by_id {
+        let Setting::Present(replication) = &source.replication else {
+            continue;
+        };
+        let exported = WideSetting::Replication
+            .value(source)
+            .and_then(Result::ok)
+            .is_some_and(|value| {
+                check_registry_wide(source, WideSetting::Replication, &value).is_ok()
+            });
+        if !exported {
+            continue;
+        }
+        let destinations = replication
+            .rules
+            .iter()
+            .flat_map(|rule| &rule.destinations)
+            .filter(|destination| destination.account != source.account);
+        for destination in destinations {
+            let id = RegistryId::new(destination.account.clone(), destination.region.clone());
+            let Some(target) = by_id.get(&id) else {
+                continue;
+            };
+            let account = &source.account;
+            let reason = match replication_access(account, &target.registry_policy) {
+                ReplicationAccess::NoPolicy => format!(
+                    "live state has no registry policy, but replication from {source_id} needs \
+                     one allowing account {account} {}",
+                    and_list(&REPLICATION_ACTIONS)
+                ),
+                ReplicationAccess::Incomplete { refused, .. } if !refused.is_empty() => format!(
+                    "it does not allow account {account} {}, which replication from {source_id} \
+                     needs",
+                    and_list(&refused)
+                ),
+                _ => continue,
+            };
+            refused.entry(id).or_insert(reason);
+        }
+    }
+    refused
 }
 
 /// Loads a spec of one registry with one key through the loader's own parser and validation,

@@ -727,3 +727,66 @@ fn a_registry_listed_twice_is_exported_once() {
     assert_eq!(exported.notes.len(), 1, "{:?}", exported.notes);
     assert!(exported.notes[0].contains("listed more than once"));
 }
+
+#[test]
+fn a_registry_policy_that_refuses_exported_replication_is_left_out() {
+    let source = with_registry_wide(registry(ACCOUNT, "us-east-1"));
+    let cases = [
+        (
+            "no policy",
+            Setting::Absent,
+            "live state has no registry policy, but replication from 012345678901/us-east-1 needs one allowing account 012345678901 ecr:CreateRepository and ecr:ReplicateImage",
+        ),
+        (
+            "a policy for another account",
+            Setting::Present(
+                IamPolicy::from_value(json!({"Statement": [{"Effect": "Allow",
+                    "Principal": {"AWS": "111122223333"},
+                    "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"]}]}))
+                .unwrap(),
+            ),
+            "it does not allow account 012345678901 ecr:CreateRepository and ecr:ReplicateImage, which replication from 012345678901/us-east-1 needs",
+        ),
+    ];
+    for (case, policy, reason) in cases {
+        // with_registry_wide replicates to OTHER_ACCOUNT in us-east-1.
+        let mut destination = registry(OTHER_ACCOUNT, "us-east-1");
+        destination.registry_policy = policy;
+        let live = vec![source.clone(), destination];
+        let exported = export(&live, &inline());
+        let note = format!("registry_policy left out (not managed): {reason}");
+        assert_eq!(
+            exported.notes,
+            [format!("{OTHER_ACCOUNT}/us-east-1: {note}")],
+            "{case}"
+        );
+        assert!(
+            exported.spec.contains(&format!("  # {note}\n")),
+            "{case}:\n{}",
+            exported.spec
+        );
+        let spec = load_exported(&exported);
+        let warnings: Vec<&str> = spec.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            warnings,
+            [
+                "replication to 210987654321/us-east-1 cannot be checked: that registry's registry_policy is not managed here, and it must allow account 012345678901 ecr:CreateRepository and ecr:ReplicateImage"
+            ],
+            "{case}"
+        );
+        assert!(
+            ecrform_plan::plan(&spec.desired, &live).is_empty(),
+            "{case}"
+        );
+    }
+
+    // A policy that lets the source in is exported as usual.
+    let mut destination = registry(OTHER_ACCOUNT, "us-east-1");
+    destination.registry_policy = Setting::Present(
+        IamPolicy::from_value(json!({"Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": ACCOUNT}, "Action": "ecr:*"}]}))
+        .unwrap(),
+    );
+    let (exported, _) = round_trip(&[source, destination], &inline());
+    assert!(exported.notes.is_empty(), "{:?}", exported.notes);
+}
