@@ -1321,9 +1321,8 @@ fn an_unknown_aws_profile_is_a_one_line_error() {
 }
 
 #[test]
-#[ignore = "bug: with credentials in the environment, an AWS_PROFILE that names no profile is \
-            ignored and the environment's credentials are used (the AWS CLI refuses: \"The \
-            config profile (no-such-profile) could not be found\"); fixing it is outside tests/"]
+// Regression: an unknown AWS_PROFILE was silently ignored when the environment held
+// credentials, acting with whatever account those belonged to.
 fn an_unknown_aws_profile_is_an_error_even_with_credentials_in_the_environment() {
     let h = Harness::new("one-repository.yaml");
     let plan = h.ecrform_with(

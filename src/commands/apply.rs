@@ -54,11 +54,11 @@ fn fresh_plan(
     }
     let spec = load_spec(global)?;
     let (registries, live) = runtime.block_on(async {
-        let registries = live::connect(&live::targets_for(&spec.desired), global).await;
-        let live = live::read(&registries, &live::scopes_for(&spec.desired)).await;
-        (registries, live)
-    });
-    let plan = ecrform_plan::plan(&spec.desired, &live?);
+        let registries = live::connect(&live::targets_for(&spec.desired), global).await?;
+        let live = live::read(&registries, &live::scopes_for(&spec.desired)).await?;
+        anyhow::Ok((registries, live))
+    })?;
+    let plan = ecrform_plan::plan(&spec.desired, &live);
     // The plan is shown before anything is written. With --format json or markdown, stdout
     // carries only the apply report, so the plan goes to stderr as text.
     if global.format == Format::Text {
@@ -110,11 +110,11 @@ fn saved_plan(
         .map(|r| (r.registry.clone(), r.scope.clone()))
         .collect();
     let (registries, live) = runtime.block_on(async {
-        let registries = live::connect(&targets, global).await;
-        let live = live::read(&registries, &scopes).await;
-        (registries, live)
-    });
-    let stale = saved.stale_addresses(&live?);
+        let registries = live::connect(&targets, global).await?;
+        let live = live::read(&registries, &scopes).await?;
+        anyhow::Ok((registries, live))
+    })?;
+    let stale = saved.stale_addresses(&live);
     if !stale.is_empty() {
         bail_cmd(&format!(
             "stale plan: {} changed since the plan was made; run plan again",

@@ -24,21 +24,24 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-pub async fn connect(targets: &[RegistryTarget], global: &GlobalArgs) -> Registries {
+pub async fn connect(
+    targets: &[RegistryTarget],
+    global: &GlobalArgs,
+) -> anyhow::Result<Registries> {
     let options = ConnectOptions {
         endpoint_url: global.endpoint_url.clone(),
         parallelism: usize::from(global.parallelism),
         ..ConnectOptions::default()
     };
-    let clients = join_all(
-        targets
-            .iter()
-            .map(|target| ecrform_aws::connect(target, &options)),
-    );
+    let clients = join_all(targets.iter().map(|target| async {
+        ecrform_aws::connect(target, &options)
+            .await
+            .map_err(|error| read_error(&target.id, &error))
+    }));
     clients
         .await
         .into_iter()
-        .map(|registry| (registry.id().clone(), Arc::new(registry)))
+        .map(|registry| registry.map(|r| (r.id().clone(), Arc::new(r))))
         .collect()
 }
 
@@ -69,7 +72,7 @@ pub fn read_everything(
         .map(|t| (t.id.clone(), ReadScope::everything()))
         .collect();
     runtime()?.block_on(async {
-        let registries = connect(targets, global).await;
+        let registries = connect(targets, global).await?;
         read(&registries, &scopes).await
     })
 }

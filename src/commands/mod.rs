@@ -150,7 +150,7 @@ fn live_state(global: &GlobalArgs, desired: &DesiredState) -> anyhow::Result<Vec
         None => {
             let runtime = live::runtime()?;
             runtime.block_on(async {
-                let registries = live::connect(&live::targets_for(desired), global).await;
+                let registries = live::connect(&live::targets_for(desired), global).await?;
                 live::read(&registries, &live::scopes_for(desired)).await
             })
         }

@@ -47,11 +47,21 @@ pub struct ConnectOptions {
     pub parallelism: usize,
 }
 
+/// Attempts per request unless `AWS_MAX_ATTEMPTS` says otherwise: enough to ride out
+/// throttling bursts (the adaptive rate limiter slows the client down meanwhile), few enough
+/// that a dead endpoint fails within seconds.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+
 impl Default for ConnectOptions {
     fn default() -> Self {
+        let max_attempts = std::env::var("AWS_MAX_ATTEMPTS")
+            .ok()
+            .and_then(|value| value.trim().parse::<u32>().ok())
+            .filter(|attempts| *attempts >= 1)
+            .unwrap_or(DEFAULT_MAX_ATTEMPTS);
         ConnectOptions {
             endpoint_url: None,
-            max_attempts: 8,
+            max_attempts,
             parallelism: 16,
         }
     }
@@ -67,8 +77,20 @@ pub struct EcrRegistry {
 }
 
 /// Builds the client of one registry. Credentials are resolved lazily, at the first call, so
-/// a problem with them surfaces as that call's error.
-pub async fn connect(target: &RegistryTarget, options: &ConnectOptions) -> EcrRegistry {
+/// a problem with them surfaces as that call's error; a profile that does not exist is refused
+/// here, as the AWS CLI refuses it, instead of silently falling back to other credentials.
+pub async fn connect(
+    target: &RegistryTarget,
+    options: &ConnectOptions,
+) -> Result<EcrRegistry, RegistryError> {
+    let profile = target
+        .profile
+        .clone()
+        .or_else(|| non_empty_env("AWS_PROFILE"))
+        .or_else(|| non_empty_env("AWS_DEFAULT_PROFILE"));
+    if let Some(profile) = &profile {
+        crate::profiles::check_profile_exists(profile)?;
+    }
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(target.id.region.as_str().to_owned()))
         .retry_config(retry_config(options.max_attempts))
@@ -92,11 +114,15 @@ pub async fn connect(target: &RegistryTarget, options: &ConnectOptions) -> EcrRe
     if let Some(url) = &options.endpoint_url {
         ecr = ecr.endpoint_url(url);
     }
-    EcrRegistry::with_client(
+    Ok(EcrRegistry::with_client(
         target.id.clone(),
         aws_sdk_ecr::Client::from_conf(ecr.build()),
         options.parallelism,
-    )
+    ))
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
 /// Throttling and transient errors are retried in the SDK's adaptive mode: exponential

@@ -1,7 +1,7 @@
 //! Turning SDK errors into the port's [`RegistryError`]: a kind that decides what happens
 //! next, the AWS error code, and a one-line message.
 
-use aws_sdk_ecr::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 use ecrform_plan::{ErrorKind, RegistryError};
 
 type HttpResponse = aws_sdk_ecr::config::http::HttpResponse;
@@ -11,7 +11,7 @@ pub(crate) fn classify<E>(error: &SdkError<E, HttpResponse>) -> RegistryError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let context = one_line(&DisplayErrorContext(error).to_string());
+    let context = chain(error);
     match error {
         SdkError::ServiceError(service) => {
             let code = error.code().unwrap_or_default().to_owned();
@@ -28,7 +28,9 @@ where
         SdkError::DispatchFailure(failure) if failure.is_io() || failure.is_timeout() => {
             RegistryError::new(ErrorKind::Unreachable, "EndpointUnreachable", context)
         }
-        _ if context.to_ascii_lowercase().contains("credentials") => {
+        // Credentials are resolved lazily, at the first call: a missing profile's credentials,
+        // an empty chain or an STS endpoint that does not answer all surface here.
+        _ if mentions_credentials(&context) => {
             RegistryError::new(ErrorKind::Credentials, "NoCredentials", context)
         }
         SdkError::ResponseError(response) => {
@@ -42,6 +44,27 @@ where
         }
         _ => RegistryError::new(ErrorKind::Other, "RequestFailed", context),
     }
+}
+
+/// The error and its sources, each as its own Display, on one line. (The SDK's
+/// `DisplayErrorContext` appends a Debug dump of the whole error, which is no use to a user.)
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let text = error.to_string();
+        // Wrappers often repeat their source's text; say each thing once.
+        if !text.is_empty() && !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        current = error.source();
+    }
+    one_line(&parts.join(": "))
+}
+
+fn mentions_credentials(context: &str) -> bool {
+    let context = context.to_ascii_lowercase();
+    context.contains("credential") || context.contains("identity resolver")
 }
 
 fn code_or_status(code: String, status: u16) -> String {

@@ -12,9 +12,10 @@
 
 mod connect;
 mod error;
+mod profiles;
 mod read;
 #[cfg(test)]
 mod recorded;
 mod write;
 
-pub use connect::{ConnectOptions, EcrRegistry, RegistryTarget, connect};
+pub use connect::{ConnectOptions, DEFAULT_MAX_ATTEMPTS, EcrRegistry, RegistryTarget, connect};
