@@ -12,5 +12,7 @@ pub use apply::{ApplyOptions, ApplyReport, ChangeOutcome, ChangeResult};
 pub use calls::ApiCall;
 pub use diff::{field, plan};
 pub use plan::{Action, Change, FORMAT_VERSION, Plan, Summary};
-pub use port::{Aspects, ErrorKind, ReadScope, Registry, RegistryError};
+pub use port::{
+    ACCOUNT_SETTING_NAMES, Aspects, ErrorKind, ReadScope, Registry, RegistryAspects, RegistryError,
+};
 pub use saved::{SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, SavedRegistry, hash_files};

@@ -36,6 +36,42 @@ impl Aspects {
     }
 }
 
+/// Which registry-wide settings a read covers: only those the spec manages are read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryAspects {
+    pub replication: bool,
+    pub registry_policy: bool,
+    pub scanning: bool,
+    pub pull_through_cache: bool,
+    pub creation_templates: bool,
+    /// Account settings by name (GetAccountSetting takes one name at a time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub account_settings: Vec<String>,
+}
+
+/// The account settings ECR knows (GetAccountSetting / PutAccountSetting names).
+pub const ACCOUNT_SETTING_NAMES: [&str; 3] = [
+    "BASIC_SCAN_TYPE_VERSION",
+    "REGISTRY_POLICY_SCOPE",
+    "BLOB_MOUNTING",
+];
+
+impl RegistryAspects {
+    pub fn everything() -> Self {
+        RegistryAspects {
+            replication: true,
+            registry_policy: true,
+            scanning: true,
+            pull_through_cache: true,
+            creation_templates: true,
+            account_settings: ACCOUNT_SETTING_NAMES
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect(),
+        }
+    }
+}
+
 /// Which parts of a registry a read covers. Every repository's settings that come with
 /// DescribeRepositories (mutability, scanning, encryption) are always read; the per-repository
 /// calls (tags, policies) only where listed.
@@ -46,6 +82,9 @@ pub struct ReadScope {
     /// What to read of every repository outside `repositories`: their tags when the
     /// registry prunes (to see which ecrform owns), everything for export and snapshots.
     pub other_repositories: Aspects,
+    /// The registry-wide settings to read.
+    #[serde(default)]
+    pub registry: RegistryAspects,
 }
 
 impl ReadScope {
@@ -54,6 +93,7 @@ impl ReadScope {
         ReadScope {
             repositories: BTreeMap::new(),
             other_repositories: Aspects::ALL,
+            registry: RegistryAspects::everything(),
         }
     }
 
@@ -76,9 +116,23 @@ impl ReadScope {
             tags: desired.prune,
             ..Aspects::default()
         };
+        let state = &desired.state;
+        let registry = RegistryAspects {
+            replication: state.replication.is_managed(),
+            registry_policy: state.registry_policy.is_managed(),
+            scanning: state.scanning.is_managed(),
+            pull_through_cache: state.pull_through_cache.is_some(),
+            creation_templates: state.creation_templates.is_some(),
+            account_settings: state
+                .account_settings
+                .iter()
+                .flat_map(|settings| settings.keys().cloned())
+                .collect(),
+        };
         ReadScope {
             repositories,
             other_repositories,
+            registry,
         }
     }
 }

@@ -650,6 +650,7 @@ mod tests {
         let in_scope = |aspects| ReadScope {
             repositories: BTreeMap::from([(name("app"), aspects)]),
             other_repositories: Aspects::default(),
+            registry: Default::default(),
         };
 
         let view = stored.view(&in_scope(Aspects {
