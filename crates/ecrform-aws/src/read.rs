@@ -261,6 +261,7 @@ mod tests {
                 .map(|(raw, aspects)| (name(raw), *aspects))
                 .collect(),
             other_repositories: others,
+            registry: Default::default(),
         }
     }
 
