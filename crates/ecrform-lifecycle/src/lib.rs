@@ -4,10 +4,15 @@
 //! [`parse`] turns a policy document into [`LifecyclePolicyRules`] or every problem ECR would
 //! reject it for; [`validate`] is the same check for callers that only want the problems.
 //! [`evaluate`] applies those same rules to the images of a repository, so validation and
-//! evaluation can never disagree about what a rule means.
+//! evaluation can never disagree about what a rule means. [`input`] reads the files the
+//! `lifecycle preview` command takes (a policy, `aws ecr describe-images` output) with every
+//! problem located at a line and column, and [`preview`] renders the result.
 
 pub mod evaluate;
+pub mod input;
+pub mod locate;
 pub mod parse;
+pub mod preview;
 pub mod rule;
 pub mod timestamp;
 
