@@ -74,6 +74,29 @@ pub enum Command {
     Export(ExportArgs),
     /// Write the normalized live state as a snapshot file (for `--state`).
     Snapshot(SnapshotArgs),
+    /// Work with lifecycle policies offline.
+    #[command(subcommand)]
+    Lifecycle(LifecycleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LifecycleCommand {
+    /// Evaluate a lifecycle policy over `aws ecr describe-images` output: what it would expire
+    /// or archive, and which rule decides each image.
+    Preview(LifecyclePreviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LifecyclePreviewArgs {
+    /// The lifecycle policy (JSON; also what `aws ecr get-lifecycle-policy` prints).
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// What `aws ecr describe-images --output json` prints (AWS CLI v1 or v2).
+    #[arg(long, value_name = "FILE")]
+    pub images: PathBuf,
+    /// The moment to evaluate at (default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 mod apply;
 mod drift;
 mod export;
+mod lifecycle;
 mod live;
 mod plan;
 mod snapshot;
@@ -57,6 +58,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
         Command::Drift => drift::run(&cli.global),
         Command::Export(args) => export::run(&cli.global, args),
         Command::Snapshot(args) => snapshot::run(&cli.global, args),
+        Command::Lifecycle(command) => lifecycle::run(&cli.global, command),
     }
 }
 

@@ -1,0 +1,133 @@
+//! `ecrform lifecycle preview`: what a lifecycle policy would expire or archive among the images
+//! that `aws ecr describe-images` listed, offline, so a pull request can show it.
+//!
+//! Only glue: the files are read here, and `ecrform-lifecycle` validates the policy (the same
+//! checks and messages as `validate`), reads the image list, evaluates and renders. Problems
+//! in either file are reported like spec problems, as `FILE:LINE:COLUMN: message`.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, anyhow};
+use ecrform_lifecycle::input::{self, TextProblem};
+use ecrform_lifecycle::preview::{self, Preview};
+use ecrform_lifecycle::{LifecyclePolicyRules, Timestamp};
+use ecrform_spec::{Diagnostic, Diagnostics};
+
+use crate::cli::{Format, GlobalArgs, LifecycleCommand, LifecyclePreviewArgs};
+use crate::commands::{CommandError, Outcome};
+use crate::output;
+
+pub fn run(global: &GlobalArgs, command: &LifecycleCommand) -> Result<Outcome, CommandError> {
+    match command {
+        LifecycleCommand::Preview(args) => run_preview(global, args),
+    }
+}
+
+fn run_preview(global: &GlobalArgs, args: &LifecyclePreviewArgs) -> Result<Outcome, CommandError> {
+    let now = match &args.now {
+        Some(text) => Timestamp::parse_rfc3339(text)
+            .map_err(|error| anyhow!("--now {text:?} is not a timestamp: {error}"))?,
+        None => current_time()?,
+    };
+
+    // Both files are read and checked before failing, so one run names every problem.
+    let mut diagnostics = Vec::new();
+    let policy = read_input(&args.policy, input::read_policy, &mut diagnostics);
+    let described = read_input(&args.images, input::read_describe_images, &mut diagnostics);
+    let (Some(policy), Some(described)) = (policy, described) else {
+        return Err(input_error(diagnostics));
+    };
+
+    for warning in preview::warnings(&policy, &described) {
+        output::warn(
+            global,
+            &format_args!("{}: {warning}", args.images.display()),
+        );
+    }
+    output::note(
+        global,
+        &format_args!(
+            "evaluating {} rule(s) over {} image(s) at {now}",
+            policy.rules.len(),
+            described.images.len()
+        ),
+    );
+    print!(
+        "{}",
+        render(global.format, &policy, &described.images, now)?
+    );
+    Ok(Outcome::Done)
+}
+
+fn render(
+    format: Format,
+    policy: &LifecyclePolicyRules,
+    images: &[ecrform_lifecycle::Image],
+    now: Timestamp,
+) -> anyhow::Result<String> {
+    let preview = Preview::new(policy, images, now);
+    Ok(match format {
+        Format::Text => preview.render_text(),
+        Format::Markdown => preview.render_markdown(),
+        Format::Json => preview
+            .render_json()
+            .context("cannot print the preview as JSON")?,
+    })
+}
+
+/// One problem is one line, `FILE:LINE:COLUMN: message`. Several are one line each, then a
+/// count that names the input files (the shared spec diagnostics would call them "the spec").
+fn input_error(diagnostics: Vec<Diagnostic>) -> CommandError {
+    if diagnostics.len() == 1 {
+        return Diagnostics(diagnostics).into();
+    }
+    for diagnostic in &diagnostics {
+        eprintln!("{diagnostic}");
+    }
+    anyhow!(
+        "{} problems in the policy and image files",
+        diagnostics.len()
+    )
+    .into()
+}
+
+/// Reads and parses one input file; its problems become diagnostics located in it.
+fn read_input<T>(
+    path: &Path,
+    parse: impl FnOnce(&str) -> Result<T, Vec<TextProblem>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) => {
+            diagnostics.push(Diagnostic {
+                file: path.to_path_buf(),
+                line: None,
+                column: None,
+                message: format!("cannot read the file: {error}"),
+            });
+            return None;
+        }
+    };
+    parse(&text)
+        .map_err(|problems| {
+            diagnostics.extend(problems.into_iter().map(|problem| Diagnostic {
+                file: path.to_path_buf(),
+                line: problem.position.map(|position| position.line),
+                column: problem.position.map(|position| position.column),
+                message: problem.message,
+            }));
+        })
+        .ok()
+}
+
+fn current_time() -> anyhow::Result<Timestamp> {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("the system clock is set before 1970")?;
+    i64::try_from(since_epoch.as_secs())
+        .ok()
+        .and_then(|seconds| Timestamp::from_unix(seconds, since_epoch.subsec_nanos()))
+        .context("the system clock is set after the year 9999")
+}
