@@ -1,11 +1,14 @@
 //! Executing the planner's calls, one ECR operation each.
 
 use aws_sdk_ecr::types::{
-    EncryptionConfiguration, EncryptionType as SdkEncryptionType, ImageScanningConfiguration,
-    ImageTagMutability, ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType,
-    Tag,
+    EncryptionConfiguration, EncryptionConfigurationForRepositoryCreationTemplate,
+    EncryptionType as SdkEncryptionType, ImageScanningConfiguration, ImageTagMutability,
+    ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType, RctAppliedFor,
+    RegistryScanningRule, ReplicationConfiguration, ReplicationDestination,
+    ReplicationRule as SdkReplicationRule, RepositoryFilter, RepositoryFilterType, ScanFrequency,
+    ScanType, ScanningRepositoryFilter, ScanningRepositoryFilterType, Tag, UpstreamRegistry,
 };
-use ecrform_model::{Encryption, RepositoryName, TagMutability, Tags};
+use ecrform_model::{Encryption, ReplicationRule, RepositoryName, ScanRule, TagMutability, Tags};
 use ecrform_plan::{ApiCall, ErrorKind, RegistryError};
 
 use crate::EcrRegistry;
@@ -120,7 +123,203 @@ pub(crate) async fn execute(registry: &EcrRegistry, call: &ApiCall) -> Result<()
                 .repository_name(repository.as_str())
                 .force(*force)
         ),
+        // The registry-wide operations act on the registry of the caller's account (the
+        // client's credentials, after any role), in the client's region.
+        ApiCall::PutReplicationConfiguration { rules } => send!(
+            ecr.put_replication_configuration()
+                .replication_configuration(sdk_replication(rules)?)
+        ),
+        ApiCall::PutRegistryPolicy { text } => {
+            send!(ecr.put_registry_policy().policy_text(text))
+        }
+        ApiCall::DeleteRegistryPolicy => send!(ecr.delete_registry_policy()),
+        ApiCall::PutRegistryScanningConfiguration { scan_type, rules } => send!(
+            ecr.put_registry_scanning_configuration()
+                .scan_type(ScanType::from(scan_type.as_str()))
+                .set_rules(Some(sdk_scanning_rules(rules)?))
+        ),
+        ApiCall::CreatePullThroughCacheRule { prefix, rule } => send!(
+            ecr.create_pull_through_cache_rule()
+                .registry_id(account)
+                .ecr_repository_prefix(prefix)
+                .upstream_registry_url(&rule.upstream_url)
+                .set_upstream_registry(
+                    rule.upstream_registry
+                        .as_deref()
+                        .map(UpstreamRegistry::from)
+                )
+                .set_credential_arn(rule.credential_arn.clone())
+                .set_custom_role_arn(rule.custom_role_arn.clone())
+                .set_upstream_repository_prefix(rule.upstream_repository_prefix.clone())
+        ),
+        ApiCall::UpdatePullThroughCacheRule {
+            prefix,
+            credential_arn,
+            custom_role_arn,
+        } => send!(
+            ecr.update_pull_through_cache_rule()
+                .registry_id(account)
+                .ecr_repository_prefix(prefix)
+                .set_credential_arn(credential_arn.clone())
+                .set_custom_role_arn(custom_role_arn.clone())
+        ),
+        ApiCall::DeletePullThroughCacheRule { prefix } => send!(
+            ecr.delete_pull_through_cache_rule()
+                .registry_id(account)
+                .ecr_repository_prefix(prefix)
+        ),
+        ApiCall::CreateRepositoryCreationTemplate { prefix, template } => {
+            let mode = template.image_tag_mutability;
+            let mut request = ecr
+                .create_repository_creation_template()
+                .prefix(prefix)
+                .set_applied_for(Some(applied_for(&template.applied_for)))
+                .set_description(template.description.clone())
+                .set_custom_role_arn(template.custom_role_arn.clone())
+                .set_lifecycle_policy(
+                    template
+                        .lifecycle_policy
+                        .as_ref()
+                        .map(|policy| policy.to_compact_json()),
+                )
+                .set_repository_policy(
+                    template
+                        .repository_policy
+                        .as_ref()
+                        .map(|policy| policy.to_compact_json()),
+                );
+            if !template.resource_tags.is_empty() {
+                request = request.set_resource_tags(Some(sdk_tags(&template.resource_tags)?));
+            }
+            if let Some(mode) = mode {
+                request = request
+                    .image_tag_mutability(sdk_mutability(mode))
+                    .set_image_tag_mutability_exclusion_filters(exclusions(
+                        mode,
+                        &template.image_tag_mutability_exclusions,
+                    )?);
+            }
+            if let Some(encryption) = &template.encryption {
+                request = request.encryption_configuration(sdk_template_encryption(encryption)?);
+            }
+            send!(request)
+        }
+        ApiCall::UpdateRepositoryCreationTemplate { prefix, changes } => {
+            let mut request = ecr
+                .update_repository_creation_template()
+                .prefix(prefix)
+                .set_applied_for(changes.applied_for.as_deref().map(applied_for))
+                .set_description(changes.description.clone())
+                .set_lifecycle_policy(changes.lifecycle_policy.clone())
+                .set_repository_policy(changes.repository_policy.clone())
+                .set_custom_role_arn(changes.custom_role_arn.clone());
+            if let Some(tags) = &changes.resource_tags {
+                // An empty list clears the template's tags.
+                request = request.set_resource_tags(Some(sdk_tags(tags)?));
+            }
+            if let Some(mode) = changes.image_tag_mutability {
+                let filters = changes
+                    .image_tag_mutability_exclusions
+                    .as_deref()
+                    .unwrap_or_default();
+                request = request
+                    .image_tag_mutability(sdk_mutability(mode))
+                    .set_image_tag_mutability_exclusion_filters(exclusions(mode, filters)?);
+            }
+            if let Some(encryption) = &changes.encryption {
+                request = request.encryption_configuration(sdk_template_encryption(encryption)?);
+            }
+            send!(request)
+        }
+        ApiCall::DeleteRepositoryCreationTemplate { prefix } => {
+            send!(ecr.delete_repository_creation_template().prefix(prefix))
+        }
+        ApiCall::PutAccountSetting { name, value } => {
+            send!(ecr.put_account_setting().name(name).value(value))
+        }
     }
+}
+
+/// The replication configuration: every rule's destinations and PREFIX_MATCH filters. No
+/// rules is an empty configuration, which is how ECR clears replication.
+fn sdk_replication(rules: &[ReplicationRule]) -> Result<ReplicationConfiguration, RegistryError> {
+    let rules = rules
+        .iter()
+        .map(|rule| {
+            let destinations = rule
+                .destinations
+                .iter()
+                .map(|destination| {
+                    ReplicationDestination::builder()
+                        .region(destination.region.as_str())
+                        .registry_id(destination.account.as_str())
+                        .build()
+                        .map_err(request_error)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let filters = rule
+                .repository_filters
+                .iter()
+                .map(|filter| {
+                    RepositoryFilter::builder()
+                        .filter(filter)
+                        .filter_type(RepositoryFilterType::PrefixMatch)
+                        .build()
+                        .map_err(request_error)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            SdkReplicationRule::builder()
+                .set_destinations(Some(destinations))
+                .set_repository_filters((!filters.is_empty()).then_some(filters))
+                .build()
+                .map_err(request_error)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    ReplicationConfiguration::builder()
+        .set_rules(Some(rules))
+        .build()
+        .map_err(request_error)
+}
+
+fn sdk_scanning_rules(rules: &[ScanRule]) -> Result<Vec<RegistryScanningRule>, RegistryError> {
+    rules
+        .iter()
+        .map(|rule| {
+            let filters = rule
+                .filters
+                .iter()
+                .map(|filter| {
+                    ScanningRepositoryFilter::builder()
+                        .filter(filter)
+                        .filter_type(ScanningRepositoryFilterType::Wildcard)
+                        .build()
+                        .map_err(request_error)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            RegistryScanningRule::builder()
+                .scan_frequency(ScanFrequency::from(rule.frequency.as_str()))
+                .set_repository_filters(Some(filters))
+                .build()
+                .map_err(request_error)
+        })
+        .collect()
+}
+
+fn applied_for(scenarios: &[String]) -> Vec<RctAppliedFor> {
+    scenarios
+        .iter()
+        .map(|scenario| RctAppliedFor::from(scenario.as_str()))
+        .collect()
+}
+
+fn sdk_template_encryption(
+    encryption: &Encryption,
+) -> Result<EncryptionConfigurationForRepositoryCreationTemplate, RegistryError> {
+    EncryptionConfigurationForRepositoryCreationTemplate::builder()
+        .encryption_type(SdkEncryptionType::from(encryption.kind.as_str()))
+        .set_kms_key(encryption.kms_key.clone())
+        .build()
+        .map_err(request_error)
 }
 
 /// Tagging takes an ARN; ECR's repository ARNs are predictable from the registry and name.
@@ -415,6 +614,230 @@ mod tests {
         for (call, expected) in cases {
             assert_eq!(
                 sent(REGISTRY, &call).await,
+                expected,
+                "{}",
+                call.operation()
+            );
+        }
+    }
+
+    /// Executes `call` against an endpoint that answers with `response` (the operation's
+    /// response shape from the ECR API reference) and returns the one request sent.
+    async fn sent_answered(call: &ApiCall, response: Value) -> Value {
+        let ecr = RecordedEcr::new();
+        ecr.always(call.operation(), Answer::ok(response));
+        ecr.registry(REGISTRY, 1).call(call).await.unwrap();
+        assert_eq!(
+            ecr.total(),
+            1,
+            "{} sent more than one request",
+            call.operation()
+        );
+        ecr.received(call.operation()).remove(0)
+    }
+
+    fn replication_rule(destinations: &[(&str, &str)], filters: &[&str]) -> ReplicationRule {
+        ReplicationRule {
+            destinations: destinations
+                .iter()
+                .map(|(account, region)| ecrform_model::ReplicationDestination {
+                    region: ecrform_model::Region::parse(region).unwrap(),
+                    account: ecrform_model::AccountId::parse(account).unwrap(),
+                })
+                .collect(),
+            repository_filters: filters.iter().map(|f| (*f).to_owned()).collect(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn replication_sends_every_rule_and_clears_with_no_rules() {
+        let call = ApiCall::PutReplicationConfiguration {
+            rules: vec![
+                replication_rule(
+                    &[("123456789012", "us-east-1"), ("210987654321", "eu-west-1")],
+                    &["team-a/"],
+                ),
+                replication_rule(&[("123456789012", "us-west-2")], &[]),
+            ],
+        };
+        let rules = json!([
+            {"destinations": [
+                {"region": "us-east-1", "registryId": "123456789012"},
+                {"region": "eu-west-1", "registryId": "210987654321"}],
+             "repositoryFilters": [{"filter": "team-a/", "filterType": "PREFIX_MATCH"}]},
+            {"destinations": [{"region": "us-west-2", "registryId": "123456789012"}]}
+        ]);
+        assert_eq!(
+            sent_answered(&call, json!({"replicationConfiguration": {"rules": rules}})).await,
+            json!({"replicationConfiguration": {"rules": rules}})
+        );
+
+        let clear = ApiCall::PutReplicationConfiguration { rules: Vec::new() };
+        assert_eq!(
+            sent_answered(&clear, json!({"replicationConfiguration": {"rules": []}})).await,
+            json!({"replicationConfiguration": {"rules": []}})
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn registry_wide_calls_send_their_documented_requests() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"replicate","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":["ecr:CreateRepository","ecr:ReplicateImage"],"Resource":"arn:aws:ecr:eu-west-1:123456789012:repository/*"}]}"#;
+        let lifecycle = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}"#;
+        let secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf";
+        let role = "arn:aws:iam::123456789012:role/ecr-template";
+        let minified = |text: &str| serde_json::from_str::<Value>(text).unwrap().to_string();
+        let template = ecrform_model::CreationTemplate {
+            applied_for: vec!["PULL_THROUGH_CACHE".to_owned(), "REPLICATION".to_owned()],
+            description: Some("cached images".to_owned()),
+            image_tag_mutability: Some(TagMutability::ImmutableWithExclusion),
+            image_tag_mutability_exclusions: vec!["latest".to_owned()],
+            encryption: Some(Encryption {
+                kind: EncryptionType::Kms,
+                kms_key: Some(KEY_ARN.to_owned()),
+            }),
+            resource_tags: tags(&[("team", "platform")]),
+            lifecycle_policy: Some(
+                ecrform_model::LifecyclePolicy::from_json_text(lifecycle).unwrap(),
+            ),
+            repository_policy: Some(ecrform_model::IamPolicy::from_json_text(policy).unwrap()),
+            custom_role_arn: Some(role.to_owned()),
+        };
+        // The template as DescribeRepositoryCreationTemplates and the template writes answer.
+        let answered_template = json!({
+            "registryId": "123456789012",
+            "repositoryCreationTemplate": {
+                "prefix": "ROOT", "description": "cached images",
+                "encryptionConfiguration": {"encryptionType": "KMS", "kmsKey": KEY_ARN},
+                "resourceTags": [{"Key": "team", "Value": "platform"}],
+                "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                "imageTagMutabilityExclusionFilters": [{"filterType": "WILDCARD", "filter": "latest"}],
+                "repositoryPolicy": policy, "lifecyclePolicy": lifecycle,
+                "appliedFor": ["PULL_THROUGH_CACHE", "REPLICATION"], "customRoleArn": role,
+                "createdAt": 1.7e9, "updatedAt": 1.7e9
+            }
+        });
+        let answered_rule = json!({
+            "ecrRepositoryPrefix": "docker-hub", "upstreamRegistryUrl": "registry-1.docker.io",
+            "createdAt": 1.7e9, "registryId": "123456789012", "upstreamRegistry": "docker-hub",
+            "credentialArn": secret, "upstreamRepositoryPrefix": "ROOT"
+        });
+        let cases = [
+            (
+                ApiCall::PutRegistryPolicy {
+                    text: policy.to_owned(),
+                },
+                json!({"registryId": "123456789012", "policyText": policy}),
+                json!({"policyText": policy}),
+            ),
+            (
+                ApiCall::DeleteRegistryPolicy,
+                json!({"registryId": "123456789012", "policyText": policy}),
+                json!({}),
+            ),
+            (
+                ApiCall::PutRegistryScanningConfiguration {
+                    scan_type: "ENHANCED".to_owned(),
+                    rules: vec![ScanRule {
+                        frequency: "CONTINUOUS_SCAN".to_owned(),
+                        filters: vec!["team-a/*".to_owned()],
+                    }],
+                },
+                json!({"registryScanningConfiguration": {"scanType": "ENHANCED", "rules": [
+                    {"scanFrequency": "CONTINUOUS_SCAN",
+                     "repositoryFilters": [{"filter": "team-a/*", "filterType": "WILDCARD"}]}]}}),
+                json!({"scanType": "ENHANCED", "rules": [
+                    {"scanFrequency": "CONTINUOUS_SCAN",
+                     "repositoryFilters": [{"filter": "team-a/*", "filterType": "WILDCARD"}]}]}),
+            ),
+            (
+                ApiCall::CreatePullThroughCacheRule {
+                    prefix: "docker-hub".to_owned(),
+                    rule: ecrform_model::PullThroughCacheRule {
+                        upstream_url: "registry-1.docker.io".to_owned(),
+                        upstream_registry: Some("docker-hub".to_owned()),
+                        credential_arn: Some(secret.to_owned()),
+                        custom_role_arn: None,
+                        upstream_repository_prefix: None,
+                    },
+                },
+                answered_rule.clone(),
+                json!({"registryId": "123456789012", "ecrRepositoryPrefix": "docker-hub",
+                       "upstreamRegistryUrl": "registry-1.docker.io",
+                       "upstreamRegistry": "docker-hub", "credentialArn": secret}),
+            ),
+            (
+                ApiCall::UpdatePullThroughCacheRule {
+                    prefix: "docker-hub".to_owned(),
+                    credential_arn: Some(secret.to_owned()),
+                    custom_role_arn: None,
+                },
+                json!({"ecrRepositoryPrefix": "docker-hub", "registryId": "123456789012",
+                       "updatedAt": 1.7e9, "credentialArn": secret,
+                       "upstreamRepositoryPrefix": "ROOT"}),
+                json!({"registryId": "123456789012", "ecrRepositoryPrefix": "docker-hub",
+                       "credentialArn": secret}),
+            ),
+            (
+                ApiCall::DeletePullThroughCacheRule {
+                    prefix: "docker-hub".to_owned(),
+                },
+                answered_rule,
+                json!({"registryId": "123456789012", "ecrRepositoryPrefix": "docker-hub"}),
+            ),
+            (
+                ApiCall::CreateRepositoryCreationTemplate {
+                    prefix: "ROOT".to_owned(),
+                    template,
+                },
+                answered_template.clone(),
+                json!({
+                    "prefix": "ROOT", "description": "cached images",
+                    "appliedFor": ["PULL_THROUGH_CACHE", "REPLICATION"],
+                    "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                    "imageTagMutabilityExclusionFilters": [{"filterType": "WILDCARD", "filter": "latest"}],
+                    "encryptionConfiguration": {"encryptionType": "KMS", "kmsKey": KEY_ARN},
+                    "resourceTags": [{"Key": "team", "Value": "platform"}],
+                    // The documents as written, minified (serde_json orders their keys).
+                    "lifecyclePolicy": minified(lifecycle), "repositoryPolicy": minified(policy),
+                    "customRoleArn": role
+                }),
+            ),
+            (
+                // Only what changes is sent; empty values clear a field.
+                ApiCall::UpdateRepositoryCreationTemplate {
+                    prefix: "ROOT".to_owned(),
+                    changes: ecrform_plan::TemplateChanges {
+                        description: Some(String::new()),
+                        resource_tags: Some(Tags::new()),
+                        lifecycle_policy: Some(String::new()),
+                        image_tag_mutability: Some(TagMutability::Mutable),
+                        image_tag_mutability_exclusions: Some(vec!["latest".to_owned()]),
+                        ..ecrform_plan::TemplateChanges::default()
+                    },
+                },
+                answered_template.clone(),
+                json!({"prefix": "ROOT", "description": "", "resourceTags": [],
+                       "lifecyclePolicy": "", "imageTagMutability": "MUTABLE"}),
+            ),
+            (
+                ApiCall::DeleteRepositoryCreationTemplate {
+                    prefix: "ROOT".to_owned(),
+                },
+                answered_template,
+                json!({"prefix": "ROOT"}),
+            ),
+            (
+                ApiCall::PutAccountSetting {
+                    name: "REGISTRY_POLICY_SCOPE".to_owned(),
+                    value: "V2".to_owned(),
+                },
+                json!({"name": "REGISTRY_POLICY_SCOPE", "value": "V2"}),
+                json!({"name": "REGISTRY_POLICY_SCOPE", "value": "V2"}),
+            ),
+        ];
+        for (call, response, expected) in cases {
+            assert_eq!(
+                sent_answered(&call, response).await,
                 expected,
                 "{}",
                 call.operation()

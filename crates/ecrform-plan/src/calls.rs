@@ -4,7 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use ecrform_model::{Encryption, RepositoryName, TagMutability, Tags};
+use ecrform_model::{
+    CreationTemplate, Encryption, PullThroughCacheRule, RegistryId, ReplicationRule,
+    RepositoryName, ScanRule, TagMutability, Tags,
+};
 
 /// One ECR write, in the vocabulary of the ECR API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,6 +65,81 @@ pub enum ApiCall {
         repository: RepositoryName,
         force: bool,
     },
+    /// Replaces the registry's whole replication configuration; no rules clears it.
+    PutReplicationConfiguration {
+        rules: Vec<ReplicationRule>,
+    },
+    /// Writes the registry policy in place (there is never a window without one).
+    PutRegistryPolicy {
+        text: String,
+    },
+    DeleteRegistryPolicy,
+    /// Replaces the registry's whole scanning configuration.
+    PutRegistryScanningConfiguration {
+        scan_type: String,
+        #[serde(default)]
+        rules: Vec<ScanRule>,
+    },
+    CreatePullThroughCacheRule {
+        prefix: String,
+        rule: PullThroughCacheRule,
+    },
+    /// Sets only the credential and the role: the rest of a rule is creation-only.
+    UpdatePullThroughCacheRule {
+        prefix: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        credential_arn: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        custom_role_arn: Option<String>,
+    },
+    DeletePullThroughCacheRule {
+        prefix: String,
+    },
+    CreateRepositoryCreationTemplate {
+        prefix: String,
+        template: CreationTemplate,
+    },
+    /// Sends only the template's fields that change; see [`TemplateChanges`].
+    UpdateRepositoryCreationTemplate {
+        prefix: String,
+        changes: TemplateChanges,
+    },
+    DeleteRepositoryCreationTemplate {
+        prefix: String,
+    },
+    PutAccountSetting {
+        name: String,
+        value: String,
+    },
+}
+
+/// The fields of an UpdateRepositoryCreationTemplate request. ECR leaves a field the request
+/// omits as it is, so only differing fields are set (`None` = untouched), and a field the
+/// template no longer has is cleared the way ECR takes it: an empty string for the description,
+/// the policies and the role, an empty tag list for the tags.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_for: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Always set together with the exclusions: ECR reads the filters against the mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_tag_mutability: Option<TagMutability>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_tag_mutability_exclusions: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<Encryption>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_tags: Option<Tags>,
+    /// Lifecycle policy text; empty clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle_policy: Option<String>,
+    /// Repository policy text; empty clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_role_arn: Option<String>,
 }
 
 impl ApiCall {
@@ -78,11 +156,22 @@ impl ApiCall {
             ApiCall::SetRepositoryPolicy { .. } => "SetRepositoryPolicy",
             ApiCall::DeleteRepositoryPolicy { .. } => "DeleteRepositoryPolicy",
             ApiCall::DeleteRepository { .. } => "DeleteRepository",
+            ApiCall::PutReplicationConfiguration { .. } => "PutReplicationConfiguration",
+            ApiCall::PutRegistryPolicy { .. } => "PutRegistryPolicy",
+            ApiCall::DeleteRegistryPolicy => "DeleteRegistryPolicy",
+            ApiCall::PutRegistryScanningConfiguration { .. } => "PutRegistryScanningConfiguration",
+            ApiCall::CreatePullThroughCacheRule { .. } => "CreatePullThroughCacheRule",
+            ApiCall::UpdatePullThroughCacheRule { .. } => "UpdatePullThroughCacheRule",
+            ApiCall::DeletePullThroughCacheRule { .. } => "DeletePullThroughCacheRule",
+            ApiCall::CreateRepositoryCreationTemplate { .. } => "CreateRepositoryCreationTemplate",
+            ApiCall::UpdateRepositoryCreationTemplate { .. } => "UpdateRepositoryCreationTemplate",
+            ApiCall::DeleteRepositoryCreationTemplate { .. } => "DeleteRepositoryCreationTemplate",
+            ApiCall::PutAccountSetting { .. } => "PutAccountSetting",
         }
     }
 
-    /// The repository the call acts on.
-    pub fn repository(&self) -> &RepositoryName {
+    /// The repository the call acts on; `None` for registry-wide calls.
+    pub fn repository(&self) -> Option<&RepositoryName> {
         match self {
             ApiCall::CreateRepository { repository, .. }
             | ApiCall::PutImageTagMutability { repository, .. }
@@ -93,7 +182,38 @@ impl ApiCall {
             | ApiCall::DeleteLifecyclePolicy { repository }
             | ApiCall::SetRepositoryPolicy { repository, .. }
             | ApiCall::DeleteRepositoryPolicy { repository }
-            | ApiCall::DeleteRepository { repository, .. } => repository,
+            | ApiCall::DeleteRepository { repository, .. } => Some(repository),
+            ApiCall::PutReplicationConfiguration { .. }
+            | ApiCall::PutRegistryPolicy { .. }
+            | ApiCall::DeleteRegistryPolicy
+            | ApiCall::PutRegistryScanningConfiguration { .. }
+            | ApiCall::CreatePullThroughCacheRule { .. }
+            | ApiCall::UpdatePullThroughCacheRule { .. }
+            | ApiCall::DeletePullThroughCacheRule { .. }
+            | ApiCall::CreateRepositoryCreationTemplate { .. }
+            | ApiCall::UpdateRepositoryCreationTemplate { .. }
+            | ApiCall::DeleteRepositoryCreationTemplate { .. }
+            | ApiCall::PutAccountSetting { .. } => None,
         }
+    }
+
+    /// The other registries a call sends images to: the cross-account destinations of a
+    /// replication configuration, which only replicate once their registry policy lets
+    /// `source` in. Same-account destinations need no policy and are left out.
+    pub fn replication_targets(&self, source: &RegistryId) -> Vec<RegistryId> {
+        let ApiCall::PutReplicationConfiguration { rules } = self else {
+            return Vec::new();
+        };
+        let mut targets: Vec<RegistryId> = rules
+            .iter()
+            .flat_map(|rule| &rule.destinations)
+            .filter(|destination| destination.account != source.account)
+            .map(|destination| {
+                RegistryId::new(destination.account.clone(), destination.region.clone())
+            })
+            .collect();
+        targets.sort();
+        targets.dedup();
+        targets
     }
 }

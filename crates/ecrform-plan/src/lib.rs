@@ -9,7 +9,7 @@ mod port;
 mod saved;
 
 pub use apply::{ApplyOptions, ApplyReport, ChangeOutcome, ChangeResult};
-pub use calls::ApiCall;
+pub use calls::{ApiCall, TemplateChanges};
 pub use diff::{field, plan};
 pub use plan::{Action, Change, FORMAT_VERSION, Plan, Summary};
 pub use port::{

@@ -21,6 +21,10 @@ use ecrform_plan::{ApiCall, ReadScope, RegistryError};
 
 use crate::ecr_error;
 
+mod registry_wide;
+
+pub(crate) use registry_wide::read_operations;
+
 /// ECR's limit on tags per repository; `aws:` keys do not count against it.
 const TAG_LIMIT: usize = 50;
 const TAG_KEY_MAX_CHARS: usize = 128;
@@ -41,9 +45,13 @@ pub(crate) struct StoredRegistry {
 }
 
 impl StoredRegistry {
+    /// A registry as ECR creates it: no repositories, and the registry-wide settings every
+    /// registry starts with (see [`registry_wide::fresh`]).
     pub(crate) fn new(id: RegistryId) -> Self {
+        let mut state = RegistryState::empty(id);
+        registry_wide::fresh(&mut state);
         StoredRegistry {
-            state: RegistryState::empty(id),
+            state,
             image_counts: BTreeMap::new(),
         }
     }
@@ -68,8 +76,9 @@ impl StoredRegistry {
     }
 
     /// What a read with `scope` reports: every repository with DescribeRepositories' defaults,
-    /// plus only the per-repository aspects the scope asks for; registry-wide settings as
-    /// stored. Image counts are not reported, as DescribeRepositories does not report them.
+    /// plus only the per-repository aspects the scope asks for; only the registry-wide settings
+    /// the scope names (the others `Unmanaged`/`None`, as not read). Image counts are not
+    /// reported, as DescribeRepositories does not report them.
     pub(crate) fn view(&self, scope: &ReadScope) -> RegistryState {
         let mut view = self.state.clone();
         for (name, repository) in &mut view.repositories {
@@ -92,15 +101,16 @@ impl StoredRegistry {
             repository.force_delete = false;
             repository.image_count = None;
         }
+        registry_wide::restrict(&mut view, &scope.registry);
         view
     }
 
     /// Applies one write as ECR would, or refuses it with ECR's error and changes nothing.
     pub(crate) fn execute(&mut self, call: &ApiCall) -> Result<(), RegistryError> {
         let id = self.id();
-        let name = call.repository();
         match call {
             ApiCall::CreateRepository {
+                repository: name,
                 image_tag_mutability,
                 image_tag_mutability_exclusions,
                 scan_on_push,
@@ -129,9 +139,9 @@ impl StoredRegistry {
                 self.state.repositories.insert(name.clone(), created);
             }
             ApiCall::PutImageTagMutability {
+                repository: name,
                 image_tag_mutability,
                 image_tag_mutability_exclusions,
-                ..
             } => {
                 check_exclusions(*image_tag_mutability, image_tag_mutability_exclusions)?;
                 let stored = self.existing(name)?;
@@ -139,10 +149,16 @@ impl StoredRegistry {
                 stored.image_tag_mutability_exclusions =
                     Some(image_tag_mutability_exclusions.clone());
             }
-            ApiCall::PutImageScanningConfiguration { scan_on_push, .. } => {
+            ApiCall::PutImageScanningConfiguration {
+                repository: name,
+                scan_on_push,
+            } => {
                 self.existing(name)?.scan_on_push = Some(*scan_on_push);
             }
-            ApiCall::TagResource { tags, .. } => {
+            ApiCall::TagResource {
+                repository: name,
+                tags,
+            } => {
                 let stored = self.existing(name)?;
                 check_tags(tags)?;
                 let mut merged = stored.tags.clone().unwrap_or_default();
@@ -150,7 +166,10 @@ impl StoredRegistry {
                 check_tag_count(&merged)?;
                 stored.tags = Some(merged);
             }
-            ApiCall::UntagResource { keys, .. } => {
+            ApiCall::UntagResource {
+                repository: name,
+                keys,
+            } => {
                 // ECR accepts keys the repository does not carry.
                 if let Some(tags) = &mut self.existing(name)?.tags {
                     for key in keys {
@@ -158,29 +177,38 @@ impl StoredRegistry {
                     }
                 }
             }
-            ApiCall::PutLifecyclePolicy { text, .. } => {
+            ApiCall::PutLifecyclePolicy {
+                repository: name,
+                text,
+            } => {
                 let stored = self.existing(name)?;
                 stored.lifecycle_policy = Setting::Present(parse_lifecycle_policy(text)?);
             }
-            ApiCall::DeleteLifecyclePolicy { .. } => {
+            ApiCall::DeleteLifecyclePolicy { repository: name } => {
                 let stored = self.existing(name)?;
                 if stored.lifecycle_policy.present().is_none() {
                     return Err(ecr_error::lifecycle_policy_not_found(&id, name));
                 }
                 stored.lifecycle_policy = Setting::Absent;
             }
-            ApiCall::SetRepositoryPolicy { text, .. } => {
+            ApiCall::SetRepositoryPolicy {
+                repository: name,
+                text,
+            } => {
                 let stored = self.existing(name)?;
                 stored.repository_policy = Setting::Present(parse_repository_policy(text)?);
             }
-            ApiCall::DeleteRepositoryPolicy { .. } => {
+            ApiCall::DeleteRepositoryPolicy { repository: name } => {
                 let stored = self.existing(name)?;
                 if stored.repository_policy.present().is_none() {
                     return Err(ecr_error::repository_policy_not_found(&id, name));
                 }
                 stored.repository_policy = Setting::Absent;
             }
-            ApiCall::DeleteRepository { force, .. } => {
+            ApiCall::DeleteRepository {
+                repository: name,
+                force,
+            } => {
                 self.existing(name)?;
                 if self.image_counts.get(name).is_some_and(|&count| count > 0) && !force {
                     return Err(ecr_error::repository_not_empty(&id, name));
@@ -188,6 +216,17 @@ impl StoredRegistry {
                 self.state.repositories.remove(name);
                 self.image_counts.remove(name);
             }
+            ApiCall::PutReplicationConfiguration { .. }
+            | ApiCall::PutRegistryPolicy { .. }
+            | ApiCall::DeleteRegistryPolicy
+            | ApiCall::PutRegistryScanningConfiguration { .. }
+            | ApiCall::CreatePullThroughCacheRule { .. }
+            | ApiCall::UpdatePullThroughCacheRule { .. }
+            | ApiCall::DeletePullThroughCacheRule { .. }
+            | ApiCall::CreateRepositoryCreationTemplate { .. }
+            | ApiCall::UpdateRepositoryCreationTemplate { .. }
+            | ApiCall::DeleteRepositoryCreationTemplate { .. }
+            | ApiCall::PutAccountSetting { .. } => self.execute_registry_wide(call)?,
         }
         Ok(())
     }
@@ -333,19 +372,26 @@ fn key_id_for_alias(alias: &str) -> String {
     )
 }
 
-/// Parses SetRepositoryPolicy's text and keeps it the way GetRepositoryPolicy gives it back:
-/// bare account-id principals rewritten to root ARNs.
-fn parse_repository_policy(text: &str) -> Result<IamPolicy, RegistryError> {
+/// Parses a policy's text the way ECR reads it back: bare account-id principals rewritten to
+/// root ARNs. `invalid` is the operation's answer for a document it cannot accept.
+fn parse_policy(
+    text: &str,
+    invalid: impl Fn() -> RegistryError,
+) -> Result<IamPolicy, RegistryError> {
     if text.chars().count() > REPOSITORY_POLICY_MAX_CHARS {
         return Err(ecr_error::invalid_parameter(
             "policyText",
             &format!("Member must have length less than or equal to {REPOSITORY_POLICY_MAX_CHARS}"),
         ));
     }
-    let policy =
-        IamPolicy::from_json_text(text).map_err(|_| ecr_error::invalid_repository_policy())?;
-    IamPolicy::from_value(rewrite_principals(policy.document()))
-        .map_err(|_| ecr_error::invalid_repository_policy())
+    let policy = IamPolicy::from_json_text(text).map_err(|_| invalid())?;
+    IamPolicy::from_value(rewrite_principals(policy.document())).map_err(|_| invalid())
+}
+
+/// Parses SetRepositoryPolicy's text and keeps it the way GetRepositoryPolicy gives it back:
+/// bare account-id principals rewritten to root ARNs.
+fn parse_repository_policy(text: &str) -> Result<IamPolicy, RegistryError> {
+    parse_policy(text, ecr_error::invalid_repository_policy)
 }
 
 /// Parses PutLifecyclePolicy's text and keeps it the way GetLifecyclePolicy gives it back:

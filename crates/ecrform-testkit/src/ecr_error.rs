@@ -66,6 +66,77 @@ pub fn repository_policy_not_found(registry: &RegistryId, name: &RepositoryName)
     )
 }
 
+pub fn registry_policy_not_found(registry: &RegistryId) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::NotFound,
+        "RegistryPolicyNotFoundException",
+        format!(
+            "Registry policy does not exist in the registry with id '{}'",
+            registry.account
+        ),
+    )
+}
+
+pub fn pull_through_cache_rule_already_exists(prefix: &str) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::Invalid,
+        "PullThroughCacheRuleAlreadyExistsException",
+        format!(
+            "A pull through cache rule with the prefix '{prefix}' already exists for the private \
+             registry"
+        ),
+    )
+}
+
+pub fn pull_through_cache_rule_not_found(prefix: &str) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::NotFound,
+        "PullThroughCacheRuleNotFoundException",
+        format!(
+            "The pull through cache rule with the prefix '{prefix}' was not found. Specify a \
+             valid pull through cache rule and try again."
+        ),
+    )
+}
+
+pub fn template_already_exists(prefix: &str) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::Invalid,
+        "TemplateAlreadyExistsException",
+        format!("The repository creation template with the prefix '{prefix}' already exists"),
+    )
+}
+
+pub fn template_not_found(prefix: &str) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::NotFound,
+        "TemplateNotFoundException",
+        format!("The repository creation template with the prefix '{prefix}' can't be found"),
+    )
+}
+
+/// What ECR answers when a registry-wide quota (50 pull-through cache rules) is reached.
+pub fn limit_exceeded(message: &str) -> RegistryError {
+    RegistryError::new(ErrorKind::Invalid, "LimitExceededException", message)
+}
+
+/// What an endpoint that does not implement an operation answers, as the adapter classifies
+/// it (the local emulator sends an HTML 500 for pull-through cache rules, creation templates
+/// and account settings).
+pub fn unsupported(operation: &str) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::Unsupported,
+        "HTTP 500",
+        format!("the endpoint does not implement {operation}"),
+    )
+}
+
+/// What PutRegistryPolicy answers for a document it cannot accept, and while IAM propagates
+/// a principal the policy names.
+pub fn invalid_registry_policy() -> RegistryError {
+    invalid_parameter("PolicyText", "Invalid registry policy provided")
+}
+
 /// What SetRepositoryPolicy answers both for a malformed document and for a principal that
 /// IAM has not propagated yet: ECR does not tell the two apart.
 pub fn invalid_repository_policy() -> RegistryError {

@@ -13,4 +13,7 @@ pub mod emulator;
 pub mod registry;
 
 pub use emulator::{Emulator, EmulatorError};
-pub use registry::{InMemoryRegistry, OPERATIONS, READ_OPERATION, RecordedCall};
+pub use registry::{
+    EMULATOR_UNSUPPORTED, InMemoryRegistry, OPERATIONS, READ_OPERATION, REGISTRY_READ_OPERATIONS,
+    RecordedCall,
+};

@@ -6,9 +6,10 @@
 //! overlap. ECR cannot be made to fail on cue and the emulator never throttles or waits, so
 //! those promises are tested here: faults are scripted per operation or per repository,
 //! latency is artificial (tokio's paused clock makes it free), and the peak number of
-//! concurrent calls is measured.
+//! concurrent calls is measured. Operations can also be marked unsupported, which is how the
+//! local emulator answers pull-through cache rules, creation templates and account settings.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -16,7 +17,8 @@ use std::time::Duration;
 use ecrform_model::{RegistryId, RegistryState, RepositoryName, RepositoryState};
 use ecrform_plan::{ApiCall, ReadScope, Registry, RegistryError};
 
-use crate::ecr::StoredRegistry;
+use crate::ecr::{StoredRegistry, read_operations};
+use crate::ecr_error;
 
 /// The operation name reads are scripted under in [`InMemoryRegistry::fail_next`]: a read is
 /// DescribeRepositories plus the per-repository calls, and fails as a whole.
@@ -24,7 +26,7 @@ pub const READ_OPERATION: &str = "DescribeRepositories";
 
 /// Every operation [`InMemoryRegistry::fail_next`] accepts: the writes [`ApiCall`] names and
 /// [`READ_OPERATION`]. A misspelt name would script a fault that never fires, so it is refused.
-pub const OPERATIONS: [&str; 11] = [
+pub const OPERATIONS: [&str; 22] = [
     "CreateRepository",
     "PutImageTagMutability",
     "PutImageScanningConfiguration",
@@ -35,7 +37,43 @@ pub const OPERATIONS: [&str; 11] = [
     "SetRepositoryPolicy",
     "DeleteRepositoryPolicy",
     "DeleteRepository",
+    "PutReplicationConfiguration",
+    "PutRegistryPolicy",
+    "DeleteRegistryPolicy",
+    "PutRegistryScanningConfiguration",
+    "CreatePullThroughCacheRule",
+    "UpdatePullThroughCacheRule",
+    "DeletePullThroughCacheRule",
+    "CreateRepositoryCreationTemplate",
+    "UpdateRepositoryCreationTemplate",
+    "DeleteRepositoryCreationTemplate",
+    "PutAccountSetting",
     READ_OPERATION,
+];
+
+/// The reads of registry-wide settings, by ECR operation name: what a read makes for the
+/// settings its scope names, and what [`InMemoryRegistry::mark_unsupported`] also accepts.
+pub const REGISTRY_READ_OPERATIONS: [&str; 6] = [
+    "DescribeRegistry",
+    "GetRegistryPolicy",
+    "GetRegistryScanningConfiguration",
+    "DescribePullThroughCacheRules",
+    "DescribeRepositoryCreationTemplates",
+    "GetAccountSetting",
+];
+
+/// What the local emulator (moto) does not implement and answers with an HTTP 500.
+pub const EMULATOR_UNSUPPORTED: [&str; 10] = [
+    "CreatePullThroughCacheRule",
+    "UpdatePullThroughCacheRule",
+    "DeletePullThroughCacheRule",
+    "DescribePullThroughCacheRules",
+    "CreateRepositoryCreationTemplate",
+    "UpdateRepositoryCreationTemplate",
+    "DeleteRepositoryCreationTemplate",
+    "DescribeRepositoryCreationTemplates",
+    "PutAccountSetting",
+    "GetAccountSetting",
 ];
 
 /// One write as the registry received it, and how it answered.
@@ -43,7 +81,8 @@ pub const OPERATIONS: [&str; 11] = [
 pub struct RecordedCall {
     /// The ECR operation name (`SetRepositoryPolicy`).
     pub operation: &'static str,
-    pub repository: RepositoryName,
+    /// The repository it acted on; `None` for a registry-wide call.
+    pub repository: Option<RepositoryName>,
     pub call: ApiCall,
     /// The error the call was answered with; `None` when it succeeded.
     pub error: Option<RegistryError>,
@@ -65,6 +104,7 @@ struct Inner {
     reads: usize,
     scripted: Vec<ScriptedFailure>,
     failing_repositories: BTreeMap<RepositoryName, RegistryError>,
+    unsupported: BTreeSet<String>,
 }
 
 impl Inner {
@@ -95,7 +135,9 @@ pub struct InMemoryRegistry {
 }
 
 impl InMemoryRegistry {
-    /// An empty registry: no repositories, registry-wide settings unmanaged.
+    /// A registry as ECR creates it: no repositories, no registry policy, no replication,
+    /// BASIC scanning, no pull-through cache rules or creation templates, and the account
+    /// settings' defaults.
     pub fn new(id: RegistryId) -> Self {
         InMemoryRegistry {
             inner: Mutex::new(Inner {
@@ -104,6 +146,7 @@ impl InMemoryRegistry {
                 reads: 0,
                 scripted: Vec::new(),
                 failing_repositories: BTreeMap::new(),
+                unsupported: BTreeSet::new(),
             }),
             id,
             latency: None,
@@ -216,6 +259,29 @@ impl InMemoryRegistry {
         self.lock().failing_repositories.insert(name.clone(), error);
     }
 
+    /// Answers every call of `operation` (from [`OPERATIONS`] or [`REGISTRY_READ_OPERATIONS`])
+    /// with an [`ErrorKind::Unsupported`](ecrform_plan::ErrorKind::Unsupported) error, as an
+    /// endpoint that does not implement it does; a read whose scope needs it fails whole.
+    /// Unlike scripted faults, this stays after [`InMemoryRegistry::clear_faults`].
+    ///
+    /// # Panics
+    /// When `operation` is not one of those: marking it would never take effect.
+    pub fn mark_unsupported(&self, operation: &str) {
+        assert!(
+            OPERATIONS.contains(&operation) || REGISTRY_READ_OPERATIONS.contains(&operation),
+            "mark_unsupported: {operation:?} is not an operation the registry answers"
+        );
+        self.lock().unsupported.insert(operation.to_owned());
+    }
+
+    /// Marks unsupported what the local emulator does not implement ([`EMULATOR_UNSUPPORTED`]).
+    pub fn with_emulator_gaps(self) -> Self {
+        for operation in EMULATOR_UNSUPPORTED {
+            self.mark_unsupported(operation);
+        }
+        self
+    }
+
     /// Drops every scripted fault: the registry behaves like ECR again.
     pub fn clear_faults(&self) {
         let mut inner = self.lock();
@@ -245,6 +311,12 @@ impl Registry for InMemoryRegistry {
         self.wait_latency().await;
         let mut inner = self.lock();
         inner.reads += 1;
+        if let Some(operation) = read_operations(&scope.registry)
+            .into_iter()
+            .find(|operation| inner.unsupported.contains(*operation))
+        {
+            return Err(ecr_error::unsupported(operation));
+        }
         match inner.take_scripted(READ_OPERATION) {
             Some(error) => Err(error),
             None => Ok(inner.stored.view(scope)),
@@ -255,16 +327,23 @@ impl Registry for InMemoryRegistry {
         let _in_flight = InFlight::enter(&self.in_flight, &self.max_in_flight);
         self.wait_latency().await;
         let mut inner = self.lock();
-        let fault = inner
-            .take_scripted(call.operation())
-            .or_else(|| inner.failing_repositories.get(call.repository()).cloned());
+        let unsupported = inner
+            .unsupported
+            .contains(call.operation())
+            .then(|| ecr_error::unsupported(call.operation()));
+        let fault = unsupported
+            .or_else(|| inner.take_scripted(call.operation()))
+            .or_else(|| {
+                let repository = call.repository()?;
+                inner.failing_repositories.get(repository).cloned()
+            });
         let result = match fault {
             Some(error) => Err(error),
             None => inner.stored.execute(call),
         };
         inner.calls.push(RecordedCall {
             operation: call.operation(),
-            repository: call.repository().clone(),
+            repository: call.repository().cloned(),
             call: call.clone(),
             error: result.as_ref().err().cloned(),
         });

@@ -719,7 +719,10 @@ async fn report_lists_every_change_once_in_plan_order_whatever_finishes_first() 
         (report.applied(), report.failed(), report.skipped()),
         (5, 1, 1)
     );
-    let last_call = registry.calls().last().map(|call| call.repository.clone());
+    let last_call = registry
+        .calls()
+        .last()
+        .and_then(|call| call.repository.clone());
     assert_eq!(
         last_call,
         Some(name("team-a/api")),

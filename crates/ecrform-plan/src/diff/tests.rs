@@ -1048,7 +1048,10 @@ fn call_outline(plan: &Plan) -> Vec<String> {
     plan.changes
         .iter()
         .flat_map(|c| c.calls.iter())
-        .map(|call| format!("{} {}", call.operation(), call.repository()))
+        .map(|call| match call.repository() {
+            Some(repository) => format!("{} {repository}", call.operation()),
+            None => call.operation().to_owned(),
+        })
         .collect()
 }
 

@@ -1,0 +1,466 @@
+//! How ECR answers the registry-wide writes and reads: replication and scanning replaced whole
+//! by their Put, the registry policy read back rewritten, pull-through cache rules and
+//! creation templates keyed by prefix with ECR's codes for a prefix that is taken or missing,
+//! and account settings by name.
+//!
+//! What ECR reports back is not always what was put, and the planner must not mistake the
+//! difference for drift: a new registry reports an empty replication configuration and BASIC
+//! scanning; a pull-through cache rule reports the upstream registry ECR derives from its URL
+//! and `ROOT` for a missing upstream prefix; a template reports `MUTABLE` and `AES256` where it
+//! was created without them, and its policies the way ECR rewrites them.
+
+use std::collections::BTreeSet;
+
+use ecrform_model::{
+    AccountSettings, CreationTemplate, EncryptionType, PullThroughCacheRule, RegistryState,
+    Replication, ReplicationRule, ScanRule, Scanning, Setting, TagMutability,
+};
+use ecrform_plan::{
+    ACCOUNT_SETTING_NAMES, ApiCall, RegistryAspects, RegistryError, TemplateChanges,
+};
+
+use super::{
+    StoredRegistry, check_exclusions, check_tags, parse_lifecycle_policy, parse_policy,
+    parse_repository_policy,
+};
+use crate::ecr_error;
+
+const MAX_REPLICATION_RULES: usize = 10;
+const MAX_REPLICATION_DESTINATIONS: usize = 25;
+const MAX_REPLICATION_FILTERS: usize = 100;
+const MAX_SCANNING_RULES: usize = 2;
+const MAX_PULL_THROUGH_CACHE_RULES: usize = 50;
+const ROOT_PREFIX: &str = "ROOT";
+const SCAN_TYPES: [&str; 2] = ["BASIC", "ENHANCED"];
+const APPLIED_FOR: [&str; 3] = ["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"];
+
+/// Each account setting, the values it takes and the one a new registry has.
+const ACCOUNT_SETTINGS: [(&str, &[&str], &str); 3] = [
+    (
+        ACCOUNT_SETTING_NAMES[0],
+        &["AWS_NATIVE", "CLAIR"],
+        "AWS_NATIVE",
+    ),
+    (ACCOUNT_SETTING_NAMES[1], &["V1", "V2"], "V2"),
+    (
+        ACCOUNT_SETTING_NAMES[2],
+        &["ENABLED", "DISABLED"],
+        "DISABLED",
+    ),
+];
+
+/// The registry-wide settings of a registry nobody has configured yet.
+pub(super) fn fresh(state: &mut RegistryState) {
+    state.replication = Setting::Present(Replication { rules: Vec::new() });
+    state.registry_policy = Setting::Absent;
+    state.scanning = Setting::Present(Scanning {
+        scan_type: String::from("BASIC"),
+        rules: Vec::new(),
+    });
+    state.pull_through_cache = Some(Default::default());
+    state.creation_templates = Some(Default::default());
+    state.account_settings = Some(
+        ACCOUNT_SETTINGS
+            .iter()
+            .map(|(name, _, default)| ((*name).to_owned(), (*default).to_owned()))
+            .collect(),
+    );
+}
+
+/// Leaves in `view` only the registry-wide settings `aspects` asks for, as a read that made
+/// only those calls would report.
+pub(super) fn restrict(view: &mut RegistryState, aspects: &RegistryAspects) {
+    if !aspects.replication {
+        view.replication = Setting::Unmanaged;
+    }
+    if !aspects.registry_policy {
+        view.registry_policy = Setting::Unmanaged;
+    }
+    if !aspects.scanning {
+        view.scanning = Setting::Unmanaged;
+    }
+    if !aspects.pull_through_cache {
+        view.pull_through_cache = None;
+    }
+    if !aspects.creation_templates {
+        view.creation_templates = None;
+    }
+    view.account_settings = if aspects.account_settings.is_empty() {
+        None
+    } else {
+        let stored = view.account_settings.take().unwrap_or_default();
+        Some(
+            stored
+                .into_iter()
+                .filter(|(name, _)| aspects.account_settings.contains(name))
+                .collect::<AccountSettings>(),
+        )
+    };
+}
+
+/// The read operations a scope makes for its registry-wide settings, by ECR operation name.
+pub(crate) fn read_operations(aspects: &RegistryAspects) -> Vec<&'static str> {
+    [
+        (aspects.replication, "DescribeRegistry"),
+        (aspects.registry_policy, "GetRegistryPolicy"),
+        (aspects.scanning, "GetRegistryScanningConfiguration"),
+        (aspects.pull_through_cache, "DescribePullThroughCacheRules"),
+        (
+            aspects.creation_templates,
+            "DescribeRepositoryCreationTemplates",
+        ),
+        (!aspects.account_settings.is_empty(), "GetAccountSetting"),
+    ]
+    .into_iter()
+    .filter_map(|(read, operation)| read.then_some(operation))
+    .collect()
+}
+
+impl StoredRegistry {
+    /// Applies one registry-wide write as ECR would, or refuses it and changes nothing.
+    pub(super) fn execute_registry_wide(&mut self, call: &ApiCall) -> Result<(), RegistryError> {
+        let id = self.id();
+        let state = &mut self.state;
+        match call {
+            ApiCall::PutReplicationConfiguration { rules } => {
+                check_replication(state, rules)?;
+                // A Put replaces the whole configuration; no rules leaves none.
+                state.replication = Setting::Present(Replication {
+                    rules: rules.clone(),
+                });
+            }
+            ApiCall::PutRegistryPolicy { text } => {
+                state.registry_policy =
+                    Setting::Present(parse_policy(text, ecr_error::invalid_registry_policy)?);
+            }
+            ApiCall::DeleteRegistryPolicy => {
+                if state.registry_policy.present().is_none() {
+                    return Err(ecr_error::registry_policy_not_found(&id));
+                }
+                state.registry_policy = Setting::Absent;
+            }
+            ApiCall::PutRegistryScanningConfiguration { scan_type, rules } => {
+                check_scanning(scan_type, rules)?;
+                state.scanning = Setting::Present(Scanning {
+                    scan_type: scan_type.clone(),
+                    rules: rules.clone(),
+                });
+            }
+            ApiCall::CreatePullThroughCacheRule { prefix, rule } => {
+                let rules = state.pull_through_cache.get_or_insert_default();
+                if rules.contains_key(prefix) {
+                    return Err(ecr_error::pull_through_cache_rule_already_exists(prefix));
+                }
+                if rules.len() >= MAX_PULL_THROUGH_CACHE_RULES {
+                    return Err(ecr_error::limit_exceeded(&format!(
+                        "The maximum number of pull through cache rules \
+                         ({MAX_PULL_THROUGH_CACHE_RULES}) has been reached for this registry"
+                    )));
+                }
+                rules.insert(prefix.clone(), reported_rule(rule));
+            }
+            ApiCall::UpdatePullThroughCacheRule {
+                prefix,
+                credential_arn,
+                custom_role_arn,
+            } => {
+                let rule = state
+                    .pull_through_cache
+                    .get_or_insert_default()
+                    .get_mut(prefix)
+                    .ok_or_else(|| ecr_error::pull_through_cache_rule_not_found(prefix))?;
+                // The credential and the role are all an update can change.
+                if let Some(arn) = credential_arn {
+                    rule.credential_arn = Some(arn.clone());
+                }
+                if let Some(arn) = custom_role_arn {
+                    rule.custom_role_arn = Some(arn.clone());
+                }
+            }
+            ApiCall::DeletePullThroughCacheRule { prefix } => {
+                state
+                    .pull_through_cache
+                    .get_or_insert_default()
+                    .remove(prefix)
+                    .ok_or_else(|| ecr_error::pull_through_cache_rule_not_found(prefix))?;
+            }
+            ApiCall::CreateRepositoryCreationTemplate { prefix, template } => {
+                let templates = state.creation_templates.get_or_insert_default();
+                if templates.contains_key(prefix) {
+                    return Err(ecr_error::template_already_exists(prefix));
+                }
+                let reported = reported_template(template)?;
+                templates.insert(prefix.clone(), reported);
+            }
+            ApiCall::UpdateRepositoryCreationTemplate { prefix, changes } => {
+                let templates = state.creation_templates.get_or_insert_default();
+                let stored = templates
+                    .get(prefix)
+                    .ok_or_else(|| ecr_error::template_not_found(prefix))?;
+                let updated = updated_template(stored, changes)?;
+                templates.insert(prefix.clone(), updated);
+            }
+            ApiCall::DeleteRepositoryCreationTemplate { prefix } => {
+                state
+                    .creation_templates
+                    .get_or_insert_default()
+                    .remove(prefix)
+                    .ok_or_else(|| ecr_error::template_not_found(prefix))?;
+            }
+            ApiCall::PutAccountSetting { name, value } => {
+                check_account_setting(name, value)?;
+                state
+                    .account_settings
+                    .get_or_insert_default()
+                    .insert(name.clone(), value.clone());
+            }
+            ApiCall::CreateRepository { .. }
+            | ApiCall::PutImageTagMutability { .. }
+            | ApiCall::PutImageScanningConfiguration { .. }
+            | ApiCall::TagResource { .. }
+            | ApiCall::UntagResource { .. }
+            | ApiCall::PutLifecyclePolicy { .. }
+            | ApiCall::DeleteLifecyclePolicy { .. }
+            | ApiCall::SetRepositoryPolicy { .. }
+            | ApiCall::DeleteRepositoryPolicy { .. }
+            | ApiCall::DeleteRepository { .. } => {
+                return Err(ecr_error::invalid_parameter(
+                    "call",
+                    &format!("{} is not a registry-wide operation", call.operation()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// ECR's replication limits, and no rule may replicate a registry into itself.
+fn check_replication(
+    state: &RegistryState,
+    rules: &[ReplicationRule],
+) -> Result<(), RegistryError> {
+    let parameter = "replicationConfiguration.rules";
+    if rules.len() > MAX_REPLICATION_RULES {
+        return Err(ecr_error::invalid_parameter(
+            parameter,
+            &format!("Member must have length less than or equal to {MAX_REPLICATION_RULES}"),
+        ));
+    }
+    let destinations: BTreeSet<_> = rules.iter().flat_map(|rule| &rule.destinations).collect();
+    if destinations.len() > MAX_REPLICATION_DESTINATIONS {
+        return Err(ecr_error::invalid_parameter(
+            parameter,
+            &format!("at most {MAX_REPLICATION_DESTINATIONS} unique destinations"),
+        ));
+    }
+    if destinations
+        .iter()
+        .any(|d| d.account == state.account && d.region == state.region)
+    {
+        return Err(ecr_error::invalid_parameter(
+            parameter,
+            "a registry cannot replicate to itself",
+        ));
+    }
+    if rules.iter().any(|rule| {
+        rule.destinations.is_empty() || rule.repository_filters.len() > MAX_REPLICATION_FILTERS
+    }) {
+        return Err(ecr_error::invalid_parameter(
+            parameter,
+            &format!(
+                "each rule needs a destination and at most {MAX_REPLICATION_FILTERS} repository filters"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// BASIC or ENHANCED, at most two rules, continuous scanning only with ENHANCED.
+fn check_scanning(scan_type: &str, rules: &[ScanRule]) -> Result<(), RegistryError> {
+    if !SCAN_TYPES.contains(&scan_type) {
+        return Err(ecr_error::invalid_parameter(
+            "scanType",
+            "Member must satisfy enum value set: [BASIC, ENHANCED]",
+        ));
+    }
+    if rules.len() > MAX_SCANNING_RULES {
+        return Err(ecr_error::invalid_parameter(
+            "rules",
+            &format!("Member must have length less than or equal to {MAX_SCANNING_RULES}"),
+        ));
+    }
+    if scan_type == "BASIC" && rules.iter().any(|rule| rule.frequency == "CONTINUOUS_SCAN") {
+        return Err(ecr_error::invalid_parameter(
+            "rules.scanFrequency",
+            "CONTINUOUS_SCAN is only supported with the ENHANCED scan type",
+        ));
+    }
+    Ok(())
+}
+
+fn check_account_setting(name: &str, value: &str) -> Result<(), RegistryError> {
+    match ACCOUNT_SETTINGS.iter().find(|(known, _, _)| *known == name) {
+        None => Err(ecr_error::invalid_parameter(
+            "name",
+            &format!("{name} is not an account setting"),
+        )),
+        Some((_, values, _)) if !values.contains(&value) => Err(ecr_error::invalid_parameter(
+            "value",
+            &format!("{name} takes one of {values:?}"),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// A rule the way DescribePullThroughCacheRules reports it: with the upstream registry ECR
+/// derives from the URL, and `ROOT` for a missing upstream repository prefix.
+fn reported_rule(rule: &PullThroughCacheRule) -> PullThroughCacheRule {
+    let mut reported = rule.clone();
+    if reported.upstream_registry.is_none() {
+        reported.upstream_registry = upstream_registry_of(&rule.upstream_url).map(str::to_owned);
+    }
+    if reported.upstream_repository_prefix.is_none() {
+        reported.upstream_repository_prefix = Some(ROOT_PREFIX.to_owned());
+    }
+    reported
+}
+
+/// The upstream registry ECR recognizes from an upstream URL.
+fn upstream_registry_of(url: &str) -> Option<&'static str> {
+    let host = url
+        .trim_start_matches("https://")
+        .split('/')
+        .next()
+        .unwrap_or(url);
+    let known = [
+        ("registry-1.docker.io", "docker-hub"),
+        ("public.ecr.aws", "ecr-public"),
+        ("quay.io", "quay"),
+        ("registry.k8s.io", "k8s"),
+        ("ghcr.io", "github-container-registry"),
+        ("registry.gitlab.com", "gitlab-container-registry"),
+        ("cgr.dev", "chainguard"),
+    ];
+    if let Some((_, upstream)) = known.iter().find(|(known_host, _)| *known_host == host) {
+        return Some(upstream);
+    }
+    if host.ends_with(".azurecr.io") {
+        Some("azure-container-registry")
+    } else if host.contains(".dkr.ecr.") && host.ends_with(".amazonaws.com") {
+        Some("ecr")
+    } else {
+        None
+    }
+}
+
+/// A template the way DescribeRepositoryCreationTemplates reports it, after ECR's checks:
+/// defaults filled and policies as ECR stores them.
+fn reported_template(template: &CreationTemplate) -> Result<CreationTemplate, RegistryError> {
+    if template.applied_for.is_empty()
+        || template
+            .applied_for
+            .iter()
+            .any(|scenario| !APPLIED_FOR.contains(&scenario.as_str()))
+    {
+        return Err(ecr_error::invalid_parameter(
+            "appliedFor",
+            "Member must be a non-empty subset of [REPLICATION, PULL_THROUGH_CACHE, CREATE_ON_PUSH]",
+        ));
+    }
+    let mode = template
+        .image_tag_mutability
+        .unwrap_or(TagMutability::Mutable);
+    check_exclusions(mode, &template.image_tag_mutability_exclusions)?;
+    check_tags(&template.resource_tags)?;
+    let encryption = template
+        .encryption
+        .clone()
+        .unwrap_or_else(ecrform_model::Encryption::aes256);
+    if encryption.kind != EncryptionType::Aes256
+        && encryption
+            .kms_key
+            .as_deref()
+            .is_some_and(|key| !key.starts_with("arn:"))
+    {
+        return Err(ecr_error::invalid_parameter(
+            "encryptionConfiguration.kmsKey",
+            "a repository creation template takes the full ARN of a KMS key",
+        ));
+    }
+    let needs_role =
+        !template.resource_tags.is_empty() || encryption.kind != EncryptionType::Aes256;
+    if needs_role && template.custom_role_arn.as_deref().unwrap_or("").is_empty() {
+        return Err(ecr_error::invalid_parameter(
+            "customRoleArn",
+            "a custom role is required to apply resource tags or KMS encryption",
+        ));
+    }
+    let lifecycle_policy = template
+        .lifecycle_policy
+        .as_ref()
+        .map(|policy| parse_lifecycle_policy(&policy.to_compact_json()))
+        .transpose()?;
+    let repository_policy = template
+        .repository_policy
+        .as_ref()
+        .map(|policy| parse_repository_policy(&policy.to_compact_json()))
+        .transpose()?;
+    Ok(CreationTemplate {
+        applied_for: template.applied_for.clone(),
+        description: template.description.clone().filter(|d| !d.is_empty()),
+        image_tag_mutability: Some(mode),
+        image_tag_mutability_exclusions: template.image_tag_mutability_exclusions.clone(),
+        encryption: Some(encryption),
+        resource_tags: template.resource_tags.clone(),
+        lifecycle_policy,
+        repository_policy,
+        custom_role_arn: template.custom_role_arn.clone().filter(|r| !r.is_empty()),
+    })
+}
+
+/// UpdateRepositoryCreationTemplate: each field the request sets replaces the stored one (an
+/// empty text or tag list clears it); the others stay as they are.
+fn updated_template(
+    stored: &CreationTemplate,
+    changes: &TemplateChanges,
+) -> Result<CreationTemplate, RegistryError> {
+    let mut template = stored.clone();
+    if let Some(applied_for) = &changes.applied_for {
+        template.applied_for = applied_for.clone();
+    }
+    if let Some(description) = &changes.description {
+        template.description = Some(description.clone());
+    }
+    if let Some(mode) = changes.image_tag_mutability {
+        template.image_tag_mutability = Some(mode);
+        template.image_tag_mutability_exclusions = Vec::new();
+    }
+    if let Some(exclusions) = &changes.image_tag_mutability_exclusions {
+        template.image_tag_mutability_exclusions = exclusions.clone();
+    }
+    if let Some(encryption) = &changes.encryption {
+        template.encryption = Some(encryption.clone());
+    }
+    if let Some(tags) = &changes.resource_tags {
+        template.resource_tags = tags.clone();
+    }
+    if let Some(text) = &changes.lifecycle_policy {
+        template.lifecycle_policy = if text.is_empty() {
+            None
+        } else {
+            Some(parse_lifecycle_policy(text)?)
+        };
+    }
+    if let Some(text) = &changes.repository_policy {
+        template.repository_policy = if text.is_empty() {
+            None
+        } else {
+            Some(parse_repository_policy(text)?)
+        };
+    }
+    if let Some(role) = &changes.custom_role_arn {
+        template.custom_role_arn = Some(role.clone());
+    }
+    // The same checks and the same reported shape as a create.
+    reported_template(&template)
+}
