@@ -14,6 +14,7 @@ mod connect;
 mod error;
 mod profiles;
 mod read;
+mod read_registry;
 #[cfg(test)]
 mod recorded;
 mod write;

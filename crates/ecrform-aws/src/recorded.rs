@@ -123,10 +123,11 @@ impl RecordedEcr {
         self
     }
 
-    /// Answers every request of `operation` about `repository`, before any answer given
-    /// for the operation as a whole: per-repository reads run concurrently, in no set order.
-    pub(crate) fn always_for(&self, operation: &str, repository: &str, answer: Answer) -> &Self {
-        self.always(&format!("{operation} {repository}"), answer)
+    /// Answers every request of `operation` about `subject` (a repository, or the name of an
+    /// account setting), before any answer given for the operation as a whole: such reads
+    /// run concurrently, in no set order.
+    pub(crate) fn always_for(&self, operation: &str, subject: &str, answer: Answer) -> &Self {
+        self.always(&format!("{operation} {subject}"), answer)
     }
 
     /// The JSON bodies of the requests of `operation`, in arrival order.
@@ -171,13 +172,16 @@ impl RecordedEcr {
             .bytes()
             .map(|bytes| serde_json::from_slice(bytes).unwrap())
             .unwrap_or(Value::Null);
-        let repository = body["repositoryName"].as_str().or_else(|| {
-            body["resourceArn"]
-                .as_str()
-                .and_then(|arn| arn.split_once(":repository/"))
-                .map(|(_, name)| name)
-        });
-        let about = repository.map(|name| format!("{operation} {name}"));
+        let subject = body["repositoryName"]
+            .as_str()
+            .or_else(|| {
+                body["resourceArn"]
+                    .as_str()
+                    .and_then(|arn| arn.split_once(":repository/"))
+                    .map(|(_, name)| name)
+            })
+            .or_else(|| body["name"].as_str());
+        let about = subject.map(|subject| format!("{operation} {subject}"));
         let mut script = self.script.lock().unwrap();
         let answer = about
             .and_then(|key| script.always.get(&key).cloned())

@@ -1,0 +1,1455 @@
+//! Reading the registry-wide settings a scope names: replication (DescribeRegistry), the
+//! registry policy, registry scanning, pull-through cache rules and repository creation
+//! templates (both paginated) and account settings (one GetAccountSetting per name). Nothing
+//! outside the scope is requested, so a spec that does not manage a setting never depends on
+//! the endpoint implementing it.
+//!
+//! # Live values in the spec's terms
+//! ECR fills in values a request left out. Where the spec would leave a value out to get that
+//! default, the live value is reported as left out too, so that a spec that never mentions it
+//! reads back equal:
+//! - replication with no rules is [`Setting::Absent`] (the spec's `replication: none`);
+//! - a pull-through cache rule's `upstreamRepositoryPrefix` of `ROOT` (what ECR reports when
+//!   none was given), and an `upstreamRegistry` that is the one ECR derives from the upstream
+//!   URL ([`derived_upstream_registry`]), are `None`;
+//! - a creation template's `MUTABLE` tag mutability without exclusions and `AES256`
+//!   encryption without a key (ECR's defaults when a template sets neither), and an empty
+//!   description, custom role or policy text, are `None`.
+//!
+//! A spec that states such a default explicitly (`image_tag_mutability: MUTABLE`,
+//! `upstream_registry: docker-hub` with `registry-1.docker.io`, `upstream_repository_prefix:
+//! ROOT`) must be compared after the same reduction, [`pull_through_cache_rule_without_defaults`]
+//! and [`creation_template_without_defaults`], which depend on the value alone.
+//! Scanning is reported as ECR has it: a registry that was never configured reads as `BASIC`
+//! with no rules, which is a real configuration and not "absent".
+//!
+//! # Endpoints that lack an operation
+//! The local emulator answers pull-through cache, creation template and account setting reads
+//! with an HTML 500. The SDK retries it like any server error (five attempts take at most
+//! 0.2 + 0.4 + 0.8 + 1.6 = 3 s of backoff with `connect`'s settings), then the read fails
+//! with an error that names the setting and what to do about it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::future::join_all;
+
+use aws_sdk_ecr::types::{
+    ImageTagMutability, PullThroughCacheRule as SdkPullThroughCacheRule,
+    RegistryScanningConfiguration, ReplicationConfiguration, RepositoryCreationTemplate,
+    RepositoryFilterType, ScanningRepositoryFilterType,
+};
+use ecrform_model::{
+    AccountId, AccountSettings, CreationTemplate, Encryption, EncryptionType, IamPolicy,
+    LifecyclePolicy, PullThroughCacheRule, Region, RegistryState, Replication,
+    ReplicationDestination, ReplicationRule, ScanRule, Scanning, Setting, TagMutability,
+};
+use ecrform_plan::{ErrorKind, RegistryAspects, RegistryError};
+
+use crate::EcrRegistry;
+use crate::error::classify;
+
+const REGISTRY_POLICY_NOT_FOUND: &str = "RegistryPolicyNotFoundException";
+
+/// What ECR reports as a pull-through cache rule's upstream prefix when none was given.
+const ROOT_PREFIX: &str = "ROOT";
+
+/// The registry-wide settings one read found; what the scope did not name stays unread.
+#[derive(Debug, Default)]
+pub(crate) struct RegistrySettings {
+    replication: Setting<Replication>,
+    registry_policy: Setting<IamPolicy>,
+    scanning: Setting<Scanning>,
+    pull_through_cache: Option<BTreeMap<String, PullThroughCacheRule>>,
+    creation_templates: Option<BTreeMap<String, CreationTemplate>>,
+    account_settings: Option<AccountSettings>,
+}
+
+impl RegistrySettings {
+    pub(crate) fn fill(self, state: &mut RegistryState) {
+        state.replication = self.replication;
+        state.registry_policy = self.registry_policy;
+        state.scanning = self.scanning;
+        state.pull_through_cache = self.pull_through_cache;
+        state.creation_templates = self.creation_templates;
+        state.account_settings = self.account_settings;
+    }
+}
+
+/// A registry-wide setting: the operation that reads it and how the spec names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wide {
+    Replication,
+    RegistryPolicy,
+    Scanning,
+    PullThroughCache,
+    CreationTemplates,
+    AccountSettings,
+}
+
+impl Wide {
+    fn operation(self) -> &'static str {
+        match self {
+            Wide::Replication => "DescribeRegistry",
+            Wide::RegistryPolicy => "GetRegistryPolicy",
+            Wide::Scanning => "GetRegistryScanningConfiguration",
+            Wide::PullThroughCache => "DescribePullThroughCacheRules",
+            Wide::CreationTemplates => "DescribeRepositoryCreationTemplates",
+            Wide::AccountSettings => "GetAccountSetting",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Wide::Replication => "replication",
+            Wide::RegistryPolicy => "registry policies",
+            Wide::Scanning => "registry scanning",
+            Wide::PullThroughCache => "pull-through cache rules",
+            Wide::CreationTemplates => "repository creation templates",
+            Wide::AccountSettings => "account settings",
+        }
+    }
+
+    fn spec_key(self) -> &'static str {
+        match self {
+            Wide::Replication => "replication",
+            Wide::RegistryPolicy => "registry_policy",
+            Wide::Scanning => "scanning",
+            Wide::PullThroughCache => "pull_through_cache",
+            Wide::CreationTemplates => "creation_templates",
+            Wide::AccountSettings => "account_settings",
+        }
+    }
+
+    /// A failed read of this setting. An endpoint without the operation gets a sentence that
+    /// says which part of the spec it cannot serve; the bare "HTTP 500" says nothing a user
+    /// can act on.
+    fn failed(self, error: RegistryError) -> RegistryError {
+        if error.kind != ErrorKind::Unsupported {
+            return error;
+        }
+        let operation = self.operation();
+        RegistryError::new(
+            ErrorKind::Unsupported,
+            operation,
+            format!(
+                "the endpoint does not support {} ({operation} answered {}); remove {} from the \
+                 spec for this registry or use a real ECR endpoint",
+                self.what(),
+                error.code,
+                self.spec_key(),
+            ),
+        )
+    }
+}
+
+/// Reads what `aspects` names, each setting concurrently with the others.
+pub(crate) async fn read_settings(
+    registry: &EcrRegistry,
+    aspects: &RegistryAspects,
+) -> Result<RegistrySettings, RegistryError> {
+    let (
+        replication,
+        registry_policy,
+        scanning,
+        pull_through_cache,
+        creation_templates,
+        account_settings,
+    ) = tokio::join!(
+        read_if(aspects.replication, read_replication(registry)),
+        read_if(aspects.registry_policy, read_registry_policy(registry)),
+        read_if(aspects.scanning, read_scanning(registry)),
+        read_if(
+            aspects.pull_through_cache,
+            read_pull_through_cache(registry)
+        ),
+        read_if(
+            aspects.creation_templates,
+            read_creation_templates(registry)
+        ),
+        read_if(
+            !aspects.account_settings.is_empty(),
+            read_account_settings(registry, &aspects.account_settings)
+        ),
+    );
+    // Every read has finished, so the error reported does not depend on which answer came
+    // first: the first failed setting in this fixed order.
+    Ok(RegistrySettings {
+        replication: replication
+            .map_err(|e| Wide::Replication.failed(e))?
+            .unwrap_or_default(),
+        registry_policy: registry_policy
+            .map_err(|e| Wide::RegistryPolicy.failed(e))?
+            .unwrap_or_default(),
+        scanning: scanning
+            .map_err(|e| Wide::Scanning.failed(e))?
+            .unwrap_or_default(),
+        pull_through_cache: pull_through_cache.map_err(|e| Wide::PullThroughCache.failed(e))?,
+        creation_templates: creation_templates.map_err(|e| Wide::CreationTemplates.failed(e))?,
+        account_settings: account_settings.map_err(|e| Wide::AccountSettings.failed(e))?,
+    })
+}
+
+/// Runs `read` only when the scope names the setting; `None` means "not read".
+async fn read_if<T>(
+    wanted: bool,
+    read: impl Future<Output = Result<T, RegistryError>>,
+) -> Result<Option<T>, RegistryError> {
+    if wanted {
+        read.await.map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+async fn read_replication(registry: &EcrRegistry) -> Result<Setting<Replication>, RegistryError> {
+    let _permit = registry.permits.acquire().await.ok();
+    // DescribeRegistry takes no registry id: it describes the caller's own registry, which
+    // the client's credentials (and role) make the one being read.
+    let output = registry
+        .client
+        .describe_registry()
+        .send()
+        .await
+        .map_err(|e| classify(&e))?;
+    replication(output.replication_configuration())
+}
+
+fn replication(
+    config: Option<&ReplicationConfiguration>,
+) -> Result<Setting<Replication>, RegistryError> {
+    let rules = config
+        .map(ReplicationConfiguration::rules)
+        .unwrap_or_default();
+    // ECR reports a registry that never replicated, and one whose rules were cleared, as
+    // `rules: []`: both are the spec's `replication: none`.
+    if rules.is_empty() {
+        return Ok(Setting::Absent);
+    }
+    let mut read = Vec::with_capacity(rules.len());
+    for rule in rules {
+        let mut destinations = Vec::with_capacity(rule.destinations().len());
+        for destination in rule.destinations() {
+            destinations.push(ReplicationDestination {
+                region: Region::parse(destination.region())
+                    .map_err(|e| unexpected("replication destination", e))?,
+                account: AccountId::parse(destination.registry_id())
+                    .map_err(|e| unexpected("replication destination", e))?,
+            });
+        }
+        let mut repository_filters = Vec::with_capacity(rule.repository_filters().len());
+        for filter in rule.repository_filters() {
+            // Dropping a filter ecrform does not model would read a narrower rule as one that
+            // replicates everything.
+            if filter.filter_type() != &RepositoryFilterType::PrefixMatch {
+                return Err(unexpected(
+                    "replication filter",
+                    format!("type {} is not PREFIX_MATCH", filter.filter_type()),
+                ));
+            }
+            repository_filters.push(filter.filter().to_owned());
+        }
+        read.push(ReplicationRule {
+            destinations,
+            repository_filters,
+        });
+    }
+    Ok(Setting::Present(Replication { rules: read }))
+}
+
+async fn read_registry_policy(registry: &EcrRegistry) -> Result<Setting<IamPolicy>, RegistryError> {
+    let _permit = registry.permits.acquire().await.ok();
+    let result = registry.client.get_registry_policy().send().await;
+    let text = match result {
+        Ok(output) => output.policy_text().map(str::to_owned),
+        Err(error) => {
+            let error = classify(&error);
+            if error.code == REGISTRY_POLICY_NOT_FOUND {
+                None
+            } else {
+                return Err(error);
+            }
+        }
+    };
+    match text.filter(|text| !text.trim().is_empty()) {
+        None => Ok(Setting::Absent),
+        Some(text) => IamPolicy::from_json_text(&text)
+            .map(Setting::Present)
+            .map_err(|e| unreadable_policy("registry policy", e)),
+    }
+}
+
+async fn read_scanning(registry: &EcrRegistry) -> Result<Setting<Scanning>, RegistryError> {
+    let _permit = registry.permits.acquire().await.ok();
+    let output = registry
+        .client
+        .get_registry_scanning_configuration()
+        .send()
+        .await
+        .map_err(|e| classify(&e))?;
+    scanning(output.scanning_configuration())
+}
+
+fn scanning(
+    config: Option<&RegistryScanningConfiguration>,
+) -> Result<Setting<Scanning>, RegistryError> {
+    let Some(config) = config else {
+        return Ok(Setting::Absent);
+    };
+    let Some(scan_type) = config.scan_type() else {
+        return Ok(Setting::Absent);
+    };
+    let mut rules = Vec::with_capacity(config.rules().len());
+    for rule in config.rules() {
+        let mut filters = Vec::with_capacity(rule.repository_filters().len());
+        for filter in rule.repository_filters() {
+            if filter.filter_type() != &ScanningRepositoryFilterType::Wildcard {
+                return Err(unexpected(
+                    "scanning filter",
+                    format!("type {} is not WILDCARD", filter.filter_type()),
+                ));
+            }
+            filters.push(filter.filter().to_owned());
+        }
+        rules.push(ScanRule {
+            frequency: rule.scan_frequency().as_str().to_owned(),
+            filters,
+        });
+    }
+    Ok(Setting::Present(Scanning {
+        scan_type: scan_type.as_str().to_owned(),
+        rules,
+    }))
+}
+
+async fn read_pull_through_cache(
+    registry: &EcrRegistry,
+) -> Result<BTreeMap<String, PullThroughCacheRule>, RegistryError> {
+    let _permit = registry.permits.acquire().await.ok();
+    let mut pages = registry
+        .client
+        .describe_pull_through_cache_rules()
+        .registry_id(registry.id.account.as_str())
+        .into_paginator()
+        .send();
+    let mut rules = BTreeMap::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(&e))?;
+        for rule in page.pull_through_cache_rules() {
+            let (prefix, rule) = pull_through_cache_rule(rule)?;
+            rules.insert(prefix, rule);
+        }
+    }
+    Ok(rules)
+}
+
+fn pull_through_cache_rule(
+    rule: &SdkPullThroughCacheRule,
+) -> Result<(String, PullThroughCacheRule), RegistryError> {
+    let prefix = rule
+        .ecr_repository_prefix()
+        .filter(|prefix| !prefix.is_empty())
+        .ok_or_else(|| unexpected("pull-through cache rule", "it has no ECR repository prefix"))?;
+    let upstream_url = rule
+        .upstream_registry_url()
+        .filter(|url| !url.is_empty())
+        .ok_or_else(|| {
+            unexpected(
+                &format!("pull-through cache rule {prefix:?}"),
+                "it has no upstream registry URL",
+            )
+        })?;
+    let read = PullThroughCacheRule {
+        upstream_url: upstream_url.to_owned(),
+        upstream_registry: rule.upstream_registry().map(|u| u.as_str().to_owned()),
+        credential_arn: non_empty(rule.credential_arn()),
+        custom_role_arn: non_empty(rule.custom_role_arn()),
+        upstream_repository_prefix: non_empty(rule.upstream_repository_prefix()),
+    };
+    Ok((
+        prefix.to_owned(),
+        pull_through_cache_rule_without_defaults(read),
+    ))
+}
+
+/// The rule with what ECR fills in by itself left out: the `ROOT` upstream prefix, and the
+/// upstream registry ECR derives from the URL. Depends on the rule alone, so a desired rule
+/// reduced the same way compares equal to its live form whether or not it stated them.
+fn pull_through_cache_rule_without_defaults(
+    mut rule: PullThroughCacheRule,
+) -> PullThroughCacheRule {
+    if rule.upstream_repository_prefix.as_deref() == Some(ROOT_PREFIX) {
+        rule.upstream_repository_prefix = None;
+    }
+    if rule.upstream_registry.is_some()
+        && rule.upstream_registry.as_deref() == derived_upstream_registry(&rule.upstream_url)
+    {
+        rule.upstream_registry = None;
+    }
+    rule
+}
+
+/// The upstream registry ECR assigns to a rule created with this URL and no upstream
+/// registry, after the URL syntax of CreatePullThroughCacheRule's API documentation. `None`
+/// for a URL no upstream is known for, whose stated upstream registry is then always kept.
+fn derived_upstream_registry(url: &str) -> Option<&'static str> {
+    let host = url.trim_end_matches('/').to_ascii_lowercase();
+    let fixed = [
+        ("public.ecr.aws", "ecr-public"),
+        ("registry-1.docker.io", "docker-hub"),
+        ("ghcr.io", "github-container-registry"),
+        ("registry.gitlab.com", "gitlab-container-registry"),
+        ("registry.k8s.io", "k8s"),
+        ("quay.io", "quay"),
+        ("cgr.dev", "chainguard"),
+    ];
+    if let Some((_, upstream)) = fixed.iter().find(|(known, _)| *known == host) {
+        return Some(upstream);
+    }
+    if host.ends_with(".azurecr.io") {
+        return Some("azure-container-registry");
+    }
+    // <account>.dkr.ecr.<region>.amazonaws.com (and the China partition's .com.cn).
+    let labels: Vec<&str> = host.split('.').collect();
+    let is_ecr = matches!(
+        labels.as_slice(),
+        [account, "dkr", "ecr", _region, "amazonaws", "com", ..]
+            if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+    ) && (host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn"));
+    is_ecr.then_some("ecr")
+}
+
+async fn read_creation_templates(
+    registry: &EcrRegistry,
+) -> Result<BTreeMap<String, CreationTemplate>, RegistryError> {
+    let _permit = registry.permits.acquire().await.ok();
+    // Like DescribeRegistry, this describes the caller's own registry.
+    let mut pages = registry
+        .client
+        .describe_repository_creation_templates()
+        .into_paginator()
+        .send();
+    let mut templates = BTreeMap::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(&e))?;
+        for template in page.repository_creation_templates() {
+            let (prefix, template) = creation_template(template)?;
+            templates.insert(prefix, template);
+        }
+    }
+    Ok(templates)
+}
+
+fn creation_template(
+    template: &RepositoryCreationTemplate,
+) -> Result<(String, CreationTemplate), RegistryError> {
+    let prefix = template
+        .prefix()
+        .filter(|prefix| !prefix.is_empty())
+        .ok_or_else(|| unexpected("creation template", "it has no prefix"))?;
+    let what = format!("creation template {prefix:?}");
+    let image_tag_mutability = template
+        .image_tag_mutability()
+        .map(|mode| tag_mutability(mode, &what))
+        .transpose()?;
+    let encryption = template
+        .encryption_configuration()
+        .map(|config| {
+            let kind =
+                EncryptionType::parse(config.encryption_type().as_str()).ok_or_else(|| {
+                    unexpected(
+                        &what,
+                        format!("encryption type {} is unknown", config.encryption_type()),
+                    )
+                })?;
+            Ok::<_, RegistryError>(Encryption {
+                kind,
+                kms_key: non_empty(config.kms_key()),
+            })
+        })
+        .transpose()?;
+    let lifecycle_policy = non_empty(template.lifecycle_policy())
+        .map(|text| {
+            LifecyclePolicy::from_json_text(&text)
+                .map_err(|e| unreadable_policy(&format!("the lifecycle policy of {what}"), e))
+        })
+        .transpose()?;
+    let repository_policy = non_empty(template.repository_policy())
+        .map(|text| {
+            IamPolicy::from_json_text(&text)
+                .map_err(|e| unreadable_policy(&format!("the repository policy of {what}"), e))
+        })
+        .transpose()?;
+    let read = CreationTemplate {
+        applied_for: template
+            .applied_for()
+            .iter()
+            .map(|applied| applied.as_str().to_owned())
+            .collect(),
+        description: non_empty(template.description()),
+        image_tag_mutability,
+        image_tag_mutability_exclusions: template
+            .image_tag_mutability_exclusion_filters()
+            .iter()
+            .map(|filter| filter.filter().to_owned())
+            .collect(),
+        encryption,
+        resource_tags: template
+            .resource_tags()
+            .iter()
+            .map(|tag| (tag.key().to_owned(), tag.value().to_owned()))
+            .collect(),
+        lifecycle_policy,
+        repository_policy,
+        custom_role_arn: non_empty(template.custom_role_arn()),
+    };
+    Ok((prefix.to_owned(), creation_template_without_defaults(read)))
+}
+
+fn tag_mutability(mode: &ImageTagMutability, what: &str) -> Result<TagMutability, RegistryError> {
+    TagMutability::parse(mode.as_str())
+        .ok_or_else(|| unexpected(what, format!("image tag mutability {mode} is unknown")))
+}
+
+/// The template with ECR's defaults left out: `MUTABLE` without exclusions and `AES256`
+/// without a key are what a template that sets neither gets. Depends on the template alone,
+/// so a desired template reduced the same way compares equal whether or not it stated them.
+fn creation_template_without_defaults(mut template: CreationTemplate) -> CreationTemplate {
+    if template.image_tag_mutability == Some(TagMutability::Mutable)
+        && template.image_tag_mutability_exclusions.is_empty()
+    {
+        template.image_tag_mutability = None;
+    }
+    if template.encryption == Some(Encryption::aes256()) {
+        template.encryption = None;
+    }
+    template
+}
+
+async fn read_account_settings(
+    registry: &EcrRegistry,
+    names: &[String],
+) -> Result<AccountSettings, RegistryError> {
+    let names: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+    let reads = names.into_iter().map(|name| async move {
+        let _permit = registry.permits.acquire().await.ok();
+        let output = registry
+            .client
+            .get_account_setting()
+            .name(name)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok::<_, RegistryError>((name.to_owned(), non_empty(output.value())))
+    });
+    let mut settings = AccountSettings::new();
+    for result in join_all(reads).await {
+        // A setting ECR reports no value for is left out, so that a spec naming it plans
+        // the Put that gives it one.
+        if let (name, Some(value)) = result? {
+            settings.insert(name, value);
+        }
+    }
+    Ok(settings)
+}
+
+fn non_empty(value: Option<&str>) -> Option<String> {
+    value.filter(|value| !value.is_empty()).map(str::to_owned)
+}
+
+fn unexpected(what: &str, problem: impl std::fmt::Display) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::Other,
+        "UnexpectedLiveValue",
+        format!("the live {what} cannot be read: {problem}"),
+    )
+}
+
+fn unreadable_policy(what: &str, error: ecrform_model::DocumentError) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::Other,
+        "UnreadablePolicy",
+        format!("the live {what} cannot be read: {error}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::recorded::{Answer, RecordedEcr};
+    use ecrform_model::Tags;
+    use ecrform_plan::{ACCOUNT_SETTING_NAMES, ReadScope, Registry};
+
+    const REGISTRY: &str = "123456789012/us-east-1";
+
+    /// ECR answers the repository listing (always part of a read) with no repositories.
+    fn recorded() -> RecordedEcr {
+        let ecr = RecordedEcr::new();
+        ecr.always(
+            "DescribeRepositories",
+            Answer::ok(json!({ "repositories": [] })),
+        );
+        ecr
+    }
+
+    fn scope(registry: RegistryAspects) -> ReadScope {
+        ReadScope {
+            registry,
+            ..ReadScope::default()
+        }
+    }
+
+    async fn read(ecr: &RecordedEcr, registry: RegistryAspects) -> RegistryState {
+        ecr.registry(REGISTRY, 3)
+            .read(&scope(registry))
+            .await
+            .unwrap()
+    }
+
+    fn account(raw: &str) -> AccountId {
+        AccountId::parse(raw).unwrap()
+    }
+
+    fn destination(region: &str, raw_account: &str) -> ReplicationDestination {
+        ReplicationDestination {
+            region: Region::parse(region).unwrap(),
+            account: account(raw_account),
+        }
+    }
+
+    // ECR's rendering of a registry policy put with a bare account-id principal and the
+    // actions in the other order.
+    const REWRITTEN_REGISTRY_POLICY: &str = "{\n  \"Version\" : \"2012-10-17\",\n  \
+        \"Statement\" : [ {\n    \"Sid\" : \"replicate-from-build\",\n    \"Effect\" : \
+        \"Allow\",\n    \"Principal\" : {\n      \"AWS\" : \"arn:aws:iam::210987654321:root\"\n    \
+        },\n    \"Action\" : [ \"ecr:ReplicateImage\", \"ecr:CreateRepository\" ],\n    \
+        \"Resource\" : \"arn:aws:ecr:us-east-1:123456789012:repository/*\"\n  } ]\n}";
+
+    const AS_WRITTEN_REGISTRY_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"replicate-from-build","Effect":"Allow","Principal":{"AWS":"210987654321"},"Action":["ecr:CreateRepository","ecr:ReplicateImage"],"Resource":"arn:aws:ecr:us-east-1:123456789012:repository/*"}]}"#;
+
+    #[tokio::test(start_paused = true)]
+    async fn replication_rules_are_read_with_cross_account_destinations_and_filters() {
+        let ecr = recorded();
+        ecr.then(
+            "DescribeRegistry",
+            Answer::ok(json!({
+                "registryId": "123456789012",
+                "replicationConfiguration": { "rules": [
+                    {
+                        "destinations": [
+                            { "region": "eu-west-1", "registryId": "123456789012" },
+                            { "region": "us-west-2", "registryId": "210987654321" }
+                        ],
+                        "repositoryFilters": [
+                            { "filter": "team-a/", "filterType": "PREFIX_MATCH" },
+                            { "filter": "shared", "filterType": "PREFIX_MATCH" }
+                        ]
+                    },
+                    { "destinations": [{ "region": "ap-southeast-2", "registryId": "345678901234" }] }
+                ] }
+            })),
+        );
+
+        let state = read(
+            &ecr,
+            RegistryAspects {
+                replication: true,
+                ..RegistryAspects::default()
+            },
+        )
+        .await;
+
+        let expected = Replication {
+            rules: vec![
+                ReplicationRule {
+                    destinations: vec![
+                        destination("eu-west-1", "123456789012"),
+                        destination("us-west-2", "210987654321"),
+                    ],
+                    repository_filters: vec!["team-a/".to_owned(), "shared".to_owned()],
+                },
+                ReplicationRule {
+                    destinations: vec![destination("ap-southeast-2", "345678901234")],
+                    repository_filters: vec![],
+                },
+            ],
+        };
+        assert_eq!(state.replication, Setting::Present(expected));
+        // DescribeRegistry describes the caller's registry: it takes no registry id.
+        assert_eq!(ecr.received("DescribeRegistry"), [json!({})]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_registry_without_replication_rules_has_no_replication() {
+        let answers = [
+            json!({ "registryId": "123456789012", "replicationConfiguration": { "rules": [] } }),
+            json!({ "registryId": "123456789012" }),
+        ];
+        for answer in answers {
+            let ecr = recorded();
+            ecr.then("DescribeRegistry", Answer::ok(answer.clone()));
+
+            let state = read(
+                &ecr,
+                RegistryAspects {
+                    replication: true,
+                    ..RegistryAspects::default()
+                },
+            )
+            .await;
+
+            assert_eq!(state.replication, Setting::Absent, "{answer}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_registry_policy_as_ecr_rewrites_it_is_read_as_written() {
+        let ecr = recorded();
+        ecr.then(
+            "GetRegistryPolicy",
+            Answer::ok(json!({
+                "registryId": "123456789012",
+                "policyText": REWRITTEN_REGISTRY_POLICY
+            })),
+        );
+
+        let state = read(
+            &ecr,
+            RegistryAspects {
+                registry_policy: true,
+                ..RegistryAspects::default()
+            },
+        )
+        .await;
+
+        let as_written = IamPolicy::from_json_text(AS_WRITTEN_REGISTRY_POLICY).unwrap();
+        assert_eq!(state.registry_policy, Setting::Present(as_written));
+        assert_eq!(ecr.received("GetRegistryPolicy"), [json!({})]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn registry_policy_not_found_is_no_registry_policy() {
+        let ecr = recorded();
+        ecr.then(
+            "GetRegistryPolicy",
+            Answer::error(
+                "RegistryPolicyNotFoundException",
+                "Registry policy does not exist in the registry with id '123456789012'",
+            ),
+        );
+
+        let state = read(
+            &ecr,
+            RegistryAspects {
+                registry_policy: true,
+                ..RegistryAspects::default()
+            },
+        )
+        .await;
+
+        assert_eq!(state.registry_policy, Setting::Absent);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unreadable_live_registry_policy_is_an_error_saying_so() {
+        let ecr = recorded();
+        ecr.then(
+            "GetRegistryPolicy",
+            Answer::ok(
+                json!({ "registryId": "123456789012", "policyText": "{\n  \"Version\" : " }),
+            ),
+        );
+
+        let error = ecr
+            .registry(REGISTRY, 3)
+            .read(&scope(RegistryAspects {
+                registry_policy: true,
+                ..RegistryAspects::default()
+            }))
+            .await
+            .unwrap_err();
+
+        assert_eq!(error.code, "UnreadablePolicy");
+        assert!(
+            error
+                .message
+                .starts_with("the live registry policy cannot be read: "),
+            "{error}"
+        );
+        assert!(!error.message.contains('\n'), "{error:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn enhanced_scanning_with_two_rules_is_read() {
+        let ecr = recorded();
+        ecr.then(
+            "GetRegistryScanningConfiguration",
+            Answer::ok(json!({
+                "registryId": "123456789012",
+                "scanningConfiguration": {
+                    "scanType": "ENHANCED",
+                    "rules": [
+                        {
+                            "scanFrequency": "CONTINUOUS_SCAN",
+                            "repositoryFilters": [
+                                { "filter": "prod-*", "filterType": "WILDCARD" },
+                                { "filter": "release", "filterType": "WILDCARD" }
+                            ]
+                        },
+                        {
+                            "scanFrequency": "SCAN_ON_PUSH",
+                            "repositoryFilters": [{ "filter": "*", "filterType": "WILDCARD" }]
+                        }
+                    ]
+                }
+            })),
+        );
+
+        let state = read(
+            &ecr,
+            RegistryAspects {
+                scanning: true,
+                ..RegistryAspects::default()
+            },
+        )
+        .await;
+
+        let expected = Scanning {
+            scan_type: "ENHANCED".to_owned(),
+            rules: vec![
+                ScanRule {
+                    frequency: "CONTINUOUS_SCAN".to_owned(),
+                    filters: vec!["prod-*".to_owned(), "release".to_owned()],
+                },
+                ScanRule {
+                    frequency: "SCAN_ON_PUSH".to_owned(),
+                    filters: vec!["*".to_owned()],
+                },
+            ],
+        };
+        assert_eq!(state.scanning, Setting::Present(expected));
+        assert_eq!(
+            ecr.received("GetRegistryScanningConfiguration"),
+            [json!({})]
+        );
+    }
+
+    // A registry whose scanning was never configured reports BASIC with no rules (real ECR
+    // and the emulator alike): a configuration, not an absence.
+    #[tokio::test(start_paused = true)]
+    async fn unconfigured_scanning_is_basic_with_no_rules() {
+        let ecr = recorded();
+        ecr.then(
+            "GetRegistryScanningConfiguration",
+            Answer::ok(json!({
+                "registryId": "123456789012",
+                "scanningConfiguration": { "scanType": "BASIC", "rules": [] }
+            })),
+        );
+
+        let state = read(
+            &ecr,
+            RegistryAspects {
+                scanning: true,
+                ..RegistryAspects::default()
+            },
+        )
+        .await;
+
+        assert_eq!(
+            state.scanning,
+            Setting::Present(Scanning {
+                scan_type: "BASIC".to_owned(),
+                rules: vec![],
+            })
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_page_of_pull_through_cache_rules_is_read_with_ecr_defaults_left_out() {
+        let ecr = recorded();
+        ecr.then(
+            "DescribePullThroughCacheRules",
+            Answer::ok(json!({
+                "pullThroughCacheRules": [
+                    {
+                        "ecrRepositoryPrefix": "docker-hub",
+                        "upstreamRegistryUrl": "registry-1.docker.io",
+                        "createdAt": 1.712345678E9,
+                        "registryId": "123456789012",
+                        "credentialArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf",
+                        "upstreamRegistry": "docker-hub",
+                        "upstreamRepositoryPrefix": "ROOT",
+                        "updatedAt": 1.712345678E9
+                    },
+                    {
+                        "ecrRepositoryPrefix": "ecr-public",
+                        "upstreamRegistryUrl": "public.ecr.aws",
+                        "createdAt": 1.712345679E9,
+                        "registryId": "123456789012",
+                        "upstreamRegistry": "ecr-public",
+                        "upstreamRepositoryPrefix": "ROOT"
+                    }
+                ],
+                "nextToken": "eyJwcmVmaXgiOiJlY3ItcHVibGljIn0="
+            })),
+        )
+        .then(
+            "DescribePullThroughCacheRules",
+            Answer::ok(json!({
+                "pullThroughCacheRules": [{
+                    "ecrRepositoryPrefix": "prod-mirror",
+                    "upstreamRegistryUrl": "210987654321.dkr.ecr.eu-west-1.amazonaws.com",
+                    "createdAt": 1.712345680E9,
+                    "registryId": "123456789012",
+                    "customRoleArn": "arn:aws:iam::123456789012:role/ecr-pull-through",
+                    "upstreamRegistry": "ecr",
+                    "upstreamRepositoryPrefix": "prod"
+                }]
+            })),
+        );
+
+        let state = read(
+            &ecr,
+            RegistryAspects {
+                pull_through_cache: true,
+                ..RegistryAspects::default()
+            },
+        )
+        .await;
+
+        let rules = state.pull_through_cache.unwrap();
+        let prefixes: Vec<&str> = rules.keys().map(String::as_str).collect();
+        assert_eq!(prefixes, ["docker-hub", "ecr-public", "prod-mirror"]);
+        assert_eq!(
+            rules["docker-hub"],
+            PullThroughCacheRule {
+                upstream_url: "registry-1.docker.io".to_owned(),
+                upstream_registry: None,
+                credential_arn: Some(
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
+                        .to_owned()
+                ),
+                custom_role_arn: None,
+                upstream_repository_prefix: None,
+            }
+        );
+        assert_eq!(
+            rules["ecr-public"],
+            PullThroughCacheRule {
+                upstream_url: "public.ecr.aws".to_owned(),
+                upstream_registry: None,
+                credential_arn: None,
+                custom_role_arn: None,
+                upstream_repository_prefix: None,
+            }
+        );
+        assert_eq!(
+            rules["prod-mirror"],
+            PullThroughCacheRule {
+                upstream_url: "210987654321.dkr.ecr.eu-west-1.amazonaws.com".to_owned(),
+                upstream_registry: None,
+                credential_arn: None,
+                custom_role_arn: Some("arn:aws:iam::123456789012:role/ecr-pull-through".to_owned()),
+                upstream_repository_prefix: Some("prod".to_owned()),
+            }
+        );
+        assert_eq!(
+            ecr.received("DescribePullThroughCacheRules"),
+            [
+                json!({ "registryId": "123456789012" }),
+                json!({
+                    "registryId": "123456789012",
+                    "nextToken": "eyJwcmVmaXgiOiJlY3ItcHVibGljIn0="
+                })
+            ]
+        );
+    }
+
+    #[test]
+    fn the_upstream_registry_is_derived_from_the_url_as_ecr_does() {
+        let cases = [
+            ("registry-1.docker.io", Some("docker-hub")),
+            ("public.ecr.aws", Some("ecr-public")),
+            ("ghcr.io", Some("github-container-registry")),
+            ("registry.gitlab.com", Some("gitlab-container-registry")),
+            ("registry.k8s.io", Some("k8s")),
+            ("quay.io", Some("quay")),
+            ("cgr.dev", Some("chainguard")),
+            ("myregistry.azurecr.io", Some("azure-container-registry")),
+            ("210987654321.dkr.ecr.eu-west-1.amazonaws.com", Some("ecr")),
+            (
+                "210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn",
+                Some("ecr"),
+            ),
+            ("dkr.ecr.eu-west-1.amazonaws.com", None),
+            ("registry.example.com", None),
+            ("docker.io", None),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(derived_upstream_registry(url), expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_stated_upstream_registry_ecr_would_not_derive_is_kept() {
+        let rule = PullThroughCacheRule {
+            upstream_url: "quay.io".to_owned(),
+            upstream_registry: Some("k8s".to_owned()),
+            credential_arn: None,
+            custom_role_arn: None,
+            upstream_repository_prefix: Some("ROOT".to_owned()),
+        };
+
+        let reduced = pull_through_cache_rule_without_defaults(rule);
+
+        assert_eq!(reduced.upstream_registry.as_deref(), Some("k8s"));
+        assert_eq!(reduced.upstream_repository_prefix, None);
+    }
+
+    fn template_page(templates: Vec<Value>, next_token: Option<&str>) -> Answer {
+        let mut page = json!({
+            "registryId": "123456789012",
+            "repositoryCreationTemplates": templates
+        });
+        if let Some(token) = next_token {
+            page["nextToken"] = json!(token);
+        }
+        Answer::ok(page)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_creation_template_with_every_field_is_read() {
+        let lifecycle = r#"{"rules":[{"rulePriority":1,"description":"keep 30 releases","selection":{"tagStatus":"tagged","tagPatternList":["v*"],"countType":"imageCountMoreThan","countNumber":30},"action":{"type":"expire"}}]}"#;
+        let repository_policy = "{\n  \"Version\" : \"2012-10-17\",\n  \"Statement\" : [ {\n    \
+             \"Sid\" : \"pull\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {\n      \
+             \"AWS\" : \"arn:aws:iam::210987654321:root\"\n    },\n    \"Action\" : [ \
+             \"ecr:BatchGetImage\", \"ecr:GetDownloadUrlForLayer\" ]\n  } ]\n}";
+        let kms_key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let ecr = recorded();
+        ecr.then(
+            "DescribeRepositoryCreationTemplates",
+            template_page(
+                vec![json!({
+                    "prefix": "team-a",
+                    "description": "Team A images replicated from the build registry",
+                    "encryptionConfiguration": { "encryptionType": "KMS", "kmsKey": kms_key },
+                    "resourceTags": [
+                        { "Key": "team", "Value": "a" },
+                        { "Key": "source", "Value": "replication" }
+                    ],
+                    "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                    "imageTagMutabilityExclusionFilters": [
+                        { "filterType": "WILDCARD", "filter": "latest" },
+                        { "filterType": "WILDCARD", "filter": "dev-*" }
+                    ],
+                    "repositoryPolicy": repository_policy,
+                    "lifecyclePolicy": lifecycle,
+                    "appliedFor": ["REPLICATION", "CREATE_ON_PUSH"],
+                    "customRoleArn": "arn:aws:iam::123456789012:role/ecr-creation-templates",
+                    "createdAt": 1.712345678E9,
+                    "updatedAt": 1.712345699E9
+                })],
+                Some("eyJwcmVmaXgiOiJ0ZWFtLWEifQ=="),
+            ),
+        )
+        .then(
+            "DescribeRepositoryCreationTemplates",
+            template_page(
+                // What ECR reports for a template created with appliedFor alone.
+                vec![json!({
+                    "prefix": "ROOT",
+                    "encryptionConfiguration": { "encryptionType": "AES256" },
+                    "resourceTags": [],
+                    "imageTagMutability": "MUTABLE",
+                    "appliedFor": ["PULL_THROUGH_CACHE"],
+                    "createdAt": 1.712345678E9,
+                    "updatedAt": 1.712345678E9
+                })],
+                None,
+            ),
+        );
+
+        let state = read(
+            &ecr,
+            RegistryAspects {
+                creation_templates: true,
+                ..RegistryAspects::default()
+            },
+        )
+        .await;
+
+        let templates = state.creation_templates.unwrap();
+        let expected_policy = IamPolicy::from_json_text(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"pull","Effect":"Allow","Principal":{"AWS":"210987654321"},"Action":["ecr:GetDownloadUrlForLayer","ecr:BatchGetImage"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            templates["team-a"],
+            CreationTemplate {
+                applied_for: vec!["REPLICATION".to_owned(), "CREATE_ON_PUSH".to_owned()],
+                description: Some("Team A images replicated from the build registry".to_owned()),
+                image_tag_mutability: Some(TagMutability::ImmutableWithExclusion),
+                image_tag_mutability_exclusions: vec!["latest".to_owned(), "dev-*".to_owned()],
+                encryption: Some(Encryption {
+                    kind: EncryptionType::Kms,
+                    kms_key: Some(kms_key.to_owned()),
+                }),
+                resource_tags: Tags::from([
+                    ("team".to_owned(), "a".to_owned()),
+                    ("source".to_owned(), "replication".to_owned()),
+                ]),
+                lifecycle_policy: Some(LifecyclePolicy::from_json_text(lifecycle).unwrap()),
+                repository_policy: Some(expected_policy),
+                custom_role_arn: Some(
+                    "arn:aws:iam::123456789012:role/ecr-creation-templates".to_owned()
+                ),
+            }
+        );
+        // ECR's defaults read as a spec that leaves them out.
+        assert_eq!(
+            templates["ROOT"],
+            CreationTemplate {
+                applied_for: vec!["PULL_THROUGH_CACHE".to_owned()],
+                description: None,
+                image_tag_mutability: None,
+                image_tag_mutability_exclusions: vec![],
+                encryption: None,
+                resource_tags: Tags::new(),
+                lifecycle_policy: None,
+                repository_policy: None,
+                custom_role_arn: None,
+            }
+        );
+        assert_eq!(
+            ecr.received("DescribeRepositoryCreationTemplates"),
+            [
+                json!({}),
+                json!({ "nextToken": "eyJwcmVmaXgiOiJ0ZWFtLWEifQ==" })
+            ]
+        );
+    }
+
+    #[test]
+    fn template_defaults_are_left_out_only_when_they_are_the_defaults() {
+        let base = CreationTemplate {
+            applied_for: vec!["REPLICATION".to_owned()],
+            description: None,
+            image_tag_mutability: None,
+            image_tag_mutability_exclusions: vec![],
+            encryption: None,
+            resource_tags: Tags::new(),
+            lifecycle_policy: None,
+            repository_policy: None,
+            custom_role_arn: None,
+        };
+        let kms = Encryption {
+            kind: EncryptionType::Kms,
+            kms_key: None,
+        };
+        let cases = [
+            // (mutability, exclusions, encryption) -> kept mutability, kept encryption
+            (
+                Some(TagMutability::Mutable),
+                vec![],
+                Some(Encryption::aes256()),
+                None,
+                None,
+            ),
+            (
+                Some(TagMutability::Immutable),
+                vec![],
+                Some(kms.clone()),
+                Some(TagMutability::Immutable),
+                Some(kms.clone()),
+            ),
+            (
+                Some(TagMutability::MutableWithExclusion),
+                vec!["release-*".to_owned()],
+                None,
+                Some(TagMutability::MutableWithExclusion),
+                None,
+            ),
+        ];
+        for (mode, exclusions, encryption, kept_mode, kept_encryption) in cases {
+            let template = CreationTemplate {
+                image_tag_mutability: mode,
+                image_tag_mutability_exclusions: exclusions,
+                encryption,
+                ..base.clone()
+            };
+
+            let reduced = creation_template_without_defaults(template);
+
+            assert_eq!(reduced.image_tag_mutability, kept_mode);
+            assert_eq!(reduced.encryption, kept_encryption);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn account_settings_are_read_by_name() {
+        let ecr = recorded();
+        for (name, value) in [
+            ("BASIC_SCAN_TYPE_VERSION", "AWS_NATIVE"),
+            ("REGISTRY_POLICY_SCOPE", "V2"),
+            ("BLOB_MOUNTING", "ENABLED"),
+        ] {
+            ecr.always_for(
+                "GetAccountSetting",
+                name,
+                Answer::ok(json!({ "name": name, "value": value })),
+            );
+        }
+
+        let names = RegistryAspects::everything().account_settings;
+
+        let state = read(
+            &ecr,
+            RegistryAspects {
+                account_settings: names.clone(),
+                ..RegistryAspects::default()
+            },
+        )
+        .await;
+
+        let state_settings = state.account_settings.unwrap();
+
+        assert_eq!(
+            state_settings,
+            AccountSettings::from([
+                (
+                    "BASIC_SCAN_TYPE_VERSION".to_owned(),
+                    "AWS_NATIVE".to_owned()
+                ),
+                ("BLOB_MOUNTING".to_owned(), "ENABLED".to_owned()),
+                ("REGISTRY_POLICY_SCOPE".to_owned(), "V2".to_owned()),
+            ])
+        );
+        let mut asked: Vec<String> = ecr
+            .received("GetAccountSetting")
+            .iter()
+            .map(|body| body["name"].as_str().unwrap().to_owned())
+            .collect();
+        asked.sort();
+        let mut expected = names;
+        expected.sort();
+        assert_eq!(asked, expected);
+        assert_eq!(expected.len(), ACCOUNT_SETTING_NAMES.len());
+    }
+
+    /// Answers for every registry-wide read, so that a read outside the scope would be
+    /// answered (and counted) rather than fail.
+    fn answering_everything() -> RecordedEcr {
+        let ecr = recorded();
+        ecr.always(
+            "DescribeRegistry",
+            Answer::ok(json!({ "registryId": "123456789012",
+                               "replicationConfiguration": { "rules": [] } })),
+        )
+        .always(
+            "GetRegistryPolicy",
+            Answer::error(
+                "RegistryPolicyNotFoundException",
+                "Registry policy does not exist",
+            ),
+        )
+        .always(
+            "GetRegistryScanningConfiguration",
+            Answer::ok(json!({ "registryId": "123456789012",
+                               "scanningConfiguration": { "scanType": "BASIC", "rules": [] } })),
+        )
+        .always(
+            "DescribePullThroughCacheRules",
+            Answer::ok(json!({ "pullThroughCacheRules": [] })),
+        )
+        .always(
+            "DescribeRepositoryCreationTemplates",
+            Answer::ok(json!({ "registryId": "123456789012", "repositoryCreationTemplates": [] })),
+        )
+        .always(
+            "GetAccountSetting",
+            Answer::ok(json!({ "name": "BLOB_MOUNTING", "value": "DISABLED" })),
+        );
+        ecr
+    }
+
+    const SETTING_OPERATIONS: [&str; 6] = [
+        "DescribeRegistry",
+        "GetRegistryPolicy",
+        "GetRegistryScanningConfiguration",
+        "DescribePullThroughCacheRules",
+        "DescribeRepositoryCreationTemplates",
+        "GetAccountSetting",
+    ];
+
+    #[tokio::test(start_paused = true)]
+    async fn only_the_registry_settings_in_scope_are_requested() {
+        let nothing = answering_everything();
+        let state = read(&nothing, RegistryAspects::default()).await;
+        assert_eq!(nothing.total(), 1, "only DescribeRepositories");
+        assert_eq!(state, RegistryState::empty(state.id()));
+
+        let some = answering_everything();
+        let state = read(
+            &some,
+            RegistryAspects {
+                scanning: true,
+                creation_templates: true,
+                account_settings: vec!["BLOB_MOUNTING".to_owned(), "BLOB_MOUNTING".to_owned()],
+                ..RegistryAspects::default()
+            },
+        )
+        .await;
+        let counts: Vec<usize> = SETTING_OPERATIONS.iter().map(|op| some.count(op)).collect();
+        assert_eq!(counts, [0, 0, 1, 0, 1, 1]);
+        assert_eq!(state.replication, Setting::Unmanaged);
+        assert_eq!(state.registry_policy, Setting::Unmanaged);
+        assert!(state.scanning.is_managed());
+        assert_eq!(state.pull_through_cache, None);
+        assert_eq!(state.creation_templates, Some(BTreeMap::new()));
+        assert_eq!(
+            state.account_settings,
+            Some(AccountSettings::from([(
+                "BLOB_MOUNTING".to_owned(),
+                "DISABLED".to_owned()
+            )]))
+        );
+
+        let all = answering_everything();
+        let state = read(&all, RegistryAspects::everything()).await;
+        let counts: Vec<usize> = SETTING_OPERATIONS.iter().map(|op| all.count(op)).collect();
+        assert_eq!(counts, [1, 1, 1, 1, 1, 3]);
+        assert_eq!(state.replication, Setting::Absent);
+        assert_eq!(state.registry_policy, Setting::Absent);
+        assert_eq!(state.pull_through_cache, Some(BTreeMap::new()));
+    }
+
+    /// One setting the local emulator lacks, and the error a read of it must end in.
+    struct Unsupported {
+        aspects: RegistryAspects,
+        operation: &'static str,
+        message: &'static str,
+    }
+
+    fn unsupported_cases() -> Vec<Unsupported> {
+        vec![
+            Unsupported {
+                aspects: RegistryAspects {
+                    pull_through_cache: true,
+                    ..RegistryAspects::default()
+                },
+                operation: "DescribePullThroughCacheRules",
+                message: "the endpoint does not support pull-through cache rules \
+                          (DescribePullThroughCacheRules answered HTTP 500); remove \
+                          pull_through_cache from the spec for this registry or use a real ECR \
+                          endpoint",
+            },
+            Unsupported {
+                aspects: RegistryAspects {
+                    creation_templates: true,
+                    ..RegistryAspects::default()
+                },
+                operation: "DescribeRepositoryCreationTemplates",
+                message: "the endpoint does not support repository creation templates \
+                          (DescribeRepositoryCreationTemplates answered HTTP 500); remove \
+                          creation_templates from the spec for this registry or use a real ECR \
+                          endpoint",
+            },
+            Unsupported {
+                aspects: RegistryAspects {
+                    account_settings: vec!["REGISTRY_POLICY_SCOPE".to_owned()],
+                    ..RegistryAspects::default()
+                },
+                operation: "GetAccountSetting",
+                message: "the endpoint does not support account settings (GetAccountSetting \
+                          answered HTTP 500); remove account_settings from the spec for this \
+                          registry or use a real ECR endpoint",
+            },
+        ]
+    }
+
+    // With `connect`'s default of five attempts, the HTML 500 is retried four times with
+    // at most 0.2 + 0.4 + 0.8 + 1.6 s of backoff (on the paused clock here) before the
+    // read fails, naming the setting.
+    #[tokio::test(start_paused = true)]
+    async fn an_endpoint_without_the_operation_fails_the_read_naming_the_setting() {
+        for case in unsupported_cases() {
+            let ecr = recorded();
+            ecr.always(case.operation, Answer::html_500());
+            let start = tokio::time::Instant::now();
+
+            let error = ecr
+                .registry(REGISTRY, crate::DEFAULT_MAX_ATTEMPTS)
+                .read(&scope(case.aspects))
+                .await
+                .unwrap_err();
+
+            assert_eq!(
+                error,
+                RegistryError::new(ErrorKind::Unsupported, case.operation, case.message)
+            );
+            assert_eq!(
+                ecr.count(case.operation),
+                crate::DEFAULT_MAX_ATTEMPTS as usize
+            );
+            assert!(
+                start.elapsed() <= Duration::from_secs(3),
+                "{:?}",
+                start.elapsed()
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn of_several_unsupported_settings_the_first_in_a_fixed_order_is_reported() {
+        let ecr = recorded();
+        for case in unsupported_cases() {
+            ecr.always(case.operation, Answer::html_500());
+        }
+        let aspects = RegistryAspects {
+            pull_through_cache: true,
+            creation_templates: true,
+            account_settings: vec!["BLOB_MOUNTING".to_owned()],
+            ..RegistryAspects::default()
+        };
+
+        let error = ecr
+            .registry(REGISTRY, 2)
+            .read(&scope(aspects))
+            .await
+            .unwrap_err();
+
+        assert_eq!(error.code, "DescribePullThroughCacheRules");
+        // Every read ran to its end: none was cut short by another's failure.
+        assert_eq!(ecr.count("DescribeRepositoryCreationTemplates"), 2);
+        assert_eq!(ecr.count("GetAccountSetting"), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_registry_setting_read_keeps_its_own_error() {
+        let ecr = recorded();
+        ecr.always(
+            "GetRegistryScanningConfiguration",
+            Answer::error(
+                "AccessDeniedException",
+                "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: \
+                 ecr:GetRegistryScanningConfiguration on resource: *",
+            ),
+        );
+
+        let error = ecr
+            .registry(REGISTRY, 1)
+            .read(&scope(RegistryAspects {
+                scanning: true,
+                ..RegistryAspects::default()
+            }))
+            .await
+            .unwrap_err();
+
+        assert_eq!(error.kind, ErrorKind::AccessDenied);
+        assert_eq!(error.code, "AccessDeniedException");
+    }
+}
