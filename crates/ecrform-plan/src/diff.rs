@@ -6,15 +6,29 @@
 //! The order of `Plan::changes` is the apply order, and it is deterministic: it depends only on
 //! the inputs' contents, never on the order registries or repositories were listed in.
 //! - Registries in ascending `ACCOUNT/REGION` order; a registry's changes are contiguous.
-//! - Within a registry, for each desired repository by name: the `repository` change (create,
-//!   update or replace) first, because a policy needs its repository; then its
-//!   `lifecycle_policy`; then its `repository_policy`.
-//! - Then the deletes of pruned repositories, by name, after every create and update of the
-//!   registry, so that a failed apply never leaves a registry with less than it started with.
+//! - Within a registry, the registry-wide settings come first, because what they say shapes
+//!   the repositories that follow (a creation template applies to repositories created after
+//!   it, a registry policy lets other accounts replicate in), in this order (see
+//!   [`REGISTRY_STEPS`]):
+//!   1. `account_setting`s by name: `REGISTRY_POLICY_SCOPE` decides how the registry policy
+//!      is read, so it goes before the policy;
+//!   2. `registry_policy`;
+//!   3. `creation_template`s by prefix (creates and updates), before the pull-through cache
+//!      rules and replication that create repositories from them;
+//!   4. `pull_through_cache` rules by prefix (creates, updates, replaces);
+//!   5. `replication`;
+//!   6. `scanning`.
+//! - Then, for each desired repository by name: the `repository` change (create, update or
+//!   replace) first, because a policy needs its repository; then its `lifecycle_policy`; then
+//!   its `repository_policy`.
+//! - Then the removals: pull-through cache rules and creation templates whose prefix left the
+//!   spec's exact set, by prefix, and the deletes of pruned repositories, by name; after every
+//!   create and update of the registry, so that a failed apply never leaves a registry with
+//!   less than it started with.
 //!
-//! Registry-wide settings (replication, registry policy, scanning, pull-through cache,
-//! creation templates, account settings) are not planned yet; they will be further entries of
-//! [`REGISTRY_STEPS`], which is where their place in the order is decided.
+//! The executor (see [`crate::apply`]) keeps this order within a registry and adds one across
+//! registries: every registry's policy and account settings are written before anything else
+//! of any registry, so that a destination's policy is in place before a source replicates.
 //!
 //! # Shapes
 //! `before` and `after` are canonical JSON, `null` when the object is absent:
@@ -22,12 +36,25 @@
 //!   left out, exclusions sorted. For an update both sides hold the fields the spec manages.
 //!   A created (or replacing) repository's `after` also holds the ownership tag, which ecrform
 //!   writes; a delete's `before` holds every field live state has.
-//! - policy documents: the document's canonical form.
+//! - policy documents (`lifecycle_policy`, `repository_policy`, `registry_policy`): the
+//!   document's canonical form.
+//! - `replication`: `{"rules": [{"destinations": [{"region", "account"}],
+//!   "repository_filters": [...]}]}` with destinations and filters sorted and deduplicated and
+//!   rules sorted; a configuration without rules is absent (`null`).
+//! - `scanning`: `{"type", "rules": [{"frequency", "filters"}]}`, rules by frequency, filters
+//!   sorted.
+//! - `pull_through_cache`: the rule's fields as the spec writes them (`upstream_url`,
+//!   `upstream_registry`, `credential_arn`, `custom_role_arn`, `upstream_repository_prefix`),
+//!   absent ones left out.
+//! - `creation_template`: the template's fields as the spec writes them, `applied_for` and
+//!   exclusions sorted, `lifecycle_policy` and `repository_policy` canonical, and ECR's
+//!   defaults (`MUTABLE`, `AES256`) where the template leaves mutability or encryption out.
+//! - `account_setting`: the value, a JSON string.
 //!
-//! `fields` names what differs: for an update or replace the differing repository fields, for
-//! a create every field it sets (which always includes `tags`, for the ownership tag), for a
-//! delete every field it removes. A policy document is compared whole, so its changes list the
-//! single field [`field::DOCUMENT`].
+//! `fields` names what differs: for an update or replace the differing fields, for a create
+//! every field it sets (a repository's always include `tags`, for the ownership tag), for a
+//! delete every field it removes. A document is compared whole, so its changes list the single
+//! field [`field::DOCUMENT`]; an account setting's the single field [`field::VALUE`].
 
 use serde_json::{Map, Value};
 
@@ -49,6 +76,20 @@ pub mod field {
     pub const TAGS: &str = "tags";
     /// The one field of a policy document address: the document is compared whole.
     pub const DOCUMENT: &str = "document";
+    /// The one field of an account setting.
+    pub const VALUE: &str = "value";
+    // Pull-through cache rules.
+    pub const UPSTREAM_URL: &str = "upstream_url";
+    pub const UPSTREAM_REGISTRY: &str = "upstream_registry";
+    pub const CREDENTIAL_ARN: &str = "credential_arn";
+    pub const CUSTOM_ROLE_ARN: &str = "custom_role_arn";
+    pub const UPSTREAM_REPOSITORY_PREFIX: &str = "upstream_repository_prefix";
+    // Creation templates (with the repository fields above and `custom_role_arn`).
+    pub const APPLIED_FOR: &str = "applied_for";
+    pub const DESCRIPTION: &str = "description";
+    pub const RESOURCE_TAGS: &str = "resource_tags";
+    pub const LIFECYCLE_POLICY: &str = "lifecycle_policy";
+    pub const REPOSITORY_POLICY: &str = "repository_policy";
 }
 
 /// Plans the changes that make `live` equal `desired`.
@@ -103,7 +144,18 @@ struct RegistryContext<'a> {
 type RegistryStep = fn(&RegistryContext<'_>, &mut Planned);
 
 /// The planning steps of one registry, in apply order (see the module documentation).
-const REGISTRY_STEPS: [RegistryStep; 2] = [plan_desired_repositories, plan_leftover_repositories];
+const REGISTRY_STEPS: [RegistryStep; 10] = [
+    registry_wide::plan_account_settings,
+    registry_wide::plan_registry_policy,
+    registry_wide::plan_creation_templates,
+    registry_wide::plan_pull_through_cache,
+    registry_wide::plan_replication,
+    registry_wide::plan_scanning,
+    plan_desired_repositories,
+    registry_wide::plan_leftover_pull_through_cache,
+    registry_wide::plan_leftover_creation_templates,
+    plan_leftover_repositories,
+];
 
 /// Creates, updates and replaces of the spec's repositories, each followed by its policies.
 fn plan_desired_repositories(registry: &RegistryContext<'_>, planned: &mut Planned) {
@@ -234,9 +286,9 @@ fn plan_repository(
                 repository: name.clone(),
                 text: policy.to_compact_json(),
             },
-            delete: ApiCall::DeleteLifecyclePolicy {
+            delete: Some(ApiCall::DeleteLifecyclePolicy {
                 repository: name.clone(),
-            },
+            }),
         },
     );
     let repository_policy = plan_document(
@@ -249,19 +301,19 @@ fn plan_repository(
                 repository: name.clone(),
                 text: policy.to_compact_json(),
             },
-            delete: ApiCall::DeleteRepositoryPolicy {
+            delete: Some(ApiCall::DeleteRepositoryPolicy {
                 repository: name.clone(),
-            },
+            }),
         },
     );
     planned.changes.extend(lifecycle);
     planned.changes.extend(repository_policy);
 }
 
-/// Plans one policy document: written in place when it differs (never delete-then-create,
-/// which would leave a window without a policy), deleted only when the spec says "absent".
-/// `canonical` gives the form shown in `before` and `after`; equality is the type's own,
-/// which compares canonical forms.
+/// Plans one document: written in place when it differs (never delete-then-create, which
+/// would leave a window without a policy), deleted only when the spec says "absent" and the
+/// document can be deleted at all (`calls.delete`). `canonical` gives the form shown in
+/// `before` and `after`; equality is the type's own, which compares canonical forms.
 fn plan_document<T: PartialEq>(
     address: Address,
     want: &Setting<T>,
@@ -272,6 +324,7 @@ fn plan_document<T: PartialEq>(
     let want = want.as_managed()?;
     let action = match (have, want) {
         (None, None) => return None,
+        (Some(_), None) if calls.delete.is_none() => return None,
         (Some(have), Some(want)) if have == want => return None,
         (None, Some(_)) => Action::Create,
         (Some(_), Some(_)) => Action::Update,
@@ -285,10 +338,10 @@ fn plan_document<T: PartialEq>(
         before: have.map(&canonical),
         after: want.map(&canonical),
         // Writing a policy replaces it in place: there is never a window without one.
-        calls: vec![match want {
-            Some(want) => (calls.put)(want),
-            None => calls.delete,
-        }],
+        calls: match want {
+            Some(want) => vec![(calls.put)(want)],
+            None => calls.delete.into_iter().collect(),
+        },
     })
 }
 
@@ -296,6 +349,12 @@ fn plan_document<T: PartialEq>(
 /// projection the planner made (the fields `before` holds, canonical documents), so that a
 /// saved plan can tell whether its addresses changed since it was made.
 pub(crate) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
+    if !matches!(
+        change.address.kind,
+        ResourceKind::Repository | ResourceKind::LifecyclePolicy | ResourceKind::RepositoryPolicy
+    ) {
+        return registry_wide::observe(change, live);
+    }
     let name = change.address.name.as_deref()?;
     let name = RepositoryName::parse(name).ok()?;
     let mut repository = live.repositories.get(&name)?.clone();
@@ -323,10 +382,10 @@ pub(crate) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
     }
 }
 
-/// How a policy document is written and deleted.
+/// How a document is written and deleted; `None` for a document that cannot be absent.
 struct DocumentCalls<P> {
     put: P,
-    delete: ApiCall,
+    delete: Option<ApiCall>,
 }
 
 /// CreateRepository with every managed setting and the ownership tag, in one call.
@@ -550,6 +609,8 @@ fn tags_value(tags: &Tags, with_ownership: bool) -> Value {
     }
     Value::Object(object)
 }
+
+mod registry_wide;
 
 #[cfg(test)]
 mod tests;

@@ -266,6 +266,61 @@ mod tests {
         assert!(saved.stale_addresses(&[changed]).is_empty());
     }
 
+    fn registry_policy(principal: &str, action: &str) -> ecrform_model::IamPolicy {
+        ecrform_model::IamPolicy::from_value(serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "replicate", "Effect": "Allow",
+                           "Principal": {"AWS": principal}, "Action": action}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_registry_policy_changed_since_planning_is_stale_but_one_rewritten_is_not() {
+        let mut want = RegistryState::empty(id());
+        want.registry_policy =
+            Setting::Present(registry_policy("210987654321", "ecr:ReplicateImage"));
+        let mut live = RegistryState::empty(id());
+        live.registry_policy =
+            Setting::Present(registry_policy("210987654321", "ecr:CreateRepository"));
+        let desired = DesiredState {
+            registries: vec![DesiredRegistry {
+                state: want,
+                role_arn: None,
+                profile: None,
+                prune: false,
+            }],
+        };
+        let saved = saved(&desired, &live);
+        assert_eq!(saved.plan.changes.len(), 1);
+        assert!(
+            saved
+                .stale_addresses(std::slice::from_ref(&live))
+                .is_empty()
+        );
+
+        // ECR's rewriting of the same document (root ARN for the account id) is not a change.
+        let mut rewritten = live.clone();
+        rewritten.registry_policy = Setting::Present(registry_policy(
+            "arn:aws:iam::210987654321:root",
+            "ecr:CreateRepository",
+        ));
+        assert!(saved.stale_addresses(&[rewritten]).is_empty());
+
+        let mut edited = live.clone();
+        edited.registry_policy = Setting::Present(registry_policy("210987654321", "ecr:*"));
+        let stale: Vec<String> = saved
+            .stale_addresses(&[edited])
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(stale, ["123456789012/us-east-1/registry_policy"]);
+
+        let mut deleted = live;
+        deleted.registry_policy = Setting::Absent;
+        assert_eq!(saved.stale_addresses(&[deleted]).len(), 1);
+    }
+
     #[test]
     fn other_versions_and_other_files_are_refused() {
         assert!(matches!(

@@ -1,0 +1,624 @@
+//! Planning of the registry-wide settings: replication, the registry policy, scanning,
+//! pull-through cache rules, repository creation templates and account settings.
+//!
+//! The spec owns each of them that it mentions and nothing else. The three singletons
+//! (replication, registry policy, scanning) are documents compared whole on canonical forms;
+//! pull-through cache rules and creation templates are exact sets keyed by prefix; account
+//! settings are managed by name, one at a time. See the parent module for the order.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use ecrform_model::{
+    Address, CreationTemplate, Encryption, IamPolicy, PullThroughCacheRule, RegistryState,
+    Replication, ReplicationRule, ResourceKind, Scanning, Setting, TagMutability, Tags,
+};
+
+use super::{DocumentCalls, Planned, RegistryContext, encryption_value, field, plan_document};
+use crate::{Action, ApiCall, Change, TemplateChanges};
+
+/// What ECR uses when a pull-through cache rule is created without an upstream repository
+/// prefix, and reports back for it.
+const ROOT_PREFIX: &str = "ROOT";
+
+/// Account settings by name: each one the spec names is written when it differs; the others
+/// are not read and never touched. A setting always has a value, so there is no delete.
+pub(super) fn plan_account_settings(registry: &RegistryContext<'_>, planned: &mut Planned) {
+    let Some(want) = &registry.desired.state.account_settings else {
+        return;
+    };
+    for (name, value) in want {
+        let have = registry
+            .live
+            .account_settings
+            .as_ref()
+            .and_then(|settings| settings.get(name));
+        if have == Some(value) {
+            continue;
+        }
+        planned.changes.push(Change {
+            address: Address::named(registry.id.clone(), ResourceKind::AccountSetting, name),
+            // Every setting has a value in ECR; one missing from live state was not reported.
+            action: if have.is_some() {
+                Action::Update
+            } else {
+                Action::Create
+            },
+            destructive: false,
+            fields: vec![field::VALUE.to_owned()],
+            before: have.map(|value| Value::String(value.clone())),
+            after: Some(Value::String(value.clone())),
+            calls: vec![ApiCall::PutAccountSetting {
+                name: name.clone(),
+                value: value.clone(),
+            }],
+        });
+    }
+}
+
+/// The registry policy, like a repository policy: written in place, deleted only for `none`.
+pub(super) fn plan_registry_policy(registry: &RegistryContext<'_>, planned: &mut Planned) {
+    let change = plan_document(
+        Address::singleton(registry.id.clone(), ResourceKind::RegistryPolicy),
+        &registry.desired.state.registry_policy,
+        registry.live.registry_policy.present(),
+        |policy: &IamPolicy| policy.canonical().clone(),
+        DocumentCalls {
+            put: |policy: &IamPolicy| ApiCall::PutRegistryPolicy {
+                text: policy.to_compact_json(),
+            },
+            delete: Some(ApiCall::DeleteRegistryPolicy),
+        },
+    );
+    planned.changes.extend(change);
+}
+
+/// Creation templates the spec lists: created, or updated in place (every field but the
+/// prefix can change). Templates that left the spec are deleted with the other removals.
+pub(super) fn plan_creation_templates(registry: &RegistryContext<'_>, planned: &mut Planned) {
+    let Some(want) = &registry.desired.state.creation_templates else {
+        return;
+    };
+    let live = registry.live.creation_templates.as_ref();
+    for (prefix, template) in want {
+        let address = Address::named(registry.id.clone(), ResourceKind::CreationTemplate, prefix);
+        let want_object = template_object(template);
+        match live.and_then(|live| live.get(prefix)) {
+            None => planned.changes.push(Change {
+                address,
+                action: Action::Create,
+                destructive: false,
+                fields: present_keys(&want_object, &TemplateField::NAMES),
+                before: None,
+                after: Some(want_object),
+                calls: vec![ApiCall::CreateRepositoryCreationTemplate {
+                    prefix: prefix.clone(),
+                    template: template.clone(),
+                }],
+            }),
+            Some(have) => {
+                let have_object = template_object(have);
+                let differing: Vec<TemplateField> = TemplateField::ALL
+                    .into_iter()
+                    .filter(|f| want_object.get(f.name()) != have_object.get(f.name()))
+                    .collect();
+                if differing.is_empty() {
+                    continue;
+                }
+                planned.changes.push(Change {
+                    address,
+                    action: Action::Update,
+                    destructive: false,
+                    fields: differing.iter().map(|f| f.name().to_owned()).collect(),
+                    before: Some(have_object),
+                    after: Some(want_object),
+                    calls: vec![ApiCall::UpdateRepositoryCreationTemplate {
+                        prefix: prefix.clone(),
+                        changes: template_changes(template, &differing),
+                    }],
+                });
+            }
+        }
+    }
+}
+
+/// Pull-through cache rules the spec lists: created; updated in place when only the
+/// credential or the role differ (all UpdatePullThroughCacheRule can change); otherwise
+/// replaced. Rules that left the spec are deleted with the other removals.
+pub(super) fn plan_pull_through_cache(registry: &RegistryContext<'_>, planned: &mut Planned) {
+    let Some(want) = &registry.desired.state.pull_through_cache else {
+        return;
+    };
+    let live = registry.live.pull_through_cache.as_ref();
+    for (prefix, rule) in want {
+        let address = Address::named(registry.id.clone(), ResourceKind::PullThroughCache, prefix);
+        let create = ApiCall::CreatePullThroughCacheRule {
+            prefix: prefix.clone(),
+            rule: rule.clone(),
+        };
+        let Some(have) = live.and_then(|live| live.get(prefix)) else {
+            planned.changes.push(Change {
+                address,
+                action: Action::Create,
+                destructive: false,
+                fields: CacheField::ALL
+                    .into_iter()
+                    .filter(|f| f.value(rule).is_some())
+                    .map(|f| f.name().to_owned())
+                    .collect(),
+                before: None,
+                after: Some(to_json(rule)),
+                calls: vec![create],
+            });
+            continue;
+        };
+        let differing: Vec<CacheField> = CacheField::ALL
+            .into_iter()
+            .filter(|f| f.differs(rule, have))
+            .collect();
+        if differing.is_empty() {
+            continue;
+        }
+        let in_place = differing.iter().all(|f| f.updatable_to(rule));
+        let (action, calls) = if in_place {
+            // Both go in the request whether they changed or not: the update sets the rule's
+            // credential and role to what the spec says.
+            let update = ApiCall::UpdatePullThroughCacheRule {
+                prefix: prefix.clone(),
+                credential_arn: rule.credential_arn.clone(),
+                custom_role_arn: rule.custom_role_arn.clone(),
+            };
+            (Action::Update, vec![update])
+        } else {
+            let delete = ApiCall::DeletePullThroughCacheRule {
+                prefix: prefix.clone(),
+            };
+            (Action::Replace, vec![delete, create])
+        };
+        planned.changes.push(Change {
+            address,
+            action,
+            destructive: action == Action::Replace,
+            fields: differing.iter().map(|f| f.name().to_owned()).collect(),
+            before: Some(to_json(have)),
+            after: Some(to_json(rule)),
+            calls,
+        });
+    }
+}
+
+/// The replication configuration, compared whole. `none` (or no rules) clears it with a Put
+/// of no rules, which is a delete; live state with no rules is the same as none.
+pub(super) fn plan_replication(registry: &RegistryContext<'_>, planned: &mut Planned) {
+    let want: Setting<Replication> = match &registry.desired.state.replication {
+        Setting::Unmanaged => return,
+        Setting::Absent => Setting::Absent,
+        Setting::Present(replication) => canonical_replication(replication).into(),
+    };
+    let have = registry
+        .live
+        .replication
+        .present()
+        .and_then(canonical_replication);
+    let change = plan_document(
+        Address::singleton(registry.id.clone(), ResourceKind::Replication),
+        &want,
+        have.as_ref(),
+        to_json,
+        DocumentCalls {
+            put: |replication: &Replication| ApiCall::PutReplicationConfiguration {
+                rules: replication.rules.clone(),
+            },
+            delete: Some(ApiCall::PutReplicationConfiguration { rules: Vec::new() }),
+        },
+    );
+    planned.changes.extend(change);
+}
+
+/// The scanning configuration, compared whole and written with a Put that replaces it. Every
+/// registry has one, so there is nothing to delete: a desired `Absent` (which the spec refuses)
+/// plans nothing.
+pub(super) fn plan_scanning(registry: &RegistryContext<'_>, planned: &mut Planned) {
+    let want = registry
+        .desired
+        .state
+        .scanning
+        .clone()
+        .map(|s| canonical_scanning(&s));
+    let have = registry.live.scanning.present().map(canonical_scanning);
+    let change = plan_document(
+        Address::singleton(registry.id.clone(), ResourceKind::Scanning),
+        &want,
+        have.as_ref(),
+        to_json,
+        DocumentCalls {
+            put: |scanning: &Scanning| ApiCall::PutRegistryScanningConfiguration {
+                scan_type: scanning.scan_type.clone(),
+                rules: scanning.rules.clone(),
+            },
+            delete: None,
+        },
+    );
+    planned.changes.extend(change);
+}
+
+/// Pull-through cache rules live state has under a prefix the spec's exact set lacks. Only
+/// when the spec manages the rules at all: otherwise they were not even read.
+pub(super) fn plan_leftover_pull_through_cache(
+    registry: &RegistryContext<'_>,
+    planned: &mut Planned,
+) {
+    let (Some(want), Some(have)) = (
+        &registry.desired.state.pull_through_cache,
+        &registry.live.pull_through_cache,
+    ) else {
+        return;
+    };
+    for (prefix, rule) in have
+        .iter()
+        .filter(|(prefix, _)| !want.contains_key(*prefix))
+    {
+        planned.changes.push(Change {
+            address: Address::named(registry.id.clone(), ResourceKind::PullThroughCache, prefix),
+            action: Action::Delete,
+            destructive: true,
+            fields: CacheField::ALL
+                .into_iter()
+                .filter(|f| f.value(rule).is_some())
+                .map(|f| f.name().to_owned())
+                .collect(),
+            before: Some(to_json(rule)),
+            after: None,
+            calls: vec![ApiCall::DeletePullThroughCacheRule {
+                prefix: prefix.clone(),
+            }],
+        });
+    }
+}
+
+/// Creation templates live state has under a prefix the spec's exact set lacks.
+pub(super) fn plan_leftover_creation_templates(
+    registry: &RegistryContext<'_>,
+    planned: &mut Planned,
+) {
+    let (Some(want), Some(have)) = (
+        &registry.desired.state.creation_templates,
+        &registry.live.creation_templates,
+    ) else {
+        return;
+    };
+    for (prefix, template) in have
+        .iter()
+        .filter(|(prefix, _)| !want.contains_key(*prefix))
+    {
+        let before = template_object(template);
+        planned.changes.push(Change {
+            address: Address::named(registry.id.clone(), ResourceKind::CreationTemplate, prefix),
+            action: Action::Delete,
+            destructive: true,
+            fields: present_keys(&before, &TemplateField::NAMES),
+            before: Some(before),
+            after: None,
+            calls: vec![ApiCall::DeleteRepositoryCreationTemplate {
+                prefix: prefix.clone(),
+            }],
+        });
+    }
+}
+
+/// The `before` that a registry-wide change would have if it were planned against `live`
+/// now; `None` for repository kinds, which the parent module observes.
+pub(super) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
+    let name = change.address.name.as_deref();
+    match change.address.kind {
+        ResourceKind::Replication => live
+            .replication
+            .present()
+            .and_then(canonical_replication)
+            .map(|replication| to_json(&replication)),
+        ResourceKind::RegistryPolicy => live
+            .registry_policy
+            .present()
+            .map(|policy| policy.canonical().clone()),
+        ResourceKind::Scanning => live
+            .scanning
+            .present()
+            .map(|scanning| to_json(&canonical_scanning(scanning))),
+        ResourceKind::PullThroughCache => live.pull_through_cache.as_ref()?.get(name?).map(to_json),
+        ResourceKind::CreationTemplate => live
+            .creation_templates
+            .as_ref()?
+            .get(name?)
+            .map(template_object),
+        ResourceKind::AccountSetting => live
+            .account_settings
+            .as_ref()?
+            .get(name?)
+            .map(|value| Value::String(value.clone())),
+        ResourceKind::Repository
+        | ResourceKind::LifecyclePolicy
+        | ResourceKind::RepositoryPolicy => None,
+    }
+}
+
+/// A serializable model value as JSON; the model's types always serialize (their map keys are
+/// strings), so `null` is only a guard that keeps this total.
+fn to_json<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// Sorted, without repeats: the lists of registry-wide settings that are sets to ECR.
+fn sorted_set(values: &[String]) -> Vec<String> {
+    let mut values = values.to_vec();
+    values.sort();
+    values.dedup();
+    values
+}
+
+/// Replication in canonical form, `None` when it has no rules (which is no replication).
+///
+/// Destinations and filters of a rule are sets, and rules apply together (an image goes to
+/// every destination of every rule that matches it), so all three are sorted; a repeated
+/// destination or filter is dropped, a repeated rule is kept as ECR keeps it.
+fn canonical_replication(replication: &Replication) -> Option<Replication> {
+    let mut rules: Vec<ReplicationRule> = replication
+        .rules
+        .iter()
+        .map(|rule| {
+            let mut destinations = rule.destinations.clone();
+            destinations.sort();
+            destinations.dedup();
+            ReplicationRule {
+                destinations,
+                repository_filters: sorted_set(&rule.repository_filters),
+            }
+        })
+        .collect();
+    rules.sort_by_cached_key(|rule| to_json(rule).to_string());
+    (!rules.is_empty()).then_some(Replication { rules })
+}
+
+/// Scanning in canonical form: rules by frequency, each rule's filters as a set.
+fn canonical_scanning(scanning: &Scanning) -> Scanning {
+    let mut rules = scanning.rules.clone();
+    for rule in &mut rules {
+        rule.filters = sorted_set(&rule.filters);
+    }
+    rules.sort_by(|a, b| (&a.frequency, &a.filters).cmp(&(&b.frequency, &b.filters)));
+    Scanning {
+        scan_type: scanning.scan_type.clone(),
+        rules,
+    }
+}
+
+/// The fields of a pull-through cache rule, in the order `fields` lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CacheField {
+    UpstreamUrl,
+    UpstreamRegistry,
+    CredentialArn,
+    CustomRoleArn,
+    UpstreamRepositoryPrefix,
+}
+
+impl CacheField {
+    const ALL: [CacheField; 5] = [
+        CacheField::UpstreamUrl,
+        CacheField::UpstreamRegistry,
+        CacheField::CredentialArn,
+        CacheField::CustomRoleArn,
+        CacheField::UpstreamRepositoryPrefix,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            CacheField::UpstreamUrl => field::UPSTREAM_URL,
+            CacheField::UpstreamRegistry => field::UPSTREAM_REGISTRY,
+            CacheField::CredentialArn => field::CREDENTIAL_ARN,
+            CacheField::CustomRoleArn => field::CUSTOM_ROLE_ARN,
+            CacheField::UpstreamRepositoryPrefix => field::UPSTREAM_REPOSITORY_PREFIX,
+        }
+    }
+
+    fn value(self, rule: &PullThroughCacheRule) -> Option<&str> {
+        match self {
+            CacheField::UpstreamUrl => Some(&rule.upstream_url),
+            CacheField::UpstreamRegistry => rule.upstream_registry.as_deref(),
+            CacheField::CredentialArn => rule.credential_arn.as_deref(),
+            CacheField::CustomRoleArn => rule.custom_role_arn.as_deref(),
+            CacheField::UpstreamRepositoryPrefix => rule.upstream_repository_prefix.as_deref(),
+        }
+    }
+
+    fn differs(self, want: &PullThroughCacheRule, have: &PullThroughCacheRule) -> bool {
+        match self {
+            // ECR derives the upstream registry from the URL and always reports it: only a
+            // spec that names it compares it.
+            CacheField::UpstreamRegistry => {
+                want.upstream_registry.is_some() && want.upstream_registry != have.upstream_registry
+            }
+            // Without an upstream prefix ECR uses ROOT, and may report it.
+            CacheField::UpstreamRepositoryPrefix => {
+                let prefix = |rule: &PullThroughCacheRule| {
+                    rule.upstream_repository_prefix
+                        .clone()
+                        .unwrap_or_else(|| ROOT_PREFIX.to_owned())
+                };
+                prefix(want) != prefix(have)
+            }
+            _ => self.value(want) != self.value(have),
+        }
+    }
+
+    /// Whether UpdatePullThroughCacheRule can make this field what `want` says: it sets the
+    /// credential and the role, but cannot take one away.
+    fn updatable_to(self, want: &PullThroughCacheRule) -> bool {
+        matches!(self, CacheField::CredentialArn | CacheField::CustomRoleArn)
+            && self.value(want).is_some()
+    }
+}
+
+/// The fields of a creation template, in the order `fields` lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TemplateField {
+    AppliedFor,
+    Description,
+    ImageTagMutability,
+    ImageTagMutabilityExclusions,
+    Encryption,
+    ResourceTags,
+    LifecyclePolicy,
+    RepositoryPolicy,
+    CustomRoleArn,
+}
+
+impl TemplateField {
+    const ALL: [TemplateField; 9] = [
+        TemplateField::AppliedFor,
+        TemplateField::Description,
+        TemplateField::ImageTagMutability,
+        TemplateField::ImageTagMutabilityExclusions,
+        TemplateField::Encryption,
+        TemplateField::ResourceTags,
+        TemplateField::LifecyclePolicy,
+        TemplateField::RepositoryPolicy,
+        TemplateField::CustomRoleArn,
+    ];
+
+    const NAMES: [&'static str; 9] = [
+        field::APPLIED_FOR,
+        field::DESCRIPTION,
+        field::IMAGE_TAG_MUTABILITY,
+        field::IMAGE_TAG_MUTABILITY_EXCLUSIONS,
+        field::ENCRYPTION,
+        field::RESOURCE_TAGS,
+        field::LIFECYCLE_POLICY,
+        field::REPOSITORY_POLICY,
+        field::CUSTOM_ROLE_ARN,
+    ];
+
+    fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The field's canonical value; `None` when the template does not have it.
+    fn value(self, template: &CreationTemplate) -> Option<Value> {
+        let text = |value: &Option<String>| {
+            value
+                .as_deref()
+                .filter(|text| !text.is_empty())
+                .map(|text| Value::String(text.to_owned()))
+        };
+        match self {
+            TemplateField::AppliedFor => Some(Value::from(sorted_set(&template.applied_for))),
+            TemplateField::Description => text(&template.description),
+            // ECR reports its defaults for a template created without them: MUTABLE, AES256.
+            TemplateField::ImageTagMutability => Some(Value::String(
+                template
+                    .image_tag_mutability
+                    .unwrap_or(TagMutability::Mutable)
+                    .as_str()
+                    .to_owned(),
+            )),
+            TemplateField::ImageTagMutabilityExclusions => {
+                let filters = sorted_set(&template.image_tag_mutability_exclusions);
+                (!filters.is_empty()).then(|| Value::from(filters))
+            }
+            TemplateField::Encryption => Some(encryption_value(
+                template
+                    .encryption
+                    .as_ref()
+                    .unwrap_or(&Encryption::aes256()),
+            )),
+            TemplateField::ResourceTags => (!template.resource_tags.is_empty()).then(|| {
+                template
+                    .resource_tags
+                    .iter()
+                    .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+                    .collect::<Map<String, Value>>()
+                    .into()
+            }),
+            TemplateField::LifecyclePolicy => template
+                .lifecycle_policy
+                .as_ref()
+                .map(|policy| policy.canonical().clone()),
+            TemplateField::RepositoryPolicy => template
+                .repository_policy
+                .as_ref()
+                .map(|policy| policy.canonical().clone()),
+            TemplateField::CustomRoleArn => text(&template.custom_role_arn),
+        }
+    }
+}
+
+/// A template's canonical object: the fields it has, sets sorted, documents canonical, and
+/// ECR's defaults where the template leaves mutability and encryption out.
+fn template_object(template: &CreationTemplate) -> Value {
+    let object: Map<String, Value> = TemplateField::ALL
+        .into_iter()
+        .filter_map(|f| f.value(template).map(|value| (f.name().to_owned(), value)))
+        .collect();
+    Value::Object(object)
+}
+
+/// The names among `names` that `object` has, in that order.
+fn present_keys(object: &Value, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .filter(|name| object.get(**name).is_some())
+        .map(|name| (*name).to_owned())
+        .collect()
+}
+
+/// The update request that makes a template's `differing` fields what `want` says.
+fn template_changes(want: &CreationTemplate, differing: &[TemplateField]) -> TemplateChanges {
+    let mut changes = TemplateChanges::default();
+    let cleared = |value: &Option<String>| Some(value.clone().unwrap_or_default());
+    for f in differing {
+        match f {
+            TemplateField::AppliedFor => changes.applied_for = Some(want.applied_for.clone()),
+            TemplateField::Description => changes.description = cleared(&want.description),
+            TemplateField::ImageTagMutability | TemplateField::ImageTagMutabilityExclusions => {
+                let mode = want.image_tag_mutability.unwrap_or(TagMutability::Mutable);
+                changes.image_tag_mutability = Some(mode);
+                // ECR rejects exclusion filters for a mode that does not take them.
+                changes.image_tag_mutability_exclusions = Some(if mode.takes_exclusions() {
+                    want.image_tag_mutability_exclusions.clone()
+                } else {
+                    Vec::new()
+                });
+            }
+            TemplateField::Encryption => {
+                changes.encryption =
+                    Some(want.encryption.clone().unwrap_or_else(Encryption::aes256))
+            }
+            TemplateField::ResourceTags => {
+                let tags: Tags = want.resource_tags.clone();
+                changes.resource_tags = Some(tags);
+            }
+            TemplateField::LifecyclePolicy => {
+                changes.lifecycle_policy = Some(
+                    want.lifecycle_policy
+                        .as_ref()
+                        .map(|policy| policy.to_compact_json())
+                        .unwrap_or_default(),
+                )
+            }
+            TemplateField::RepositoryPolicy => {
+                changes.repository_policy = Some(
+                    want.repository_policy
+                        .as_ref()
+                        .map(|policy| policy.to_compact_json())
+                        .unwrap_or_default(),
+                )
+            }
+            TemplateField::CustomRoleArn => {
+                changes.custom_role_arn = cleared(&want.custom_role_arn)
+            }
+        }
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests;

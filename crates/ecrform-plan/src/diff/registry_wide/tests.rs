@@ -1,0 +1,1016 @@
+//! Planner tests of the registry-wide settings: one table per kind, each case named for the
+//! behaviour it pins down, plus their place in the plan's order and their JSON shapes.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use ecrform_model::{
+    AccountId, CreationTemplate, DesiredRegistry, DesiredState, Encryption, EncryptionType,
+    IamPolicy, LifecyclePolicy, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, PullThroughCacheRule,
+    Region, RegistryId, RegistryState, Replication, ReplicationDestination, ReplicationRule,
+    RepositoryName, RepositoryState, ScanRule, Scanning, Setting, TagMutability,
+};
+
+use crate::diff::{field, plan};
+use crate::{Action, ApiCall, Change, Plan, TemplateChanges};
+
+const ACCOUNT: &str = "123456789012";
+const OTHER_ACCOUNT: &str = "210987654321";
+const REGION: &str = "us-east-1";
+const SECRET: &str =
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf";
+const ROLE: &str = "arn:aws:iam::123456789012:role/ecr-cache";
+
+fn registry_id() -> RegistryId {
+    RegistryId::parse(&format!("{ACCOUNT}/{REGION}")).unwrap()
+}
+
+fn at(kind_and_name: &str) -> String {
+    format!("{ACCOUNT}/{REGION}/{kind_and_name}")
+}
+
+fn destination(account: &str, region: &str) -> ReplicationDestination {
+    ReplicationDestination {
+        region: Region::parse(region).unwrap(),
+        account: AccountId::parse(account).unwrap(),
+    }
+}
+
+fn rule(destinations: &[(&str, &str)], filters: &[&str]) -> ReplicationRule {
+    ReplicationRule {
+        destinations: destinations
+            .iter()
+            .map(|(account, region)| destination(account, region))
+            .collect(),
+        repository_filters: filters.iter().map(|f| (*f).to_owned()).collect(),
+    }
+}
+
+/// Two rules: team-a to another region and to another account, and everything to us-west-2.
+fn two_rules() -> Replication {
+    Replication {
+        rules: vec![
+            rule(
+                &[(ACCOUNT, "eu-west-1"), (OTHER_ACCOUNT, "us-east-1")],
+                &["team-a/", "shared/"],
+            ),
+            rule(&[(ACCOUNT, "us-west-2")], &[]),
+        ],
+    }
+}
+
+/// The policy that lets the other account replicate in, written with a bare account id.
+fn replication_policy(actions: &[&str]) -> IamPolicy {
+    IamPolicy::from_value(json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "replicate", "Effect": "Allow",
+                       "Principal": {"AWS": [OTHER_ACCOUNT]},
+                       "Action": actions,
+                       "Resource": "arn:aws:ecr:us-east-1:123456789012:repository/*"}]
+    }))
+    .unwrap()
+}
+
+fn scanning(scan_type: &str, rules: &[(&str, &[&str])]) -> Scanning {
+    Scanning {
+        scan_type: scan_type.to_owned(),
+        rules: rules
+            .iter()
+            .map(|(frequency, filters)| ScanRule {
+                frequency: (*frequency).to_owned(),
+                filters: filters.iter().map(|f| (*f).to_owned()).collect(),
+            })
+            .collect(),
+    }
+}
+
+fn docker_hub() -> PullThroughCacheRule {
+    PullThroughCacheRule {
+        upstream_url: "registry-1.docker.io".to_owned(),
+        upstream_registry: None,
+        credential_arn: Some(SECRET.to_owned()),
+        custom_role_arn: None,
+        upstream_repository_prefix: None,
+    }
+}
+
+/// How ECR reports `rule`: the upstream registry derived from the URL, ROOT for no prefix.
+fn as_reported(rule: &PullThroughCacheRule) -> PullThroughCacheRule {
+    let mut reported = rule.clone();
+    reported
+        .upstream_registry
+        .get_or_insert_with(|| "docker-hub".to_owned());
+    reported
+        .upstream_repository_prefix
+        .get_or_insert_with(|| "ROOT".to_owned());
+    reported
+}
+
+fn lifecycle(days: u32) -> LifecyclePolicy {
+    LifecyclePolicy::from_value(json!({"rules": [{
+        "rulePriority": 1,
+        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                      "countUnit": "days", "countNumber": days},
+        "action": {"type": "expire"}
+    }]}))
+    .unwrap()
+}
+
+fn template() -> CreationTemplate {
+    CreationTemplate {
+        applied_for: vec!["PULL_THROUGH_CACHE".to_owned(), "REPLICATION".to_owned()],
+        description: Some("cached and replicated".to_owned()),
+        image_tag_mutability: None,
+        image_tag_mutability_exclusions: Vec::new(),
+        encryption: None,
+        resource_tags: BTreeMap::new(),
+        lifecycle_policy: Some(lifecycle(7)),
+        repository_policy: Some(replication_policy(&["ecr:BatchGetImage"])),
+        custom_role_arn: None,
+    }
+}
+
+/// How ECR reports `template`: its defaults filled, the policy's principal rewritten and
+/// reordered, the scenarios in another order.
+fn template_as_reported(template: &CreationTemplate) -> CreationTemplate {
+    let mut reported = template.clone();
+    reported
+        .image_tag_mutability
+        .get_or_insert(TagMutability::Mutable);
+    reported.encryption.get_or_insert_with(Encryption::aes256);
+    reported.applied_for.reverse();
+    reported.repository_policy = reported.repository_policy.map(|policy| {
+        let mut document = policy.document().clone();
+        document["Statement"][0]["Principal"]["AWS"] =
+            json!(format!("arn:aws:iam::{OTHER_ACCOUNT}:root"));
+        IamPolicy::from_value(document).unwrap()
+    });
+    reported
+}
+
+type Edit = fn(&mut RegistryState);
+
+/// A registry state that manages nothing, edited.
+fn state(edit: Edit) -> RegistryState {
+    let mut state = RegistryState::empty(registry_id());
+    edit(&mut state);
+    state
+}
+
+fn plan_registry(desired: RegistryState, live: RegistryState) -> Plan {
+    let desired = DesiredState {
+        registries: vec![DesiredRegistry {
+            state: desired,
+            role_arn: None,
+            profile: None,
+            prune: false,
+        }],
+    };
+    plan(&desired, &[live])
+}
+
+/// `(address, action, destructive, fields)` of every change.
+fn outline(plan: &Plan) -> Vec<(String, Action, bool, Vec<String>)> {
+    plan.changes
+        .iter()
+        .map(|c| {
+            (
+                c.address.to_string(),
+                c.action,
+                c.destructive,
+                c.fields.clone(),
+            )
+        })
+        .collect()
+}
+
+struct Case {
+    name: &'static str,
+    desired: Edit,
+    live: Edit,
+    /// `(address after ACCOUNT/REGION/, action, fields)`.
+    expected: &'static [(&'static str, Action, &'static [&'static str])],
+}
+
+fn run_cases(cases: &[Case]) {
+    for case in cases {
+        let planned = plan_registry(state(case.desired), state(case.live));
+        let expected: Vec<(String, Action, bool, Vec<String>)> = case
+            .expected
+            .iter()
+            .map(|(address, action, fields)| {
+                (
+                    at(address),
+                    *action,
+                    matches!(action, Action::Delete | Action::Replace),
+                    fields.iter().map(|f| (*f).to_owned()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(outline(&planned), expected, "case: {}", case.name);
+        assert!(planned.unmanaged.is_empty(), "case: {}", case.name);
+    }
+}
+
+fn only_change(plan: &Plan) -> &Change {
+    assert_eq!(plan.changes.len(), 1, "{:?}", outline(plan));
+    &plan.changes[0]
+}
+
+fn keep(_: &mut RegistryState) {}
+
+#[test]
+fn replication_is_compared_whole_and_cleared_by_none() {
+    run_cases(&[
+        Case {
+            name: "a multi-rule configuration over none is a create",
+            desired: |s| s.replication = Setting::Present(two_rules()),
+            live: |s| s.replication = Setting::Present(Replication { rules: Vec::new() }),
+            expected: &[("replication", Action::Create, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "a different destination is an update of the document",
+            desired: |s| s.replication = Setting::Present(two_rules()),
+            live: |s| {
+                let mut live = two_rules();
+                live.rules[1].destinations = vec![destination(ACCOUNT, "ap-south-1")];
+                s.replication = Setting::Present(live);
+            },
+            expected: &[("replication", Action::Update, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "rules, destinations and filters in another order are no change",
+            desired: |s| s.replication = Setting::Present(two_rules()),
+            live: |s| {
+                let mut live = two_rules();
+                live.rules.reverse();
+                live.rules[1].destinations.reverse();
+                live.rules[1].repository_filters.reverse();
+                s.replication = Setting::Present(live);
+            },
+            expected: &[],
+        },
+        Case {
+            name: "none clears live rules, a destructive delete",
+            desired: |s| s.replication = Setting::Absent,
+            live: |s| s.replication = Setting::Present(two_rules()),
+            expected: &[("replication", Action::Delete, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "no rules in the spec is the same as none",
+            desired: |s| s.replication = Setting::Present(Replication { rules: Vec::new() }),
+            live: |s| s.replication = Setting::Present(two_rules()),
+            expected: &[("replication", Action::Delete, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "none against a configuration without rules is no change",
+            desired: |s| s.replication = Setting::Absent,
+            live: |s| s.replication = Setting::Present(Replication { rules: Vec::new() }),
+            expected: &[],
+        },
+        Case {
+            name: "unmanaged replication is left alone",
+            desired: keep,
+            live: |s| s.replication = Setting::Present(two_rules()),
+            expected: &[],
+        },
+    ]);
+}
+
+#[test]
+fn a_replication_change_carries_the_canonical_document_and_one_put() {
+    let planned = plan_registry(
+        state(|s| s.replication = Setting::Present(two_rules())),
+        state(|s| s.replication = Setting::Absent),
+    );
+    let change = only_change(&planned);
+    assert_eq!(change.before, None);
+    assert_eq!(
+        change.after,
+        Some(json!({"rules": [
+            {"destinations": [{"region": "eu-west-1", "account": ACCOUNT},
+                              {"region": "us-east-1", "account": OTHER_ACCOUNT}],
+             "repository_filters": ["shared/", "team-a/"]},
+            {"destinations": [{"region": "us-west-2", "account": ACCOUNT}]}
+        ]}))
+    );
+    let [ApiCall::PutReplicationConfiguration { rules }] = change.calls.as_slice() else {
+        panic!("{:?}", change.calls);
+    };
+    assert_eq!(rules.len(), 2);
+
+    let cleared = plan_registry(
+        state(|s| s.replication = Setting::Absent),
+        state(|s| s.replication = Setting::Present(two_rules())),
+    );
+    let change = only_change(&cleared);
+    assert_eq!(change.after, None);
+    assert!(change.before.is_some());
+    assert_eq!(
+        change.calls,
+        [ApiCall::PutReplicationConfiguration { rules: Vec::new() }],
+        "ECR clears replication with a Put of no rules"
+    );
+}
+
+#[test]
+fn the_registry_policy_is_written_in_place_and_deleted_only_for_none() {
+    run_cases(&[
+        Case {
+            name: "a policy live lacks is created",
+            desired: |s| {
+                s.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]))
+            },
+            live: |s| s.registry_policy = Setting::Absent,
+            expected: &[("registry_policy", Action::Create, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "another action is an update",
+            desired: |s| {
+                s.registry_policy = Setting::Present(replication_policy(&[
+                    "ecr:CreateRepository",
+                    "ecr:ReplicateImage",
+                ]))
+            },
+            live: |s| {
+                s.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]))
+            },
+            expected: &[("registry_policy", Action::Update, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "root ARN for a bare account id and reordered actions are no change",
+            desired: |s| {
+                s.registry_policy = Setting::Present(replication_policy(&[
+                    "ecr:CreateRepository",
+                    "ecr:ReplicateImage",
+                ]))
+            },
+            live: |s| {
+                let rewritten = IamPolicy::from_value(json!({
+                    "Version": "2012-10-17",
+                    "Statement": [{"Sid": "replicate", "Effect": "Allow",
+                                   "Principal": {"AWS": format!("arn:aws:iam::{OTHER_ACCOUNT}:root")},
+                                   "Action": ["ecr:ReplicateImage", "ecr:CreateRepository"],
+                                   "Resource": ["arn:aws:ecr:us-east-1:123456789012:repository/*"]}]
+                }))
+                .unwrap();
+                s.registry_policy = Setting::Present(rewritten);
+            },
+            expected: &[],
+        },
+        Case {
+            name: "none deletes the live policy",
+            desired: |s| s.registry_policy = Setting::Absent,
+            live: |s| {
+                s.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]))
+            },
+            expected: &[("registry_policy", Action::Delete, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "none against no policy is no change",
+            desired: |s| s.registry_policy = Setting::Absent,
+            live: |s| s.registry_policy = Setting::Absent,
+            expected: &[],
+        },
+    ]);
+    let deleted = plan_registry(
+        state(|s| s.registry_policy = Setting::Absent),
+        state(|s| s.registry_policy = Setting::Present(replication_policy(&["ecr:*"]))),
+    );
+    assert_eq!(only_change(&deleted).calls, [ApiCall::DeleteRegistryPolicy]);
+    let written = plan_registry(
+        state(|s| s.registry_policy = Setting::Present(replication_policy(&["ecr:*"]))),
+        state(|s| s.registry_policy = Setting::Present(replication_policy(&["ecr:List*"]))),
+    );
+    let change = only_change(&written);
+    assert!(matches!(
+        change.calls.as_slice(),
+        [ApiCall::PutRegistryPolicy { .. }]
+    ));
+    assert_eq!(
+        change.after.as_ref(),
+        Some(replication_policy(&["ecr:*"]).canonical())
+    );
+}
+
+#[test]
+fn scanning_is_replaced_whole_and_never_deleted() {
+    run_cases(&[
+        Case {
+            name: "enhanced over basic is an update",
+            desired: |s| {
+                s.scanning = Setting::Present(scanning(
+                    "ENHANCED",
+                    &[("CONTINUOUS_SCAN", &["team-a/*"]), ("SCAN_ON_PUSH", &["*"])],
+                ))
+            },
+            live: |s| s.scanning = Setting::Present(scanning("BASIC", &[])),
+            expected: &[("scanning", Action::Update, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "rules and filters in another order are no change",
+            desired: |s| {
+                s.scanning = Setting::Present(scanning(
+                    "ENHANCED",
+                    &[
+                        ("CONTINUOUS_SCAN", &["team-b/*", "team-a/*"]),
+                        ("SCAN_ON_PUSH", &["*"]),
+                    ],
+                ))
+            },
+            live: |s| {
+                s.scanning = Setting::Present(scanning(
+                    "ENHANCED",
+                    &[
+                        ("SCAN_ON_PUSH", &["*"]),
+                        ("CONTINUOUS_SCAN", &["team-a/*", "team-b/*"]),
+                    ],
+                ))
+            },
+            expected: &[],
+        },
+        Case {
+            name: "a desired absent scanning configuration plans nothing",
+            desired: |s| s.scanning = Setting::Absent,
+            live: |s| s.scanning = Setting::Present(scanning("ENHANCED", &[])),
+            expected: &[],
+        },
+    ]);
+    let planned = plan_registry(
+        state(|s| s.scanning = Setting::Present(scanning("BASIC", &[("SCAN_ON_PUSH", &["*"])]))),
+        state(|s| s.scanning = Setting::Present(scanning("BASIC", &[]))),
+    );
+    let change = only_change(&planned);
+    assert_eq!(
+        change.calls,
+        [ApiCall::PutRegistryScanningConfiguration {
+            scan_type: "BASIC".to_owned(),
+            rules: vec![ScanRule {
+                frequency: "SCAN_ON_PUSH".to_owned(),
+                filters: vec!["*".to_owned()],
+            }],
+        }]
+    );
+    assert_eq!(
+        change.after,
+        Some(json!({"type": "BASIC", "rules": [{"frequency": "SCAN_ON_PUSH", "filters": ["*"]}]}))
+    );
+}
+
+fn cache(rules: &[(&str, PullThroughCacheRule)]) -> Option<BTreeMap<String, PullThroughCacheRule>> {
+    Some(
+        rules
+            .iter()
+            .map(|(prefix, rule)| ((*prefix).to_owned(), rule.clone()))
+            .collect(),
+    )
+}
+
+#[test]
+fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
+    run_cases(&[
+        Case {
+            name: "a rule live lacks is created with the fields it sets",
+            desired: |s| s.pull_through_cache = cache(&[("docker-hub", docker_hub())]),
+            live: |s| s.pull_through_cache = cache(&[]),
+            expected: &[(
+                "pull_through_cache/docker-hub",
+                Action::Create,
+                &[field::UPSTREAM_URL, field::CREDENTIAL_ARN],
+            )],
+        },
+        Case {
+            name: "the derived upstream registry and ROOT prefix ECR reports are no change",
+            desired: |s| s.pull_through_cache = cache(&[("docker-hub", docker_hub())]),
+            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            expected: &[],
+        },
+        Case {
+            name: "a new credential is an update",
+            desired: |s| {
+                let mut rule = docker_hub();
+                rule.credential_arn = Some(format!("{SECRET}-2"));
+                s.pull_through_cache = cache(&[("docker-hub", rule)]);
+            },
+            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            expected: &[(
+                "pull_through_cache/docker-hub",
+                Action::Update,
+                &[field::CREDENTIAL_ARN],
+            )],
+        },
+        Case {
+            name: "a role added is an update",
+            desired: |s| {
+                let mut rule = docker_hub();
+                rule.custom_role_arn = Some(ROLE.to_owned());
+                s.pull_through_cache = cache(&[("docker-hub", rule)]);
+            },
+            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            expected: &[(
+                "pull_through_cache/docker-hub",
+                Action::Update,
+                &[field::CUSTOM_ROLE_ARN],
+            )],
+        },
+        Case {
+            name: "another upstream URL replaces the rule",
+            desired: |s| {
+                let mut rule = docker_hub();
+                rule.upstream_url = "mirror.gcr.io".to_owned();
+                s.pull_through_cache = cache(&[("docker-hub", rule)]);
+            },
+            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            expected: &[(
+                "pull_through_cache/docker-hub",
+                Action::Replace,
+                &[field::UPSTREAM_URL],
+            )],
+        },
+        Case {
+            name: "another upstream repository prefix replaces the rule",
+            desired: |s| {
+                let mut rule = docker_hub();
+                rule.upstream_repository_prefix = Some("library".to_owned());
+                s.pull_through_cache = cache(&[("docker-hub", rule)]);
+            },
+            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            expected: &[(
+                "pull_through_cache/docker-hub",
+                Action::Replace,
+                &[field::UPSTREAM_REPOSITORY_PREFIX],
+            )],
+        },
+        Case {
+            name: "a credential taken away replaces the rule: an update cannot remove it",
+            desired: |s| {
+                let mut rule = docker_hub();
+                rule.upstream_url = "public.ecr.aws".to_owned();
+                rule.credential_arn = None;
+                s.pull_through_cache = cache(&[("ecr-public", rule)]);
+            },
+            live: |s| {
+                let mut rule = docker_hub();
+                rule.upstream_url = "public.ecr.aws".to_owned();
+                s.pull_through_cache = cache(&[("ecr-public", rule)]);
+            },
+            expected: &[(
+                "pull_through_cache/ecr-public",
+                Action::Replace,
+                &[field::CREDENTIAL_ARN],
+            )],
+        },
+        Case {
+            name: "a rule outside the spec's set is deleted",
+            desired: |s| s.pull_through_cache = cache(&[]),
+            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            expected: &[(
+                "pull_through_cache/docker-hub",
+                Action::Delete,
+                &[
+                    field::UPSTREAM_URL,
+                    field::UPSTREAM_REGISTRY,
+                    field::CREDENTIAL_ARN,
+                    field::UPSTREAM_REPOSITORY_PREFIX,
+                ],
+            )],
+        },
+        Case {
+            name: "rules are neither planned nor reported when the spec does not manage them",
+            desired: keep,
+            live: |s| s.pull_through_cache = cache(&[("docker-hub", docker_hub())]),
+            expected: &[],
+        },
+    ]);
+}
+
+#[test]
+fn pull_through_cache_changes_carry_the_calls_ecr_needs() {
+    let live =
+        || state(|s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]));
+    let mut rotated = docker_hub();
+    rotated.credential_arn = Some(format!("{SECRET}-2"));
+    let rotated_state = {
+        let mut s = RegistryState::empty(registry_id());
+        s.pull_through_cache = cache(&[("docker-hub", rotated.clone())]);
+        s
+    };
+    let planned = plan_registry(rotated_state, live());
+    let change = only_change(&planned);
+    assert_eq!(
+        change.calls,
+        [ApiCall::UpdatePullThroughCacheRule {
+            prefix: "docker-hub".to_owned(),
+            credential_arn: Some(format!("{SECRET}-2")),
+            custom_role_arn: None,
+        }]
+    );
+    assert_eq!(
+        change.before.as_ref().map(|b| &b["credential_arn"]),
+        Some(&json!(SECRET))
+    );
+    assert_eq!(
+        change.after,
+        Some(
+            json!({"upstream_url": "registry-1.docker.io", "credential_arn": format!("{SECRET}-2")})
+        )
+    );
+
+    let mut moved = docker_hub();
+    moved.upstream_url = "mirror.gcr.io".to_owned();
+    let moved_state = {
+        let mut s = RegistryState::empty(registry_id());
+        s.pull_through_cache = cache(&[("docker-hub", moved.clone())]);
+        s
+    };
+    let planned = plan_registry(moved_state, live());
+    assert_eq!(
+        only_change(&planned).calls,
+        [
+            ApiCall::DeletePullThroughCacheRule {
+                prefix: "docker-hub".to_owned()
+            },
+            ApiCall::CreatePullThroughCacheRule {
+                prefix: "docker-hub".to_owned(),
+                rule: moved,
+            },
+        ]
+    );
+}
+
+fn templates(entries: &[(&str, CreationTemplate)]) -> Option<BTreeMap<String, CreationTemplate>> {
+    Some(
+        entries
+            .iter()
+            .map(|(prefix, template)| ((*prefix).to_owned(), template.clone()))
+            .collect(),
+    )
+}
+
+#[test]
+fn creation_templates_are_an_exact_set_updated_in_place() {
+    run_cases(&[
+        Case {
+            name: "a template live lacks is created, with ECR's defaults listed",
+            desired: |s| s.creation_templates = templates(&[("ROOT", template())]),
+            live: |s| s.creation_templates = templates(&[]),
+            expected: &[(
+                "creation_template/ROOT",
+                Action::Create,
+                &[
+                    field::APPLIED_FOR,
+                    field::DESCRIPTION,
+                    field::IMAGE_TAG_MUTABILITY,
+                    field::ENCRYPTION,
+                    field::LIFECYCLE_POLICY,
+                    field::REPOSITORY_POLICY,
+                ],
+            )],
+        },
+        Case {
+            name: "defaults, rewritten principals and reordered scenarios are no change",
+            desired: |s| s.creation_templates = templates(&[("ROOT", template())]),
+            live: |s| {
+                s.creation_templates = templates(&[("ROOT", template_as_reported(&template()))])
+            },
+            expected: &[],
+        },
+        Case {
+            name: "another lifecycle policy is an update of that field only",
+            desired: |s| {
+                let mut want = template();
+                want.lifecycle_policy = Some(lifecycle(30));
+                s.creation_templates = templates(&[("ROOT", want)]);
+            },
+            live: |s| {
+                s.creation_templates = templates(&[("ROOT", template_as_reported(&template()))])
+            },
+            expected: &[(
+                "creation_template/ROOT",
+                Action::Update,
+                &[field::LIFECYCLE_POLICY],
+            )],
+        },
+        Case {
+            name: "mutability, tags and role change together",
+            desired: |s| {
+                let mut want = template();
+                want.image_tag_mutability = Some(TagMutability::Immutable);
+                want.resource_tags = BTreeMap::from([("team".to_owned(), "platform".to_owned())]);
+                want.custom_role_arn = Some(ROLE.to_owned());
+                s.creation_templates = templates(&[("ROOT", want)]);
+            },
+            live: |s| {
+                s.creation_templates = templates(&[("ROOT", template_as_reported(&template()))])
+            },
+            expected: &[(
+                "creation_template/ROOT",
+                Action::Update,
+                &[
+                    field::IMAGE_TAG_MUTABILITY,
+                    field::RESOURCE_TAGS,
+                    field::CUSTOM_ROLE_ARN,
+                ],
+            )],
+        },
+        Case {
+            name: "a template outside the spec's set is deleted",
+            desired: |s| s.creation_templates = templates(&[("ROOT", template())]),
+            live: |s| {
+                let reported = template_as_reported(&template());
+                s.creation_templates = templates(&[("ROOT", reported.clone()), ("old", reported)]);
+            },
+            expected: &[(
+                "creation_template/old",
+                Action::Delete,
+                &[
+                    field::APPLIED_FOR,
+                    field::DESCRIPTION,
+                    field::IMAGE_TAG_MUTABILITY,
+                    field::ENCRYPTION,
+                    field::LIFECYCLE_POLICY,
+                    field::REPOSITORY_POLICY,
+                ],
+            )],
+        },
+        Case {
+            name: "templates are not planned when the spec does not manage them",
+            desired: keep,
+            live: |s| s.creation_templates = templates(&[("ROOT", template())]),
+            expected: &[],
+        },
+    ]);
+}
+
+#[test]
+fn a_template_update_sends_only_what_changes_and_clears_what_was_removed() {
+    let mut want = template();
+    want.lifecycle_policy = Some(lifecycle(30));
+    want.description = None;
+    want.repository_policy = None;
+    let planned = plan_registry(
+        state(|_| {}).with_templates(&[("ROOT", want.clone())]),
+        state(|_| {}).with_templates(&[("ROOT", template_as_reported(&template()))]),
+    );
+    let change = only_change(&planned);
+    assert_eq!(
+        change.fields,
+        [
+            field::DESCRIPTION,
+            field::LIFECYCLE_POLICY,
+            field::REPOSITORY_POLICY
+        ]
+    );
+    assert_eq!(
+        change.calls,
+        [ApiCall::UpdateRepositoryCreationTemplate {
+            prefix: "ROOT".to_owned(),
+            changes: TemplateChanges {
+                description: Some(String::new()),
+                lifecycle_policy: Some(lifecycle(30).to_compact_json()),
+                repository_policy: Some(String::new()),
+                ..TemplateChanges::default()
+            },
+        }]
+    );
+    let after = change.after.as_ref().unwrap();
+    assert_eq!(&after["lifecycle_policy"], lifecycle(30).canonical());
+    assert_eq!(
+        after["applied_for"],
+        json!(["PULL_THROUGH_CACHE", "REPLICATION"])
+    );
+    assert_eq!(after["image_tag_mutability"], json!("MUTABLE"));
+    assert_eq!(after["encryption"], json!({"type": "AES256"}));
+    assert_eq!(after.get("description"), None);
+}
+
+trait WithTemplates {
+    fn with_templates(self, entries: &[(&str, CreationTemplate)]) -> Self;
+}
+
+impl WithTemplates for RegistryState {
+    fn with_templates(mut self, entries: &[(&str, CreationTemplate)]) -> Self {
+        self.creation_templates = templates(entries);
+        self
+    }
+}
+
+fn settings(pairs: &[(&str, &str)]) -> Option<BTreeMap<String, String>> {
+    Some(
+        pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect(),
+    )
+}
+
+#[test]
+fn account_settings_are_managed_by_name() {
+    run_cases(&[
+        Case {
+            name: "a different value is an update",
+            desired: |s| s.account_settings = settings(&[("REGISTRY_POLICY_SCOPE", "V2")]),
+            live: |s| s.account_settings = settings(&[("REGISTRY_POLICY_SCOPE", "V1")]),
+            expected: &[(
+                "account_setting/REGISTRY_POLICY_SCOPE",
+                Action::Update,
+                &[field::VALUE],
+            )],
+        },
+        Case {
+            name: "settings the spec does not name are untouched",
+            desired: |s| s.account_settings = settings(&[("REGISTRY_POLICY_SCOPE", "V2")]),
+            live: |s| {
+                s.account_settings = settings(&[
+                    ("REGISTRY_POLICY_SCOPE", "V2"),
+                    ("BASIC_SCAN_TYPE_VERSION", "CLAIR"),
+                    ("BLOB_MOUNTING", "ENABLED"),
+                ])
+            },
+            expected: &[],
+        },
+        Case {
+            name: "a setting live state did not report is written",
+            desired: |s| s.account_settings = settings(&[("BLOB_MOUNTING", "ENABLED")]),
+            live: |s| s.account_settings = settings(&[]),
+            expected: &[(
+                "account_setting/BLOB_MOUNTING",
+                Action::Create,
+                &[field::VALUE],
+            )],
+        },
+    ]);
+    let planned = plan_registry(
+        state(|s| s.account_settings = settings(&[("BASIC_SCAN_TYPE_VERSION", "AWS_NATIVE")])),
+        state(|s| s.account_settings = settings(&[("BASIC_SCAN_TYPE_VERSION", "CLAIR")])),
+    );
+    let change = only_change(&planned);
+    assert_eq!(
+        (change.before.clone(), change.after.clone()),
+        (Some(json!("CLAIR")), Some(json!("AWS_NATIVE")))
+    );
+    assert_eq!(
+        change.calls,
+        [ApiCall::PutAccountSetting {
+            name: "BASIC_SCAN_TYPE_VERSION".to_owned(),
+            value: "AWS_NATIVE".to_owned()
+        }]
+    );
+}
+
+/// A repository that ecrform created, with only its mutability managed.
+fn repository(mode: TagMutability) -> RepositoryState {
+    RepositoryState {
+        image_tag_mutability: Some(mode),
+        tags: Some(BTreeMap::from([(
+            OWNERSHIP_TAG_KEY.to_owned(),
+            OWNERSHIP_TAG_VALUE.to_owned(),
+        )])),
+        ..RepositoryState::default()
+    }
+}
+
+#[test]
+fn registry_wide_changes_come_before_repositories_and_removals_last() {
+    let mut want = RegistryState::empty(registry_id());
+    want.repositories.insert(
+        RepositoryName::parse("app").unwrap(),
+        RepositoryState {
+            image_tag_mutability: Some(TagMutability::Immutable),
+            ..RepositoryState::default()
+        },
+    );
+    want.replication = Setting::Present(two_rules());
+    want.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
+    want.scanning = Setting::Present(scanning("ENHANCED", &[]));
+    want.pull_through_cache = cache(&[("quay", {
+        let mut rule = docker_hub();
+        rule.upstream_url = "quay.io".to_owned();
+        rule.credential_arn = None;
+        rule
+    })]);
+    want.creation_templates = templates(&[("ROOT", template())]);
+    want.account_settings = settings(&[("REGISTRY_POLICY_SCOPE", "V2")]);
+
+    let mut live = state(|s| {
+        s.replication = Setting::Absent;
+        s.registry_policy = Setting::Absent;
+        s.scanning = Setting::Present(scanning("BASIC", &[]));
+        s.account_settings = settings(&[("REGISTRY_POLICY_SCOPE", "V1")]);
+    });
+    live.pull_through_cache = cache(&[("docker-hub", docker_hub())]);
+    live.creation_templates = templates(&[("old", template())]);
+    live.repositories.insert(
+        RepositoryName::parse("app").unwrap(),
+        repository(TagMutability::Mutable),
+    );
+    live.repositories.insert(
+        RepositoryName::parse("gone").unwrap(),
+        repository(TagMutability::Mutable),
+    );
+
+    let desired = DesiredState {
+        registries: vec![DesiredRegistry {
+            state: want,
+            role_arn: None,
+            profile: None,
+            prune: true,
+        }],
+    };
+    let planned = plan(&desired, &[live]);
+    let order: Vec<(String, Action)> = planned
+        .changes
+        .iter()
+        .map(|c| (c.address.to_string(), c.action))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (at("account_setting/REGISTRY_POLICY_SCOPE"), Action::Update),
+            (at("registry_policy"), Action::Create),
+            (at("creation_template/ROOT"), Action::Create),
+            (at("pull_through_cache/quay"), Action::Create),
+            (at("replication"), Action::Create),
+            (at("scanning"), Action::Update),
+            (at("repository/app"), Action::Update),
+            (at("pull_through_cache/docker-hub"), Action::Delete),
+            (at("creation_template/old"), Action::Delete),
+            (at("repository/gone"), Action::Delete),
+        ]
+    );
+}
+
+#[test]
+fn a_registry_wide_state_planned_against_itself_is_empty() {
+    let mut full = RegistryState::empty(registry_id());
+    full.replication = Setting::Present(two_rules());
+    full.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
+    full.scanning = Setting::Present(scanning("ENHANCED", &[("SCAN_ON_PUSH", &["*"])]));
+    full.pull_through_cache = cache(&[("docker-hub", docker_hub())]);
+    full.creation_templates = templates(&[("ROOT", template())]);
+    full.account_settings = settings(&[("BLOB_MOUNTING", "ENABLED")]);
+    let planned = plan_registry(full.clone(), full);
+    assert!(planned.is_empty(), "{:?}", outline(&planned));
+}
+
+/// Saved plans fingerprint `before`: what `observe` sees now must be what the planner saw.
+#[test]
+fn observe_matches_before_for_every_registry_wide_kind() {
+    let mut want = RegistryState::empty(registry_id());
+    want.replication = Setting::Absent;
+    want.registry_policy = Setting::Present(replication_policy(&["ecr:*"]));
+    want.scanning = Setting::Present(scanning("ENHANCED", &[]));
+    want.pull_through_cache = cache(&[("docker-hub", {
+        let mut rule = docker_hub();
+        rule.custom_role_arn = Some(ROLE.to_owned());
+        rule
+    })]);
+    want.creation_templates = templates(&[]);
+    want.account_settings = settings(&[("BLOB_MOUNTING", "ENABLED")]);
+    let mut live = RegistryState::empty(registry_id());
+    live.replication = Setting::Present(two_rules());
+    live.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
+    live.scanning = Setting::Present(scanning("BASIC", &[]));
+    live.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]);
+    live.creation_templates = templates(&[("ROOT", template())]);
+    live.account_settings = settings(&[("BLOB_MOUNTING", "DISABLED")]);
+
+    let planned = plan_registry(want, live.clone());
+    assert_eq!(planned.changes.len(), 6, "{:?}", outline(&planned));
+    for change in &planned.changes {
+        let observed: Option<Value> = crate::diff::observe(change, &live);
+        assert_eq!(observed, change.before, "{}", change.address);
+    }
+}
+
+#[test]
+fn template_kms_encryption_compares_exactly_and_is_updated_in_place() {
+    let kms = Encryption {
+        kind: EncryptionType::Kms,
+        kms_key: Some(
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                .to_owned(),
+        ),
+    };
+    let mut want = template();
+    want.encryption = Some(kms.clone());
+    want.custom_role_arn = Some(ROLE.to_owned());
+    let mut have = template_as_reported(&want);
+    let planned = plan_registry(
+        RegistryState::empty(registry_id()).with_templates(&[("ROOT", want.clone())]),
+        RegistryState::empty(registry_id()).with_templates(&[("ROOT", have.clone())]),
+    );
+    assert!(planned.is_empty(), "{:?}", outline(&planned));
+    have.encryption = Some(Encryption::aes256());
+    let planned = plan_registry(
+        RegistryState::empty(registry_id()).with_templates(&[("ROOT", want)]),
+        RegistryState::empty(registry_id()).with_templates(&[("ROOT", have)]),
+    );
+    assert_eq!(only_change(&planned).fields, [field::ENCRYPTION]);
+    let ApiCall::UpdateRepositoryCreationTemplate { changes, .. } = &planned.changes[0].calls[0]
+    else {
+        panic!("{:?}", planned.changes[0].calls);
+    };
+    assert_eq!(changes.encryption, Some(kms));
+}
