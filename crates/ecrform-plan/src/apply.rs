@@ -5,14 +5,18 @@
 //! - Changes are grouped into chains: one per repository (its repository change, then its
 //!   policies), one per registry-wide object. Chains run concurrently, at most `parallelism`
 //!   at a time; a chain runs in plan order.
+//! - Chains run in three phases, each finished before the next starts:
+//!   1. the registry policy and the account settings of every registry: a destination
+//!      registry's policy must let a source account in before that source replicates to it;
+//!   2. everything else but removals. A replication change whose cross-account destination's
+//!      registry policy change did not apply is skipped, naming that change: ECR would accept
+//!      the configuration and then fail every replication into that registry quietly;
+//!   3. removals (repositories pruned, pull-through cache rules and creation templates whose
+//!      prefix left the spec), skipped in a registry where anything else did not apply: a
+//!      failed apply never leaves a registry with less than it started with (think of a
+//!      rename whose create failed).
 //! - A change whose repository could not be created or replaced is skipped, naming that
 //!   change; a failed update does not stop the repository's policies, which do not need it.
-//! - Deletes of repositories that left the spec run last, after every other change, and are
-//!   skipped in a registry where anything else did not apply: a failed apply never leaves a
-//!   registry with less than it started with (think of a rename whose create failed).
-//! - Deletes of repositories that left the spec run last, after every other change of every
-//!   registry, and are skipped in a registry where anything failed: a failed apply never
-//!   leaves a registry with less than it started with (think of a rename whose create failed).
 //! - A policy refused because IAM has not yet propagated a new principal is retried with
 //!   backoff, then reported. Throttling is the AWS client's own retry loop's job.
 //! - Every change ends applied, failed (with the error code and message) or skipped; running
@@ -108,29 +112,36 @@ impl ApplyReport {
 }
 
 /// Applies `plan` through `registries` (one per registry id of the plan).
-pub async fn apply<'a, R: Registry>(
-    plan: &'a Plan,
+pub async fn apply<R: Registry>(
+    plan: &Plan,
     registries: &BTreeMap<RegistryId, Arc<R>>,
     options: &ApplyOptions,
 ) -> ApplyReport {
-    let writes = AtomicUsize::new(0);
-    let permits = Semaphore::new(options.parallelism.clamp(1, MAX_PARALLELISM));
-    let run_all = |chains: Vec<Vec<(usize, &'a Change)>>| {
-        let runs = chains.into_iter().map(|chain| {
-            let (permits, writes) = (&permits, &writes);
-            async move {
-                // The semaphore is never closed, so acquiring cannot fail.
-                let _permit = permits.acquire().await.ok();
-                run_chain(&chain, registries, options, writes).await
-            }
-        });
-        join_all(runs)
+    let runner = Runner {
+        registries,
+        options,
+        writes: AtomicUsize::new(0),
+        permits: Semaphore::new(options.parallelism.clamp(1, MAX_PARALLELISM)),
     };
     let (removals, others): (Vec<_>, Vec<_>) = chains(&plan.changes)
         .into_iter()
         .partition(|chain| chain.iter().all(|(_, change)| is_removal(change)));
-    let mut results: Vec<(usize, ChangeResult)> =
-        run_all(others).await.into_iter().flatten().collect();
+    let (first, second): (Vec<_>, Vec<_>) = others
+        .into_iter()
+        .partition(|chain| chain.iter().all(|(_, change)| goes_first(change)));
+
+    let mut results = runner.run(first, &BTreeMap::new()).await;
+    // Registries whose policy change did not apply: replication into them waits for a rerun.
+    let unapplied_policies: BTreeMap<RegistryId, String> = results
+        .iter()
+        .filter(|(_, result)| {
+            result.address.kind == ResourceKind::RegistryPolicy
+                && result.outcome != ChangeOutcome::Applied
+        })
+        .map(|(_, result)| (result.address.registry.clone(), result.address.to_string()))
+        .collect();
+    results.extend(runner.run(second, &unapplied_policies).await);
+
     let troubled: BTreeSet<RegistryId> = results
         .iter()
         .filter(|(_, result)| result.outcome != ChangeOutcome::Applied)
@@ -148,20 +159,77 @@ pub async fn apply<'a, R: Registry>(
         );
         (index, result(change, ChangeOutcome::Skipped { reason }))
     }));
-    results.extend(run_all(removals).await.into_iter().flatten());
+    results.extend(runner.run(removals, &BTreeMap::new()).await);
     results.sort_by_key(|(index, _)| *index);
     ApplyReport {
         results: results.into_iter().map(|(_, result)| result).collect(),
-        writes: writes.load(Ordering::Relaxed),
+        writes: runner.writes.load(Ordering::Relaxed),
+    }
+}
+
+/// What every phase shares: the connections, the options, the write count and the permits
+/// that bound how many chains run at once.
+struct Runner<'r, R> {
+    registries: &'r BTreeMap<RegistryId, Arc<R>>,
+    options: &'r ApplyOptions,
+    writes: AtomicUsize,
+    permits: Semaphore,
+}
+
+impl<R: Registry> Runner<'_, R> {
+    /// Runs `chains` concurrently and returns their results (with plan indexes).
+    async fn run(
+        &self,
+        chains: Vec<Vec<(usize, &Change)>>,
+        unapplied_policies: &BTreeMap<RegistryId, String>,
+    ) -> Vec<(usize, ChangeResult)> {
+        let runs = chains.into_iter().map(|chain| async move {
+            // The semaphore is never closed, so acquiring cannot fail.
+            let _permit = self.permits.acquire().await.ok();
+            run_chain(
+                &chain,
+                self.registries,
+                self.options,
+                &self.writes,
+                unapplied_policies,
+            )
+            .await
+        });
+        join_all(runs).await.into_iter().flatten().collect()
     }
 }
 
 /// More chains at once than this would only queue inside the AWS client.
 const MAX_PARALLELISM: usize = 1024;
 
-/// A repository that leaves the registry (pruned): deleted only once everything else applied.
+/// An object that leaves the registry because it left the spec (a pruned repository, a
+/// pull-through cache rule or creation template outside the spec's exact set): deleted only
+/// once everything else applied.
 fn is_removal(change: &Change) -> bool {
-    change.address.kind == ResourceKind::Repository && change.action == Action::Delete
+    matches!(
+        change.address.kind,
+        ResourceKind::Repository | ResourceKind::PullThroughCache | ResourceKind::CreationTemplate
+    ) && change.action == Action::Delete
+}
+
+/// What other registries' changes may depend on: the registry policy (a destination's lets a
+/// source replicate in) and the account settings (`REGISTRY_POLICY_SCOPE` decides how that
+/// policy reads).
+fn goes_first(change: &Change) -> bool {
+    matches!(
+        change.address.kind,
+        ResourceKind::RegistryPolicy | ResourceKind::AccountSetting
+    )
+}
+
+/// Why a change must wait: a replication change sends images into registries whose policy
+/// change (in `unapplied_policies`) did not apply.
+fn waits_for(change: &Change, unapplied_policies: &BTreeMap<RegistryId, String>) -> Option<String> {
+    change
+        .calls
+        .iter()
+        .flat_map(|call| call.replication_targets(&change.address.registry))
+        .find_map(|target| unapplied_policies.get(&target).cloned())
 }
 
 fn result(change: &Change, outcome: ChangeOutcome) -> ChangeResult {
@@ -202,12 +270,16 @@ async fn run_chain<R: Registry>(
     registries: &BTreeMap<RegistryId, Arc<R>>,
     options: &ApplyOptions,
     writes: &AtomicUsize,
+    unapplied_policies: &BTreeMap<RegistryId, String>,
 ) -> Vec<(usize, ChangeResult)> {
     let mut results = Vec::with_capacity(chain.len());
     // A repository that could not be created or replaced: its policies have nothing to go on.
     let mut missing_repository: Option<&Address> = None;
     for (index, change) in chain {
-        let outcome = if let Some(blocker) = missing_repository {
+        let blocker = missing_repository
+            .map(ToString::to_string)
+            .or_else(|| waits_for(change, unapplied_policies));
+        let outcome = if let Some(blocker) = blocker {
             ChangeOutcome::Skipped {
                 reason: format!("{blocker} was not applied"),
             }
