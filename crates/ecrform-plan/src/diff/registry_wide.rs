@@ -432,10 +432,13 @@ impl CacheField {
 
     fn differs(self, want: &PullThroughCacheRule, have: &PullThroughCacheRule) -> bool {
         match self {
-            // ECR derives the upstream registry from the URL and always reports it: only a
-            // spec that names it compares it.
+            // ECR derives the upstream registry from the URL and reports it, and a reader may
+            // leave that derived value out as the spec does: a side without one agrees.
             CacheField::UpstreamRegistry => {
-                want.upstream_registry.is_some() && want.upstream_registry != have.upstream_registry
+                match (&want.upstream_registry, &have.upstream_registry) {
+                    (Some(want), Some(have)) => want != have,
+                    _ => false,
+                }
             }
             // Without an upstream prefix ECR uses ROOT, and may report it.
             CacheField::UpstreamRepositoryPrefix => {

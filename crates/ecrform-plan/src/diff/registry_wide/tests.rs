@@ -487,6 +487,31 @@ fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
             expected: &[],
         },
         Case {
+            name: "an upstream registry named by the spec but left out by the reader agrees",
+            desired: |s| {
+                let mut rule = docker_hub();
+                rule.upstream_registry = Some("docker-hub".to_owned());
+                rule.upstream_repository_prefix = Some("ROOT".to_owned());
+                s.pull_through_cache = cache(&[("docker-hub", rule)]);
+            },
+            live: |s| s.pull_through_cache = cache(&[("docker-hub", docker_hub())]),
+            expected: &[],
+        },
+        Case {
+            name: "another upstream registry than live reports replaces the rule",
+            desired: |s| {
+                let mut rule = docker_hub();
+                rule.upstream_registry = Some("ecr-public".to_owned());
+                s.pull_through_cache = cache(&[("docker-hub", rule)]);
+            },
+            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            expected: &[(
+                "pull_through_cache/docker-hub",
+                Action::Replace,
+                &[field::UPSTREAM_REGISTRY],
+            )],
+        },
+        Case {
             name: "a new credential is an update",
             desired: |s| {
                 let mut rule = docker_hub();
