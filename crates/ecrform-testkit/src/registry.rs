@@ -86,6 +86,9 @@ pub struct RecordedCall {
     pub call: ApiCall,
     /// The error the call was answered with; `None` when it succeeded.
     pub error: Option<RegistryError>,
+    /// When it was answered, on tokio's clock: calls recorded by different registries can be
+    /// put in order (under a paused clock, latency makes the difference).
+    pub at: tokio::time::Instant,
 }
 
 /// A fault scripted with [`InMemoryRegistry::fail_next`].
@@ -346,6 +349,7 @@ impl Registry for InMemoryRegistry {
             repository: call.repository().cloned(),
             call: call.clone(),
             error: result.as_ref().err().cloned(),
+            at: tokio::time::Instant::now(),
         });
         result
     }

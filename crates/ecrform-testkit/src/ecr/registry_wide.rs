@@ -464,3 +464,136 @@ fn updated_template(
     // The same checks and the same reported shape as a create.
     reported_template(&template)
 }
+
+#[cfg(test)]
+mod tests {
+    use ecrform_model::RegistryId;
+    use ecrform_plan::ReadScope;
+
+    use super::*;
+
+    fn stored() -> StoredRegistry {
+        StoredRegistry::new(RegistryId::parse("123456789012/us-east-1").unwrap())
+    }
+
+    #[test]
+    fn registry_wide_settings_are_read_only_when_the_scope_names_them() {
+        let registry = stored();
+        let unread = registry.view(&ReadScope::default());
+        assert!(unread.replication.is_unmanaged());
+        assert!(unread.registry_policy.is_unmanaged());
+        assert!(unread.scanning.is_unmanaged());
+        assert_eq!(unread.pull_through_cache, None);
+        assert_eq!(unread.creation_templates, None);
+        assert_eq!(unread.account_settings, None);
+
+        let scope = ReadScope {
+            registry: RegistryAspects {
+                registry_policy: true,
+                scanning: true,
+                account_settings: vec!["BLOB_MOUNTING".to_owned()],
+                ..RegistryAspects::default()
+            },
+            ..ReadScope::default()
+        };
+        let read = registry.view(&scope);
+        assert!(read.replication.is_unmanaged());
+        assert_eq!(read.registry_policy, Setting::Absent);
+        assert_eq!(
+            read.scanning,
+            Setting::Present(Scanning {
+                scan_type: "BASIC".to_owned(),
+                rules: Vec::new()
+            }),
+            "a registry nobody configured scans BASIC"
+        );
+        assert_eq!(
+            read.account_settings,
+            Some(AccountSettings::from([(
+                "BLOB_MOUNTING".to_owned(),
+                "DISABLED".to_owned()
+            )])),
+            "only the named setting"
+        );
+        assert_eq!(
+            read_operations(&scope.registry),
+            [
+                "GetRegistryPolicy",
+                "GetRegistryScanningConfiguration",
+                "GetAccountSetting"
+            ]
+        );
+    }
+
+    #[test]
+    fn registry_wide_writes_are_checked_as_ecr_checks_them() {
+        let destination = |account: &str| ecrform_model::ReplicationDestination {
+            region: ecrform_model::Region::parse("us-east-1").unwrap(),
+            account: ecrform_model::AccountId::parse(account).unwrap(),
+        };
+        let template = |role: Option<&str>| CreationTemplate {
+            applied_for: vec!["REPLICATION".to_owned()],
+            description: None,
+            image_tag_mutability: None,
+            image_tag_mutability_exclusions: Vec::new(),
+            encryption: None,
+            resource_tags: [("team".to_owned(), "a".to_owned())].into(),
+            lifecycle_policy: None,
+            repository_policy: None,
+            custom_role_arn: role.map(str::to_owned),
+        };
+        let refused = [
+            (
+                "replication into the registry itself",
+                ApiCall::PutReplicationConfiguration {
+                    rules: vec![ReplicationRule {
+                        destinations: vec![destination("123456789012")],
+                        repository_filters: Vec::new(),
+                    }],
+                },
+            ),
+            (
+                "an unknown scan type",
+                ApiCall::PutRegistryScanningConfiguration {
+                    scan_type: "FULL".to_owned(),
+                    rules: Vec::new(),
+                },
+            ),
+            (
+                "an unknown account setting value",
+                ApiCall::PutAccountSetting {
+                    name: "REGISTRY_POLICY_SCOPE".to_owned(),
+                    value: "V3".to_owned(),
+                },
+            ),
+            (
+                "template tags without a custom role",
+                ApiCall::CreateRepositoryCreationTemplate {
+                    prefix: "ROOT".to_owned(),
+                    template: template(None),
+                },
+            ),
+        ];
+        for (case, call) in refused {
+            let mut registry = stored();
+            let before = registry.state.clone();
+            let error = registry.execute(&call).unwrap_err();
+            assert_eq!(error.code, "InvalidParameterException", "{case}: {error}");
+            assert_eq!(registry.state, before, "{case}");
+        }
+
+        let mut registry = stored();
+        registry
+            .execute(&ApiCall::CreateRepositoryCreationTemplate {
+                prefix: "ROOT".to_owned(),
+                template: template(Some("arn:aws:iam::123456789012:role/ecr-template")),
+            })
+            .unwrap();
+        let reported = &registry.state.creation_templates.as_ref().unwrap()["ROOT"];
+        assert_eq!(reported.image_tag_mutability, Some(TagMutability::Mutable));
+        assert_eq!(
+            reported.encryption,
+            Some(ecrform_model::Encryption::aes256())
+        );
+    }
+}

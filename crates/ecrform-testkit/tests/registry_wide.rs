@@ -1,0 +1,861 @@
+//! Registry-wide settings planned and applied against in-memory registries: replication,
+//! the registry policy, scanning, pull-through cache rules, creation templates and account
+//! settings, each created, changed and removed, with ECR's way of reporting them back; the
+//! cross-account order (a destination's policy before the source's replication); a second
+//! apply that writes nothing; operations an endpoint does not implement; and stale saved plans.
+//!
+//! Every test runs on tokio's paused clock: latency costs no real time.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use ecrform_model::{
+    AccountId, CreationTemplate, DesiredRegistry, DesiredState, IamPolicy, LifecyclePolicy,
+    PullThroughCacheRule, Region, RegistryId, RegistryState, Replication, ReplicationDestination,
+    ReplicationRule, ScanRule, Scanning, Setting, TagMutability,
+};
+use ecrform_plan::{
+    Action, ApiCall, ApplyOptions, ApplyReport, ChangeOutcome, ErrorKind, Plan, ReadScope,
+    Registry, SavedPlan, TemplateChanges, plan,
+};
+use ecrform_testkit::{InMemoryRegistry, ecr_error};
+
+const SOURCE: &str = "111111111111";
+const DESTINATION: &str = "222222222222";
+const REGION: &str = "us-east-1";
+const SECRET: &str =
+    "arn:aws:secretsmanager:us-east-1:111111111111:secret:ecr-pullthroughcache/docker-hub-AbCdEf";
+
+fn id(account: &str) -> RegistryId {
+    RegistryId::parse(&format!("{account}/{REGION}")).unwrap()
+}
+
+fn at(account: &str, kind_and_name: &str) -> String {
+    format!("{account}/{REGION}/{kind_and_name}")
+}
+
+fn destination(account: &str, region: &str) -> ReplicationDestination {
+    ReplicationDestination {
+        region: Region::parse(region).unwrap(),
+        account: AccountId::parse(account).unwrap(),
+    }
+}
+
+/// Two rules: team-a to another region and to the destination account, the rest to us-west-2.
+fn two_rules() -> Replication {
+    Replication {
+        rules: vec![
+            ReplicationRule {
+                destinations: vec![
+                    destination(SOURCE, "eu-west-1"),
+                    destination(DESTINATION, REGION),
+                ],
+                repository_filters: vec!["team-a/".to_owned()],
+            },
+            ReplicationRule {
+                destinations: vec![destination(SOURCE, "us-west-2")],
+                repository_filters: Vec::new(),
+            },
+        ],
+    }
+}
+
+/// A destination's policy letting the source account replicate in, naming it by bare id
+/// (which ECR rewrites to the root ARN).
+fn replication_policy(actions: &[&str]) -> IamPolicy {
+    IamPolicy::from_value(json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "replicate", "Effect": "Allow",
+                       "Principal": {"AWS": SOURCE},
+                       "Action": actions,
+                       "Resource": format!("arn:aws:ecr:{REGION}:{DESTINATION}:repository/*")}]
+    }))
+    .unwrap()
+}
+
+fn lifecycle(days: u32) -> LifecyclePolicy {
+    LifecyclePolicy::from_value(json!({"rules": [{
+        "rulePriority": 1,
+        "description": "expire untagged images",
+        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                      "countUnit": "days", "countNumber": days},
+        "action": {"type": "expire"}
+    }]}))
+    .unwrap()
+}
+
+fn pull_policy() -> IamPolicy {
+    IamPolicy::from_value(json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "pull", "Effect": "Allow",
+                       "Principal": {"AWS": [DESTINATION, "333333333333"]},
+                       "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]
+    }))
+    .unwrap()
+}
+
+fn docker_hub() -> PullThroughCacheRule {
+    PullThroughCacheRule {
+        upstream_url: "registry-1.docker.io".to_owned(),
+        upstream_registry: None,
+        credential_arn: Some(SECRET.to_owned()),
+        custom_role_arn: None,
+        upstream_repository_prefix: None,
+    }
+}
+
+fn template() -> CreationTemplate {
+    CreationTemplate {
+        applied_for: vec!["REPLICATION".to_owned(), "PULL_THROUGH_CACHE".to_owned()],
+        description: Some("cached and replicated repositories".to_owned()),
+        image_tag_mutability: Some(TagMutability::Immutable),
+        image_tag_mutability_exclusions: Vec::new(),
+        encryption: None,
+        resource_tags: BTreeMap::new(),
+        lifecycle_policy: Some(lifecycle(7)),
+        repository_policy: Some(pull_policy()),
+        custom_role_arn: None,
+    }
+}
+
+fn desired_registry(account: &str, edit: impl FnOnce(&mut RegistryState)) -> DesiredRegistry {
+    let mut state = RegistryState::empty(id(account));
+    edit(&mut state);
+    DesiredRegistry {
+        state,
+        role_arn: None,
+        profile: None,
+        prune: false,
+    }
+}
+
+fn desired(edit: impl FnOnce(&mut RegistryState)) -> DesiredState {
+    DesiredState {
+        registries: vec![desired_registry(SOURCE, edit)],
+    }
+}
+
+fn options() -> ApplyOptions {
+    ApplyOptions {
+        parallelism: 8,
+        propagation_attempts: 3,
+        propagation_delay: Duration::from_millis(10),
+    }
+}
+
+/// The registries of a test, by id.
+type Registries = BTreeMap<RegistryId, Arc<InMemoryRegistry>>;
+
+fn one(registry: InMemoryRegistry) -> Registries {
+    BTreeMap::from([(registry.id().clone(), Arc::new(registry))])
+}
+
+/// Reads what each desired registry needs, as `ecrform plan` does, and plans.
+async fn read_and_plan(desired: &DesiredState, registries: &Registries) -> Plan {
+    let mut live = Vec::new();
+    for registry in &desired.registries {
+        let scope = ReadScope::for_desired(registry);
+        let id = registry.state.id();
+        live.push(registries[&id].read(&scope).await.unwrap());
+    }
+    plan(desired, &live)
+}
+
+async fn apply(plan: &Plan, registries: &Registries) -> ApplyReport {
+    ecrform_plan::apply::apply(plan, registries, &options()).await
+}
+
+/// Plans and applies, asserting that everything applied.
+async fn converge(desired: &DesiredState, registries: &Registries) -> Plan {
+    let planned = read_and_plan(desired, registries).await;
+    let report = apply(&planned, registries).await;
+    assert!(report.is_success(), "{report:?}");
+    planned
+}
+
+/// Plans again and asserts that there is nothing to do and that applying writes nothing.
+async fn assert_converged(desired: &DesiredState, registries: &Registries) {
+    for registry in registries.values() {
+        registry.clear_calls();
+    }
+    let again = read_and_plan(desired, registries).await;
+    assert!(again.is_empty(), "{:?}", outline(&again));
+    let report = apply(&again, registries).await;
+    assert_eq!(report.writes, 0);
+    for registry in registries.values() {
+        assert_eq!(registry.write_count(), 0, "{}", registry.id());
+    }
+}
+
+fn outline(plan: &Plan) -> Vec<(String, Action)> {
+    plan.changes
+        .iter()
+        .map(|change| (change.address.to_string(), change.action))
+        .collect()
+}
+
+fn operations(registry: &InMemoryRegistry) -> Vec<&'static str> {
+    registry.calls().iter().map(|call| call.operation).collect()
+}
+
+fn outcome_of<'a>(report: &'a ApplyReport, address: &str) -> &'a ChangeOutcome {
+    &report
+        .results
+        .iter()
+        .find(|result| result.address.to_string() == address)
+        .unwrap_or_else(|| panic!("no result for {address}"))
+        .outcome
+}
+
+#[tokio::test(start_paused = true)]
+async fn multi_rule_replication_is_created_updated_and_cleared() {
+    let registries = one(InMemoryRegistry::new(id(SOURCE)));
+    let source = &registries[&id(SOURCE)];
+
+    let create = desired(|s| s.replication = Setting::Present(two_rules()));
+    let planned = converge(&create, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(at(SOURCE, "replication"), Action::Create)]
+    );
+    assert_eq!(operations(source), ["PutReplicationConfiguration"]);
+    assert_eq!(source.state().replication, Setting::Present(two_rules()));
+    assert_converged(&create, &registries).await;
+
+    let update = desired(|s| {
+        let mut replication = two_rules();
+        replication.rules[1]
+            .destinations
+            .push(destination(SOURCE, "ap-south-1"));
+        s.replication = Setting::Present(replication);
+    });
+    let planned = converge(&update, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(at(SOURCE, "replication"), Action::Update)]
+    );
+    let ApiCall::PutReplicationConfiguration { rules } = &source.calls()[0].call else {
+        panic!("{:?}", source.calls());
+    };
+    assert_eq!(rules.len(), 2, "the Put carries the whole configuration");
+    assert_converged(&update, &registries).await;
+
+    let clear = desired(|s| s.replication = Setting::Absent);
+    let planned = converge(&clear, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(at(SOURCE, "replication"), Action::Delete)]
+    );
+    assert!(planned.changes[0].destructive);
+    assert_eq!(
+        source.calls()[0].call,
+        ApiCall::PutReplicationConfiguration { rules: Vec::new() }
+    );
+    // ECR reports an empty configuration, which is what `none` asks for.
+    assert_eq!(
+        source.state().replication,
+        Setting::Present(Replication { rules: Vec::new() })
+    );
+    assert_converged(&clear, &registries).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn registry_policy_is_created_updated_kept_when_rewritten_and_deleted() {
+    let registries = one(InMemoryRegistry::new(id(SOURCE)));
+    let source = &registries[&id(SOURCE)];
+
+    let create = desired(|s| {
+        s.registry_policy = Setting::Present(replication_policy(&[
+            "ecr:CreateRepository",
+            "ecr:ReplicateImage",
+        ]))
+    });
+    let planned = converge(&create, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(at(SOURCE, "registry_policy"), Action::Create)]
+    );
+    let stored = source.state().registry_policy.present().cloned().unwrap();
+    assert_eq!(
+        stored.document()["Statement"][0]["Principal"]["AWS"],
+        json!(format!("arn:aws:iam::{SOURCE}:root")),
+        "ECR stores the root ARN"
+    );
+    // Read back rewritten, the policy still equals the spec's.
+    assert_converged(&create, &registries).await;
+
+    // The same policy with its actions in another order and a one-element principal list.
+    let reordered = desired(|s| {
+        let policy = IamPolicy::from_value(json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "replicate", "Effect": "allow",
+                           "Principal": {"AWS": [format!("arn:aws:iam::{SOURCE}:root")]},
+                           "Action": ["ecr:ReplicateImage", "ecr:CreateRepository"],
+                           "Resource": [format!("arn:aws:ecr:{REGION}:{DESTINATION}:repository/*")]}]
+        }))
+        .unwrap();
+        s.registry_policy = Setting::Present(policy);
+    });
+    assert_converged(&reordered, &registries).await;
+
+    let update = desired(|s| s.registry_policy = Setting::Present(replication_policy(&["ecr:*"])));
+    let planned = converge(&update, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(at(SOURCE, "registry_policy"), Action::Update)]
+    );
+    assert_eq!(operations(source), ["PutRegistryPolicy"]);
+    assert_converged(&update, &registries).await;
+
+    let delete = desired(|s| s.registry_policy = Setting::Absent);
+    let planned = converge(&delete, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(at(SOURCE, "registry_policy"), Action::Delete)]
+    );
+    assert_eq!(operations(source), ["DeleteRegistryPolicy"]);
+    assert_eq!(source.state().registry_policy, Setting::Absent);
+    assert_converged(&delete, &registries).await;
+
+    let error = source
+        .call(&ApiCall::DeleteRegistryPolicy)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.kind, error.code.as_str()),
+        (ErrorKind::NotFound, "RegistryPolicyNotFoundException")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn scanning_is_replaced_by_one_put() {
+    let registries = one(InMemoryRegistry::new(id(SOURCE)));
+    let source = &registries[&id(SOURCE)];
+    let enhanced = desired(|s| {
+        s.scanning = Setting::Present(Scanning {
+            scan_type: "ENHANCED".to_owned(),
+            rules: vec![
+                ScanRule {
+                    frequency: "CONTINUOUS_SCAN".to_owned(),
+                    filters: vec!["team-b/*".to_owned(), "team-a/*".to_owned()],
+                },
+                ScanRule {
+                    frequency: "SCAN_ON_PUSH".to_owned(),
+                    filters: vec!["*".to_owned()],
+                },
+            ],
+        })
+    });
+    let planned = converge(&enhanced, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(at(SOURCE, "scanning"), Action::Update)]
+    );
+    assert_eq!(operations(source), ["PutRegistryScanningConfiguration"]);
+    assert_converged(&enhanced, &registries).await;
+
+    let error = source
+        .call(&ApiCall::PutRegistryScanningConfiguration {
+            scan_type: "BASIC".to_owned(),
+            rules: vec![ScanRule {
+                frequency: "CONTINUOUS_SCAN".to_owned(),
+                filters: vec!["*".to_owned()],
+            }],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, "InvalidParameterException");
+}
+
+#[tokio::test(start_paused = true)]
+async fn pull_through_cache_rules_are_created_updated_replaced_and_deleted() {
+    let registries = one(InMemoryRegistry::new(id(SOURCE)));
+    let source = &registries[&id(SOURCE)];
+    let with_rule = |rule: PullThroughCacheRule| {
+        desired(|s| s.pull_through_cache = Some(BTreeMap::from([("docker-hub".to_owned(), rule)])))
+    };
+    let address = at(SOURCE, "pull_through_cache/docker-hub");
+
+    let create = with_rule(docker_hub());
+    let planned = converge(&create, &registries).await;
+    assert_eq!(outline(&planned), [(address.clone(), Action::Create)]);
+    let stored = &source.state().pull_through_cache.unwrap()["docker-hub"];
+    assert_eq!(
+        (
+            stored.upstream_registry.as_deref(),
+            stored.upstream_repository_prefix.as_deref()
+        ),
+        (Some("docker-hub"), Some("ROOT")),
+        "ECR reports what it derived and defaulted"
+    );
+    assert_converged(&create, &registries).await;
+
+    let mut rotated = docker_hub();
+    rotated.credential_arn = Some(format!("{SECRET}-rotated"));
+    let update = with_rule(rotated);
+    let planned = converge(&update, &registries).await;
+    assert_eq!(outline(&planned), [(address.clone(), Action::Update)]);
+    assert_eq!(planned.changes[0].fields, ["credential_arn"]);
+    assert_eq!(operations(source), ["UpdatePullThroughCacheRule"]);
+    assert_converged(&update, &registries).await;
+
+    let mut moved = docker_hub();
+    moved.upstream_url = "mirror.gcr.io".to_owned();
+    let replace = with_rule(moved);
+    let planned = converge(&replace, &registries).await;
+    assert_eq!(outline(&planned), [(address.clone(), Action::Replace)]);
+    assert!(planned.changes[0].destructive);
+    assert_eq!(
+        operations(source),
+        ["DeletePullThroughCacheRule", "CreatePullThroughCacheRule"]
+    );
+    assert_eq!(
+        source.state().pull_through_cache.unwrap()["docker-hub"].upstream_url,
+        "mirror.gcr.io"
+    );
+    assert_converged(&replace, &registries).await;
+
+    let delete = desired(|s| s.pull_through_cache = Some(BTreeMap::new()));
+    let planned = converge(&delete, &registries).await;
+    assert_eq!(outline(&planned), [(address, Action::Delete)]);
+    assert_eq!(operations(source), ["DeletePullThroughCacheRule"]);
+    assert!(source.state().pull_through_cache.unwrap().is_empty());
+    assert_converged(&delete, &registries).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn pull_through_cache_writes_answer_with_ecr_codes() {
+    let registry = InMemoryRegistry::new(id(SOURCE));
+    let create = ApiCall::CreatePullThroughCacheRule {
+        prefix: "docker-hub".to_owned(),
+        rule: docker_hub(),
+    };
+    registry.call(&create).await.unwrap();
+    let cases = [
+        (
+            create,
+            ErrorKind::Invalid,
+            "PullThroughCacheRuleAlreadyExistsException",
+        ),
+        (
+            ApiCall::UpdatePullThroughCacheRule {
+                prefix: "quay".to_owned(),
+                credential_arn: Some(SECRET.to_owned()),
+                custom_role_arn: None,
+            },
+            ErrorKind::NotFound,
+            "PullThroughCacheRuleNotFoundException",
+        ),
+        (
+            ApiCall::DeletePullThroughCacheRule {
+                prefix: "quay".to_owned(),
+            },
+            ErrorKind::NotFound,
+            "PullThroughCacheRuleNotFoundException",
+        ),
+    ];
+    for (call, kind, code) in cases {
+        let before = registry.state();
+        let error = registry.call(&call).await.unwrap_err();
+        assert_eq!((error.kind, error.code.as_str()), (kind, code), "{call:?}");
+        assert_eq!(registry.state(), before, "a refused write changes nothing");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn creation_templates_are_created_updated_and_deleted() {
+    let registries = one(InMemoryRegistry::new(id(SOURCE)));
+    let source = &registries[&id(SOURCE)];
+    let with_templates = |entries: Vec<(&str, CreationTemplate)>| {
+        desired(|s| {
+            s.creation_templates = Some(
+                entries
+                    .into_iter()
+                    .map(|(prefix, template)| (prefix.to_owned(), template))
+                    .collect(),
+            )
+        })
+    };
+
+    let create = with_templates(vec![("ROOT", template())]);
+    let planned = converge(&create, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(at(SOURCE, "creation_template/ROOT"), Action::Create)]
+    );
+    let stored = source.state().creation_templates.unwrap()["ROOT"].clone();
+    assert_eq!(
+        stored.repository_policy.as_ref().unwrap().document()["Statement"][0]["Principal"]["AWS"],
+        json!([
+            format!("arn:aws:iam::{DESTINATION}:root"),
+            "arn:aws:iam::333333333333:root"
+        ]),
+        "ECR stores the template's policy rewritten"
+    );
+    assert_converged(&create, &registries).await;
+
+    // The same template with its policy's statement written in another order.
+    let mut reordered = template();
+    reordered.repository_policy = Some(
+        IamPolicy::from_value(json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Action": ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                           "Principal": {"AWS": ["333333333333", DESTINATION]},
+                           "Effect": "Allow", "Sid": "pull"}]
+        }))
+        .unwrap(),
+    );
+    reordered.applied_for.reverse();
+    assert_converged(&with_templates(vec![("ROOT", reordered)]), &registries).await;
+
+    let mut longer = template();
+    longer.lifecycle_policy = Some(lifecycle(30));
+    let update = with_templates(vec![("ROOT", longer)]);
+    let planned = converge(&update, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(at(SOURCE, "creation_template/ROOT"), Action::Update)]
+    );
+    assert_eq!(planned.changes[0].fields, ["lifecycle_policy"]);
+    assert_eq!(
+        source.calls()[0].call,
+        ApiCall::UpdateRepositoryCreationTemplate {
+            prefix: "ROOT".to_owned(),
+            changes: TemplateChanges {
+                lifecycle_policy: Some(lifecycle(30).to_compact_json()),
+                ..TemplateChanges::default()
+            },
+        },
+        "only the lifecycle policy is sent"
+    );
+    assert_eq!(
+        source.state().creation_templates.unwrap()["ROOT"].description,
+        template().description,
+        "what the update does not send stays"
+    );
+    assert_converged(&update, &registries).await;
+
+    let delete = with_templates(Vec::new());
+    let planned = converge(&delete, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(at(SOURCE, "creation_template/ROOT"), Action::Delete)]
+    );
+    assert_eq!(operations(source), ["DeleteRepositoryCreationTemplate"]);
+    assert_converged(&delete, &registries).await;
+
+    let create_call = ApiCall::CreateRepositoryCreationTemplate {
+        prefix: "team-a".to_owned(),
+        template: template(),
+    };
+    source.call(&create_call).await.unwrap();
+    let error = source.call(&create_call).await.unwrap_err();
+    assert_eq!(error.code, "TemplateAlreadyExistsException");
+    let error = source
+        .call(&ApiCall::DeleteRepositoryCreationTemplate {
+            prefix: "missing".to_owned(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.kind, error.code.as_str()),
+        (ErrorKind::NotFound, "TemplateNotFoundException")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn account_settings_update_only_the_named_ones() {
+    let registries = one(InMemoryRegistry::new(id(SOURCE)));
+    let source = &registries[&id(SOURCE)];
+    source.edit_state(|state| {
+        let settings = state.account_settings.get_or_insert_default();
+        settings.insert("REGISTRY_POLICY_SCOPE".to_owned(), "V1".to_owned());
+        settings.insert("BLOB_MOUNTING".to_owned(), "ENABLED".to_owned());
+    });
+    let spec = desired(|s| {
+        s.account_settings = Some(BTreeMap::from([
+            ("REGISTRY_POLICY_SCOPE".to_owned(), "V2".to_owned()),
+            (
+                "BASIC_SCAN_TYPE_VERSION".to_owned(),
+                "AWS_NATIVE".to_owned(),
+            ),
+        ]))
+    });
+    let planned = converge(&spec, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(
+            at(SOURCE, "account_setting/REGISTRY_POLICY_SCOPE"),
+            Action::Update
+        )]
+    );
+    assert_eq!(
+        (
+            planned.changes[0].before.clone(),
+            planned.changes[0].after.clone()
+        ),
+        (Some(json!("V1")), Some(json!("V2")))
+    );
+    assert_eq!(operations(source), ["PutAccountSetting"]);
+    let settings = source.state().account_settings.unwrap();
+    assert_eq!(settings["REGISTRY_POLICY_SCOPE"], "V2");
+    assert_eq!(
+        settings["BLOB_MOUNTING"], "ENABLED",
+        "a setting the spec does not name is untouched"
+    );
+    assert_converged(&spec, &registries).await;
+}
+
+/// A source that replicates into the destination account, and a destination whose policy
+/// lets it in; the destination answers slowly, so that anything not waiting for its policy
+/// would be answered first.
+fn cross_account() -> (DesiredState, Registries) {
+    let desired = DesiredState {
+        registries: vec![
+            desired_registry(SOURCE, |s| {
+                s.replication = Setting::Present(two_rules());
+                s.scanning = Setting::Present(Scanning {
+                    scan_type: "ENHANCED".to_owned(),
+                    rules: Vec::new(),
+                });
+            }),
+            desired_registry(DESTINATION, |s| {
+                s.registry_policy = Setting::Present(replication_policy(&[
+                    "ecr:CreateRepository",
+                    "ecr:ReplicateImage",
+                ]))
+            }),
+        ],
+    };
+    let registries = BTreeMap::from([
+        (
+            id(SOURCE),
+            Arc::new(InMemoryRegistry::new(id(SOURCE)).with_latency(Duration::from_millis(5))),
+        ),
+        (
+            id(DESTINATION),
+            Arc::new(
+                InMemoryRegistry::new(id(DESTINATION)).with_latency(Duration::from_millis(100)),
+            ),
+        ),
+    ]);
+    (desired, registries)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_destination_policy_is_applied_before_the_sources_replication() {
+    let (desired, registries) = cross_account();
+    let planned = read_and_plan(&desired, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [
+            (at(SOURCE, "replication"), Action::Create),
+            (at(SOURCE, "scanning"), Action::Update),
+            (at(DESTINATION, "registry_policy"), Action::Create),
+        ],
+        "registries in order; the executor, not the plan, puts policies first"
+    );
+    let report = apply(&planned, &registries).await;
+    assert!(report.is_success(), "{report:?}");
+    let policy_written = registries[&id(DESTINATION)].calls()[0].at;
+    let replication_written = registries[&id(SOURCE)]
+        .calls()
+        .iter()
+        .find(|call| call.operation == "PutReplicationConfiguration")
+        .unwrap()
+        .at;
+    assert!(
+        policy_written < replication_written,
+        "the replication was written before the destination's policy"
+    );
+    assert_converged(&desired, &registries).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_destination_policy_skips_the_replication_into_it() {
+    let (desired, registries) = cross_account();
+    let (source, destination) = (&registries[&id(SOURCE)], &registries[&id(DESTINATION)]);
+    destination.fail_next(
+        "PutRegistryPolicy",
+        ecr_error::access_denied("PutRegistryPolicy"),
+        1,
+    );
+    let report = apply(&read_and_plan(&desired, &registries).await, &registries).await;
+
+    let policy = at(DESTINATION, "registry_policy");
+    assert!(matches!(
+        outcome_of(&report, &policy),
+        ChangeOutcome::Failed { operation, .. } if operation == "PutRegistryPolicy"
+    ));
+    match outcome_of(&report, &at(SOURCE, "replication")) {
+        ChangeOutcome::Skipped { reason } => {
+            assert!(
+                reason.contains(&policy),
+                "the skip names the policy: {reason}"
+            )
+        }
+        other => panic!("expected the replication to be skipped, got {other:?}"),
+    }
+    assert_eq!(source.call_count("PutReplicationConfiguration"), 0);
+    assert_eq!(
+        outcome_of(&report, &at(SOURCE, "scanning")),
+        &ChangeOutcome::Applied,
+        "what does not depend on the policy still applies"
+    );
+
+    let rerun = read_and_plan(&desired, &registries).await;
+    assert_eq!(
+        outline(&rerun),
+        [
+            (at(SOURCE, "replication"), Action::Create),
+            (at(DESTINATION, "registry_policy"), Action::Create),
+        ]
+    );
+    assert!(apply(&rerun, &registries).await.is_success());
+    assert_converged(&desired, &registries).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn everything_registry_wide_converges_in_one_apply_and_a_second_writes_nothing() {
+    let registries = one(InMemoryRegistry::new(id(SOURCE)).with_latency(Duration::from_millis(1)));
+    let spec = desired(|s| {
+        s.replication = Setting::Present(two_rules());
+        s.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
+        s.scanning = Setting::Present(Scanning {
+            scan_type: "ENHANCED".to_owned(),
+            rules: vec![ScanRule {
+                frequency: "SCAN_ON_PUSH".to_owned(),
+                filters: vec!["*".to_owned()],
+            }],
+        });
+        s.pull_through_cache = Some(BTreeMap::from([("docker-hub".to_owned(), docker_hub())]));
+        s.creation_templates = Some(BTreeMap::from([("ROOT".to_owned(), template())]));
+        s.account_settings = Some(BTreeMap::from([(
+            "BASIC_SCAN_TYPE_VERSION".to_owned(),
+            "CLAIR".to_owned(),
+        )]));
+    });
+    let planned = converge(&spec, &registries).await;
+    assert_eq!(planned.changes.len(), 6, "{:?}", outline(&planned));
+    assert_converged(&spec, &registries).await;
+}
+
+/// Regression guard for the removal phase: renaming a cache prefix whose new rule cannot be
+/// created must not leave the registry with neither rule.
+#[tokio::test(start_paused = true)]
+async fn a_rule_that_left_the_spec_is_kept_when_its_replacement_failed() {
+    let registries = one(InMemoryRegistry::new(id(SOURCE)));
+    let source = &registries[&id(SOURCE)];
+    source
+        .call(&ApiCall::CreatePullThroughCacheRule {
+            prefix: "docker-hub".to_owned(),
+            rule: docker_hub(),
+        })
+        .await
+        .unwrap();
+    source.fail_next("CreatePullThroughCacheRule", ecr_error::throttled(), 1);
+    let renamed = desired(|s| {
+        s.pull_through_cache = Some(BTreeMap::from([("hub".to_owned(), docker_hub())]))
+    });
+    let report = apply(&read_and_plan(&renamed, &registries).await, &registries).await;
+    assert!(matches!(
+        outcome_of(&report, &at(SOURCE, "pull_through_cache/docker-hub")),
+        ChangeOutcome::Skipped { .. }
+    ));
+    assert!(
+        source
+            .state()
+            .pull_through_cache
+            .unwrap()
+            .contains_key("docker-hub")
+    );
+    assert!(converge(&renamed, &registries).await.changes.len() == 2);
+    assert_converged(&renamed, &registries).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn operations_marked_unsupported_fail_with_unsupported() {
+    // As against the local emulator: reading pull-through cache rules fails the read.
+    let emulator_like = InMemoryRegistry::new(id(SOURCE)).with_emulator_gaps();
+    let spec = desired(|s| {
+        s.pull_through_cache = Some(BTreeMap::from([("docker-hub".to_owned(), docker_hub())]))
+    });
+    let error = emulator_like
+        .read(&ReadScope::for_desired(&spec.registries[0]))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Unsupported);
+    assert!(
+        error.message.contains("DescribePullThroughCacheRules"),
+        "{error}"
+    );
+    let unmanaged = desired(|s| {
+        s.scanning = Setting::Present(Scanning {
+            scan_type: "BASIC".to_owned(),
+            rules: Vec::new(),
+        })
+    });
+    assert!(
+        emulator_like
+            .read(&ReadScope::for_desired(&unmanaged.registries[0]))
+            .await
+            .is_ok(),
+        "a spec that does not manage them never needs them"
+    );
+
+    // A write the endpoint lacks fails its change with Unsupported; the rest applies.
+    let registry = InMemoryRegistry::new(id(SOURCE));
+    registry.mark_unsupported("PutAccountSetting");
+    let registries = one(registry);
+    let spec = desired(|s| {
+        s.account_settings = Some(BTreeMap::from([(
+            "BLOB_MOUNTING".to_owned(),
+            "ENABLED".to_owned(),
+        )]));
+        s.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
+    });
+    let report = apply(&read_and_plan(&spec, &registries).await, &registries).await;
+    match outcome_of(&report, &at(SOURCE, "account_setting/BLOB_MOUNTING")) {
+        ChangeOutcome::Failed { operation, error } => {
+            assert_eq!(operation, "PutAccountSetting");
+            assert_eq!(error.kind, ErrorKind::Unsupported);
+        }
+        other => panic!("expected the account setting to fail, got {other:?}"),
+    }
+    assert_eq!(
+        outcome_of(&report, &at(SOURCE, "registry_policy")),
+        &ChangeOutcome::Applied
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_saved_plan_is_stale_when_the_registry_policy_changed_out_of_band() {
+    let registries = one(InMemoryRegistry::new(id(SOURCE)));
+    let source = &registries[&id(SOURCE)];
+    let spec = desired(|s| {
+        s.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]))
+    });
+    let scope = ReadScope::for_desired(&spec.registries[0]);
+    let planned = read_and_plan(&spec, &registries).await;
+    let saved = SavedPlan::new(&planned, Vec::new(), String::from("spec-hash"));
+    let saved = SavedPlan::from_json(&saved.to_json()).unwrap();
+
+    let live = source.read(&scope).await.unwrap();
+    assert!(saved.stale_addresses(&[live]).is_empty());
+
+    source.edit_state(|state| {
+        state.registry_policy = Setting::Present(replication_policy(&["ecr:CreateRepository"]))
+    });
+    let live = source.read(&scope).await.unwrap();
+    let stale: Vec<String> = saved
+        .stale_addresses(&[live])
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(stale, [at(SOURCE, "registry_policy")]);
+}
