@@ -1,6 +1,10 @@
 //! What a change does, computed as data: per-field differences of a settings object, or a line
 //! diff of a policy document's canonical pretty JSON. Both renderers read this and only decide
 //! how it looks, so the terminal and the PR comment can never disagree about what changes.
+//!
+//! Settings objects hold documents and tag sets of their own (a creation template's lifecycle
+//! and repository policies, its resource tags): those fields are diffed the way a document or
+//! a repository's tags are, rather than as one long line of JSON.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -39,6 +43,13 @@ pub enum FieldChange {
     },
     /// Tags, key by key; tags that stay the same are left out.
     Tags(Vec<TagDiff>),
+    /// A document held in a field, as hunks of a line diff of its canonical pretty JSON.
+    /// `before_present` / `after_present` say whether the document exists on each side.
+    Document {
+        before_present: bool,
+        after_present: bool,
+        hunks: Vec<Hunk>,
+    },
 }
 
 /// One tag key that is added (`before` is `None`), removed (`after` is `None`) or changed.
@@ -124,6 +135,9 @@ fn pretty_lines(value: &Value) -> String {
     text
 }
 
+/// Fields of settings objects that hold a policy document.
+const DOCUMENT_FIELDS: [&str; 2] = [field::LIFECYCLE_POLICY, field::REPOSITORY_POLICY];
+
 fn field_diffs(change: &Change) -> Vec<FieldDiff> {
     let before = change.before.as_ref();
     let after = change.after.as_ref();
@@ -144,12 +158,23 @@ fn field_diffs(change: &Change) -> Vec<FieldDiff> {
         .map(|name| {
             let before_value = field_value(before, &name);
             let after_value = field_value(after, &name);
+            let document = |value: &Option<Value>| value.clone().filter(Value::is_object);
             let change = match (
-                name == field::TAGS,
+                name == field::TAGS || name == field::RESOURCE_TAGS,
                 tag_map(before_value.as_ref()),
                 tag_map(after_value.as_ref()),
             ) {
                 (true, Some(old), Some(new)) => FieldChange::Tags(tag_diffs(&old, &new)),
+                _ if DOCUMENT_FIELDS.contains(&name.as_str())
+                    && (document(&before_value).is_some() || document(&after_value).is_some()) =>
+                {
+                    let (old, new) = (document(&before_value), document(&after_value));
+                    FieldChange::Document {
+                        before_present: old.is_some(),
+                        after_present: new.is_some(),
+                        hunks: document_hunks(old.as_ref(), new.as_ref()),
+                    }
+                }
                 _ => FieldChange::Value {
                     before: before_value,
                     after: after_value,
@@ -333,5 +358,71 @@ mod tests {
         assert!(hunks[0].lines.iter().all(|l| l.op == LineOp::Added));
         assert!(document_hunks(None, None).is_empty());
         assert!(document_hunks(Some(&json!({"a": 1})), Some(&json!({"a": 1}))).is_empty());
+    }
+
+    #[test]
+    fn registry_singletons_diff_as_documents_and_keyed_objects_by_field() {
+        for (address, document) in [
+            ("123456789012/us-east-1/replication", true),
+            ("123456789012/us-east-1/registry_policy", true),
+            ("123456789012/us-east-1/scanning", true),
+            (
+                "123456789012/us-east-1/pull_through_cache/docker-hub",
+                false,
+            ),
+            ("123456789012/us-east-1/creation_template/ROOT", false),
+            (
+                "123456789012/us-east-1/account_setting/BLOB_MOUNTING",
+                false,
+            ),
+        ] {
+            let diff = diff_change(&change(
+                address,
+                &["value"],
+                Some(json!({"a": 1})),
+                Some(json!({"a": 2})),
+            ));
+            assert_eq!(
+                matches!(diff, ChangeDiff::Document(_)),
+                document,
+                "{address}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_template_field_holding_a_document_diffs_as_a_nested_document() {
+        let diff = diff_change(&change(
+            "123456789012/us-east-1/creation_template/ROOT",
+            &["lifecycle_policy", "repository_policy", "resource_tags"],
+            Some(json!({"lifecycle_policy": {"rules": [{"countNumber": 7}]},
+                        "resource_tags": {"team": "a"}})),
+            Some(json!({"lifecycle_policy": {"rules": [{"countNumber": 30}]},
+                        "repository_policy": {"Statement": []},
+                        "resource_tags": {"team": "b"}})),
+        ));
+        let ChangeDiff::Fields(fields) = diff else {
+            panic!("fields expected")
+        };
+        assert!(matches!(
+            &fields[0].change,
+            FieldChange::Document { before_present: true, after_present: true, hunks } if hunks.len() == 1
+        ));
+        assert!(matches!(
+            &fields[1].change,
+            FieldChange::Document {
+                before_present: false,
+                after_present: true,
+                ..
+            }
+        ));
+        assert_eq!(
+            fields[2].change,
+            FieldChange::Tags(vec![TagDiff {
+                key: "team".to_owned(),
+                before: Some("a".to_owned()),
+                after: Some("b".to_owned()),
+            }])
+        );
     }
 }

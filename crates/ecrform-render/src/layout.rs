@@ -122,7 +122,10 @@ pub(crate) fn change_lines(change: &Change) -> Vec<Line> {
             for field in fields {
                 match field.change {
                     FieldChange::Value { before, after } => {
-                        let (sign, text) = match (before, after) {
+                        // A field one side of a present object lacks reads as set or removed,
+                        // not as a change from or to `null`.
+                        let present = |value: Option<Value>| value.filter(|v| !v.is_null());
+                        let (sign, text) = match (present(before), present(after)) {
                             (Some(old), Some(new)) => (
                                 Sign::Changed,
                                 format!("{}: {} -> {}", field.name, compact(&old), compact(&new)),
@@ -161,28 +164,45 @@ pub(crate) fn change_lines(change: &Change) -> Vec<Line> {
                             lines.push(Line::new(sign, 1, text));
                         }
                     }
+                    FieldChange::Document {
+                        before_present,
+                        after_present,
+                        hunks,
+                    } => {
+                        if hunks.is_empty() {
+                            continue;
+                        }
+                        let sign = match (before_present, after_present) {
+                            (false, true) => Sign::Added,
+                            (true, false) => Sign::Removed,
+                            _ => Sign::Changed,
+                        };
+                        lines.push(Line::new(sign, 0, format!("{}:", field.name)));
+                        lines.extend(hunks.iter().flat_map(|hunk| hunk_lines(hunk, 1)));
+                    }
                 }
             }
             lines
         }
-        ChangeDiff::Document(hunks) => hunks.iter().flat_map(hunk_lines).collect(),
+        ChangeDiff::Document(hunks) => hunks.iter().flat_map(|hunk| hunk_lines(hunk, 0)).collect(),
     }
 }
 
-fn hunk_lines(hunk: &Hunk) -> Vec<Line> {
+/// A hunk's header and lines, nested `depth` levels (a document inside a settings field).
+fn hunk_lines(hunk: &Hunk, depth: usize) -> Vec<Line> {
     let header = format!(
         "@@ -{} +{} @@",
         unified_range(&hunk.old),
         unified_range(&hunk.new)
     );
-    let mut lines = vec![Line::new(Sign::Hunk, 0, header)];
+    let mut lines = vec![Line::new(Sign::Hunk, depth, header)];
     lines.extend(hunk.lines.iter().map(|line| {
         let sign = match line.op {
             LineOp::Context => Sign::Context,
             LineOp::Removed => Sign::Removed,
             LineOp::Added => Sign::Added,
         };
-        Line::new(sign, 0, line.text.clone())
+        Line::new(sign, depth, line.text.clone())
     }));
     lines
 }

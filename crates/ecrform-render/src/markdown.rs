@@ -68,6 +68,7 @@ pub fn render_markdown_report(plan: &Plan, kind: ReportKind) -> String {
 /// A line of a `diff` block: the sign in the first column, where GitHub looks for it.
 fn diff_line(line: &Line) -> String {
     let text = match line.sign {
+        // GitHub highlights hunk headers only at the start of a line, nested or not.
         Sign::Hunk => line.text.clone(),
         sign => format!("{} {}{}", sign.as_str(), "  ".repeat(line.depth), line.text),
     };

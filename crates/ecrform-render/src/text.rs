@@ -60,7 +60,7 @@ pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
 
 fn body_line(line: &Line) -> String {
     let text = match line.sign {
-        Sign::Hunk => format!("{INDENT}{}", line.text),
+        Sign::Hunk => format!("{INDENT}{}{}", INDENT.repeat(line.depth), line.text),
         sign => format!(
             "{INDENT}{}{} {}",
             INDENT.repeat(line.depth),
