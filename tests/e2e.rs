@@ -1137,6 +1137,14 @@ fn prune_deletes_neither_an_adopted_repository_nor_one_that_holds_images() {
 // 7. Export and snapshot
 // ---------------------------------------------------------------------------------------------
 
+/// What export and snapshot warn against the emulator, which does not implement these reads:
+/// they leave such settings out instead of failing.
+const EMULATOR_GAPS: &str = "\
+warning: registry 123456789012/us-east-1: the endpoint does not support pull-through cache rules (DescribePullThroughCacheRules answered HTTP 500); left out
+warning: registry 123456789012/us-east-1: the endpoint does not support repository creation templates (DescribeRepositoryCreationTemplates answered HTTP 500); left out
+warning: registry 123456789012/us-east-1: the endpoint does not support account settings (GetAccountSetting answered HTTP 500); left out
+";
+
 #[test]
 fn an_exported_spec_and_a_snapshot_plan_no_changes() {
     let h = Harness::new("full");
@@ -1173,7 +1181,8 @@ fn an_exported_spec_and_a_snapshot_plan_no_changes() {
     // To stdout, from a directory without a spec: what adopting a registry starts with.
     h.dir.write("adopt/.keep", "");
     let export = h.ecrform(&["export", "--registry", REGISTRY, "-f", "adopt/ecr.yaml"]);
-    export.success();
+    assert_eq!(export.code, Some(0), "{export}");
+    assert_eq!(export.stderr, EMULATOR_GAPS, "{export}");
     for name in every {
         assert!(
             export.stdout.contains(&format!("\n    {name}:\n")),
@@ -1190,7 +1199,8 @@ fn an_exported_spec_and_a_snapshot_plan_no_changes() {
     assert_eq!(export.code, Some(0), "{export}");
     assert_eq!(export.stdout, "", "{export}");
     assert_eq!(
-        export.stderr, "wrote 7 file(s) under exported\n",
+        export.stderr,
+        format!("{EMULATOR_GAPS}wrote 7 file(s) under exported\n"),
         "{export}"
     );
     let documents = |kind: &str| {
@@ -1210,7 +1220,7 @@ fn an_exported_spec_and_a_snapshot_plan_no_changes() {
     );
     let spec = h.dir.read("exported/ecr.yaml");
     assert!(
-        !spec.contains("rules:"),
+        !spec.contains("rulePriority"),
         "a lifecycle policy is inline:\n{spec}"
     );
     assert!(!spec.contains("Statement:"), "a policy is inline:\n{spec}");
@@ -1220,7 +1230,8 @@ fn an_exported_spec_and_a_snapshot_plan_no_changes() {
 
     // Only a prefix: the rest is unmanaged by the exported spec.
     let export = h.ecrform(&["export", "--registry", REGISTRY, "--prefix", "team-b/"]);
-    export.success();
+    assert_eq!(export.code, Some(0), "{export}");
+    assert_eq!(export.stderr, EMULATOR_GAPS, "{export}");
     for name in every {
         assert_eq!(
             export.stdout.contains(&format!("\n    {name}:\n")),
@@ -1250,7 +1261,8 @@ fn an_exported_spec_and_a_snapshot_plan_no_changes() {
     let snapshot = h.ecrform(&["snapshot", "-f", "ecr.yaml", "--out", "live.json"]);
     assert_eq!(snapshot.code, Some(0), "{snapshot}");
     assert_eq!(
-        snapshot.stderr, "wrote live.json: 1 registry, 5 repositories\n",
+        snapshot.stderr,
+        format!("{EMULATOR_GAPS}wrote live.json: 1 registry, 5 repositories\n"),
         "{snapshot}"
     );
     let plan = h.ecrform(&[

@@ -62,19 +62,56 @@ pub async fn read(
     join_all(reads).await.into_iter().collect()
 }
 
-/// Everything about every repository of `targets` (export, snapshot).
+/// Everything about every repository and registry-wide setting of `targets` (export,
+/// snapshot). These commands only describe what exists, so a registry-wide setting the
+/// endpoint does not implement is left out with a warning instead of failing the command.
 pub fn read_everything(
     targets: &[RegistryTarget],
     global: &GlobalArgs,
 ) -> anyhow::Result<Vec<RegistryState>> {
-    let scopes = targets
-        .iter()
-        .map(|t| (t.id.clone(), ReadScope::everything()))
-        .collect();
     runtime()?.block_on(async {
         let registries = connect(targets, global).await?;
-        read(&registries, &scopes).await
+        let reads = registries.iter().map(|(id, registry)| async move {
+            let mut scope = ReadScope::everything();
+            loop {
+                match registry.read(&scope).await {
+                    Ok(state) => return Ok(state),
+                    Err(error)
+                        if error.kind == ErrorKind::Unsupported
+                            && leave_out(&mut scope, &error.code) =>
+                    {
+                        // The adapter's message ends with advice for plans; keep the fact.
+                        let fact = error.message.split(';').next().unwrap_or_default();
+                        crate::output::warn(
+                            global,
+                            &format_args!("registry {id}: {fact}; left out"),
+                        );
+                    }
+                    Err(error) => return Err(read_error(id, &error)),
+                }
+            }
+        });
+        join_all(reads).await.into_iter().collect()
     })
+}
+
+/// Drops the registry-wide setting whose read operation the endpoint does not implement;
+/// false when the operation is not one of those (nothing to drop, so the error stands).
+fn leave_out(scope: &mut ReadScope, operation: &str) -> bool {
+    let aspects = &mut scope.registry;
+    let flag = match operation {
+        "DescribePullThroughCacheRules" => &mut aspects.pull_through_cache,
+        "DescribeRepositoryCreationTemplates" => &mut aspects.creation_templates,
+        "GetAccountSetting" if !aspects.account_settings.is_empty() => {
+            aspects.account_settings.clear();
+            return true;
+        }
+        "DescribeRegistry" => &mut aspects.replication,
+        "GetRegistryPolicy" => &mut aspects.registry_policy,
+        "GetRegistryScanningConfiguration" => &mut aspects.scanning,
+        _ => return false,
+    };
+    std::mem::replace(flag, false)
 }
 
 /// The scopes that planning `desired` needs.
@@ -102,7 +139,6 @@ fn read_error(id: &RegistryId, error: &RegistryError) -> anyhow::Error {
             "; check AWS_PROFILE, the credentials of the default chain and the registry's role_arn"
         }
         ErrorKind::AccessDenied => "; the credentials lack ECR read permissions",
-        ErrorKind::Unsupported => "; the endpoint does not implement this ECR operation",
         _ => "",
     };
     anyhow::anyhow!("cannot read registry {id}: {error}{hint}")
