@@ -4,8 +4,11 @@
 //! ecrform-plan. [`InMemoryRegistry`] implements that port with ECR's semantics in memory, so
 //! that plan-then-apply round trips, partial failures, IAM propagation retries and the
 //! parallelism limit can be tested quickly and deterministically, including the failures
-//! neither ECR nor the local emulator can be made to produce on cue. [`ecr_error`] builds the
-//! errors ECR answers with, for fault injection.
+//! neither ECR nor the local emulator can be made to produce on cue. It holds the registry-wide
+//! settings too (replication, registry policy, scanning, pull-through cache rules, creation
+//! templates, account settings), reports them the way ECR does, and can mark operations
+//! unsupported the way the emulator answers those it lacks. [`ecr_error`] builds the errors ECR
+//! answers with, for fault injection.
 
 mod ecr;
 pub mod ecr_error;
