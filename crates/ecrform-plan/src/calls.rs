@@ -217,3 +217,96 @@ impl ApiCall {
         targets
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use ecrform_model::{AccountId, IamPolicy, LifecyclePolicy, Region, ReplicationDestination};
+
+    use super::*;
+
+    fn id(raw: &str) -> RegistryId {
+        RegistryId::parse(raw).unwrap()
+    }
+
+    #[test]
+    fn registry_wide_calls_round_trip_through_saved_plan_json() {
+        let template = CreationTemplate {
+            applied_for: vec!["REPLICATION".to_owned()],
+            description: None,
+            image_tag_mutability: Some(TagMutability::Immutable),
+            image_tag_mutability_exclusions: Vec::new(),
+            encryption: None,
+            resource_tags: Tags::new(),
+            lifecycle_policy: Some(
+                LifecyclePolicy::from_value(json!({"rules": [{"rulePriority": 1,
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
+                                  "countNumber": 10}, "action": {"type": "expire"}}]}))
+                .unwrap(),
+            ),
+            repository_policy: Some(
+                IamPolicy::from_value(json!({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}]}))
+                .unwrap(),
+            ),
+            custom_role_arn: None,
+        };
+        let calls = vec![
+            ApiCall::DeleteRegistryPolicy,
+            ApiCall::PutReplicationConfiguration { rules: Vec::new() },
+            ApiCall::CreateRepositoryCreationTemplate {
+                prefix: "ROOT".to_owned(),
+                template,
+            },
+            ApiCall::UpdateRepositoryCreationTemplate {
+                prefix: "ROOT".to_owned(),
+                changes: TemplateChanges {
+                    description: Some(String::new()),
+                    ..TemplateChanges::default()
+                },
+            },
+            ApiCall::PutAccountSetting {
+                name: "BLOB_MOUNTING".to_owned(),
+                value: "ENABLED".to_owned(),
+            },
+        ];
+        let text = serde_json::to_string(&calls).unwrap();
+        let read: Vec<ApiCall> = serde_json::from_str(&text).unwrap();
+        assert_eq!(read, calls);
+        assert!(calls.iter().all(|call| call.repository().is_none()));
+    }
+
+    #[test]
+    fn replication_targets_are_the_cross_account_destination_registries() {
+        let destination = |account: &str, region: &str| ReplicationDestination {
+            region: Region::parse(region).unwrap(),
+            account: AccountId::parse(account).unwrap(),
+        };
+        let call = ApiCall::PutReplicationConfiguration {
+            rules: vec![
+                ReplicationRule {
+                    destinations: vec![
+                        destination("111111111111", "eu-west-1"),
+                        destination("222222222222", "us-east-1"),
+                    ],
+                    repository_filters: Vec::new(),
+                },
+                ReplicationRule {
+                    destinations: vec![destination("222222222222", "us-east-1")],
+                    repository_filters: vec!["team-a/".to_owned()],
+                },
+            ],
+        };
+        assert_eq!(
+            call.replication_targets(&id("111111111111/us-east-1")),
+            [id("222222222222/us-east-1")],
+            "same-account destinations need no policy; a repeated one counts once"
+        );
+        assert!(
+            ApiCall::DeleteRegistryPolicy
+                .replication_targets(&id("111111111111/us-east-1"))
+                .is_empty()
+        );
+    }
+}
