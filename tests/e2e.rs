@@ -1345,3 +1345,97 @@ fn an_unknown_aws_profile_is_an_error_even_with_credentials_in_the_environment()
     let error = plan.one_line_error();
     assert!(error.contains("no-such-profile"), "{plan}");
 }
+
+const REGISTRY_POLICY_WITH_OTHER_SID: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"SomeoneElse","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":["ecr:CreateRepository","ecr:ReplicateImage"],"Resource":"arn:aws:ecr:us-east-1:123456789012:repository/*"}]}"#;
+
+#[test]
+fn registry_policy_replication_and_scanning_are_applied_and_their_drift_is_named() {
+    let h = Harness::new("registry");
+    let apply = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
+    apply.success();
+    // A registry that was never configured scans BASIC: scanning is an update.
+    for (action, kind) in [
+        ("+ create", "registry_policy"),
+        ("+ create", "replication"),
+        ("~ update", "scanning"),
+    ] {
+        let line = format!("applied  {action} {REGISTRY}/{kind}\n");
+        assert!(apply.stdout.contains(&line), "{kind}: {apply}");
+    }
+    let plan = h.ecrform(&["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
+    plan.success();
+    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+
+    // What ECR holds now, seen by a second client.
+    let scanning = h.aws(&["ecr", "get-registry-scanning-configuration"]);
+    assert_eq!(
+        scanning["scanningConfiguration"]["scanType"], "ENHANCED",
+        "{scanning}"
+    );
+    let registry = h.aws(&["ecr", "describe-registry"]);
+    let destinations = &registry["replicationConfiguration"]["rules"][0]["destinations"];
+    assert_eq!(destinations.as_array().map(Vec::len), Some(2), "{registry}");
+
+    // Three out-of-band changes, one to each document.
+    // (The emulator fails a scanning configuration without rules, so the change has one.)
+    h.aws(&[
+        "ecr",
+        "put-registry-scanning-configuration",
+        "--scan-type",
+        "BASIC",
+        "--rules",
+        r#"[{"scanFrequency":"SCAN_ON_PUSH","repositoryFilters":[{"filter":"*","filterType":"WILDCARD"}]}]"#,
+    ]);
+    h.aws(&[
+        "ecr",
+        "put-replication-configuration",
+        "--replication-configuration",
+        r#"{"rules":[{"destinations":[{"region":"eu-central-1","registryId":"123456789012"}]}]}"#,
+    ]);
+    h.aws(&[
+        "ecr",
+        "put-registry-policy",
+        "--policy-text",
+        REGISTRY_POLICY_WITH_OTHER_SID,
+    ]);
+
+    let drift = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "json"]);
+    drift.exit(2);
+    let report = drift.json();
+    let addresses: BTreeSet<String> = changes(&report)
+        .into_iter()
+        .map(|(address, _, _)| address)
+        .collect();
+    let expected: BTreeSet<String> = ["registry_policy", "replication", "scanning"]
+        .map(|kind| format!("{REGISTRY}/{kind}"))
+        .into();
+    assert_eq!(addresses, expected, "{drift}");
+    assert!(strings(&report["unmanaged"]).is_empty(), "{drift}");
+
+    let apply = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
+    apply.success();
+    assert!(
+        apply
+            .stdout
+            .ends_with("Apply: 3 applied, 0 failed, 0 skipped; 3 API writes.\n"),
+        "{apply}"
+    );
+    let plan = h.ecrform(&["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
+    plan.success();
+    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+}
+
+#[test]
+fn a_setting_the_endpoint_does_not_implement_stops_apply_before_any_write() {
+    let h = Harness::new("registry/unsupported.yaml");
+    let apply = h.ecrform(&["apply", "-f", "unsupported.yaml", "--auto-approve"]);
+    assert_eq!(
+        apply.one_line_error(),
+        "error: cannot read registry 123456789012/us-east-1: DescribePullThroughCacheRules: the \
+         endpoint does not support pull-through cache rules (DescribePullThroughCacheRules \
+         answered HTTP 500); remove pull_through_cache from the spec for this registry or use a \
+         real ECR endpoint",
+        "{apply}"
+    );
+    assert!(h.repositories(&[]).is_empty(), "nothing may be written");
+}
