@@ -197,6 +197,7 @@ fn plan_leftover_repositories(registry: &RegistryContext<'_>, planned: &mut Plan
                     repository: name.clone(),
                     force: false,
                 }],
+                image_preview: None,
             });
         } else {
             planned.unmanaged.push(address);
@@ -233,6 +234,7 @@ fn plan_repository(
                 before: None,
                 after: Some(created_repository_object(want, &managed)),
                 calls: vec![create_repository_call(name, want)],
+                image_preview: None,
             });
             None
         }
@@ -257,6 +259,7 @@ fn plan_repository(
                         },
                         create_repository_call(name, want),
                     ],
+                    image_preview: None,
                 });
                 None
             } else {
@@ -269,6 +272,7 @@ fn plan_repository(
                         before: Some(repository_object(have, &managed)),
                         after: Some(repository_object(want, &managed)),
                         calls: update_calls(name, want, have, &differing),
+                        image_preview: None,
                     });
                 }
                 Some(have)
@@ -342,6 +346,7 @@ fn plan_document<T: PartialEq>(
             Some(want) => vec![(calls.put)(want)],
             None => calls.delete.into_iter().collect(),
         },
+        image_preview: None,
     })
 }
 

@@ -6,12 +6,13 @@ mod calls;
 mod diff;
 mod plan;
 mod port;
+pub mod preview;
 mod saved;
 
 pub use apply::{ApplyOptions, ApplyReport, ChangeOutcome, ChangeResult};
 pub use calls::{ApiCall, TemplateChanges};
 pub use diff::{field, plan};
-pub use plan::{Action, Change, FORMAT_VERSION, Plan, Summary};
+pub use plan::{Action, Change, FORMAT_VERSION, ImagePreview, Plan, Summary};
 pub use port::{
     ACCOUNT_SETTING_NAMES, Aspects, ErrorKind, ReadScope, Registry, RegistryAspects, RegistryError,
 };

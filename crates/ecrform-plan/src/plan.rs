@@ -51,6 +51,32 @@ pub struct Change {
     /// saved plan files carry them separately.
     #[serde(skip)]
     pub calls: Vec<ApiCall>,
+    /// For a lifecycle policy change on a repository that exists: what the new policy would do
+    /// to its images that the current one does not (see [`crate::preview`]). An extension of
+    /// the plan JSON, left out when the images were not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_preview: Option<ImagePreview>,
+}
+
+/// The images a lifecycle policy change would newly expire or archive, as read at plan time:
+/// `{"images": N, "expire": N, "transition": N, "examples": ["v1.0", "sha256:abcd1234", ...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImagePreview {
+    /// How many images the repository holds (every one was evaluated).
+    pub images: usize,
+    /// Expired by the new policy and not by the current one.
+    pub expire: usize,
+    /// Archived by the new policy and kept by the current one.
+    pub transition: usize,
+    /// The first few of those images, by tag (or a short digest for an untagged one).
+    pub examples: Vec<String>,
+}
+
+impl ImagePreview {
+    /// Whether the change would take any image out of standard storage or the repository.
+    pub fn acts_on_images(&self) -> bool {
+        self.expire + self.transition > 0
+    }
 }
 
 /// Counts of changes per action.

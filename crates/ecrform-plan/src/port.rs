@@ -8,6 +8,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
+use ecrform_lifecycle::Image;
 use ecrform_model::{DesiredRegistry, RegistryId, RegistryState, RepositoryName};
 
 use crate::ApiCall;
@@ -208,6 +209,13 @@ pub trait Registry: Send + Sync {
         &self,
         scope: &ReadScope,
     ) -> impl Future<Output = Result<RegistryState, RegistryError>> + Send;
+
+    /// Every image of one repository (DescribeImages, every page), for the plan's preview of
+    /// what a lifecycle policy change would expire or archive.
+    fn list_images(
+        &self,
+        repository: &RepositoryName,
+    ) -> impl Future<Output = Result<Vec<Image>, RegistryError>> + Send;
 
     /// Makes one write.
     fn call(&self, call: &ApiCall) -> impl Future<Output = Result<(), RegistryError>> + Send;

@@ -253,6 +253,7 @@ mod tests {
             before,
             after,
             calls: Vec::new(),
+            image_preview: None,
         }
     }
 

@@ -29,6 +29,7 @@ fn change(
         before,
         after,
         calls: Vec::new(),
+        image_preview: None,
     }
 }
 

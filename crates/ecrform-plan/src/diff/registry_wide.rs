@@ -52,6 +52,7 @@ pub(super) fn plan_account_settings(registry: &RegistryContext<'_>, planned: &mu
                 name: name.clone(),
                 value: value.clone(),
             }],
+            image_preview: None,
         });
     }
 }
@@ -95,6 +96,7 @@ pub(super) fn plan_creation_templates(registry: &RegistryContext<'_>, planned: &
                     prefix: prefix.clone(),
                     template: template.clone(),
                 }],
+                image_preview: None,
             }),
             Some(have) => {
                 let have_object = template_object(have);
@@ -116,6 +118,7 @@ pub(super) fn plan_creation_templates(registry: &RegistryContext<'_>, planned: &
                         prefix: prefix.clone(),
                         changes: template_changes(template, &differing),
                     }],
+                    image_preview: None,
                 });
             }
         }
@@ -149,6 +152,7 @@ pub(super) fn plan_pull_through_cache(registry: &RegistryContext<'_>, planned: &
                 before: None,
                 after: Some(to_json(rule)),
                 calls: vec![create],
+                image_preview: None,
             });
             continue;
         };
@@ -183,6 +187,7 @@ pub(super) fn plan_pull_through_cache(registry: &RegistryContext<'_>, planned: &
             before: Some(to_json(have)),
             after: Some(to_json(rule)),
             calls,
+            image_preview: None,
         });
     }
 }
@@ -272,6 +277,7 @@ pub(super) fn plan_leftover_pull_through_cache(
             calls: vec![ApiCall::DeletePullThroughCacheRule {
                 prefix: prefix.clone(),
             }],
+            image_preview: None,
         });
     }
 }
@@ -302,6 +308,7 @@ pub(super) fn plan_leftover_creation_templates(
             calls: vec![ApiCall::DeleteRepositoryCreationTemplate {
                 prefix: prefix.clone(),
             }],
+            image_preview: None,
         });
     }
 }
