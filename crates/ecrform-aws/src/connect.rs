@@ -10,7 +10,8 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_ecr::config::SharedCredentialsProvider;
 use tokio::sync::Semaphore;
 
-use ecrform_model::{DesiredRegistry, RegistryId, RegistryState};
+use ecrform_lifecycle::Image;
+use ecrform_model::{DesiredRegistry, RegistryId, RegistryState, RepositoryName};
 use ecrform_plan::{ApiCall, ReadScope, Registry, RegistryError};
 
 /// How to reach one registry.
@@ -166,6 +167,10 @@ impl Registry for EcrRegistry {
 
     async fn read(&self, scope: &ReadScope) -> Result<RegistryState, RegistryError> {
         crate::read::read_registry(self, scope).await
+    }
+
+    async fn list_images(&self, repository: &RepositoryName) -> Result<Vec<Image>, RegistryError> {
+        crate::images::list_images(self, repository).await
     }
 
     async fn call(&self, call: &ApiCall) -> Result<(), RegistryError> {

@@ -12,6 +12,7 @@
 
 mod connect;
 mod error;
+mod images;
 mod profiles;
 mod read;
 mod read_registry;

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use ecrform_lifecycle::Image;
 use ecrform_model::{RegistryId, RegistryState, RepositoryName, RepositoryState};
 use ecrform_plan::{ApiCall, ReadScope, Registry, RegistryError};
 
@@ -108,6 +109,8 @@ struct Inner {
     scripted: Vec<ScriptedFailure>,
     failing_repositories: BTreeMap<RepositoryName, RegistryError>,
     unsupported: BTreeSet<String>,
+    /// The images [`InMemoryRegistry::with_images`] put, for DescribeImages.
+    images: BTreeMap<RepositoryName, Vec<Image>>,
 }
 
 impl Inner {
@@ -150,6 +153,7 @@ impl InMemoryRegistry {
                 scripted: Vec::new(),
                 failing_repositories: BTreeMap::new(),
                 unsupported: BTreeSet::new(),
+                images: BTreeMap::new(),
             }),
             id,
             latency: None,
@@ -162,6 +166,19 @@ impl InMemoryRegistry {
     /// defaults; `image_count`, when set, is how many images it holds.
     pub fn with_repository(self, name: RepositoryName, repository: RepositoryState) -> Self {
         self.lock().stored.insert_repository(name, repository);
+        self
+    }
+
+    /// Puts these images in a repository added with [`InMemoryRegistry::with_repository`]: it
+    /// then holds that many images (a delete without force is refused) and DescribeImages
+    /// lists them.
+    pub fn with_images(self, name: RepositoryName, images: Vec<Image>) -> Self {
+        {
+            let mut inner = self.lock();
+            let count = u64::try_from(images.len()).unwrap_or(u64::MAX);
+            inner.stored.image_counts.insert(name.clone(), count);
+            inner.images.insert(name, images);
+        }
         self
     }
 
@@ -326,6 +343,19 @@ impl Registry for InMemoryRegistry {
         }
     }
 
+    async fn list_images(&self, repository: &RepositoryName) -> Result<Vec<Image>, RegistryError> {
+        self.wait_latency().await;
+        let inner = self.lock();
+        if !inner.stored.state.repositories.contains_key(repository) {
+            return Err(ecr_error::repository_not_found(&self.id, repository));
+        }
+        // A repository deleted since its images were put starts again without them.
+        if !inner.stored.image_counts.contains_key(repository) {
+            return Ok(Vec::new());
+        }
+        Ok(inner.images.get(repository).cloned().unwrap_or_default())
+    }
+
     async fn call(&self, call: &ApiCall) -> Result<(), RegistryError> {
         let _in_flight = InFlight::enter(&self.in_flight, &self.max_in_flight);
         self.wait_latency().await;
@@ -396,6 +426,34 @@ mod tests {
             repository: name(repository),
             scan_on_push: true,
         }
+    }
+
+    #[tokio::test]
+    async fn put_images_are_listed_until_the_repository_is_force_deleted() {
+        let image = Image {
+            digest: "sha256:aaaa".to_owned(),
+            tags: vec!["v1".to_owned()],
+            pushed_at: ecrform_lifecycle::Timestamp::from_unix(1_700_000_000, 0).unwrap(),
+            last_pulled_at: None,
+            status: ecrform_lifecycle::ImageStatus::Active,
+            archived_at: None,
+            restored_at: None,
+            referenced_by_manifest_list: false,
+        };
+        let registry = registry().with_images(name("app"), vec![image.clone()]);
+        assert_eq!(registry.list_images(&name("app")).await.unwrap(), [image]);
+        let missing = registry.list_images(&name("other")).await.unwrap_err();
+        assert_eq!(missing.kind, ErrorKind::NotFound);
+
+        let delete = |force| ApiCall::DeleteRepository {
+            repository: name("app"),
+            force,
+        };
+        let refused = registry.call(&delete(false)).await.unwrap_err();
+        assert_eq!(refused.kind, ErrorKind::RepositoryNotEmpty);
+        registry.call(&delete(true)).await.unwrap();
+        let gone = registry.list_images(&name("app")).await.unwrap_err();
+        assert_eq!(gone.kind, ErrorKind::NotFound);
     }
 
     #[tokio::test]
