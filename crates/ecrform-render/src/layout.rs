@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use ecrform_plan::{Action, Change, Plan, Summary};
+use ecrform_plan::{Action, Change, ImagePreview, Plan, Summary};
 
 use crate::diff::{ChangeDiff, FieldChange, Hunk, LineOp, diff_change};
 
@@ -47,6 +47,26 @@ pub(crate) fn closing_sentence(plan: &Plan, kind: ReportKind) -> String {
             plan.unmanaged.len()
         ),
     }
+}
+
+/// The mark in front of [`image_preview_sentence`], where a sign would be.
+pub(crate) const PREVIEW_MARK: &str = "!";
+
+/// What a lifecycle change would do to the images read at plan time:
+/// `would expire 3 image(s) and archive 0 that the current policy keeps (of 7 read): v1, v2`.
+pub(crate) fn image_preview_sentence(preview: &ImagePreview) -> String {
+    let mut sentence = format!(
+        "would expire {} image(s) and archive {} that the current policy keeps (of {} read)",
+        preview.expire, preview.transition, preview.images
+    );
+    if !preview.examples.is_empty() {
+        sentence.push_str(": ");
+        sentence.push_str(&preview.examples.join(", "));
+        if preview.expire + preview.transition > preview.examples.len() {
+            sentence.push_str(", ...");
+        }
+    }
+    sentence
 }
 
 /// The symbol of an action, as in `-/+ replace ADDRESS`.
@@ -225,6 +245,30 @@ fn compact(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_preview_sentences_name_examples_and_say_when_there_are_more() {
+        let preview = |expire, transition, examples: &[&str]| ImagePreview {
+            images: 7,
+            expire,
+            transition,
+            examples: examples.iter().map(|e| (*e).to_owned()).collect(),
+        };
+        assert_eq!(
+            image_preview_sentence(&preview(2, 1, &["v1.0", "v1.1", "sha256:abcd1234"])),
+            "would expire 2 image(s) and archive 1 that the current policy keeps (of 7 read): \
+             v1.0, v1.1, sha256:abcd1234"
+        );
+        assert_eq!(
+            image_preview_sentence(&preview(6, 0, &["a", "b", "c", "d", "e"])),
+            "would expire 6 image(s) and archive 0 that the current policy keeps (of 7 read): \
+             a, b, c, d, e, ..."
+        );
+        assert_eq!(
+            image_preview_sentence(&preview(0, 0, &[])),
+            "would expire 0 image(s) and archive 0 that the current policy keeps (of 7 read)"
+        );
+    }
 
     #[test]
     fn unified_ranges_follow_the_diff_convention() {

@@ -24,14 +24,29 @@ pub fn render_markdown_report(plan: &Plan, kind: ReportKind) -> String {
             out.push_str(&format!("| {} | {count} |\n", action.as_str()));
         }
         out.push('\n');
+        // A lifecycle change is destructive for the images it expires or archives, not for
+        // the object it writes: it is counted, but in words of its own.
+        let acts_on_images = |change: &&ecrform_plan::Change| {
+            change
+                .image_preview
+                .as_ref()
+                .is_some_and(|preview| preview.acts_on_images())
+        };
         let destructive = plan
             .changes
             .iter()
-            .filter(|change| change.destructive)
+            .filter(|change| change.destructive && !acts_on_images(change))
             .count();
+        let expiring = plan.changes.iter().filter(acts_on_images).count();
         if destructive > 0 {
             out.push_str(&format!(
                 "> **Warning:** this plan deletes or replaces {destructive} object(s).\n\n"
+            ));
+        }
+        if expiring > 0 {
+            out.push_str(&format!(
+                "> **Warning:** {expiring} lifecycle policy change(s) would expire or archive images \
+                 the current policy keeps.\n\n"
             ));
         }
         for change in &plan.changes {
@@ -43,6 +58,13 @@ pub fn render_markdown_report(plan: &Plan, kind: ReportKind) -> String {
                 change.action.as_str(),
                 change.address
             ));
+            if let Some(preview) = &change.image_preview {
+                out.push_str(&format!(
+                    "{} {}\n\n",
+                    layout::PREVIEW_MARK,
+                    layout::image_preview_sentence(preview)
+                ));
+            }
             out.push_str(&format!("{fence}diff\n"));
             for line in &body {
                 out.push_str(line);

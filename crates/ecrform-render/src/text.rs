@@ -39,6 +39,16 @@ pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
         );
         out.push_str(&paint(Some(action_colour(change.action)), &header));
         out.push('\n');
+        if let Some(preview) = &change.image_preview {
+            let line = format!(
+                "{INDENT}{} {}",
+                layout::PREVIEW_MARK,
+                layout::image_preview_sentence(preview)
+            );
+            let colour = preview.acts_on_images().then_some(RED);
+            out.push_str(&paint(colour, &line));
+            out.push('\n');
+        }
         for line in layout::change_lines(change) {
             out.push_str(&paint(sign_colour(line.sign), &body_line(&line)));
             out.push('\n');

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use ecrform_model::Address;
-use ecrform_plan::{Action, Change, Plan};
+use ecrform_plan::{Action, Change, ImagePreview, Plan};
 use ecrform_render::{
     ReportKind, TextOptions, render_json, render_markdown, render_markdown_report, render_text,
 };
@@ -275,5 +275,77 @@ fn unmanaged_objects_alone_are_drift() {
     assert!(
         text.ends_with("Drift: 0 managed object(s) differ from the spec, 1 unmanaged object(s).\n"),
         "{text}"
+    );
+}
+
+/// A lifecycle update that expires two images the current policy keeps.
+fn expiring_plan() -> Plan {
+    let mut update = change(
+        Action::Update,
+        "lifecycle_policy/team-a/api",
+        &["document"],
+        Some(lifecycle(14, 3)),
+        Some(lifecycle(14, 1)),
+    );
+    update.destructive = true;
+    update.image_preview = Some(ImagePreview {
+        images: 7,
+        expire: 2,
+        transition: 0,
+        examples: vec!["v1.0".to_owned(), "sha256:abcd1234".to_owned()],
+    });
+    Plan::new(vec![update], Vec::new())
+}
+
+#[test]
+fn a_lifecycle_change_that_expires_images_says_so_under_its_header() {
+    let text = render_text(&expiring_plan(), &TextOptions::default());
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "~ update 123456789012/us-east-1/lifecycle_policy/team-a/api",
+            "    ! would expire 2 image(s) and archive 0 that the current policy keeps (of 7 read): \
+             v1.0, sha256:abcd1234",
+        ]
+    );
+}
+
+#[test]
+fn markdown_previews_expiring_images_in_the_details_and_warns_in_its_own_words() {
+    let markdown = render_markdown(&expiring_plan());
+    assert!(
+        markdown.contains(
+            "> **Warning:** 1 lifecycle policy change(s) would expire or archive images the \
+             current policy keeps."
+        ),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("deletes or replaces"), "{markdown}");
+    let details = markdown.split("<details>").nth(1).unwrap();
+    assert!(
+        details.contains(
+            "! would expire 2 image(s) and archive 0 that the current policy keeps (of 7 read): \
+             v1.0, sha256:abcd1234\n\n```diff"
+        ),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn json_carries_the_image_preview_and_leaves_it_out_when_not_read() {
+    let json: Value = serde_json::from_str(&render_json(&expiring_plan())).unwrap();
+    assert_eq!(
+        json["changes"][0]["image_preview"],
+        json!({"images": 7, "expire": 2, "transition": 0, "examples": ["v1.0", "sha256:abcd1234"]})
+    );
+    assert_eq!(json["changes"][0]["destructive"], json!(true));
+    let plain: Value = serde_json::from_str(&render_json(&representative_plan())).unwrap();
+    assert!(
+        plain["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|change| change.get("image_preview").is_none())
     );
 }
