@@ -107,6 +107,10 @@ pub struct PlanArgs {
     /// Save the plan, with fingerprints of the live state it was made from, for `apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Do not read the images of repositories whose lifecycle policy changes (DescribeImages
+    /// per repository), so the plan cannot say what the new policy would expire.
+    #[arg(long)]
+    pub no_image_preview: bool,
 }
 
 #[derive(Debug, Args)]
@@ -117,12 +121,17 @@ pub struct ApplyArgs {
     /// Apply without asking (required when not on a terminal, unless a plan file is given).
     #[arg(long)]
     pub auto_approve: bool,
-    /// Allow deletes (repositories, policies, rules).
+    /// Allow deletes (repositories, policies, rules) and lifecycle policy changes that would
+    /// expire or archive images the current policy keeps.
     #[arg(long)]
     pub allow_delete: bool,
     /// Allow replacing repositories whose encryption changes (delete and create again).
     #[arg(long)]
     pub allow_replace: bool,
+    /// Plan without reading the images of repositories whose lifecycle policy changes; such a
+    /// change is then not known to expire anything and needs no --allow-delete.
+    #[arg(long, conflicts_with = "plan_file")]
+    pub no_image_preview: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,6 @@
 //! `ecrform apply`: apply a saved plan after checking that nothing it touches changed since it
-//! was made, or plan and apply. Deletes and replaces need their flags; without a plan file,
+//! was made, or plan and apply. Deletes and replaces need their flags, and so does a lifecycle
+//! policy change that would expire or archive images the current policy keeps; without a plan file,
 //! apply asks on a terminal and needs `--auto-approve` elsewhere. Nothing is written when any
 //! of these checks fails.
 
@@ -22,7 +23,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, CommandErro
     let runtime = live::runtime()?;
     let (plan, registries) = match &args.plan_file {
         Some(path) => saved_plan(global, path, &runtime)?,
-        None => fresh_plan(global, &runtime)?,
+        None => fresh_plan(global, args, &runtime)?,
     };
     check_gates(&plan, args)?;
     if args.plan_file.is_none() && !plan.is_empty() && !args.auto_approve {
@@ -47,18 +48,22 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, CommandErro
 /// Plans from the spec and live state, and prints the plan for review.
 fn fresh_plan(
     global: &GlobalArgs,
+    args: &ApplyArgs,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(Plan, Registries), CommandError> {
     if global.state.is_some() {
         bail_cmd("apply writes to ECR and cannot use --state; plan against a snapshot instead")?;
     }
     let spec = load_spec(global)?;
-    let (registries, live) = runtime.block_on(async {
+    let (registries, plan) = runtime.block_on(async {
         let registries = live::connect(&live::targets_for(&spec.desired), global).await?;
         let live = live::read(&registries, &live::scopes_for(&spec.desired)).await?;
-        anyhow::Ok((registries, live))
+        let mut plan = ecrform_plan::plan(&spec.desired, &live);
+        if !args.no_image_preview {
+            live::preview_images(&registries, &mut plan).await?;
+        }
+        anyhow::Ok((registries, plan))
     })?;
-    let plan = ecrform_plan::plan(&spec.desired, &live);
     // The plan is shown before anything is written. With --format json or markdown, stdout
     // carries only the apply report, so the plan goes to stderr as text.
     if global.format == Format::Text {
@@ -124,7 +129,8 @@ fn saved_plan(
     Ok((saved.plan(), registries))
 }
 
-/// Deletes and replaces happen only with their flags.
+/// Deletes, replaces and lifecycle changes that expire or archive images happen only with
+/// their flags.
 fn check_gates(plan: &Plan, args: &ApplyArgs) -> Result<(), CommandError> {
     let with = |action| -> Vec<Address> {
         plan.changes
@@ -138,6 +144,29 @@ fn check_gates(plan: &Plan, args: &ApplyArgs) -> Result<(), CommandError> {
         bail_cmd(&format!(
             "the plan deletes {}; pass --allow-delete to apply it (nothing was written)",
             list(&deletes)
+        ))?;
+    }
+    // A lifecycle change loses data through the images it expires, not through the write:
+    // ECR acts on them within a day, and nothing brings an expired image back.
+    let expiring: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|change| change.destructive && change.action != Action::Replace)
+        .filter_map(|change| {
+            let preview = change.image_preview.as_ref()?;
+            preview.acts_on_images().then(|| {
+                let mut what = format!("would expire {} image(s)", preview.expire);
+                if preview.transition > 0 {
+                    what.push_str(&format!(" and archive {}", preview.transition));
+                }
+                format!("the plan's lifecycle change on {} {what}", change.address)
+            })
+        })
+        .collect();
+    if !expiring.is_empty() && !args.allow_delete {
+        bail_cmd(&format!(
+            "{}; pass --allow-delete to apply it (nothing was written)",
+            expiring.join("; ")
         ))?;
     }
     let replaces = with(Action::Replace);

@@ -122,7 +122,8 @@ fn read_input<T>(
         .ok()
 }
 
-fn current_time() -> anyhow::Result<Timestamp> {
+/// Now, as lifecycle rules count days from it.
+pub(crate) fn current_time() -> anyhow::Result<Timestamp> {
     let since_epoch = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .context("the system clock is set before 1970")?;

@@ -9,7 +9,8 @@ use futures_util::future::join_all;
 
 use ecrform_aws::{ConnectOptions, EcrRegistry, RegistryTarget};
 use ecrform_model::{DesiredState, RegistryId, RegistryState};
-use ecrform_plan::{ErrorKind, ReadScope, Registry, RegistryError};
+use ecrform_plan::preview::{self, RepositoryImages};
+use ecrform_plan::{ErrorKind, Plan, ReadScope, Registry, RegistryError};
 
 use crate::cli::GlobalArgs;
 
@@ -60,6 +61,32 @@ pub async fn read(
             .map_err(|error| read_error(id, &error))
     });
     join_all(reads).await.into_iter().collect()
+}
+
+/// Reads the images of every repository whose lifecycle policy `plan` changes (and that
+/// exists live), concurrently within each registry's `--parallelism` bound, and records on
+/// each such change what the new policy would expire or archive.
+pub async fn preview_images(registries: &Registries, plan: &mut Plan) -> anyhow::Result<()> {
+    let reads = preview::image_reads(plan);
+    if reads.is_empty() {
+        return Ok(());
+    }
+    let now = crate::commands::lifecycle::current_time()?;
+    let listed = join_all(reads.into_iter().map(|(id, name)| async move {
+        let registry = registries
+            .get(&id)
+            .with_context(|| format!("no connection to registry {id}"))?;
+        let images = registry.list_images(&name).await.map_err(|error| {
+            anyhow::anyhow!(
+                "cannot read the images of {name} in registry {id} for the lifecycle preview: \
+                 {error}; pass --no-image-preview to plan without it"
+            )
+        })?;
+        anyhow::Ok(((id, name), images))
+    }));
+    let images: RepositoryImages = listed.await.into_iter().collect::<anyhow::Result<_>>()?;
+    preview::annotate(plan, &images, now);
+    Ok(())
 }
 
 /// Everything about every repository and registry-wide setting of `targets` (export,

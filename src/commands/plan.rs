@@ -1,5 +1,6 @@
 //! `ecrform plan`: diff the spec against live state and print the plan; `--out` saves it for
-//! `apply FILE`.
+//! `apply FILE`. Lifecycle policy changes are previewed against the images their
+//! repositories hold (see `ecrform_plan::preview`) unless `--no-image-preview`.
 
 use anyhow::Context;
 use ecrform_aws::RegistryTarget;
@@ -12,8 +13,21 @@ use crate::output;
 
 pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Outcome, CommandError> {
     let spec = load_spec(global)?;
-    let live = live_state(global, &spec.desired)?;
-    let plan = ecrform_plan::plan(&spec.desired, &live);
+    let plan = if global.state.is_some() {
+        // A snapshot holds no images: a plan against it cannot preview them.
+        let live = live_state(global, &spec.desired)?;
+        ecrform_plan::plan(&spec.desired, &live)
+    } else {
+        live::runtime()?.block_on(async {
+            let registries = live::connect(&live::targets_for(&spec.desired), global).await?;
+            let live = live::read(&registries, &live::scopes_for(&spec.desired)).await?;
+            let mut plan = ecrform_plan::plan(&spec.desired, &live);
+            if !args.no_image_preview {
+                live::preview_images(&registries, &mut plan).await?;
+            }
+            anyhow::Ok(plan)
+        })?
+    };
     if let Some(out) = &args.out {
         let scopes = live::scopes_for(&spec.desired);
         let registries = live::targets_for(&spec.desired)

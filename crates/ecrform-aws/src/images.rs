@@ -22,6 +22,9 @@ pub(crate) async fn list_images(
     registry: &EcrRegistry,
     repository: &RepositoryName,
 ) -> Result<Vec<Image>, RegistryError> {
+    // Bounded by --parallelism like every other read: a plan touching many lifecycle policies
+    // must not open a connection per repository at once.
+    let _permit = registry.permits.acquire().await.ok();
     let mut pages = registry
         .client
         .describe_images()
