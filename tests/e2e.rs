@@ -1133,6 +1133,97 @@ fn prune_deletes_neither_an_adopted_repository_nor_one_that_holds_images() {
     assert_eq!(names(&h.repositories(&[])), ["team/a", "team/b"]);
 }
 
+/// [`IMAGE_MANIFEST`] with its config digest ending in `last`: a distinct image per value.
+fn image_manifest(last: char) -> String {
+    let mut manifest = IMAGE_MANIFEST.to_owned();
+    let end = manifest.find("\"},\"layers\"").unwrap();
+    manifest.replace_range(end - 1..end, &last.to_string());
+    manifest
+}
+
+#[test]
+fn plan_previews_the_images_a_new_lifecycle_policy_expires_and_apply_asks_for_allow_delete() {
+    let h = Harness::new("image-preview");
+    let lifecycle = address("lifecycle_policy", "app");
+    h.ecrform(&["apply", "-f", "bare.yaml", "--auto-approve"])
+        .success();
+    for (tag, last) in [("v1", '1'), ("v2", '2'), ("v3", '3')] {
+        h.aws(&[
+            "ecr",
+            "put-image",
+            "--repository-name",
+            "app",
+            "--image-tag",
+            tag,
+            "--image-manifest",
+            &image_manifest(last),
+        ]);
+    }
+
+    // The policy keeps the newest v* image: the two others, kept today, would be expired.
+    let plan = h.ecrform(&["plan", "--format", "json"]);
+    plan.success();
+    let report = plan.json();
+    let changes = report["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{plan}");
+    let change = &changes[0];
+    assert_eq!(change["address"], lifecycle.as_str(), "{plan}");
+    assert_eq!(change["action"], "create", "{plan}");
+    assert_eq!(change["destructive"], true, "{plan}");
+    let preview = &change["image_preview"];
+    assert_eq!(
+        (
+            &preview["images"],
+            &preview["expire"],
+            &preview["transition"]
+        ),
+        (&Value::from(3), &Value::from(2), &Value::from(0)),
+        "{plan}"
+    );
+    let examples = strings(&preview["examples"]);
+    assert_eq!(examples.len(), 2, "{plan}");
+    assert!(
+        examples
+            .iter()
+            .all(|tag| ["v1", "v2", "v3"].contains(&tag.as_str())),
+        "{plan}"
+    );
+
+    let text = h.ecrform(&["plan"]);
+    text.success();
+    assert!(
+        text.stdout.contains(&format!(
+            "+ create {lifecycle}\n    ! would expire 2 image(s) and archive 0 that the current \
+             policy keeps (of 3 read): "
+        )),
+        "{text}"
+    );
+
+    // Applying it needs the same consent as a delete, and nothing is written without it.
+    let refused = h.ecrform(&["apply", "--auto-approve"]);
+    assert_eq!(
+        refused.one_line_error(),
+        format!(
+            "error: the plan's lifecycle change on {lifecycle} would expire 2 image(s); pass \
+             --allow-delete to apply it (nothing was written)"
+        ),
+        "{refused}"
+    );
+    let unchanged = h.ecrform(&["plan", "--format", "json"]);
+    assert_eq!(unchanged.json()["changes"].as_array().unwrap().len(), 1);
+
+    // Without the preview the images are not read and the change is an ordinary create.
+    let unread = h.ecrform(&["plan", "--format", "json", "--no-image-preview"]);
+    unread.success();
+    let change = &unread.json()["changes"][0];
+    assert!(change.get("image_preview").is_none(), "{unread}");
+    assert_eq!(change["destructive"], false, "{unread}");
+
+    h.ecrform(&["apply", "--auto-approve", "--allow-delete"])
+        .success();
+    assert_eq!(h.ecrform(&["plan"]).success().stdout, NO_CHANGES);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 7. Export and snapshot
 // ---------------------------------------------------------------------------------------------
