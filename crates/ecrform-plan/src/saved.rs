@@ -221,6 +221,23 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_plan_keeps_its_image_preview_so_apply_still_asks_for_allow_delete() {
+        let (desired, live) = scenario();
+        let mut plan = crate::plan(&desired, std::slice::from_ref(&live));
+        plan.changes[0].destructive = true;
+        plan.changes[0].image_preview = Some(crate::ImagePreview {
+            images: 3,
+            expire: 2,
+            transition: 0,
+            examples: vec!["v1".to_owned(), "v2".to_owned()],
+        });
+        let saved = SavedPlan::new(&plan, Vec::new(), String::from("hash"));
+        let read = SavedPlan::from_json(&saved.to_json()).unwrap().plan();
+        assert_eq!(read.changes[0].image_preview, plan.changes[0].image_preview);
+        assert!(read.changes[0].destructive);
+    }
+
+    #[test]
     fn an_unchanged_live_state_is_not_stale() {
         let (desired, live) = scenario();
         let saved = saved(&desired, &live);
