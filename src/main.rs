@@ -13,9 +13,26 @@ use crate::cli::Cli;
 use crate::commands::{CommandError, Outcome};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     let result = commands::run(&cli);
     exit_code(result, &cli)
+}
+
+/// clap exits 2 on a usage error, which the contract reserves for "changes" and "drift": a
+/// mistyped flag in a drift cron must not read as drift. Help and version are not errors.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    // Printing to a closed pipe is not worth a panic; nothing else can be done about it.
+    let _ = error.print();
+    match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    }
 }
 
 /// The one place where outcomes and errors become exit codes (see the README's table).

@@ -309,3 +309,35 @@ fn registry_selection_must_name_a_registry_of_the_spec() {
         stderr(&output)
     );
 }
+
+/// Regression: clap exits 2 on a usage error, which the contract reserves for changes and
+/// drift; a drift cron with a mistyped flag must not read as "drift found".
+#[test]
+fn a_usage_error_exits_1_and_help_exits_0() {
+    let output = ecrform(&root(), &["drift", "--detailed-exitcode"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("error: unexpected argument"),
+        "{}",
+        stderr(&output)
+    );
+    let output = ecrform(&root(), &["--parallelism", "0", "validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let output = ecrform(&root(), &["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("Usage: ecrform"));
+}
+
+#[test]
+fn a_saved_plan_cannot_be_restricted_to_one_registry() {
+    let output = ecrform(
+        &root(),
+        &["apply", "plan.json", "--registry", "123456789012/us-east-1"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("--registry cannot restrict a saved plan"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -85,6 +85,14 @@ fn saved_plan(
     path: &std::path::Path,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(Plan, Registries), CommandError> {
+    // A saved plan is applied whole, as it was reviewed; silently applying all of it when
+    // asked for one registry would be worse than refusing.
+    if !global.registries.is_empty() {
+        bail_cmd(
+            "--registry cannot restrict a saved plan, which is applied whole; make the plan with \
+             --registry instead",
+        )?;
+    }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the plan file {}", path.display()))?;
     let saved = SavedPlan::from_json(&text)

@@ -87,8 +87,7 @@ pub async fn connect(
     let profile = target
         .profile
         .clone()
-        .or_else(|| non_empty_env("AWS_PROFILE"))
-        .or_else(|| non_empty_env("AWS_DEFAULT_PROFILE"));
+        .or_else(|| non_empty_env("AWS_PROFILE"));
     if let Some(profile) = &profile {
         crate::profiles::check_profile_exists(profile)?;
     }
