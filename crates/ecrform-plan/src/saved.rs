@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use ecrform_model::{Address, RegistryId, RegistryState};
+use ecrform_model::{Address, RegistryId, RegistryState, ResourceKind};
 
-use crate::{ApiCall, Plan, ReadScope};
+use crate::{Action, ApiCall, Change, Plan, ReadScope};
 
 /// The saved plan format version this build reads and writes.
 pub const SAVED_PLAN_VERSION: u32 = 1;
@@ -118,9 +118,25 @@ impl SavedPlan {
 
     /// The addresses whose live state differs from when the plan was made.
     pub fn stale_addresses(&self, live: &[RegistryState]) -> Vec<Address> {
+        // The policies of a repository the plan replaces are written to the new repository
+        // whatever the old one holds, so only the repository's own fingerprint matters.
+        let replaced: Vec<(&RegistryId, &Option<String>)> = self
+            .plan
+            .changes
+            .iter()
+            .filter(|c| c.address.kind == ResourceKind::Repository && c.action == Action::Replace)
+            .map(|c| (&c.address.registry, &c.address.name))
+            .collect();
+        let follows_a_replace = |change: &Change| {
+            matches!(
+                change.address.kind,
+                ResourceKind::LifecyclePolicy | ResourceKind::RepositoryPolicy
+            ) && replaced.contains(&(&change.address.registry, &change.address.name))
+        };
         self.plan
             .changes
             .iter()
+            .filter(|change| !follows_a_replace(change))
             .filter(|change| {
                 let now = live
                     .iter()
@@ -336,6 +352,45 @@ mod tests {
         let mut deleted = live;
         deleted.registry_policy = Setting::Absent;
         assert_eq!(saved.stale_addresses(&[deleted]).len(), 1);
+    }
+
+    /// Regression: a replace plans its repository's policies as creates (the new repository
+    /// starts without them) while the old repository still has them, so every saved plan
+    /// with a replace was refused as stale.
+    #[test]
+    fn a_saved_replace_with_policies_is_not_stale_against_the_live_state_it_was_made_from() {
+        let (desired, mut live) = scenario();
+        let mut desired = desired;
+        let lifecycle = ecrform_model::LifecyclePolicy::from_value(serde_json::json!({"rules": [{
+            "rulePriority": 1,
+            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                          "countUnit": "days", "countNumber": 7},
+            "action": {"type": "expire"}}]}))
+        .unwrap();
+        let app = RepositoryName::parse("app").unwrap();
+        let want = desired.registries[0]
+            .state
+            .repositories
+            .get_mut(&app)
+            .unwrap();
+        want.encryption = Some(ecrform_model::Encryption {
+            kind: ecrform_model::EncryptionType::Kms,
+            kms_key: None,
+        });
+        want.lifecycle_policy = Setting::Present(lifecycle.clone());
+        let have = live.repositories.get_mut(&app).unwrap();
+        have.lifecycle_policy = Setting::Present(lifecycle);
+        let saved = saved(&desired, &live);
+        assert!(
+            saved
+                .plan
+                .changes
+                .iter()
+                .any(|c| c.action == Action::Replace),
+            "{:?}",
+            saved.plan.changes
+        );
+        assert!(saved.stale_addresses(&[live]).is_empty());
     }
 
     #[test]
