@@ -261,6 +261,25 @@ mod tests {
     }
 
     #[test]
+    fn canonical_policies_as_the_planner_records_them_are_evaluated() {
+        let canonical = |document: Value| {
+            ecrform_model::LifecyclePolicy::from_value(document)
+                .unwrap()
+                .canonical()
+                .clone()
+        };
+        let change = annotated(
+            lifecycle_change(
+                Action::Update,
+                Some(canonical(keep_newest(3, expire()))),
+                Some(canonical(keep_newest(1, expire()))),
+            ),
+            &three_releases(),
+        );
+        assert_eq!(change.image_preview.unwrap().expire, 2);
+    }
+
+    #[test]
     fn archiving_kept_images_counts_as_transition_and_is_destructive() {
         let archive = json!({ "type": "transition", "targetStorageClass": "archive" });
         let change = annotated(
