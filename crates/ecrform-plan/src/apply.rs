@@ -50,7 +50,9 @@ impl Default for ApplyOptions {
     fn default() -> Self {
         ApplyOptions {
             parallelism: 16,
-            propagation_attempts: 6,
+            // 2 + 4 + 8 s: enough for IAM to propagate a new principal, short enough when
+            // ECR answers the same words for a policy it will never accept.
+            propagation_attempts: 4,
             propagation_delay: Duration::from_secs(2),
         }
     }

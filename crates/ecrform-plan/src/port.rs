@@ -27,14 +27,6 @@ impl Aspects {
         lifecycle_policy: true,
         repository_policy: true,
     };
-
-    pub fn union(self, other: Aspects) -> Aspects {
-        Aspects {
-            tags: self.tags || other.tags,
-            lifecycle_policy: self.lifecycle_policy || other.lifecycle_policy,
-            repository_policy: self.repository_policy || other.repository_policy,
-        }
-    }
 }
 
 /// Which registry-wide settings a read covers: only those the spec manages are read.
