@@ -252,13 +252,7 @@ fn plan_repository(
                     fields: names(&differing),
                     before: Some(repository_object(have, &managed)),
                     after: Some(created_repository_object(want, &managed)),
-                    calls: vec![
-                        ApiCall::DeleteRepository {
-                            repository: name.clone(),
-                            force: want.force_delete,
-                        },
-                        create_repository_call(name, want),
-                    ],
+                    calls: replacement_calls(name, want, have),
                     image_preview: None,
                 });
                 None
@@ -414,6 +408,51 @@ fn create_repository_call(name: &RepositoryName, want: &RepositoryState) -> ApiC
         encryption: want.encryption.clone(),
         tags,
     }
+}
+
+/// Delete, then create again with the spec's settings. What the spec does not manage keeps its
+/// live value on the new repository ("not managed" means never changed, a replace included):
+/// unmanaged mutability, scanning and tags go into the create, unmanaged policies are written
+/// again after it. Planning reads every aspect of a repository whose encryption the spec
+/// manages (see `ReadScope::for_desired`), so those live values are known here.
+fn replacement_calls(
+    name: &RepositoryName,
+    want: &RepositoryState,
+    have: &RepositoryState,
+) -> Vec<ApiCall> {
+    let mut carried = want.clone();
+    if want.image_tag_mutability.is_none() {
+        carried.image_tag_mutability = have.image_tag_mutability;
+        carried.image_tag_mutability_exclusions = have.image_tag_mutability_exclusions.clone();
+    }
+    carried.scan_on_push = want.scan_on_push.or(have.scan_on_push);
+    if want.tags.is_none() {
+        carried.tags = have.tags.clone();
+    }
+    let mut calls = vec![
+        ApiCall::DeleteRepository {
+            repository: name.clone(),
+            force: want.force_delete,
+        },
+        create_repository_call(name, &carried),
+    ];
+    if want.lifecycle_policy.is_unmanaged()
+        && let Some(policy) = have.lifecycle_policy.present()
+    {
+        calls.push(ApiCall::PutLifecyclePolicy {
+            repository: name.clone(),
+            text: policy.to_compact_json(),
+        });
+    }
+    if want.repository_policy.is_unmanaged()
+        && let Some(policy) = have.repository_policy.present()
+    {
+        calls.push(ApiCall::SetRepositoryPolicy {
+            repository: name.clone(),
+            text: policy.to_compact_json(),
+        });
+    }
+    calls
 }
 
 /// The minimal calls for the differing fields of an existing repository: tags are added or

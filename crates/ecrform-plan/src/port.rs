@@ -97,10 +97,16 @@ impl ReadScope {
             .repositories
             .iter()
             .map(|(name, repository)| {
-                let aspects = Aspects {
-                    tags: repository.tags.is_some(),
-                    lifecycle_policy: repository.lifecycle_policy.is_managed(),
-                    repository_policy: repository.repository_policy.is_managed(),
+                // A repository whose encryption the spec manages may be replaced, and its
+                // replacement keeps what the spec does not manage: read all of it.
+                let aspects = if repository.encryption.is_some() {
+                    Aspects::ALL
+                } else {
+                    Aspects {
+                        tags: repository.tags.is_some(),
+                        lifecycle_policy: repository.lifecycle_policy.is_managed(),
+                        repository_policy: repository.repository_policy.is_managed(),
+                    }
                 };
                 (name.clone(), aspects)
             })

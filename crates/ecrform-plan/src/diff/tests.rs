@@ -1180,3 +1180,42 @@ fn a_policy_set_to_absent_is_deleted_by_its_own_call() {
         ]
     );
 }
+
+/// Regression: a replace recreated the repository from the spec alone, so tags, mutability
+/// and policies the spec does not manage were lost without the plan saying so.
+#[test]
+fn a_replace_keeps_what_the_spec_does_not_manage() {
+    let desired = RepositoryState {
+        encryption: Some(Encryption {
+            kind: EncryptionType::Kms,
+            kms_key: None,
+        }),
+        ..RepositoryState::default()
+    };
+    let mut live = as_live(&managed_repo());
+    live.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
+    live.lifecycle_policy = Setting::Present(lifecycle(7));
+    let plan = plan_one(Some(desired), Some(live));
+    assert_eq!(
+        call_outline(&plan),
+        [
+            "DeleteRepository team-a/api",
+            "CreateRepository team-a/api",
+            "PutLifecyclePolicy team-a/api",
+            "SetRepositoryPolicy team-a/api"
+        ]
+    );
+    let crate::ApiCall::CreateRepository {
+        image_tag_mutability,
+        scan_on_push,
+        tags: created,
+        ..
+    } = &plan.changes[0].calls[1]
+    else {
+        panic!("{:?}", plan.changes[0].calls);
+    };
+    assert_eq!(*image_tag_mutability, Some(TagMutability::Immutable));
+    assert_eq!(*scan_on_push, Some(true));
+    assert_eq!(created.get("team").map(String::as_str), Some("a"));
+    assert_eq!(created.get("env").map(String::as_str), Some("prod"));
+}
