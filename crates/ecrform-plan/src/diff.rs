@@ -189,7 +189,7 @@ fn plan_leftover_repositories(registry: &RegistryContext<'_>, planned: &mut Plan
                 action: Action::Delete,
                 destructive: true,
                 fields: names(&present),
-                before: Some(repository_object(have, &present)),
+                before: Some(removal_object(have, &present)),
                 after: None,
                 // Without the spec's force_delete, ECR refuses to delete a repository that
                 // still holds images, which is the guard the contract promises.
@@ -367,7 +367,11 @@ pub(crate) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
                     .collect(),
                 _ => RepositoryField::ALL.to_vec(),
             };
-            Some(repository_object(&repository, &fields))
+            Some(if change.action == Action::Delete {
+                removal_object(&repository, &fields)
+            } else {
+                repository_object(&repository, &fields)
+            })
         }
         ResourceKind::LifecyclePolicy => repository
             .lifecycle_policy
@@ -609,6 +613,21 @@ fn repository_object(repository: &RepositoryState, fields: &[RepositoryField]) -
         })
         .collect();
     Value::Object(object)
+}
+
+/// A pruned repository as the plan shows it: with the ownership tag, the reason it may be
+/// deleted, so that a saved plan is stale when the tag has been taken off since.
+fn removal_object(repository: &RepositoryState, fields: &[RepositoryField]) -> Value {
+    let mut object = repository_object(repository, fields);
+    if repository.is_owned()
+        && let Some(Value::Object(tags)) = object.get_mut(field::TAGS)
+    {
+        tags.insert(
+            OWNERSHIP_TAG_KEY.to_owned(),
+            Value::String(OWNERSHIP_TAG_VALUE.to_owned()),
+        );
+    }
+    object
 }
 
 /// What a repository that ecrform creates looks like: the managed fields, and the ownership

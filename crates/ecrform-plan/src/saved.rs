@@ -393,6 +393,53 @@ mod tests {
         assert!(saved.stale_addresses(&[live]).is_empty());
     }
 
+    /// Regression: the ownership tag was left out of a pruned repository's fingerprint, so a
+    /// saved plan would delete a repository whose tag had been taken off since planning.
+    #[test]
+    fn a_pruned_repository_that_lost_its_ownership_tag_is_stale() {
+        let owned = || RepositoryState {
+            tags: Some(
+                [(
+                    ecrform_model::OWNERSHIP_TAG_KEY.to_owned(),
+                    "true".to_owned(),
+                )]
+                .into(),
+            ),
+            ..repository(TagMutability::Mutable)
+        };
+        let (mut desired, mut live) = scenario();
+        desired.registries[0].prune = true;
+        live.repositories
+            .insert(RepositoryName::parse("old").unwrap(), owned());
+        let saved = saved(&desired, &live);
+        assert!(
+            saved
+                .plan
+                .changes
+                .iter()
+                .any(|c| c.action == Action::Delete)
+        );
+        assert!(
+            saved
+                .stale_addresses(std::slice::from_ref(&live))
+                .is_empty()
+        );
+        let mut disowned = live.clone();
+        disowned.repositories.insert(
+            RepositoryName::parse("old").unwrap(),
+            RepositoryState {
+                tags: Some(Default::default()),
+                ..owned()
+            },
+        );
+        let stale: Vec<String> = saved
+            .stale_addresses(&[disowned])
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(stale, ["123456789012/us-east-1/repository/old"]);
+    }
+
     #[test]
     fn other_versions_and_other_files_are_refused() {
         assert!(matches!(

@@ -794,9 +794,10 @@ fn prune_deletes_only_owned_repositories_and_not_their_policies_separately() {
         )]
     );
     assert_eq!(planned.changes[0].after, None);
+    // The ownership tag, the reason the repository may be deleted, is part of what it was.
     assert_eq!(
         planned.changes[0].before.as_ref().map(|b| &b["tags"]),
-        Some(&json!({"env": "prod", "team": "a"}))
+        Some(&json!({"env": "prod", "team": "a", OWNERSHIP_TAG_KEY: OWNERSHIP_TAG_VALUE}))
     );
     let unmanaged: Vec<String> = planned.unmanaged.iter().map(ToString::to_string).collect();
     assert_eq!(unmanaged, vec![address("repository", "old/foreign")]);
