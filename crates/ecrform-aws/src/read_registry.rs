@@ -40,7 +40,7 @@ use aws_sdk_ecr::types::{
 };
 use ecrform_model::{
     AccountId, AccountSettings, CreationTemplate, Encryption, EncryptionType, IamPolicy,
-    LifecyclePolicy, PullThroughCacheRule, Region, RegistryState, Replication,
+    LifecyclePolicy, PullThroughCacheRule, ROOT_PREFIX, Region, RegistryState, Replication,
     ReplicationDestination, ReplicationRule, ScanRule, Scanning, Setting, TagMutability,
 };
 use ecrform_plan::{ErrorKind, RegistryAspects, RegistryError};
@@ -51,7 +51,6 @@ use crate::error::classify;
 const REGISTRY_POLICY_NOT_FOUND: &str = "RegistryPolicyNotFoundException";
 
 /// What ECR reports as a pull-through cache rule's upstream prefix when none was given.
-const ROOT_PREFIX: &str = "ROOT";
 
 /// The registry-wide settings one read found; what the scope did not name stays unread.
 #[derive(Debug, Default)]
@@ -580,8 +579,9 @@ mod tests {
 
     use super::*;
     use crate::recorded::{Answer, RecordedEcr};
+    use ecrform_model::ACCOUNT_SETTING_NAMES;
     use ecrform_model::Tags;
-    use ecrform_plan::{ACCOUNT_SETTING_NAMES, ReadScope, Registry};
+    use ecrform_plan::{ReadScope, Registry};
 
     const REGISTRY: &str = "123456789012/us-east-1";
 

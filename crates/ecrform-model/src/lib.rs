@@ -20,8 +20,9 @@ pub use lifecycle::LifecyclePolicy;
 pub use names::{AccountId, NameError, Region, RegistryId, RepositoryName};
 pub use policy::IamPolicy;
 pub use registry::{
-    AccountSettings, CreationTemplate, DesiredRegistry, DesiredState, PullThroughCacheRule,
-    RegistryState, Replication, ReplicationDestination, ReplicationRule, ScanRule, Scanning,
+    ACCOUNT_SETTING_NAMES, ACCOUNT_SETTINGS, AccountSettings, CreationTemplate, DesiredRegistry,
+    DesiredState, PullThroughCacheRule, ROOT_PREFIX, RegistryState, Replication,
+    ReplicationDestination, ReplicationRule, ScanRule, Scanning,
 };
 pub use repository::{Encryption, EncryptionType, RepositoryState, TagMutability, Tags};
 pub use setting::Setting;

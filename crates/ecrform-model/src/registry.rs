@@ -86,6 +86,25 @@ pub struct CreationTemplate {
 /// Account settings by name (BASIC_SCAN_TYPE_VERSION, REGISTRY_POLICY_SCOPE, BLOB_MOUNTING).
 pub type AccountSettings = BTreeMap<String, String>;
 
+/// The account settings ECR knows (GetAccountSetting / PutAccountSetting) and the values each
+/// takes: the one list the spec, the planner, the adapter and the test kit share.
+pub const ACCOUNT_SETTINGS: [(&str, &[&str]); 3] = [
+    ("BASIC_SCAN_TYPE_VERSION", &["AWS_NATIVE", "CLAIR"]),
+    ("REGISTRY_POLICY_SCOPE", &["V1", "V2"]),
+    ("BLOB_MOUNTING", &["ENABLED", "DISABLED"]),
+];
+
+/// The names of [`ACCOUNT_SETTINGS`].
+pub const ACCOUNT_SETTING_NAMES: [&str; 3] = [
+    ACCOUNT_SETTINGS[0].0,
+    ACCOUNT_SETTINGS[1].0,
+    ACCOUNT_SETTINGS[2].0,
+];
+
+/// The prefix that stands for the whole registry in pull-through cache rules (ECR's default
+/// upstream repository prefix) and creation templates.
+pub const ROOT_PREFIX: &str = "ROOT";
+
 /// One registry's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegistryState {

@@ -9,7 +9,9 @@ use std::future::Future;
 use serde::{Deserialize, Serialize};
 
 use ecrform_lifecycle::Image;
-use ecrform_model::{DesiredRegistry, RegistryId, RegistryState, RepositoryName};
+use ecrform_model::{
+    ACCOUNT_SETTING_NAMES, DesiredRegistry, RegistryId, RegistryState, RepositoryName,
+};
 
 use crate::ApiCall;
 
@@ -41,13 +43,6 @@ pub struct RegistryAspects {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub account_settings: Vec<String>,
 }
-
-/// The account settings ECR knows (GetAccountSetting / PutAccountSetting names).
-pub const ACCOUNT_SETTING_NAMES: [&str; 3] = [
-    "BASIC_SCAN_TYPE_VERSION",
-    "REGISTRY_POLICY_SCOPE",
-    "BLOB_MOUNTING",
-];
 
 impl RegistryAspects {
     pub fn everything() -> Self {

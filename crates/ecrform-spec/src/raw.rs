@@ -6,6 +6,8 @@
 //! validation does, on these structs. Every field keeps its position, and a field that was
 //! already reported here comes out as `None`, so validation never reports a problem twice.
 
+use ecrform_model::ACCOUNT_SETTING_NAMES;
+
 use crate::report::{FileId, Location, Report};
 use crate::suggest;
 use crate::yaml::{Entry, Node, NodeKind, Pos, Resolved};
@@ -235,11 +237,6 @@ const CREATION_TEMPLATE_KEYS: &[&str] = &[
     "lifecycle",
     "policy",
     "custom_role_arn",
-];
-pub(crate) const ACCOUNT_SETTING_NAMES: &[&str] = &[
-    "BASIC_SCAN_TYPE_VERSION",
-    "REGISTRY_POLICY_SCOPE",
-    "BLOB_MOUNTING",
 ];
 
 /// Walks one file's tree into a [`RawFile`], reporting every problem of shape.
@@ -1002,7 +999,7 @@ impl Reader<'_> {
         let fields = self.fields(
             node,
             "a mapping of account setting name to value",
-            ACCOUNT_SETTING_NAMES,
+            &ACCOUNT_SETTING_NAMES,
         )?;
         let mut settings = Vec::new();
         for entry in fields.entries {

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ecrform_model::{
-    AccountSettings, CreationTemplate, PullThroughCacheRule, RegistryId, Replication,
-    ReplicationDestination, ReplicationRule, ScanRule, Scanning,
+    ACCOUNT_SETTINGS, AccountSettings, CreationTemplate, PullThroughCacheRule, ROOT_PREFIX,
+    RegistryId, Replication, ReplicationDestination, ReplicationRule, ScanRule, Scanning,
 };
 
 use crate::patterns;
@@ -48,13 +48,6 @@ const UPSTREAMS_NEEDING_CREDENTIALS: &[&str] = &[
     "gitlab-container-registry",
 ];
 const APPLIED_FOR: &[&str] = &["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"];
-
-/// Each account setting and the values it takes.
-const ACCOUNT_SETTING_VALUES: &[(&str, &[&str])] = &[
-    ("BASIC_SCAN_TYPE_VERSION", &["AWS_NATIVE", "CLAIR"]),
-    ("REGISTRY_POLICY_SCOPE", &["V1", "V2"]),
-    ("BLOB_MOUNTING", &["ENABLED", "DISABLED"]),
-];
 
 impl Validator<'_> {
     /// `source` is the registry being configured, when its account and region are valid.
@@ -474,7 +467,7 @@ impl Validator<'_> {
     ) -> Option<CreationTemplate> {
         let mut valid = true;
         let prefix = &raw.prefix;
-        if prefix.value != "ROOT"
+        if prefix.value != ROOT_PREFIX
             && !(prefix.value.len() <= 256 && patterns::is_name_prefix(&prefix.value))
         {
             valid = false;
@@ -681,7 +674,7 @@ impl Validator<'_> {
         let mut valid = true;
         let mut checked = AccountSettings::new();
         for (name, value) in settings {
-            let Some((_, allowed)) = ACCOUNT_SETTING_VALUES
+            let Some((_, allowed)) = ACCOUNT_SETTINGS
                 .iter()
                 .find(|(known, _)| *known == name.value)
             else {
@@ -700,5 +693,5 @@ impl Validator<'_> {
 
 /// A pull-through cache prefix: `ROOT`, or 2 to 30 characters of the repository-name alphabet.
 fn is_cache_prefix(raw: &str) -> bool {
-    raw == "ROOT" || ((2..=30).contains(&raw.len()) && patterns::is_name_prefix(raw))
+    raw == ROOT_PREFIX || ((2..=30).contains(&raw.len()) && patterns::is_name_prefix(raw))
 }

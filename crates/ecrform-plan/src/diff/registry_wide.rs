@@ -10,8 +10,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use ecrform_model::{
-    Address, CreationTemplate, Encryption, IamPolicy, PullThroughCacheRule, RegistryState,
-    Replication, ReplicationRule, ResourceKind, Scanning, Setting, TagMutability, Tags,
+    Address, CreationTemplate, Encryption, IamPolicy, PullThroughCacheRule, ROOT_PREFIX,
+    RegistryState, Replication, ReplicationRule, ResourceKind, Scanning, Setting, TagMutability,
+    Tags,
 };
 
 use super::{DocumentCalls, Planned, RegistryContext, encryption_value, field, plan_document};
@@ -19,7 +20,6 @@ use crate::{Action, ApiCall, Change, TemplateChanges};
 
 /// What ECR uses when a pull-through cache rule is created without an upstream repository
 /// prefix, and reports back for it.
-const ROOT_PREFIX: &str = "ROOT";
 
 /// Account settings by name: each one the spec names is written when it differs; the others
 /// are not read and never touched. A setting always has a value, so there is no delete.

@@ -12,12 +12,11 @@
 use std::collections::BTreeSet;
 
 use ecrform_model::{
-    AccountSettings, CreationTemplate, EncryptionType, PullThroughCacheRule, RegistryState,
-    Replication, ReplicationRule, ScanRule, Scanning, Setting, TagMutability,
+    ACCOUNT_SETTING_NAMES, AccountSettings, CreationTemplate, EncryptionType, PullThroughCacheRule,
+    ROOT_PREFIX, RegistryState, Replication, ReplicationRule, ScanRule, Scanning, Setting,
+    TagMutability,
 };
-use ecrform_plan::{
-    ACCOUNT_SETTING_NAMES, ApiCall, RegistryAspects, RegistryError, TemplateChanges,
-};
+use ecrform_plan::{ApiCall, RegistryAspects, RegistryError, TemplateChanges};
 
 use super::{
     StoredRegistry, check_exclusions, check_tags, parse_lifecycle_policy, parse_policy,
@@ -30,7 +29,6 @@ const MAX_REPLICATION_DESTINATIONS: usize = 25;
 const MAX_REPLICATION_FILTERS: usize = 100;
 const MAX_SCANNING_RULES: usize = 2;
 const MAX_PULL_THROUGH_CACHE_RULES: usize = 50;
-const ROOT_PREFIX: &str = "ROOT";
 const SCAN_TYPES: [&str; 2] = ["BASIC", "ENHANCED"];
 const APPLIED_FOR: [&str; 3] = ["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"];
 
