@@ -50,8 +50,6 @@ use crate::error::classify;
 
 const REGISTRY_POLICY_NOT_FOUND: &str = "RegistryPolicyNotFoundException";
 
-/// What ECR reports as a pull-through cache rule's upstream prefix when none was given.
-
 /// The registry-wide settings one read found; what the scope did not name stays unread.
 #[derive(Debug, Default)]
 pub(crate) struct RegistrySettings {

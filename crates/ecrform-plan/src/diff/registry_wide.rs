@@ -18,9 +18,6 @@ use ecrform_model::{
 use super::{DocumentCalls, Planned, RegistryContext, encryption_value, field, plan_document};
 use crate::{Action, ApiCall, Change, TemplateChanges};
 
-/// What ECR uses when a pull-through cache rule is created without an upstream repository
-/// prefix, and reports back for it.
-
 /// Account settings by name: each one the spec names is written when it differs; the others
 /// are not read and never touched. A setting always has a value, so there is no delete.
 pub(super) fn plan_account_settings(registry: &RegistryContext<'_>, planned: &mut Planned) {
