@@ -159,47 +159,43 @@ async fn read_aspects(
                 .collect(),
         ))
     };
-    let lifecycle = async {
-        if !aspects.lifecycle_policy {
-            return Ok(Setting::Unmanaged);
-        }
-        let _permit = registry.permits.acquire().await.ok();
-        let result = registry
-            .client
-            .get_lifecycle_policy()
-            .registry_id(registry.id.account.as_str())
-            .repository_name(name.as_str())
-            .send()
-            .await;
-        let text = match result {
-            Ok(output) => output.lifecycle_policy_text().map(str::to_owned),
-            Err(error) => absent_if(LIFECYCLE_POLICY_NOT_FOUND, classify(&error))?,
-        };
-        parse_live(
-            text,
-            LifecyclePolicy::from_json_text,
-            &name,
-            "lifecycle policy",
-        )
-    };
-    let policy = async {
-        if !aspects.repository_policy {
-            return Ok(Setting::Unmanaged);
-        }
-        let _permit = registry.permits.acquire().await.ok();
-        let result = registry
-            .client
-            .get_repository_policy()
-            .registry_id(registry.id.account.as_str())
-            .repository_name(name.as_str())
-            .send()
-            .await;
-        let text = match result {
-            Ok(output) => output.policy_text().map(str::to_owned),
-            Err(error) => absent_if(REPOSITORY_POLICY_NOT_FOUND, classify(&error))?,
-        };
-        parse_live(text, IamPolicy::from_json_text, &name, "repository policy")
-    };
+    let account = registry.id.account.as_str();
+    let lifecycle = read_document(
+        registry,
+        aspects.lifecycle_policy,
+        async {
+            registry
+                .client
+                .get_lifecycle_policy()
+                .registry_id(account)
+                .repository_name(name.as_str())
+                .send()
+                .await
+                .map(|output| output.lifecycle_policy_text().map(str::to_owned))
+                .map_err(|error| classify(&error))
+        },
+        LIFECYCLE_POLICY_NOT_FOUND,
+        LifecyclePolicy::from_json_text,
+        (&name, "lifecycle policy"),
+    );
+    let policy = read_document(
+        registry,
+        aspects.repository_policy,
+        async {
+            registry
+                .client
+                .get_repository_policy()
+                .registry_id(account)
+                .repository_name(name.as_str())
+                .send()
+                .await
+                .map(|output| output.policy_text().map(str::to_owned))
+                .map_err(|error| classify(&error))
+        },
+        REPOSITORY_POLICY_NOT_FOUND,
+        IamPolicy::from_json_text,
+        (&name, "repository policy"),
+    );
     let (tags, lifecycle_policy, repository_policy) = tokio::join!(tags, lifecycle, policy);
     let values = tags.and_then(|tags| {
         Ok(AspectValues {
@@ -221,6 +217,28 @@ const REPOSITORY_NOT_FOUND: &str = "RepositoryNotFoundException";
 
 /// The policy's own not-found is the answer "there is none". Any other not-found (the
 /// repository's) says nothing about the policy, so it stays an error for the caller.
+/// One policy document of a repository, read only when the scope asks for it. The request is
+/// sent once a request slot of the registry is free; its own not-found answer means "no such
+/// policy", any other error fails the read.
+async fn read_document<T>(
+    registry: &EcrRegistry,
+    wanted: bool,
+    request: impl Future<Output = Result<Option<String>, RegistryError>>,
+    not_found: &str,
+    parse: impl Fn(&str) -> Result<T, ecrform_model::DocumentError>,
+    (name, what): (&RepositoryName, &str),
+) -> Result<Setting<T>, RegistryError> {
+    if !wanted {
+        return Ok(Setting::Unmanaged);
+    }
+    let _permit = registry.permits.acquire().await.ok();
+    let text = match request.await {
+        Ok(text) => text,
+        Err(error) => absent_if(not_found, error)?,
+    };
+    parse_live(text, parse, name, what)
+}
+
 fn absent_if(code: &str, error: RegistryError) -> Result<Option<String>, RegistryError> {
     if error.code == code {
         Ok(None)
