@@ -120,8 +120,4 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }
-
-    pub fn has_destructive(&self) -> bool {
-        self.changes.iter().any(|change| change.destructive)
-    }
 }

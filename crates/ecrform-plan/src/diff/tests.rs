@@ -953,7 +953,7 @@ fn summary_counts_every_action() {
             replace: 2
         }
     );
-    assert!(planned.has_destructive());
+    assert!(planned.changes.iter().any(|change| change.destructive));
 }
 
 #[test]
