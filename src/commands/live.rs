@@ -103,15 +103,15 @@ pub fn read_everything(
             loop {
                 match registry.read(&scope).await {
                     Ok(state) => return Ok(state),
-                    Err(error)
-                        if error.kind == ErrorKind::Unsupported
-                            && leave_out(&mut scope, &error.code) =>
-                    {
-                        // The adapter's message ends with advice for plans; keep the fact.
-                        let fact = error.message.split(';').next().unwrap_or_default();
+                    Err(RegistryError {
+                        kind: ErrorKind::UnsupportedSetting(kind),
+                        message,
+                        ..
+                    }) if scope.registry.leave_out(kind) => {
+                        // The error's hint is advice for plans; the fact is the message.
                         crate::output::warn(
                             global,
-                            &format_args!("registry {id}: {fact}; left out"),
+                            &format_args!("registry {id}: {message}; left out"),
                         );
                     }
                     Err(error) => return Err(read_error(id, &error)),
@@ -120,25 +120,6 @@ pub fn read_everything(
         });
         join_all(reads).await.into_iter().collect()
     })
-}
-
-/// Drops the registry-wide setting whose read operation the endpoint does not implement;
-/// false when the operation is not one of those (nothing to drop, so the error stands).
-fn leave_out(scope: &mut ReadScope, operation: &str) -> bool {
-    let aspects = &mut scope.registry;
-    let flag = match operation {
-        "DescribePullThroughCacheRules" => &mut aspects.pull_through_cache,
-        "DescribeRepositoryCreationTemplates" => &mut aspects.creation_templates,
-        "GetAccountSetting" if !aspects.account_settings.is_empty() => {
-            aspects.account_settings.clear();
-            return true;
-        }
-        "DescribeRegistry" => &mut aspects.replication,
-        "GetRegistryPolicy" => &mut aspects.registry_policy,
-        "GetRegistryScanningConfiguration" => &mut aspects.scanning,
-        _ => return false,
-    };
-    std::mem::replace(flag, false)
 }
 
 /// The scopes that planning `desired` needs.

@@ -2,7 +2,7 @@
 //! next, the AWS error code, and a one-line message.
 
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
-use ecrform_plan::{ErrorKind, RegistryError};
+use ecrform_plan::{ErrorKind, Missing, RegistryError};
 
 type HttpResponse = aws_sdk_ecr::config::http::HttpResponse;
 
@@ -19,7 +19,7 @@ where
             let message = one_line(error.message().unwrap_or_default());
             let status = service.raw().status().as_u16();
             RegistryError::new(
-                kind_of(&code, status),
+                kind_of(&code, &message, status),
                 code_or_status(code, status),
                 message,
             )
@@ -75,7 +75,10 @@ fn code_or_status(code: String, status: u16) -> String {
     }
 }
 
-fn kind_of(code: &str, status: u16) -> ErrorKind {
+/// The kind of a service error, from its code (and, for a rejected policy, its words: ECR
+/// answers a policy naming a principal IAM has not propagated yet exactly as it answers a
+/// malformed one, and only the words tell that it may be worth another try).
+fn kind_of(code: &str, message: &str, status: u16) -> ErrorKind {
     match code {
         "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" => {
             ErrorKind::Throttled
@@ -88,12 +91,26 @@ fn kind_of(code: &str, status: u16) -> ErrorKind {
         | "ExpiredTokenException"
         | "SignatureDoesNotMatch" => ErrorKind::Credentials,
         "RepositoryNotEmptyException" => ErrorKind::RepositoryNotEmpty,
+        "RepositoryAlreadyExistsException"
+        | "PullThroughCacheRuleAlreadyExistsException"
+        | "TemplateAlreadyExistsException" => ErrorKind::AlreadyExists,
+        "RepositoryNotFoundException" => ErrorKind::NotFound(Missing::Repository),
+        "LifecyclePolicyNotFoundException" => ErrorKind::NotFound(Missing::LifecyclePolicy),
+        "RepositoryPolicyNotFoundException" => ErrorKind::NotFound(Missing::RepositoryPolicy),
+        "RegistryPolicyNotFoundException" => ErrorKind::NotFound(Missing::RegistryPolicy),
+        "PullThroughCacheRuleNotFoundException" => {
+            ErrorKind::NotFound(Missing::PullThroughCacheRule)
+        }
+        "TemplateNotFoundException" => ErrorKind::NotFound(Missing::CreationTemplate),
+        code if code.ends_with("NotFoundException") => ErrorKind::NotFound(Missing::Other),
+        "InvalidParameterException" if names_a_principal_iam_may_not_know_yet(message) => {
+            ErrorKind::PolicyRejected
+        }
         "InvalidParameterException"
         | "ValidationException"
         | "LimitExceededException"
         | "TooManyTagsException"
         | "InvalidTagParameterException" => ErrorKind::Invalid,
-        code if code.ends_with("NotFoundException") => ErrorKind::NotFound,
         // An endpoint that does not implement an operation answers 500 or 501 without a
         // modelled error code; a real ECR server error carries `ServerException`.
         "" | "InternalFailure" | "NotImplemented" if status == 500 || status == 501 => {
@@ -101,6 +118,20 @@ fn kind_of(code: &str, status: u16) -> ErrorKind {
         }
         _ => ErrorKind::Other,
     }
+}
+
+/// ECR's words for a policy it refuses while IAM propagates a principal that was just created
+/// ("Principal not found", "Invalid repository policy provided").
+fn names_a_principal_iam_may_not_know_yet(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "principal not found",
+        "invalid principal",
+        "invalid repository policy provided",
+        "invalid registry policy provided",
+    ]
+    .iter()
+    .any(|words| message.contains(words))
 }
 
 /// Error chains can span lines; the CLI prints one line per problem.
@@ -176,7 +207,7 @@ mod tests {
                     "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid \
                      repository policy provided'",
                 ),
-                kind: ErrorKind::Invalid,
+                kind: ErrorKind::PolicyRejected,
                 code: "InvalidParameterException",
                 message: "Invalid parameter at 'PolicyText' failed to satisfy constraint: \
                           'Invalid repository policy provided'",
@@ -191,7 +222,7 @@ mod tests {
                     "The repository with name 'app' does not exist in the registry with id \
                      '123456789012'",
                 ),
-                kind: ErrorKind::NotFound,
+                kind: ErrorKind::NotFound(Missing::Repository),
                 code: "RepositoryNotFoundException",
                 message: "The repository with name 'app' does not exist in the registry with \
                           id '123456789012'",
@@ -248,7 +279,7 @@ mod tests {
     async fn service_errors_are_classified_by_their_code() {
         for case in cases() {
             let ecr = RecordedEcr::new();
-            ecr.always(case.call.operation(), case.answer);
+            ecr.always(case.call.operation().as_str(), case.answer);
 
             let error = ecr
                 .registry(REGISTRY, 1)
@@ -280,7 +311,7 @@ mod tests {
 
         let error = ecr.registry(REGISTRY, 1).call(&call).await.unwrap_err();
 
-        assert!(error.is_iam_propagation(), "{error:?}");
+        assert_eq!(error.kind, ErrorKind::PolicyRejected, "{error:?}");
     }
 
     // The emulator's HTML 500 is retried like any server error before it is called

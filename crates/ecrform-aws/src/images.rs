@@ -184,6 +184,9 @@ mod tests {
             .list_images(&RepositoryName::parse("gone").unwrap())
             .await
             .unwrap_err();
-        assert_eq!(error.kind, ErrorKind::NotFound);
+        assert_eq!(
+            error.kind,
+            ErrorKind::NotFound(ecrform_plan::Missing::Repository)
+        );
     }
 }

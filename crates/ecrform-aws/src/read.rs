@@ -12,7 +12,7 @@ use ecrform_model::{
     Encryption, EncryptionType, IamPolicy, LifecyclePolicy, RegistryState, RepositoryName,
     RepositoryState, Setting, TagMutability, Tags,
 };
-use ecrform_plan::{Aspects, ErrorKind, ReadScope, RegistryError};
+use ecrform_plan::{Aspects, ErrorKind, Missing, ReadScope, RegistryError};
 
 use crate::EcrRegistry;
 use crate::error::classify;
@@ -174,7 +174,7 @@ async fn read_aspects(
                 .map(|output| output.lifecycle_policy_text().map(str::to_owned))
                 .map_err(|error| classify(&error))
         },
-        LIFECYCLE_POLICY_NOT_FOUND,
+        Missing::LifecyclePolicy,
         LifecyclePolicy::from_json_text,
         (&name, "lifecycle policy"),
     );
@@ -192,7 +192,7 @@ async fn read_aspects(
                 .map(|output| output.policy_text().map(str::to_owned))
                 .map_err(|error| classify(&error))
         },
-        REPOSITORY_POLICY_NOT_FOUND,
+        Missing::RepositoryPolicy,
         IamPolicy::from_json_text,
         (&name, "repository policy"),
     );
@@ -206,25 +206,20 @@ async fn read_aspects(
     });
     match values {
         Ok(values) => Ok((name, Some(values))),
-        Err(error) if error.code == REPOSITORY_NOT_FOUND => Ok((name, None)),
+        Err(error) if error.kind == ErrorKind::NotFound(Missing::Repository) => Ok((name, None)),
         Err(error) => Err(error),
     }
 }
 
-const LIFECYCLE_POLICY_NOT_FOUND: &str = "LifecyclePolicyNotFoundException";
-const REPOSITORY_POLICY_NOT_FOUND: &str = "RepositoryPolicyNotFoundException";
-const REPOSITORY_NOT_FOUND: &str = "RepositoryNotFoundException";
-
-/// The policy's own not-found is the answer "there is none". Any other not-found (the
-/// repository's) says nothing about the policy, so it stays an error for the caller.
 /// One policy document of a repository, read only when the scope asks for it. The request is
 /// sent once a request slot of the registry is free; its own not-found answer means "no such
-/// policy", any other error fails the read.
+/// policy". Any other not-found (the repository's) says nothing about the policy, so it stays
+/// an error for the caller, as does every other error.
 async fn read_document<T>(
     registry: &EcrRegistry,
     wanted: bool,
     request: impl Future<Output = Result<Option<String>, RegistryError>>,
-    not_found: &str,
+    not_found: Missing,
     parse: impl Fn(&str) -> Result<T, ecrform_model::DocumentError>,
     (name, what): (&RepositoryName, &str),
 ) -> Result<Setting<T>, RegistryError> {
@@ -234,17 +229,10 @@ async fn read_document<T>(
     let _permit = registry.permits.acquire().await.ok();
     let text = match request.await {
         Ok(text) => text,
-        Err(error) => absent_if(not_found, error)?,
+        Err(error) if error.kind == ErrorKind::NotFound(not_found) => None,
+        Err(error) => return Err(error),
     };
     parse_live(text, parse, name, what)
-}
-
-fn absent_if(code: &str, error: RegistryError) -> Result<Option<String>, RegistryError> {
-    if error.code == code {
-        Ok(None)
-    } else {
-        Err(error)
-    }
 }
 
 fn parse_live<T>(
@@ -257,7 +245,7 @@ fn parse_live<T>(
         None => Ok(Setting::Absent),
         Some(text) => parse(&text).map(Setting::Present).map_err(|e| {
             RegistryError::new(
-                ErrorKind::Other,
+                ErrorKind::UnreadableLiveValue,
                 "UnreadablePolicy",
                 format!("the live {what} of {name} cannot be read: {e}"),
             )

@@ -39,16 +39,15 @@ use aws_sdk_ecr::types::{
     RepositoryFilterType, ScanningRepositoryFilterType,
 };
 use ecrform_model::{
-    AccountId, AccountSettings, CreationTemplate, Encryption, EncryptionType, IamPolicy,
-    LifecyclePolicy, PullThroughCacheRule, ROOT_PREFIX, Region, RegistryState, Replication,
-    ReplicationDestination, ReplicationRule, ScanRule, Scanning, Setting, TagMutability,
+    AccountId, AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, Encryption,
+    EncryptionType, IamPolicy, LifecyclePolicy, PullThroughCacheRule, ROOT_PREFIX, Region,
+    RegistryState, RegistryWideKind, Replication, ReplicationDestination, ReplicationRule,
+    ScanFrequency, ScanRule, ScanType, Scanning, Setting, TagMutability,
 };
-use ecrform_plan::{ErrorKind, RegistryAspects, RegistryError};
+use ecrform_plan::{ErrorKind, Missing, RegistryAspects, RegistryError};
 
 use crate::EcrRegistry;
 use crate::error::classify;
-
-const REGISTRY_POLICY_NOT_FOUND: &str = "RegistryPolicyNotFoundException";
 
 /// The registry-wide settings one read found; what the scope did not name stays unread.
 #[derive(Debug, Default)]
@@ -72,70 +71,15 @@ impl RegistrySettings {
     }
 }
 
-/// A registry-wide setting: the operation that reads it and how the spec names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wide {
-    Replication,
-    RegistryPolicy,
-    Scanning,
-    PullThroughCache,
-    CreationTemplates,
-    AccountSettings,
-}
-
-impl Wide {
-    fn operation(self) -> &'static str {
-        match self {
-            Wide::Replication => "DescribeRegistry",
-            Wide::RegistryPolicy => "GetRegistryPolicy",
-            Wide::Scanning => "GetRegistryScanningConfiguration",
-            Wide::PullThroughCache => "DescribePullThroughCacheRules",
-            Wide::CreationTemplates => "DescribeRepositoryCreationTemplates",
-            Wide::AccountSettings => "GetAccountSetting",
+/// A failed read of one registry-wide setting. An endpoint without the operation gets a
+/// sentence that says which part of the spec it cannot serve.
+fn failed(kind: RegistryWideKind) -> impl Fn(RegistryError) -> RegistryError {
+    move |error| {
+        if error.kind == ErrorKind::Unsupported {
+            RegistryError::unsupported_setting(kind, &error.code)
+        } else {
+            error
         }
-    }
-
-    fn what(self) -> &'static str {
-        match self {
-            Wide::Replication => "replication",
-            Wide::RegistryPolicy => "registry policies",
-            Wide::Scanning => "registry scanning",
-            Wide::PullThroughCache => "pull-through cache rules",
-            Wide::CreationTemplates => "repository creation templates",
-            Wide::AccountSettings => "account settings",
-        }
-    }
-
-    fn spec_key(self) -> &'static str {
-        match self {
-            Wide::Replication => "replication",
-            Wide::RegistryPolicy => "registry_policy",
-            Wide::Scanning => "scanning",
-            Wide::PullThroughCache => "pull_through_cache",
-            Wide::CreationTemplates => "creation_templates",
-            Wide::AccountSettings => "account_settings",
-        }
-    }
-
-    /// A failed read of this setting. An endpoint without the operation gets a sentence that
-    /// says which part of the spec it cannot serve; the bare "HTTP 500" says nothing a user
-    /// can act on.
-    fn failed(self, error: RegistryError) -> RegistryError {
-        if error.kind != ErrorKind::Unsupported {
-            return error;
-        }
-        let operation = self.operation();
-        RegistryError::new(
-            ErrorKind::Unsupported,
-            operation,
-            format!(
-                "the endpoint does not support {} ({operation} answered {}); remove {} from the \
-                 spec for this registry or use a real ECR endpoint",
-                self.what(),
-                error.code,
-                self.spec_key(),
-            ),
-        )
     }
 }
 
@@ -152,37 +96,48 @@ pub(crate) async fn read_settings(
         creation_templates,
         account_settings,
     ) = tokio::join!(
-        read_if(aspects.replication, read_replication(registry)),
-        read_if(aspects.registry_policy, read_registry_policy(registry)),
-        read_if(aspects.scanning, read_scanning(registry)),
         read_if(
-            aspects.pull_through_cache,
+            aspects.reads(RegistryWideKind::Replication),
+            read_replication(registry)
+        ),
+        read_if(
+            aspects.reads(RegistryWideKind::RegistryPolicy),
+            read_registry_policy(registry)
+        ),
+        read_if(
+            aspects.reads(RegistryWideKind::Scanning),
+            read_scanning(registry)
+        ),
+        read_if(
+            aspects.reads(RegistryWideKind::PullThroughCache),
             read_pull_through_cache(registry)
         ),
         read_if(
-            aspects.creation_templates,
+            aspects.reads(RegistryWideKind::CreationTemplates),
             read_creation_templates(registry)
         ),
         read_if(
-            !aspects.account_settings.is_empty(),
-            read_account_settings(registry, &aspects.account_settings)
+            aspects.reads(RegistryWideKind::AccountSettings),
+            read_account_settings(registry, aspects.account_setting_names())
         ),
     );
     // Every read has finished, so the error reported does not depend on which answer came
     // first: the first failed setting in this fixed order.
     Ok(RegistrySettings {
         replication: replication
-            .map_err(|e| Wide::Replication.failed(e))?
+            .map_err(failed(RegistryWideKind::Replication))?
             .unwrap_or_default(),
         registry_policy: registry_policy
-            .map_err(|e| Wide::RegistryPolicy.failed(e))?
+            .map_err(failed(RegistryWideKind::RegistryPolicy))?
             .unwrap_or_default(),
         scanning: scanning
-            .map_err(|e| Wide::Scanning.failed(e))?
+            .map_err(failed(RegistryWideKind::Scanning))?
             .unwrap_or_default(),
-        pull_through_cache: pull_through_cache.map_err(|e| Wide::PullThroughCache.failed(e))?,
-        creation_templates: creation_templates.map_err(|e| Wide::CreationTemplates.failed(e))?,
-        account_settings: account_settings.map_err(|e| Wide::AccountSettings.failed(e))?,
+        pull_through_cache: pull_through_cache
+            .map_err(failed(RegistryWideKind::PullThroughCache))?,
+        creation_templates: creation_templates
+            .map_err(failed(RegistryWideKind::CreationTemplates))?,
+        account_settings: account_settings.map_err(failed(RegistryWideKind::AccountSettings))?,
     })
 }
 
@@ -260,7 +215,7 @@ async fn read_registry_policy(registry: &EcrRegistry) -> Result<Setting<IamPolic
         Ok(output) => output.policy_text().map(str::to_owned),
         Err(error) => {
             let error = classify(&error);
-            if error.code == REGISTRY_POLICY_NOT_FOUND {
+            if error.kind == ErrorKind::NotFound(Missing::RegistryPolicy) {
                 None
             } else {
                 return Err(error);
@@ -307,15 +262,21 @@ fn scanning(
             }
             filters.push(filter.filter().to_owned());
         }
+        let frequency = rule.scan_frequency().as_str();
         rules.push(ScanRule {
-            frequency: rule.scan_frequency().as_str().to_owned(),
+            frequency: ScanFrequency::parse(frequency).ok_or_else(|| {
+                unexpected("scanning rule", format!("frequency {frequency} is unknown"))
+            })?,
             filters,
         });
     }
-    Ok(Setting::Present(Scanning {
-        scan_type: scan_type.as_str().to_owned(),
-        rules,
-    }))
+    let scan_type = ScanType::parse(scan_type.as_str()).ok_or_else(|| {
+        unexpected(
+            "scanning configuration",
+            format!("scan type {scan_type} is unknown"),
+        )
+    })?;
+    Ok(Setting::Present(Scanning { scan_type, rules }))
 }
 
 async fn read_pull_through_cache(
@@ -480,8 +441,12 @@ fn creation_template(
         applied_for: template
             .applied_for()
             .iter()
-            .map(|applied| applied.as_str().to_owned())
-            .collect(),
+            .map(|applied| {
+                AppliedFor::parse(applied.as_str()).ok_or_else(|| {
+                    unexpected(&what, format!("applied_for value {applied} is unknown"))
+                })
+            })
+            .collect::<Result<_, _>>()?,
         description: non_empty(template.description()),
         image_tag_mutability,
         image_tag_mutability_exclusions: template
@@ -524,19 +489,18 @@ fn creation_template_without_defaults(mut template: CreationTemplate) -> Creatio
 
 async fn read_account_settings(
     registry: &EcrRegistry,
-    names: &[String],
+    names: &BTreeSet<AccountSettingName>,
 ) -> Result<AccountSettings, RegistryError> {
-    let names: BTreeSet<&str> = names.iter().map(String::as_str).collect();
-    let reads = names.into_iter().map(|name| async move {
+    let reads = names.iter().map(|name| async move {
         let _permit = registry.permits.acquire().await.ok();
         let output = registry
             .client
             .get_account_setting()
-            .name(name)
+            .name(name.as_str())
             .send()
             .await
             .map_err(|e| classify(&e))?;
-        Ok::<_, RegistryError>((name.to_owned(), non_empty(output.value())))
+        Ok::<_, RegistryError>((*name, non_empty(output.value())))
     });
     let mut settings = AccountSettings::new();
     for result in join_all(reads).await {
@@ -555,7 +519,7 @@ fn non_empty(value: Option<&str>) -> Option<String> {
 
 fn unexpected(what: &str, problem: impl std::fmt::Display) -> RegistryError {
     RegistryError::new(
-        ErrorKind::Other,
+        ErrorKind::UnreadableLiveValue,
         "UnexpectedLiveValue",
         format!("the live {what} cannot be read: {problem}"),
     )
@@ -563,7 +527,7 @@ fn unexpected(what: &str, problem: impl std::fmt::Display) -> RegistryError {
 
 fn unreadable_policy(what: &str, error: ecrform_model::DocumentError) -> RegistryError {
     RegistryError::new(
-        ErrorKind::Other,
+        ErrorKind::UnreadableLiveValue,
         "UnreadablePolicy",
         format!("the live {what} cannot be read: {error}"),
     )
@@ -577,7 +541,6 @@ mod tests {
 
     use super::*;
     use crate::recorded::{Answer, RecordedEcr};
-    use ecrform_model::ACCOUNT_SETTING_NAMES;
     use ecrform_model::Tags;
     use ecrform_plan::{ReadScope, Registry};
 
@@ -651,14 +614,7 @@ mod tests {
             })),
         );
 
-        let state = read(
-            &ecr,
-            RegistryAspects {
-                replication: true,
-                ..RegistryAspects::default()
-            },
-        )
-        .await;
+        let state = read(&ecr, RegistryAspects::only([RegistryWideKind::Replication])).await;
 
         let expected = Replication {
             rules: vec![
@@ -690,14 +646,7 @@ mod tests {
             let ecr = recorded();
             ecr.then("DescribeRegistry", Answer::ok(answer.clone()));
 
-            let state = read(
-                &ecr,
-                RegistryAspects {
-                    replication: true,
-                    ..RegistryAspects::default()
-                },
-            )
-            .await;
+            let state = read(&ecr, RegistryAspects::only([RegistryWideKind::Replication])).await;
 
             assert_eq!(state.replication, Setting::Absent, "{answer}");
         }
@@ -716,10 +665,7 @@ mod tests {
 
         let state = read(
             &ecr,
-            RegistryAspects {
-                registry_policy: true,
-                ..RegistryAspects::default()
-            },
+            RegistryAspects::only([RegistryWideKind::RegistryPolicy]),
         )
         .await;
 
@@ -741,10 +687,7 @@ mod tests {
 
         let state = read(
             &ecr,
-            RegistryAspects {
-                registry_policy: true,
-                ..RegistryAspects::default()
-            },
+            RegistryAspects::only([RegistryWideKind::RegistryPolicy]),
         )
         .await;
 
@@ -763,10 +706,9 @@ mod tests {
 
         let error = ecr
             .registry(REGISTRY, 3)
-            .read(&scope(RegistryAspects {
-                registry_policy: true,
-                ..RegistryAspects::default()
-            }))
+            .read(&scope(RegistryAspects::only([
+                RegistryWideKind::RegistryPolicy,
+            ])))
             .await
             .unwrap_err();
 
@@ -806,24 +748,17 @@ mod tests {
             })),
         );
 
-        let state = read(
-            &ecr,
-            RegistryAspects {
-                scanning: true,
-                ..RegistryAspects::default()
-            },
-        )
-        .await;
+        let state = read(&ecr, RegistryAspects::only([RegistryWideKind::Scanning])).await;
 
         let expected = Scanning {
-            scan_type: "ENHANCED".to_owned(),
+            scan_type: ScanType::Enhanced,
             rules: vec![
                 ScanRule {
-                    frequency: "CONTINUOUS_SCAN".to_owned(),
+                    frequency: ScanFrequency::ContinuousScan,
                     filters: vec!["prod-*".to_owned(), "release".to_owned()],
                 },
                 ScanRule {
-                    frequency: "SCAN_ON_PUSH".to_owned(),
+                    frequency: ScanFrequency::ScanOnPush,
                     filters: vec!["*".to_owned()],
                 },
             ],
@@ -848,19 +783,12 @@ mod tests {
             })),
         );
 
-        let state = read(
-            &ecr,
-            RegistryAspects {
-                scanning: true,
-                ..RegistryAspects::default()
-            },
-        )
-        .await;
+        let state = read(&ecr, RegistryAspects::only([RegistryWideKind::Scanning])).await;
 
         assert_eq!(
             state.scanning,
             Setting::Present(Scanning {
-                scan_type: "BASIC".to_owned(),
+                scan_type: ScanType::Basic,
                 rules: vec![],
             })
         );
@@ -912,10 +840,7 @@ mod tests {
 
         let state = read(
             &ecr,
-            RegistryAspects {
-                pull_through_cache: true,
-                ..RegistryAspects::default()
-            },
+            RegistryAspects::only([RegistryWideKind::PullThroughCache]),
         )
         .await;
 
@@ -1073,10 +998,7 @@ mod tests {
 
         let state = read(
             &ecr,
-            RegistryAspects {
-                creation_templates: true,
-                ..RegistryAspects::default()
-            },
+            RegistryAspects::only([RegistryWideKind::CreationTemplates]),
         )
         .await;
 
@@ -1088,7 +1010,7 @@ mod tests {
         assert_eq!(
             templates["team-a"],
             CreationTemplate {
-                applied_for: vec!["REPLICATION".to_owned(), "CREATE_ON_PUSH".to_owned()],
+                applied_for: vec![AppliedFor::Replication, AppliedFor::CreateOnPush],
                 description: Some("Team A images replicated from the build registry".to_owned()),
                 image_tag_mutability: Some(TagMutability::ImmutableWithExclusion),
                 image_tag_mutability_exclusions: vec!["latest".to_owned(), "dev-*".to_owned()],
@@ -1111,7 +1033,7 @@ mod tests {
         assert_eq!(
             templates["ROOT"],
             CreationTemplate {
-                applied_for: vec!["PULL_THROUGH_CACHE".to_owned()],
+                applied_for: vec![AppliedFor::PullThroughCache],
                 description: None,
                 image_tag_mutability: None,
                 image_tag_mutability_exclusions: vec![],
@@ -1134,7 +1056,7 @@ mod tests {
     #[test]
     fn template_defaults_are_left_out_only_when_they_are_the_defaults() {
         let base = CreationTemplate {
-            applied_for: vec!["REPLICATION".to_owned()],
+            applied_for: vec![AppliedFor::Replication],
             description: None,
             image_tag_mutability: None,
             image_tag_mutability_exclusions: vec![],
@@ -1202,14 +1124,14 @@ mod tests {
             );
         }
 
-        let names = RegistryAspects::everything().account_settings;
+        let names: Vec<String> = AccountSettingName::ALL
+            .iter()
+            .map(|name| name.as_str().to_owned())
+            .collect();
 
         let state = read(
             &ecr,
-            RegistryAspects {
-                account_settings: names.clone(),
-                ..RegistryAspects::default()
-            },
+            RegistryAspects::default().with_account_settings(AccountSettingName::ALL),
         )
         .await;
 
@@ -1219,11 +1141,11 @@ mod tests {
             state_settings,
             AccountSettings::from([
                 (
-                    "BASIC_SCAN_TYPE_VERSION".to_owned(),
+                    AccountSettingName::BasicScanTypeVersion,
                     "AWS_NATIVE".to_owned()
                 ),
-                ("BLOB_MOUNTING".to_owned(), "ENABLED".to_owned()),
-                ("REGISTRY_POLICY_SCOPE".to_owned(), "V2".to_owned()),
+                (AccountSettingName::BlobMounting, "ENABLED".to_owned()),
+                (AccountSettingName::RegistryPolicyScope, "V2".to_owned()),
             ])
         );
         let mut asked: Vec<String> = ecr
@@ -1235,7 +1157,7 @@ mod tests {
         let mut expected = names;
         expected.sort();
         assert_eq!(asked, expected);
-        assert_eq!(expected.len(), ACCOUNT_SETTING_NAMES.len());
+        assert_eq!(expected.len(), AccountSettingName::ALL.len());
     }
 
     /// Answers for every registry-wide read, so that a read outside the scope would be
@@ -1293,12 +1215,14 @@ mod tests {
         let some = answering_everything();
         let state = read(
             &some,
-            RegistryAspects {
-                scanning: true,
-                creation_templates: true,
-                account_settings: vec!["BLOB_MOUNTING".to_owned(), "BLOB_MOUNTING".to_owned()],
-                ..RegistryAspects::default()
-            },
+            RegistryAspects::only([
+                RegistryWideKind::Scanning,
+                RegistryWideKind::CreationTemplates,
+            ])
+            .with_account_settings([
+                AccountSettingName::BlobMounting,
+                AccountSettingName::BlobMounting,
+            ]),
         )
         .await;
         let counts: Vec<usize> = SETTING_OPERATIONS.iter().map(|op| some.count(op)).collect();
@@ -1311,7 +1235,7 @@ mod tests {
         assert_eq!(
             state.account_settings,
             Some(AccountSettings::from([(
-                "BLOB_MOUNTING".to_owned(),
+                AccountSettingName::BlobMounting,
                 "DISABLED".to_owned()
             )]))
         );
@@ -1335,10 +1259,7 @@ mod tests {
     fn unsupported_cases() -> Vec<Unsupported> {
         vec![
             Unsupported {
-                aspects: RegistryAspects {
-                    pull_through_cache: true,
-                    ..RegistryAspects::default()
-                },
+                aspects: RegistryAspects::only([RegistryWideKind::PullThroughCache]),
                 operation: "DescribePullThroughCacheRules",
                 message: "the endpoint does not support pull-through cache rules \
                           (DescribePullThroughCacheRules answered HTTP 500); remove \
@@ -1346,10 +1267,7 @@ mod tests {
                           endpoint",
             },
             Unsupported {
-                aspects: RegistryAspects {
-                    creation_templates: true,
-                    ..RegistryAspects::default()
-                },
+                aspects: RegistryAspects::only([RegistryWideKind::CreationTemplates]),
                 operation: "DescribeRepositoryCreationTemplates",
                 message: "the endpoint does not support repository creation templates \
                           (DescribeRepositoryCreationTemplates answered HTTP 500); remove \
@@ -1357,10 +1275,8 @@ mod tests {
                           endpoint",
             },
             Unsupported {
-                aspects: RegistryAspects {
-                    account_settings: vec!["REGISTRY_POLICY_SCOPE".to_owned()],
-                    ..RegistryAspects::default()
-                },
+                aspects: RegistryAspects::default()
+                    .with_account_settings([AccountSettingName::RegistryPolicyScope]),
                 operation: "GetAccountSetting",
                 message: "the endpoint does not support account settings (GetAccountSetting \
                           answered HTTP 500); remove account_settings from the spec for this \
@@ -1378,6 +1294,7 @@ mod tests {
             let ecr = recorded();
             ecr.always(case.operation, Answer::html_500());
             let start = tokio::time::Instant::now();
+            let kind = case.aspects.kinds().next().unwrap();
 
             let error = ecr
                 .registry(REGISTRY, crate::DEFAULT_MAX_ATTEMPTS)
@@ -1385,9 +1302,11 @@ mod tests {
                 .await
                 .unwrap_err();
 
+            assert_eq!(error.kind, ErrorKind::UnsupportedSetting(kind));
+            assert_eq!(error.code, case.operation);
             assert_eq!(
-                error,
-                RegistryError::new(ErrorKind::Unsupported, case.operation, case.message)
+                error.to_string(),
+                format!("{}: {}", case.operation, case.message)
             );
             assert_eq!(
                 ecr.count(case.operation),
@@ -1407,12 +1326,11 @@ mod tests {
         for case in unsupported_cases() {
             ecr.always(case.operation, Answer::html_500());
         }
-        let aspects = RegistryAspects {
-            pull_through_cache: true,
-            creation_templates: true,
-            account_settings: vec!["BLOB_MOUNTING".to_owned()],
-            ..RegistryAspects::default()
-        };
+        let aspects = RegistryAspects::only([
+            RegistryWideKind::PullThroughCache,
+            RegistryWideKind::CreationTemplates,
+        ])
+        .with_account_settings([AccountSettingName::BlobMounting]);
 
         let error = ecr
             .registry(REGISTRY, 2)
@@ -1440,10 +1358,7 @@ mod tests {
 
         let error = ecr
             .registry(REGISTRY, 1)
-            .read(&scope(RegistryAspects {
-                scanning: true,
-                ..RegistryAspects::default()
-            }))
+            .read(&scope(RegistryAspects::only([RegistryWideKind::Scanning])))
             .await
             .unwrap_err();
 

@@ -104,11 +104,11 @@ impl RecordedEcr {
     }
 
     /// Answers the next not yet answered request of `operation`.
-    pub(crate) fn then(&self, operation: &str, answer: Answer) -> &Self {
+    pub(crate) fn then(&self, operation: impl std::fmt::Display, answer: Answer) -> &Self {
         let mut script = self.script.lock().unwrap();
         script
             .once
-            .entry(operation.to_owned())
+            .entry(operation.to_string())
             .or_default()
             .push_back(answer);
         drop(script);
@@ -116,9 +116,9 @@ impl RecordedEcr {
     }
 
     /// Answers every request of `operation` that no `then` answer is left for.
-    pub(crate) fn always(&self, operation: &str, answer: Answer) -> &Self {
+    pub(crate) fn always(&self, operation: impl std::fmt::Display, answer: Answer) -> &Self {
         let mut script = self.script.lock().unwrap();
-        script.always.insert(operation.to_owned(), answer);
+        script.always.insert(operation.to_string(), answer);
         drop(script);
         self
     }
@@ -126,22 +126,28 @@ impl RecordedEcr {
     /// Answers every request of `operation` about `subject` (a repository, or the name of an
     /// account setting), before any answer given for the operation as a whole: such reads
     /// run concurrently, in no set order.
-    pub(crate) fn always_for(&self, operation: &str, subject: &str, answer: Answer) -> &Self {
-        self.always(&format!("{operation} {subject}"), answer)
+    pub(crate) fn always_for(
+        &self,
+        operation: impl std::fmt::Display,
+        subject: &str,
+        answer: Answer,
+    ) -> &Self {
+        self.always(format!("{operation} {subject}"), answer)
     }
 
     /// The JSON bodies of the requests of `operation`, in arrival order.
-    pub(crate) fn received(&self, operation: &str) -> Vec<Value> {
+    pub(crate) fn received(&self, operation: impl std::fmt::Display) -> Vec<Value> {
+        let operation = operation.to_string();
         let script = self.script.lock().unwrap();
         script
             .received
             .iter()
-            .filter(|(op, _)| op == operation)
+            .filter(|(op, _)| *op == operation)
             .map(|(_, body)| body.clone())
             .collect()
     }
 
-    pub(crate) fn count(&self, operation: &str) -> usize {
+    pub(crate) fn count(&self, operation: impl std::fmt::Display) -> usize {
         self.received(operation).len()
     }
 

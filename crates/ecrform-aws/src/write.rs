@@ -235,7 +235,7 @@ pub(crate) async fn execute(registry: &EcrRegistry, call: &ApiCall) -> Result<()
             send!(ecr.delete_repository_creation_template().prefix(prefix))
         }
         ApiCall::PutAccountSetting { name, value } => {
-            send!(ecr.put_account_setting().name(name).value(value))
+            send!(ecr.put_account_setting().name(name.as_str()).value(value))
         }
     }
 }
@@ -305,7 +305,7 @@ fn sdk_scanning_rules(rules: &[ScanRule]) -> Result<Vec<RegistryScanningRule>, R
         .collect()
 }
 
-fn applied_for(scenarios: &[String]) -> Vec<RctAppliedFor> {
+fn applied_for(scenarios: &[ecrform_model::AppliedFor]) -> Vec<RctAppliedFor> {
     scenarios
         .iter()
         .map(|scenario| RctAppliedFor::from(scenario.as_str()))
@@ -687,7 +687,10 @@ mod tests {
         let role = "arn:aws:iam::123456789012:role/ecr-template";
         let minified = |text: &str| serde_json::from_str::<Value>(text).unwrap().to_string();
         let template = ecrform_model::CreationTemplate {
-            applied_for: vec!["PULL_THROUGH_CACHE".to_owned(), "REPLICATION".to_owned()],
+            applied_for: vec![
+                ecrform_model::AppliedFor::PullThroughCache,
+                ecrform_model::AppliedFor::Replication,
+            ],
             description: Some("cached images".to_owned()),
             image_tag_mutability: Some(TagMutability::ImmutableWithExclusion),
             image_tag_mutability_exclusions: vec!["latest".to_owned()],
@@ -736,9 +739,9 @@ mod tests {
             ),
             (
                 ApiCall::PutRegistryScanningConfiguration {
-                    scan_type: "ENHANCED".to_owned(),
+                    scan_type: ecrform_model::ScanType::Enhanced,
                     rules: vec![ScanRule {
-                        frequency: "CONTINUOUS_SCAN".to_owned(),
+                        frequency: ecrform_model::ScanFrequency::ContinuousScan,
                         filters: vec!["team-a/*".to_owned()],
                     }],
                 },
@@ -828,7 +831,7 @@ mod tests {
             ),
             (
                 ApiCall::PutAccountSetting {
-                    name: "REGISTRY_POLICY_SCOPE".to_owned(),
+                    name: ecrform_model::AccountSettingName::RegistryPolicyScope,
                     value: "V2".to_owned(),
                 },
                 json!({"name": "REGISTRY_POLICY_SCOPE", "value": "V2"}),

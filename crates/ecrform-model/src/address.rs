@@ -1,11 +1,15 @@
 //! Addresses name every object a plan can change: `ACCOUNT/REGION/KIND[/NAME]`. They are part
 //! of the interface contract (plan JSON, drift reports, stale-plan messages).
+//!
+//! The NAME part is held typed ([`Target`]): a repository's name is a [`RepositoryName`], so
+//! nothing that reads an address parses its name again, and an address can only be built with
+//! the target its kind takes.
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{NameError, RegistryId};
+use crate::{AccountSettingName, NameError, RegistryId, RegistryWideKind, RepositoryName};
 
 /// What kind of object an address names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -13,65 +17,65 @@ pub enum ResourceKind {
     Repository,
     LifecyclePolicy,
     RepositoryPolicy,
-    Replication,
-    RegistryPolicy,
-    Scanning,
-    PullThroughCache,
-    CreationTemplate,
-    AccountSetting,
+    /// A registry-wide setting (see [`RegistryWideKind`]).
+    RegistryWide(RegistryWideKind),
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 9] = [
-        ResourceKind::Repository,
-        ResourceKind::LifecyclePolicy,
-        ResourceKind::RepositoryPolicy,
-        ResourceKind::Replication,
-        ResourceKind::RegistryPolicy,
-        ResourceKind::Scanning,
-        ResourceKind::PullThroughCache,
-        ResourceKind::CreationTemplate,
-        ResourceKind::AccountSetting,
-    ];
+    /// The repository kinds, then every registry-wide kind.
+    pub fn all() -> impl Iterator<Item = ResourceKind> {
+        [
+            ResourceKind::Repository,
+            ResourceKind::LifecyclePolicy,
+            ResourceKind::RepositoryPolicy,
+        ]
+        .into_iter()
+        .chain(RegistryWideKind::ALL.map(ResourceKind::RegistryWide))
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceKind::Repository => "repository",
             ResourceKind::LifecyclePolicy => "lifecycle_policy",
             ResourceKind::RepositoryPolicy => "repository_policy",
-            ResourceKind::Replication => "replication",
-            ResourceKind::RegistryPolicy => "registry_policy",
-            ResourceKind::Scanning => "scanning",
-            ResourceKind::PullThroughCache => "pull_through_cache",
-            ResourceKind::CreationTemplate => "creation_template",
-            ResourceKind::AccountSetting => "account_setting",
+            ResourceKind::RegistryWide(kind) => kind.address_kind(),
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        ResourceKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == raw)
+        ResourceKind::all().find(|kind| kind.as_str() == raw)
     }
 
     /// Registry singletons have no NAME part.
     pub fn is_singleton(self) -> bool {
+        matches!(self, ResourceKind::RegistryWide(kind) if kind.is_singleton())
+    }
+
+    /// Whether the NAME part is a repository name (the repository and its two policies).
+    pub fn is_repository_part(self) -> bool {
         matches!(
             self,
-            ResourceKind::Replication | ResourceKind::RegistryPolicy | ResourceKind::Scanning
+            ResourceKind::Repository
+                | ResourceKind::LifecyclePolicy
+                | ResourceKind::RepositoryPolicy
         )
     }
 
     /// Whether the object is a policy document (rendered as a document diff).
     pub fn is_document(self) -> bool {
-        matches!(
-            self,
-            ResourceKind::LifecyclePolicy
-                | ResourceKind::RepositoryPolicy
-                | ResourceKind::RegistryPolicy
-                | ResourceKind::Replication
-                | ResourceKind::Scanning
-        )
+        match self {
+            ResourceKind::LifecyclePolicy | ResourceKind::RepositoryPolicy => true,
+            ResourceKind::Repository => false,
+            ResourceKind::RegistryWide(kind) => kind.is_singleton(),
+        }
+    }
+
+    /// The registry-wide kind, for an address of one.
+    pub fn registry_wide(self) -> Option<RegistryWideKind> {
+        match self {
+            ResourceKind::RegistryWide(kind) => Some(kind),
+            _ => None,
+        }
     }
 }
 
@@ -81,29 +85,83 @@ impl fmt::Display for ResourceKind {
     }
 }
 
+/// The NAME part of an address, typed by what its kind names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    /// A registry singleton: no NAME part.
+    Registry,
+    /// The repository a repository, lifecycle policy or repository policy address names.
+    Repository(RepositoryName),
+    /// The key of a keyed registry-wide setting: a pull-through cache rule's or creation
+    /// template's prefix, an account setting's name.
+    Key(String),
+}
+
 /// `ACCOUNT/REGION/KIND[/NAME]`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Address {
     pub registry: RegistryId,
     pub kind: ResourceKind,
-    pub name: Option<String>,
+    pub target: Target,
 }
 
 impl Address {
-    pub fn new(registry: RegistryId, kind: ResourceKind, name: Option<String>) -> Self {
+    /// A repository, or one of its policies; `kind` must be one of those three.
+    pub fn repository(registry: RegistryId, kind: ResourceKind, name: RepositoryName) -> Self {
+        debug_assert!(
+            kind.is_repository_part(),
+            "{kind} does not name a repository"
+        );
         Address {
             registry,
             kind,
-            name,
+            target: Target::Repository(name),
         }
     }
 
-    pub fn singleton(registry: RegistryId, kind: ResourceKind) -> Self {
-        Address::new(registry, kind, None)
+    /// A registry singleton (replication, registry policy, scanning).
+    pub fn singleton(registry: RegistryId, kind: RegistryWideKind) -> Self {
+        debug_assert!(kind.is_singleton(), "{kind} is not a singleton");
+        Address {
+            registry,
+            kind: ResourceKind::RegistryWide(kind),
+            target: Target::Registry,
+        }
     }
 
-    pub fn named(registry: RegistryId, kind: ResourceKind, name: impl Into<String>) -> Self {
-        Address::new(registry, kind, Some(name.into()))
+    /// One entry of a keyed registry-wide setting.
+    pub fn keyed(registry: RegistryId, kind: RegistryWideKind, key: impl Into<String>) -> Self {
+        debug_assert!(!kind.is_singleton(), "{kind} is a singleton");
+        Address {
+            registry,
+            kind: ResourceKind::RegistryWide(kind),
+            target: Target::Key(key.into()),
+        }
+    }
+
+    /// The repository this address names or belongs to.
+    pub fn repository_name(&self) -> Option<&RepositoryName> {
+        match &self.target {
+            Target::Repository(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The key of a keyed registry-wide setting.
+    pub fn key(&self) -> Option<&str> {
+        match &self.target {
+            Target::Key(key) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The NAME part as written in the address, if any.
+    pub fn name(&self) -> Option<&str> {
+        match &self.target {
+            Target::Registry => None,
+            Target::Repository(name) => Some(name.as_str()),
+            Target::Key(key) => Some(key),
+        }
     }
 
     pub fn parse(raw: &str) -> Result<Self, NameError> {
@@ -117,18 +175,44 @@ impl Address {
         let registry = RegistryId::parse(&format!("{account}/{region}"))?;
         let kind = ResourceKind::parse(kind)
             .ok_or_else(|| NameError(format!("address {raw:?} has an unknown kind {kind:?}")))?;
-        Ok(Address::new(
+        let name = parts.next();
+        let target = match (kind, name) {
+            (kind, None) if kind.is_singleton() => Target::Registry,
+            (kind, Some(_)) if kind.is_singleton() => {
+                return Err(NameError(format!(
+                    "address {raw:?}: {kind} is one per registry and takes no name"
+                )));
+            }
+            (_, None) | (_, Some("")) => {
+                return Err(NameError(format!(
+                    "address {raw:?} needs a name after {kind}"
+                )));
+            }
+            (kind, Some(name)) if kind.is_repository_part() => {
+                Target::Repository(RepositoryName::parse(name)?)
+            }
+            (ResourceKind::RegistryWide(RegistryWideKind::AccountSettings), Some(name)) => {
+                AccountSettingName::parse(name).ok_or_else(|| {
+                    NameError(format!(
+                        "address {raw:?} names an unknown account setting {name:?}"
+                    ))
+                })?;
+                Target::Key(name.to_owned())
+            }
+            (_, Some(name)) => Target::Key(name.to_owned()),
+        };
+        Ok(Address {
             registry,
             kind,
-            parts.next().map(str::to_owned),
-        ))
+            target,
+        })
     }
 }
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.registry, self.kind)?;
-        if let Some(name) = &self.name {
+        if let Some(name) = self.name() {
             write!(f, "/{name}")?;
         }
         Ok(())
@@ -158,10 +242,46 @@ mod tests {
             "123456789012/us-east-1/repository/team-a/api",
             "123456789012/us-east-1/lifecycle_policy/team-a/api",
             "123456789012/us-east-1/replication",
+            "123456789012/us-east-1/pull_through_cache/docker-hub",
+            "123456789012/us-east-1/creation_template/ROOT",
+            "123456789012/us-east-1/account_setting/BLOB_MOUNTING",
         ] {
             assert_eq!(Address::parse(raw).unwrap().to_string(), raw);
         }
-        assert!(Address::parse("123456789012/us-east-1/bucket/x").is_err());
-        assert!(Address::parse("123456789012/us-east-1").is_err());
+    }
+
+    #[test]
+    fn the_name_is_typed_by_the_kind() {
+        let address =
+            Address::parse("123456789012/us-east-1/repository_policy/team-a/api").unwrap();
+        assert_eq!(
+            address.repository_name().map(RepositoryName::as_str),
+            Some("team-a/api")
+        );
+        let rule = Address::parse("123456789012/us-east-1/pull_through_cache/quay").unwrap();
+        assert_eq!(rule.key(), Some("quay"));
+        assert_eq!(rule.repository_name(), None);
+    }
+
+    #[test]
+    fn malformed_addresses_are_refused() {
+        for raw in [
+            "123456789012/us-east-1/bucket/x",
+            "123456789012/us-east-1",
+            "123456789012/us-east-1/repository",
+            "123456789012/us-east-1/repository/Not_A_Name",
+            "123456789012/us-east-1/replication/extra",
+            "123456789012/us-east-1/account_setting/NOT_A_SETTING",
+            "123456789012/us-east-1/creation_template/",
+        ] {
+            assert!(Address::parse(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn every_kind_parses_from_its_own_text() {
+        for kind in ResourceKind::all() {
+            assert_eq!(ResourceKind::parse(kind.as_str()), Some(kind));
+        }
     }
 }

@@ -6,23 +6,29 @@
 pub mod address;
 mod canonical;
 pub mod document;
+mod enums;
 pub mod lifecycle;
 pub mod names;
+mod operation;
 pub mod policy;
 pub mod registry;
+pub mod registry_wide;
 pub mod repository;
 pub mod setting;
 pub mod snapshot;
 
-pub use address::{Address, ResourceKind};
+pub use address::{Address, ResourceKind, Target};
 pub use document::{DocumentError, PathSegment};
 pub use lifecycle::LifecyclePolicy;
 pub use names::{AccountId, NameError, Region, RegistryId, RepositoryName};
+pub use operation::Operation;
 pub use policy::IamPolicy;
-pub use registry::{
-    ACCOUNT_SETTING_NAMES, ACCOUNT_SETTINGS, AccountSettings, CreationTemplate, DesiredRegistry,
-    DesiredState, PullThroughCacheRule, ROOT_PREFIX, RegistryState, Replication,
-    ReplicationDestination, ReplicationRule, ScanRule, Scanning,
+pub use registry::{DesiredRegistry, DesiredState, RegistryState};
+pub use registry_wide::{
+    AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, PullThroughCacheField,
+    PullThroughCacheRule, ROOT_PREFIX, RegistryWideKind, Replication, ReplicationDestination,
+    ReplicationRule, ScanFrequency, ScanRule, ScanType, Scanning, UpstreamRegistry,
+    derived_upstream_registry,
 };
 pub use repository::{Encryption, EncryptionType, RepositoryState, TagMutability, Tags};
 pub use setting::Setting;

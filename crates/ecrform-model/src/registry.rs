@@ -6,104 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AccountId, Encryption, IamPolicy, LifecyclePolicy, Region, RegistryId, RepositoryName,
-    RepositoryState, Setting, TagMutability, Tags,
+    AccountId, AccountSettings, CreationTemplate, IamPolicy, PullThroughCacheRule, Region,
+    RegistryId, RegistryWideKind, Replication, RepositoryName, RepositoryState, Scanning, Setting,
 };
-
-/// Registry replication: one document per registry; a Put replaces it whole.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Replication {
-    pub rules: Vec<ReplicationRule>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReplicationRule {
-    pub destinations: Vec<ReplicationDestination>,
-    /// PREFIX_MATCH repository filters; empty replicates every repository.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub repository_filters: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ReplicationDestination {
-    pub region: Region,
-    /// Filled with the source registry's account when the spec leaves it out.
-    pub account: AccountId,
-}
-
-/// Registry scanning configuration (BASIC or ENHANCED, at most two rules).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Scanning {
-    #[serde(rename = "type")]
-    pub scan_type: String,
-    #[serde(default)]
-    pub rules: Vec<ScanRule>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScanRule {
-    pub frequency: String,
-    /// WILDCARD repository filters.
-    pub filters: Vec<String>,
-}
-
-/// A pull-through cache rule; the registry keys rules by their ECR repository prefix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PullThroughCacheRule {
-    pub upstream_url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upstream_registry: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub credential_arn: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_role_arn: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upstream_repository_prefix: Option<String>,
-}
-
-/// A repository creation template; the registry keys templates by prefix (or `ROOT`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreationTemplate {
-    pub applied_for: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image_tag_mutability: Option<TagMutability>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub image_tag_mutability_exclusions: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub encryption: Option<Encryption>,
-    #[serde(default, skip_serializing_if = "Tags::is_empty")]
-    pub resource_tags: Tags,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lifecycle_policy: Option<LifecyclePolicy>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub repository_policy: Option<IamPolicy>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_role_arn: Option<String>,
-}
-
-/// Account settings by name (BASIC_SCAN_TYPE_VERSION, REGISTRY_POLICY_SCOPE, BLOB_MOUNTING).
-pub type AccountSettings = BTreeMap<String, String>;
-
-/// The account settings ECR knows (GetAccountSetting / PutAccountSetting) and the values each
-/// takes: the one list the spec, the planner, the adapter and the test kit share.
-pub const ACCOUNT_SETTINGS: [(&str, &[&str]); 3] = [
-    ("BASIC_SCAN_TYPE_VERSION", &["AWS_NATIVE", "CLAIR"]),
-    ("REGISTRY_POLICY_SCOPE", &["V1", "V2"]),
-    ("BLOB_MOUNTING", &["ENABLED", "DISABLED"]),
-];
-
-/// The names of [`ACCOUNT_SETTINGS`].
-pub const ACCOUNT_SETTING_NAMES: [&str; 3] = [
-    ACCOUNT_SETTINGS[0].0,
-    ACCOUNT_SETTINGS[1].0,
-    ACCOUNT_SETTINGS[2].0,
-];
-
-/// The prefix that stands for the whole registry in pull-through cache rules (ECR's default
-/// upstream repository prefix) and creation templates.
-pub const ROOT_PREFIX: &str = "ROOT";
 
 /// One registry's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,6 +52,31 @@ impl RegistryState {
 
     pub fn id(&self) -> RegistryId {
         RegistryId::new(self.account.clone(), self.region.clone())
+    }
+
+    /// Whether this state holds the registry-wide setting: the spec manages it (desired), or
+    /// it was read (live).
+    pub fn holds(&self, kind: RegistryWideKind) -> bool {
+        match kind {
+            RegistryWideKind::AccountSettings => self.account_settings.is_some(),
+            RegistryWideKind::RegistryPolicy => self.registry_policy.is_managed(),
+            RegistryWideKind::CreationTemplates => self.creation_templates.is_some(),
+            RegistryWideKind::PullThroughCache => self.pull_through_cache.is_some(),
+            RegistryWideKind::Replication => self.replication.is_managed(),
+            RegistryWideKind::Scanning => self.scanning.is_managed(),
+        }
+    }
+
+    /// Drops the registry-wide setting, as if it had not been read (or were not managed).
+    pub fn forget(&mut self, kind: RegistryWideKind) {
+        match kind {
+            RegistryWideKind::AccountSettings => self.account_settings = None,
+            RegistryWideKind::RegistryPolicy => self.registry_policy = Setting::Unmanaged,
+            RegistryWideKind::CreationTemplates => self.creation_templates = None,
+            RegistryWideKind::PullThroughCache => self.pull_through_cache = None,
+            RegistryWideKind::Replication => self.replication = Setting::Unmanaged,
+            RegistryWideKind::Scanning => self.scanning = Setting::Unmanaged,
+        }
     }
 }
 

@@ -2,46 +2,26 @@
 //! and repository policies belong to the same repository but have their own addresses.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::enums::string_enum;
 use crate::{IamPolicy, LifecyclePolicy, Setting};
 
 /// Repository tags, key to value. The exact set is managed; see [`crate::is_reserved_tag_key`].
 pub type Tags = BTreeMap<String, String>;
 
-/// ECR's image tag mutability modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TagMutability {
-    Mutable,
-    Immutable,
-    ImmutableWithExclusion,
-    MutableWithExclusion,
+string_enum! {
+    /// ECR's image tag mutability modes.
+    pub enum TagMutability {
+        Mutable => "MUTABLE",
+        Immutable => "IMMUTABLE",
+        ImmutableWithExclusion => "IMMUTABLE_WITH_EXCLUSION",
+        MutableWithExclusion => "MUTABLE_WITH_EXCLUSION",
+    }
 }
 
 impl TagMutability {
-    pub const ALL: [TagMutability; 4] = [
-        TagMutability::Mutable,
-        TagMutability::Immutable,
-        TagMutability::ImmutableWithExclusion,
-        TagMutability::MutableWithExclusion,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TagMutability::Mutable => "MUTABLE",
-            TagMutability::Immutable => "IMMUTABLE",
-            TagMutability::ImmutableWithExclusion => "IMMUTABLE_WITH_EXCLUSION",
-            TagMutability::MutableWithExclusion => "MUTABLE_WITH_EXCLUSION",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        TagMutability::ALL.into_iter().find(|m| m.as_str() == raw)
-    }
-
     /// Exclusion filters are present exactly when the mode ends in `_WITH_EXCLUSION`.
     pub fn takes_exclusions(self) -> bool {
         matches!(
@@ -51,42 +31,16 @@ impl TagMutability {
     }
 }
 
-impl fmt::Display for TagMutability {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+string_enum! {
+    /// ECR's encryption types. Encryption is fixed at creation.
+    pub enum EncryptionType {
+        Aes256 => "AES256",
+        Kms => "KMS",
+        KmsDsse => "KMS_DSSE",
     }
-}
-
-/// ECR's encryption types. Encryption is fixed at creation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum EncryptionType {
-    #[serde(rename = "AES256")]
-    Aes256,
-    #[serde(rename = "KMS")]
-    Kms,
-    #[serde(rename = "KMS_DSSE")]
-    KmsDsse,
 }
 
 impl EncryptionType {
-    pub const ALL: [EncryptionType; 3] = [
-        EncryptionType::Aes256,
-        EncryptionType::Kms,
-        EncryptionType::KmsDsse,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EncryptionType::Aes256 => "AES256",
-            EncryptionType::Kms => "KMS",
-            EncryptionType::KmsDsse => "KMS_DSSE",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        EncryptionType::ALL.into_iter().find(|t| t.as_str() == raw)
-    }
-
     pub fn uses_kms(self) -> bool {
         !matches!(self, EncryptionType::Aes256)
     }

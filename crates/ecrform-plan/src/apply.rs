@@ -31,7 +31,7 @@ use futures_util::future::join_all;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use ecrform_model::{Address, RegistryId, ResourceKind};
+use ecrform_model::{Address, Operation, RegistryId, RegistryWideKind, ResourceKind, Target};
 
 use crate::{Action, ApiCall, Change, Plan, Registry, RegistryError};
 
@@ -64,7 +64,7 @@ impl Default for ApplyOptions {
 pub enum ChangeOutcome {
     Applied,
     Failed {
-        operation: String,
+        operation: Operation,
         error: RegistryError,
     },
     Skipped {
@@ -137,7 +137,7 @@ pub async fn apply<R: Registry>(
     let unapplied_policies: BTreeMap<RegistryId, String> = results
         .iter()
         .filter(|(_, result)| {
-            result.address.kind == ResourceKind::RegistryPolicy
+            result.address.kind == ResourceKind::RegistryWide(RegistryWideKind::RegistryPolicy)
                 && result.outcome != ChangeOutcome::Applied
         })
         .map(|(_, result)| (result.address.registry.clone(), result.address.to_string()))
@@ -210,7 +210,10 @@ const MAX_PARALLELISM: usize = 1024;
 fn is_removal(change: &Change) -> bool {
     matches!(
         change.address.kind,
-        ResourceKind::Repository | ResourceKind::PullThroughCache | ResourceKind::CreationTemplate
+        ResourceKind::Repository
+            | ResourceKind::RegistryWide(
+                RegistryWideKind::PullThroughCache | RegistryWideKind::CreationTemplates
+            )
     ) && change.action == Action::Delete
 }
 
@@ -220,7 +223,9 @@ fn is_removal(change: &Change) -> bool {
 fn goes_first(change: &Change) -> bool {
     matches!(
         change.address.kind,
-        ResourceKind::RegistryPolicy | ResourceKind::AccountSetting
+        ResourceKind::RegistryWide(
+            RegistryWideKind::RegistryPolicy | RegistryWideKind::AccountSettings
+        )
     )
 }
 
@@ -243,14 +248,10 @@ fn result(change: &Change, outcome: ChangeOutcome) -> ChangeResult {
 }
 
 /// The chain key of a change: its repository, or the registry-wide object itself.
-fn chain_key(change: &Change) -> (RegistryId, Option<String>, Option<ResourceKind>) {
+fn chain_key(change: &Change) -> (RegistryId, Target, Option<ResourceKind>) {
     let address = &change.address;
-    match address.kind {
-        ResourceKind::Repository
-        | ResourceKind::LifecyclePolicy
-        | ResourceKind::RepositoryPolicy => (address.registry.clone(), address.name.clone(), None),
-        kind => (address.registry.clone(), address.name.clone(), Some(kind)),
-    }
+    let kind = (!address.kind.is_repository_part()).then_some(address.kind);
+    (address.registry.clone(), address.target.clone(), kind)
 }
 
 /// Groups changes (with their plan index) into chains, keeping plan order inside each.
@@ -288,13 +289,10 @@ async fn run_chain<R: Registry>(
         } else {
             match registries.get(&change.address.registry) {
                 Some(registry) => run_change(change, registry.as_ref(), options, writes).await,
-                None => ChangeOutcome::Failed {
-                    operation: String::from("connect"),
-                    error: RegistryError::new(
-                        crate::ErrorKind::Other,
-                        "NoClient",
-                        format!("no connection to registry {}", change.address.registry),
-                    ),
+                // Every registry of a plan is connected before apply starts; a change of
+                // another one was never reachable, and nothing was sent for it.
+                None => ChangeOutcome::Skipped {
+                    reason: format!("no connection to registry {}", change.address.registry),
                 },
             }
         };
@@ -317,7 +315,7 @@ async fn run_change<R: Registry>(
     for call in &change.calls {
         if let Err(error) = run_call(call, registry, options, writes).await {
             return ChangeOutcome::Failed {
-                operation: call.operation().to_owned(),
+                operation: call.operation(),
                 error,
             };
         }

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use ecrform_model::{
-    CreationTemplate, Encryption, PullThroughCacheRule, RegistryId, ReplicationRule,
-    RepositoryName, ScanRule, TagMutability, Tags,
+    AccountSettingName, AppliedFor, CreationTemplate, Encryption, Operation, PullThroughCacheRule,
+    RegistryId, ReplicationRule, RepositoryName, ScanRule, ScanType, TagMutability, Tags,
 };
 
 /// One ECR write, in the vocabulary of the ECR API.
@@ -76,7 +76,7 @@ pub enum ApiCall {
     DeleteRegistryPolicy,
     /// Replaces the registry's whole scanning configuration.
     PutRegistryScanningConfiguration {
-        scan_type: String,
+        scan_type: ScanType,
         #[serde(default)]
         rules: Vec<ScanRule>,
     },
@@ -108,7 +108,7 @@ pub enum ApiCall {
         prefix: String,
     },
     PutAccountSetting {
-        name: String,
+        name: AccountSettingName,
         value: String,
     },
 }
@@ -120,7 +120,7 @@ pub enum ApiCall {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TemplateChanges {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub applied_for: Option<Vec<String>>,
+    pub applied_for: Option<Vec<AppliedFor>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Always set together with the exclusions: ECR reads the filters against the mode.
@@ -143,30 +143,40 @@ pub struct TemplateChanges {
 }
 
 impl ApiCall {
-    /// The ECR operation name, as AWS documents and logs it.
-    pub fn operation(&self) -> &'static str {
+    /// The ECR operation the call makes.
+    pub fn operation(&self) -> Operation {
         match self {
-            ApiCall::CreateRepository { .. } => "CreateRepository",
-            ApiCall::PutImageTagMutability { .. } => "PutImageTagMutability",
-            ApiCall::PutImageScanningConfiguration { .. } => "PutImageScanningConfiguration",
-            ApiCall::TagResource { .. } => "TagResource",
-            ApiCall::UntagResource { .. } => "UntagResource",
-            ApiCall::PutLifecyclePolicy { .. } => "PutLifecyclePolicy",
-            ApiCall::DeleteLifecyclePolicy { .. } => "DeleteLifecyclePolicy",
-            ApiCall::SetRepositoryPolicy { .. } => "SetRepositoryPolicy",
-            ApiCall::DeleteRepositoryPolicy { .. } => "DeleteRepositoryPolicy",
-            ApiCall::DeleteRepository { .. } => "DeleteRepository",
-            ApiCall::PutReplicationConfiguration { .. } => "PutReplicationConfiguration",
-            ApiCall::PutRegistryPolicy { .. } => "PutRegistryPolicy",
-            ApiCall::DeleteRegistryPolicy => "DeleteRegistryPolicy",
-            ApiCall::PutRegistryScanningConfiguration { .. } => "PutRegistryScanningConfiguration",
-            ApiCall::CreatePullThroughCacheRule { .. } => "CreatePullThroughCacheRule",
-            ApiCall::UpdatePullThroughCacheRule { .. } => "UpdatePullThroughCacheRule",
-            ApiCall::DeletePullThroughCacheRule { .. } => "DeletePullThroughCacheRule",
-            ApiCall::CreateRepositoryCreationTemplate { .. } => "CreateRepositoryCreationTemplate",
-            ApiCall::UpdateRepositoryCreationTemplate { .. } => "UpdateRepositoryCreationTemplate",
-            ApiCall::DeleteRepositoryCreationTemplate { .. } => "DeleteRepositoryCreationTemplate",
-            ApiCall::PutAccountSetting { .. } => "PutAccountSetting",
+            ApiCall::CreateRepository { .. } => Operation::CreateRepository,
+            ApiCall::PutImageTagMutability { .. } => Operation::PutImageTagMutability,
+            ApiCall::PutImageScanningConfiguration { .. } => {
+                Operation::PutImageScanningConfiguration
+            }
+            ApiCall::TagResource { .. } => Operation::TagResource,
+            ApiCall::UntagResource { .. } => Operation::UntagResource,
+            ApiCall::PutLifecyclePolicy { .. } => Operation::PutLifecyclePolicy,
+            ApiCall::DeleteLifecyclePolicy { .. } => Operation::DeleteLifecyclePolicy,
+            ApiCall::SetRepositoryPolicy { .. } => Operation::SetRepositoryPolicy,
+            ApiCall::DeleteRepositoryPolicy { .. } => Operation::DeleteRepositoryPolicy,
+            ApiCall::DeleteRepository { .. } => Operation::DeleteRepository,
+            ApiCall::PutReplicationConfiguration { .. } => Operation::PutReplicationConfiguration,
+            ApiCall::PutRegistryPolicy { .. } => Operation::PutRegistryPolicy,
+            ApiCall::DeleteRegistryPolicy => Operation::DeleteRegistryPolicy,
+            ApiCall::PutRegistryScanningConfiguration { .. } => {
+                Operation::PutRegistryScanningConfiguration
+            }
+            ApiCall::CreatePullThroughCacheRule { .. } => Operation::CreatePullThroughCacheRule,
+            ApiCall::UpdatePullThroughCacheRule { .. } => Operation::UpdatePullThroughCacheRule,
+            ApiCall::DeletePullThroughCacheRule { .. } => Operation::DeletePullThroughCacheRule,
+            ApiCall::CreateRepositoryCreationTemplate { .. } => {
+                Operation::CreateRepositoryCreationTemplate
+            }
+            ApiCall::UpdateRepositoryCreationTemplate { .. } => {
+                Operation::UpdateRepositoryCreationTemplate
+            }
+            ApiCall::DeleteRepositoryCreationTemplate { .. } => {
+                Operation::DeleteRepositoryCreationTemplate
+            }
+            ApiCall::PutAccountSetting { .. } => Operation::PutAccountSetting,
         }
     }
 
@@ -233,7 +243,7 @@ mod tests {
     #[test]
     fn registry_wide_calls_round_trip_through_saved_plan_json() {
         let template = CreationTemplate {
-            applied_for: vec!["REPLICATION".to_owned()],
+            applied_for: vec![AppliedFor::Replication],
             description: None,
             image_tag_mutability: Some(TagMutability::Immutable),
             image_tag_mutability_exclusions: Vec::new(),
@@ -267,7 +277,7 @@ mod tests {
                 },
             },
             ApiCall::PutAccountSetting {
-                name: "BLOB_MOUNTING".to_owned(),
+                name: AccountSettingName::BlobMounting,
                 value: "ENABLED".to_owned(),
             },
         ];

@@ -177,7 +177,8 @@ fn plan_leftover_repositories(registry: &RegistryContext<'_>, planned: &mut Plan
         if registry.desired.state.repositories.contains_key(name) {
             continue;
         }
-        let address = Address::named(registry.id.clone(), ResourceKind::Repository, name.as_str());
+        let address =
+            Address::repository(registry.id.clone(), ResourceKind::Repository, name.clone());
         if registry.desired.prune && have.is_owned() {
             // Deleting a repository deletes its policies with it: no separate policy deletes.
             let present: Vec<RepositoryField> = RepositoryField::ALL
@@ -212,7 +213,7 @@ fn plan_repository(
     have: Option<&RepositoryState>,
     planned: &mut Planned,
 ) {
-    let address = |kind| Address::named(registry.clone(), kind, name.as_str());
+    let address = |kind| Address::repository(registry.clone(), kind, name.clone());
     let managed: Vec<RepositoryField> = RepositoryField::ALL
         .into_iter()
         .filter(|f| f.value(want).is_some())
@@ -348,15 +349,10 @@ fn plan_document<T: PartialEq>(
 /// projection the planner made (the fields `before` holds, canonical documents), so that a
 /// saved plan can tell whether its addresses changed since it was made.
 pub(crate) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
-    if !matches!(
-        change.address.kind,
-        ResourceKind::Repository | ResourceKind::LifecyclePolicy | ResourceKind::RepositoryPolicy
-    ) {
+    let Some(name) = change.address.repository_name() else {
         return registry_wide::observe(change, live);
-    }
-    let name = change.address.name.as_deref()?;
-    let name = RepositoryName::parse(name).ok()?;
-    let mut repository = live.repositories.get(&name)?.clone();
+    };
+    let mut repository = live.repositories.get(name)?.clone();
     fill_live_defaults(&mut repository);
     match change.address.kind {
         ResourceKind::Repository => {
@@ -381,7 +377,7 @@ pub(crate) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
             .repository_policy
             .present()
             .map(|policy| policy.canonical().clone()),
-        _ => None,
+        ResourceKind::RegistryWide(_) => None,
     }
 }
 

@@ -13,5 +13,5 @@ pub use apply::{ApplyOptions, ApplyReport, ChangeOutcome, ChangeResult};
 pub use calls::{ApiCall, TemplateChanges};
 pub use diff::{field, plan};
 pub use plan::{Action, Change, FORMAT_VERSION, ImagePreview, Plan, Summary};
-pub use port::{Aspects, ErrorKind, ReadScope, Registry, RegistryAspects, RegistryError};
+pub use port::{Aspects, ErrorKind, Missing, ReadScope, Registry, RegistryAspects, RegistryError};
 pub use saved::{SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, SavedRegistry, hash_files};

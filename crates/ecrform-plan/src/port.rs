@@ -2,7 +2,7 @@
 //! nothing about how it is reached. The AWS adapter implements it for ECR; the test kit
 //! implements it in memory (recording calls, injecting faults).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::future::Future;
 
@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use ecrform_lifecycle::Image;
 use ecrform_model::{
-    ACCOUNT_SETTING_NAMES, DesiredRegistry, RegistryId, RegistryState, RepositoryName,
+    AccountSettingName, DesiredRegistry, RegistryId, RegistryState, RegistryWideKind,
+    RepositoryName,
 };
 
 use crate::ApiCall;
@@ -34,28 +35,92 @@ impl Aspects {
 /// Which registry-wide settings a read covers: only those the spec manages are read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistryAspects {
-    pub replication: bool,
-    pub registry_policy: bool,
-    pub scanning: bool,
-    pub pull_through_cache: bool,
-    pub creation_templates: bool,
+    /// The settings to read, but account settings, which are read by name.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    settings: BTreeSet<RegistryWideKind>,
     /// Account settings by name (GetAccountSetting takes one name at a time).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub account_settings: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    account_settings: BTreeSet<AccountSettingName>,
 }
 
 impl RegistryAspects {
+    /// Every registry-wide setting, every account setting.
     pub fn everything() -> Self {
         RegistryAspects {
-            replication: true,
-            registry_policy: true,
-            scanning: true,
-            pull_through_cache: true,
-            creation_templates: true,
-            account_settings: ACCOUNT_SETTING_NAMES
-                .iter()
-                .map(|name| (*name).to_owned())
+            settings: RegistryWideKind::ALL
+                .into_iter()
+                .filter(|kind| *kind != RegistryWideKind::AccountSettings)
                 .collect(),
+            account_settings: AccountSettingName::ALL.into_iter().collect(),
+        }
+    }
+
+    /// What a state holds: the settings a desired registry manages.
+    pub fn held_by(state: &RegistryState) -> Self {
+        RegistryAspects {
+            settings: RegistryWideKind::ALL
+                .into_iter()
+                .filter(|kind| *kind != RegistryWideKind::AccountSettings && state.holds(*kind))
+                .collect(),
+            account_settings: state
+                .account_settings
+                .iter()
+                .flat_map(|settings| settings.keys().copied())
+                .collect(),
+        }
+    }
+
+    /// These kinds (account settings: every one).
+    pub fn only(kinds: impl IntoIterator<Item = RegistryWideKind>) -> Self {
+        let mut aspects = RegistryAspects::default();
+        for kind in kinds {
+            if kind == RegistryWideKind::AccountSettings {
+                aspects.account_settings = AccountSettingName::ALL.into_iter().collect();
+            } else {
+                aspects.settings.insert(kind);
+            }
+        }
+        aspects
+    }
+
+    /// These account settings too.
+    pub fn with_account_settings(
+        mut self,
+        names: impl IntoIterator<Item = AccountSettingName>,
+    ) -> Self {
+        self.account_settings.extend(names);
+        self
+    }
+
+    /// Whether the read covers `kind`.
+    pub fn reads(&self, kind: RegistryWideKind) -> bool {
+        match kind {
+            RegistryWideKind::AccountSettings => !self.account_settings.is_empty(),
+            kind => self.settings.contains(&kind),
+        }
+    }
+
+    /// The kinds the read covers, in plan order.
+    pub fn kinds(&self) -> impl Iterator<Item = RegistryWideKind> + '_ {
+        RegistryWideKind::ALL
+            .into_iter()
+            .filter(|kind| self.reads(*kind))
+    }
+
+    /// The account settings the read covers, by name.
+    pub fn account_setting_names(&self) -> &BTreeSet<AccountSettingName> {
+        &self.account_settings
+    }
+
+    /// Stops covering `kind`; false when it was not covered (nothing to leave out).
+    pub fn leave_out(&mut self, kind: RegistryWideKind) -> bool {
+        match kind {
+            RegistryWideKind::AccountSettings => {
+                let covered = !self.account_settings.is_empty();
+                self.account_settings.clear();
+                covered
+            }
+            kind => self.settings.remove(&kind),
         }
     }
 }
@@ -110,29 +175,18 @@ impl ReadScope {
             tags: desired.prune,
             ..Aspects::default()
         };
-        let state = &desired.state;
-        let registry = RegistryAspects {
-            replication: state.replication.is_managed(),
-            registry_policy: state.registry_policy.is_managed(),
-            scanning: state.scanning.is_managed(),
-            pull_through_cache: state.pull_through_cache.is_some(),
-            creation_templates: state.creation_templates.is_some(),
-            account_settings: state
-                .account_settings
-                .iter()
-                .flat_map(|settings| settings.keys().cloned())
-                .collect(),
-        };
         ReadScope {
             repositories,
             other_repositories,
-            registry,
+            registry: RegistryAspects::held_by(&desired.state),
         }
     }
 }
 
-/// How a registry call failed, as far as deciding what to do next needs to know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How a registry call failed, as far as deciding what to do next needs to know. The adapter
+/// decides the kind from what ECR answered (its error code, and for a rejected policy its
+/// words); nothing downstream looks at the message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The endpoint could not be reached (connection refused, DNS, timeout).
     Unreachable,
@@ -143,22 +197,74 @@ pub enum ErrorKind {
     Throttled,
     /// The endpoint does not implement the operation.
     Unsupported,
-    /// The request was refused as invalid (a policy the service rejects, say).
+    /// The endpoint does not implement the read of this registry-wide setting.
+    UnsupportedSetting(RegistryWideKind),
+    /// The request was refused as invalid.
     Invalid,
-    /// The object is not there (a repository deleted since it was read).
-    NotFound,
+    /// A policy refused in the words ECR also uses while IAM propagates a principal that was
+    /// just created ("Principal not found", "Invalid repository policy provided"): worth
+    /// retrying for a while.
+    PolicyRejected,
+    /// The object is not there.
+    NotFound(Missing),
+    /// The object is already there (a create of something that exists).
+    AlreadyExists,
     /// ECR refused to delete a repository that still holds images.
     RepositoryNotEmpty,
+    /// ECR answered with a value ecrform cannot read (a policy that does not parse, say).
+    UnreadableLiveValue,
     Other,
 }
 
+/// What a not-found answer says is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    Repository,
+    LifecyclePolicy,
+    RepositoryPolicy,
+    RegistryPolicy,
+    PullThroughCacheRule,
+    CreationTemplate,
+    /// Anything else ECR reports as not found.
+    Other,
+}
+
+impl ErrorKind {
+    /// The kind as the apply report's JSON names it (snake case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::Credentials => "credentials",
+            ErrorKind::AccessDenied => "access_denied",
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::Unsupported | ErrorKind::UnsupportedSetting(_) => "unsupported",
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::PolicyRejected => "policy_rejected",
+            ErrorKind::NotFound(_) => "not_found",
+            ErrorKind::AlreadyExists => "already_exists",
+            ErrorKind::RepositoryNotEmpty => "repository_not_empty",
+            ErrorKind::UnreadableLiveValue => "unreadable_live_value",
+            ErrorKind::Other => "other",
+        }
+    }
+}
+
+impl Serialize for ErrorKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// A failed registry call, with the service's error code and message when there is one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 pub struct RegistryError {
     pub kind: ErrorKind,
     /// The AWS error code (`ThrottlingException`), or a short description of a transport error.
     pub code: String,
     pub message: String,
+    /// What the user can do about it, when ecrform knows; shown after the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl RegistryError {
@@ -167,28 +273,48 @@ impl RegistryError {
             kind,
             code: code.into(),
             message: message.into(),
+            hint: None,
         }
     }
 
-    /// A policy that names a principal IAM has just created is refused for a while
-    /// ("Principal not found", "Invalid repository policy provided"): worth retrying.
+    /// The read of a registry-wide setting failed because the endpoint lacks its operation:
+    /// a sentence that says which part of the spec the endpoint cannot serve (the bare
+    /// "HTTP 500" says nothing a user can act on).
+    pub fn unsupported_setting(kind: RegistryWideKind, answered: &str) -> Self {
+        let operation = kind.read_operation();
+        RegistryError {
+            hint: Some(format!(
+                "remove {} from the spec for this registry or use a real ECR endpoint",
+                kind.spec_key()
+            )),
+            ..RegistryError::new(
+                ErrorKind::UnsupportedSetting(kind),
+                operation.as_str(),
+                format!(
+                    "the endpoint does not support {} ({operation} answered {answered})",
+                    kind.label(),
+                ),
+            )
+        }
+    }
+
+    /// Whether the call may succeed if repeated a little later (see [`ErrorKind::PolicyRejected`]).
     pub fn is_iam_propagation(&self) -> bool {
-        let message = self.message.to_ascii_lowercase();
-        self.kind == ErrorKind::Invalid
-            && (message.contains("principal not found")
-                || message.contains("invalid principal")
-                || message.contains("invalid repository policy provided")
-                || message.contains("invalid registry policy provided"))
+        self.kind == ErrorKind::PolicyRejected
     }
 }
 
 impl fmt::Display for RegistryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.message.is_empty() {
-            f.write_str(&self.code)
+            f.write_str(&self.code)?;
         } else {
-            write!(f, "{}: {}", self.code, self.message)
+            write!(f, "{}: {}", self.code, self.message)?;
         }
+        if let Some(hint) = &self.hint {
+            write!(f, "; {hint}")?;
+        }
+        Ok(())
     }
 }
 

@@ -26,11 +26,11 @@ pub type RepositoryImages = BTreeMap<(RegistryId, RepositoryName), Vec<Image>>;
 /// images the new policy could act on (a replace deletes them anyway, and says so), so
 /// reading them would only cost calls.
 pub fn image_reads(plan: &Plan) -> Vec<(RegistryId, RepositoryName)> {
-    let recreated = |registry: &RegistryId, name: &str| {
+    let recreated = |registry: &RegistryId, name: &RepositoryName| {
         plan.changes.iter().any(|change| {
             change.address.kind == ResourceKind::Repository
                 && change.address.registry == *registry
-                && change.address.name.as_deref() == Some(name)
+                && change.address.repository_name() == Some(name)
                 && matches!(change.action, Action::Create | Action::Replace)
         })
     };
@@ -39,12 +39,11 @@ pub fn image_reads(plan: &Plan) -> Vec<(RegistryId, RepositoryName)> {
         .iter()
         .filter(|change| change.address.kind == ResourceKind::LifecyclePolicy)
         .filter_map(|change| {
-            let name = change.address.name.as_deref()?;
+            let name = change.address.repository_name()?;
             if recreated(&change.address.registry, name) {
                 return None;
             }
-            let name = RepositoryName::parse(name).ok()?;
-            Some((change.address.registry.clone(), name))
+            Some((change.address.registry.clone(), name.clone()))
         })
         .collect();
     reads.sort();
@@ -81,8 +80,7 @@ pub fn annotate(plan: &mut Plan, images: &RepositoryImages, now: Timestamp) {
 }
 
 fn repository_key(address: &Address) -> Option<(RegistryId, RepositoryName)> {
-    let name = RepositoryName::parse(address.name.as_deref()?).ok()?;
-    Some((address.registry.clone(), name))
+    Some((address.registry.clone(), address.repository_name()?.clone()))
 }
 
 fn preview(change: &Change, images: &[Image], now: Timestamp) -> Option<ImagePreview> {
@@ -148,6 +146,10 @@ mod tests {
         RegistryId::parse("123456789012/eu-west-1").unwrap()
     }
 
+    fn name(raw: &str) -> RepositoryName {
+        RepositoryName::parse(raw).unwrap()
+    }
+
     fn image(digest: &str, tags: &[&str], days_old: i64) -> Image {
         Image {
             digest: format!("sha256:{digest}"),
@@ -181,7 +183,7 @@ mod tests {
 
     fn lifecycle_change(action: Action, before: Option<Value>, after: Option<Value>) -> Change {
         Change {
-            address: Address::named(registry(), ResourceKind::LifecyclePolicy, "app"),
+            address: Address::repository(registry(), ResourceKind::LifecyclePolicy, name("app")),
             action,
             destructive: action == Action::Delete,
             fields: vec!["document".to_owned()],
@@ -335,7 +337,7 @@ mod tests {
     #[test]
     fn only_lifecycle_changes_of_repositories_that_stay_are_read() {
         let repository = |action| Change {
-            address: Address::named(registry(), ResourceKind::Repository, "new"),
+            address: Address::repository(registry(), ResourceKind::Repository, name("new")),
             action,
             destructive: false,
             fields: Vec::new(),
@@ -345,7 +347,8 @@ mod tests {
             image_preview: None,
         };
         let mut new_policy = lifecycle_change(Action::Create, None, Some(keep_newest(1, expire())));
-        new_policy.address = Address::named(registry(), ResourceKind::LifecyclePolicy, "new");
+        new_policy.address =
+            Address::repository(registry(), ResourceKind::LifecyclePolicy, name("new"));
         let plan = Plan::new(
             vec![
                 repository(Action::Create),

@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use ecrform_model::{Address, RegistryId, RegistryState, ResourceKind};
+use ecrform_model::{Address, RegistryId, RegistryState, ResourceKind, Target};
 
 use crate::{Action, ApiCall, Change, Plan, ReadScope};
 
 /// The saved plan format version this build reads and writes.
-pub const SAVED_PLAN_VERSION: u32 = 1;
+pub const SAVED_PLAN_VERSION: u32 = 2;
 
 /// How to reach one registry of a saved plan, and what planning read there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,18 +120,18 @@ impl SavedPlan {
     pub fn stale_addresses(&self, live: &[RegistryState]) -> Vec<Address> {
         // The policies of a repository the plan replaces are written to the new repository
         // whatever the old one holds, so only the repository's own fingerprint matters.
-        let replaced: Vec<(&RegistryId, &Option<String>)> = self
+        let replaced: Vec<(&RegistryId, &Target)> = self
             .plan
             .changes
             .iter()
             .filter(|c| c.address.kind == ResourceKind::Repository && c.action == Action::Replace)
-            .map(|c| (&c.address.registry, &c.address.name))
+            .map(|c| (&c.address.registry, &c.address.target))
             .collect();
         let follows_a_replace = |change: &Change| {
             matches!(
                 change.address.kind,
                 ResourceKind::LifecyclePolicy | ResourceKind::RepositoryPolicy
-            ) && replaced.contains(&(&change.address.registry, &change.address.name))
+            ) && replaced.contains(&(&change.address.registry, &change.address.target))
         };
         self.plan
             .changes

@@ -104,13 +104,13 @@ mod tests {
         let report = ApplyReport {
             results: vec![
                 result(
-                    "123456789012/us-east-1/repository/a",
+                    "123456789012/us-east-1/repository/api",
                     ChangeOutcome::Applied,
                 ),
                 result(
-                    "123456789012/us-east-1/repository/b",
+                    "123456789012/us-east-1/repository/web",
                     ChangeOutcome::Failed {
-                        operation: String::from("CreateRepository"),
+                        operation: ecrform_model::Operation::CreateRepository,
                         error: RegistryError::new(
                             ErrorKind::Throttled,
                             "ThrottlingException",
@@ -119,9 +119,11 @@ mod tests {
                     },
                 ),
                 result(
-                    "123456789012/us-east-1/lifecycle_policy/b",
+                    "123456789012/us-east-1/lifecycle_policy/web",
                     ChangeOutcome::Skipped {
-                        reason: String::from("123456789012/us-east-1/repository/b was not applied"),
+                        reason: String::from(
+                            "123456789012/us-east-1/repository/web was not applied",
+                        ),
                     },
                 ),
             ],
@@ -130,16 +132,16 @@ mod tests {
         let text = render_apply_text(&report);
         assert_eq!(
             text,
-            "applied  + create 123456789012/us-east-1/repository/a\n\
-             failed   + create 123456789012/us-east-1/repository/b: CreateRepository: \
+            "applied  + create 123456789012/us-east-1/repository/api\n\
+             failed   + create 123456789012/us-east-1/repository/web: CreateRepository: \
              ThrottlingException: Rate exceeded\n\
-             skipped  + create 123456789012/us-east-1/lifecycle_policy/b: \
-             123456789012/us-east-1/repository/b was not applied\n\
+             skipped  + create 123456789012/us-east-1/lifecycle_policy/web: \
+             123456789012/us-east-1/repository/web was not applied\n\
              \n\
              Apply: 1 applied, 1 failed, 1 skipped; 2 API writes.\n"
         );
         let markdown = render_apply_markdown(&report);
-        assert!(markdown.contains("| failed | create `123456789012/us-east-1/repository/b` | CreateRepository: ThrottlingException: Rate exceeded |"), "{markdown}");
+        assert!(markdown.contains("| failed | create `123456789012/us-east-1/repository/web` | CreateRepository: ThrottlingException: Rate exceeded |"), "{markdown}");
         let json: serde_json::Value = serde_json::from_str(&render_apply_json(&report)).unwrap();
         assert_eq!(json["writes"], 2);
         assert_eq!(json["results"][1]["status"], "failed");

@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use ecrform_model::{
-    AccountId, CreationTemplate, DesiredRegistry, DesiredState, IamPolicy, LifecyclePolicy,
-    PullThroughCacheRule, Region, RegistryId, RegistryState, Replication, ReplicationDestination,
-    ReplicationRule, ScanRule, Scanning, Setting,
+    AccountId, AccountSettingName, AppliedFor, CreationTemplate, DesiredRegistry, DesiredState,
+    IamPolicy, LifecyclePolicy, PullThroughCacheRule, Region, RegistryId, RegistryState,
+    Replication, ReplicationDestination, ReplicationRule, ScanFrequency, ScanRule, ScanType,
+    Scanning, Setting,
 };
 use ecrform_plan::Plan;
 use ecrform_render::{TextOptions, render_json, render_markdown, render_text};
@@ -68,7 +69,7 @@ fn cache_rule(url: &str, credential: Option<&str>) -> PullThroughCacheRule {
 
 fn template(days: u32, description: &str, tags: &[(&str, &str)]) -> CreationTemplate {
     CreationTemplate {
-        applied_for: vec!["PULL_THROUGH_CACHE".to_owned()],
+        applied_for: vec![AppliedFor::PullThroughCache],
         description: Some(description.to_owned()),
         image_tag_mutability: None,
         image_tag_mutability_exclusions: Vec::new(),
@@ -88,10 +89,11 @@ fn template(days: u32, description: &str, tags: &[(&str, &str)]) -> CreationTemp
 /// replace and a delete), replication and scanning.
 fn registry_wide_plan() -> Plan {
     let mut want = RegistryState::empty(registry_id());
-    want.account_settings = Some(BTreeMap::from([(
-        "REGISTRY_POLICY_SCOPE".to_owned(),
-        "V2".to_owned(),
-    )]));
+    want.account_settings = Some(
+        [(AccountSettingName::RegistryPolicyScope, "V2".to_owned())]
+            .into_iter()
+            .collect(),
+    );
     want.registry_policy = Setting::Present(registry_policy(&[
         "ecr:CreateRepository",
         "ecr:ReplicateImage",
@@ -120,18 +122,19 @@ fn registry_wide_plan() -> Plan {
         }],
     });
     want.scanning = Setting::Present(Scanning {
-        scan_type: "ENHANCED".to_owned(),
+        scan_type: ScanType::Enhanced,
         rules: vec![ScanRule {
-            frequency: "CONTINUOUS_SCAN".to_owned(),
+            frequency: ScanFrequency::ContinuousScan,
             filters: vec!["team-a/*".to_owned()],
         }],
     });
 
     let mut live = RegistryState::empty(registry_id());
-    live.account_settings = Some(BTreeMap::from([(
-        "REGISTRY_POLICY_SCOPE".to_owned(),
-        "V1".to_owned(),
-    )]));
+    live.account_settings = Some(
+        [(AccountSettingName::RegistryPolicyScope, "V1".to_owned())]
+            .into_iter()
+            .collect(),
+    );
     live.registry_policy = Setting::Present(registry_policy(&["ecr:ReplicateImage"]));
     live.creation_templates = Some(BTreeMap::from([(
         "ROOT".to_owned(),
@@ -147,7 +150,7 @@ fn registry_wide_plan() -> Plan {
     ]));
     live.replication = Setting::Absent;
     live.scanning = Setting::Present(Scanning {
-        scan_type: "BASIC".to_owned(),
+        scan_type: ScanType::Basic,
         rules: Vec::new(),
     });
 

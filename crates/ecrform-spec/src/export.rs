@@ -51,8 +51,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use ecrform_model::{
-    CreationTemplate, DesiredState, RegistryId, RegistryState, RepositoryName, RepositoryState,
-    Setting, Tags, is_reserved_tag_key,
+    CreationTemplate, DesiredState, RegistryId, RegistryState, RegistryWideKind, RepositoryName,
+    RepositoryState, Setting, Tags, is_reserved_tag_key,
 };
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -366,7 +366,7 @@ impl Exporter<'_> {
             && registry
                 .scanning
                 .present()
-                .is_some_and(|scanning| scanning.scan_type == "ENHANCED");
+                .is_some_and(|scanning| scanning.scan_type == ecrform_model::ScanType::Enhanced);
 
         let mut repositories = String::new();
         // Notes go right above the repository they are about, or after the last one.
@@ -507,23 +507,23 @@ impl Exporter<'_> {
     fn registry_wide(&mut self, registry: &RegistryState) -> (Mapping, Vec<String>) {
         let mut keys = Mapping::new();
         let mut notes = Vec::new();
-        for setting in WideSetting::ALL {
-            if setting == WideSetting::RegistryPolicy
+        for setting in RegistryWideKind::ALL {
+            if setting == RegistryWideKind::RegistryPolicy
                 && let Some(reason) = self.refused_policies.get(&registry.id())
             {
                 notes.push(format!(
                     "{} left out (not managed): {reason}",
-                    setting.key()
+                    setting.spec_key()
                 ));
                 continue;
             }
-            let value = match setting.value(registry) {
+            let value = match wide_value(setting, registry) {
                 None => continue,
                 Some(Ok(value)) => value,
                 Some(Err(reason)) => {
                     notes.push(format!(
                         "{} left out (not managed): {reason}",
-                        setting.key()
+                        setting.spec_key()
                     ));
                     continue;
                 }
@@ -531,13 +531,13 @@ impl Exporter<'_> {
             if let Err(reason) = check_registry_wide(registry, setting, &value) {
                 notes.push(format!(
                     "{} left out (not managed): {reason}",
-                    setting.key()
+                    setting.spec_key()
                 ));
                 continue;
             }
             let mut value = value;
             if self.options.policy_files
-                && setting == WideSetting::RegistryPolicy
+                && setting == RegistryWideKind::RegistryPolicy
                 && let Setting::Present(policy) = &registry.registry_policy
             {
                 let base = format!("{}.{}", registry.account, registry.region);
@@ -551,7 +551,7 @@ impl Exporter<'_> {
                     Err(reason) => notes.push(format!("registry_policy inline: {reason}")),
                 }
             }
-            keys.insert(string(setting.key()), value);
+            keys.insert(string(setting.spec_key()), value);
         }
         (keys, notes)
     }
@@ -671,76 +671,46 @@ fn check_repository(
     }
 }
 
-/// A registry-wide setting the spec can hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WideSetting {
-    Replication,
-    RegistryPolicy,
-    Scanning,
-    PullThroughCache,
-    CreationTemplates,
-    AccountSettings,
+/// The setting as the spec writes it (documents inline); `None` when live state did not read
+/// it.
+fn wide_value(kind: RegistryWideKind, registry: &RegistryState) -> Option<Result<Yaml, String>> {
+    Some(match kind {
+        RegistryWideKind::Replication => match &registry.replication {
+            Setting::Unmanaged => return None,
+            Setting::Absent => Ok(none()),
+            Setting::Present(replication) => to_yaml(replication),
+        },
+        RegistryWideKind::RegistryPolicy => match &registry.registry_policy {
+            Setting::Unmanaged => return None,
+            Setting::Absent => Ok(none()),
+            Setting::Present(policy) => to_yaml(policy.document()),
+        },
+        RegistryWideKind::Scanning => match &registry.scanning {
+            Setting::Unmanaged => return None,
+            Setting::Absent => Err(
+                "live state has no scanning configuration, and the spec cannot say that".to_owned(),
+            ),
+            Setting::Present(scanning) => to_yaml(scanning),
+        },
+        RegistryWideKind::PullThroughCache => to_yaml(registry.pull_through_cache.as_ref()?),
+        RegistryWideKind::CreationTemplates => {
+            creation_templates(registry.creation_templates.as_ref()?)
+        }
+        RegistryWideKind::AccountSettings => to_yaml(registry.account_settings.as_ref()?),
+    })
 }
 
-impl WideSetting {
-    const ALL: [WideSetting; 6] = [
-        WideSetting::Replication,
-        WideSetting::RegistryPolicy,
-        WideSetting::Scanning,
-        WideSetting::PullThroughCache,
-        WideSetting::CreationTemplates,
-        WideSetting::AccountSettings,
-    ];
-
-    fn key(self) -> &'static str {
-        match self {
-            WideSetting::Replication => "replication",
-            WideSetting::RegistryPolicy => "registry_policy",
-            WideSetting::Scanning => "scanning",
-            WideSetting::PullThroughCache => "pull_through_cache",
-            WideSetting::CreationTemplates => "creation_templates",
-            WideSetting::AccountSettings => "account_settings",
+/// Whether the setting, written and loaded again, equals what live state has.
+fn reads_back(kind: RegistryWideKind, desired: &RegistryState, live: &RegistryState) -> bool {
+    match kind {
+        RegistryWideKind::Replication => desired.replication == live.replication,
+        RegistryWideKind::RegistryPolicy => desired.registry_policy == live.registry_policy,
+        RegistryWideKind::Scanning => desired.scanning == live.scanning,
+        RegistryWideKind::PullThroughCache => desired.pull_through_cache == live.pull_through_cache,
+        RegistryWideKind::CreationTemplates => {
+            desired.creation_templates == live.creation_templates
         }
-    }
-
-    /// The spec's value (documents inline); `None` when live state did not read it.
-    fn value(self, registry: &RegistryState) -> Option<Result<Yaml, String>> {
-        Some(match self {
-            WideSetting::Replication => match &registry.replication {
-                Setting::Unmanaged => return None,
-                Setting::Absent => Ok(none()),
-                Setting::Present(replication) => to_yaml(replication),
-            },
-            WideSetting::RegistryPolicy => match &registry.registry_policy {
-                Setting::Unmanaged => return None,
-                Setting::Absent => Ok(none()),
-                Setting::Present(policy) => to_yaml(policy.document()),
-            },
-            WideSetting::Scanning => match &registry.scanning {
-                Setting::Unmanaged => return None,
-                Setting::Absent => Err(
-                    "live state has no scanning configuration, and the spec cannot say that"
-                        .to_owned(),
-                ),
-                Setting::Present(scanning) => to_yaml(scanning),
-            },
-            WideSetting::PullThroughCache => to_yaml(registry.pull_through_cache.as_ref()?),
-            WideSetting::CreationTemplates => {
-                creation_templates(registry.creation_templates.as_ref()?)
-            }
-            WideSetting::AccountSettings => to_yaml(registry.account_settings.as_ref()?),
-        })
-    }
-
-    fn reads_back(self, desired: &RegistryState, live: &RegistryState) -> bool {
-        match self {
-            WideSetting::Replication => desired.replication == live.replication,
-            WideSetting::RegistryPolicy => desired.registry_policy == live.registry_policy,
-            WideSetting::Scanning => desired.scanning == live.scanning,
-            WideSetting::PullThroughCache => desired.pull_through_cache == live.pull_through_cache,
-            WideSetting::CreationTemplates => desired.creation_templates == live.creation_templates,
-            WideSetting::AccountSettings => desired.account_settings == live.account_settings,
-        }
+        RegistryWideKind::AccountSettings => desired.account_settings == live.account_settings,
     }
 }
 
@@ -768,21 +738,21 @@ fn creation_templates(templates: &BTreeMap<String, CreationTemplate>) -> Result<
 
 fn check_registry_wide(
     registry: &RegistryState,
-    setting: WideSetting,
+    setting: RegistryWideKind,
     value: &Yaml,
 ) -> Result<(), String> {
-    let desired = load_fragment(registry, string(setting.key()), value.clone())?;
+    let desired = load_fragment(registry, string(setting.spec_key()), value.clone())?;
     let state = desired
         .registries
         .first()
         .map(|registry| &registry.state)
         .ok_or_else(|| "the registry does not read back".to_owned())?;
-    if setting.reads_back(state, registry) {
+    if reads_back(setting, state, registry) {
         Ok(())
     } else {
         Err(format!(
             "{} does not read back as live state has it",
-            setting.key()
+            setting.spec_key()
         ))
     }
 }
@@ -802,11 +772,10 @@ fn refused_registry_policies(registries: &[&RegistryState]) -> BTreeMap<Registry
         let Setting::Present(replication) = &source.replication else {
             continue;
         };
-        let exported = WideSetting::Replication
-            .value(source)
+        let exported = wide_value(RegistryWideKind::Replication, source)
             .and_then(Result::ok)
             .is_some_and(|value| {
-                check_registry_wide(source, WideSetting::Replication, &value).is_ok()
+                check_registry_wide(source, RegistryWideKind::Replication, &value).is_ok()
             });
         if !exported {
             continue;

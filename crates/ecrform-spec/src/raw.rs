@@ -6,7 +6,7 @@
 //! validation does, on these structs. Every field keeps its position, and a field that was
 //! already reported here comes out as `None`, so validation never reports a problem twice.
 
-use ecrform_model::ACCOUNT_SETTING_NAMES;
+use ecrform_model::AccountSettingName;
 
 use crate::report::{FileId, Location, Report};
 use crate::suggest;
@@ -999,11 +999,11 @@ impl Reader<'_> {
         let fields = self.fields(
             node,
             "a mapping of account setting name to value",
-            &ACCOUNT_SETTING_NAMES,
+            &AccountSettingName::names(),
         )?;
         let mut settings = Vec::new();
         for entry in fields.entries {
-            if !ACCOUNT_SETTING_NAMES.contains(&entry.key.as_str()) {
+            if AccountSettingName::parse(&entry.key).is_none() {
                 continue;
             }
             if let Some(value) = self.string(&entry.value, "an account setting value") {

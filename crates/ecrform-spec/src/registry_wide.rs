@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ecrform_model::{
-    ACCOUNT_SETTINGS, AccountSettings, CreationTemplate, PullThroughCacheRule, ROOT_PREFIX,
-    RegistryId, Replication, ReplicationDestination, ReplicationRule, ScanRule, Scanning,
+    AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, PullThroughCacheRule,
+    ROOT_PREFIX, RegistryId, Replication, ReplicationDestination, ReplicationRule, ScanFrequency,
+    ScanRule, ScanType, Scanning, UpstreamRegistry,
 };
 
 use crate::patterns;
@@ -26,28 +27,6 @@ const MAX_SCANNING_RULES: usize = 2;
 const MAX_SCANNING_FILTERS: usize = 100;
 const MAX_PULL_THROUGH_CACHE_RULES: usize = 50;
 const MAX_TEMPLATE_DESCRIPTION_CHARS: usize = 256;
-
-const SCAN_TYPES: &[&str] = &["BASIC", "ENHANCED"];
-const SCAN_FREQUENCIES: &[&str] = &["SCAN_ON_PUSH", "CONTINUOUS_SCAN", "MANUAL"];
-const UPSTREAM_REGISTRIES: &[&str] = &[
-    "ecr",
-    "ecr-public",
-    "quay",
-    "k8s",
-    "docker-hub",
-    "github-container-registry",
-    "azure-container-registry",
-    "gitlab-container-registry",
-    "chainguard",
-];
-/// Upstreams that ECR only caches from with credentials.
-const UPSTREAMS_NEEDING_CREDENTIALS: &[&str] = &[
-    "docker-hub",
-    "github-container-registry",
-    "azure-container-registry",
-    "gitlab-container-registry",
-];
-const APPLIED_FOR: &[&str] = &["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"];
 
 impl Validator<'_> {
     /// `source` is the registry being configured, when its account and region are valid.
@@ -199,8 +178,8 @@ impl Validator<'_> {
         let scan_type = raw
             .kind
             .as_ref()
-            .and_then(|kind| self.one_of(file, kind, "scanning type", SCAN_TYPES))
-            .map(str::to_owned);
+            .and_then(|kind| self.one_of(file, kind, "scanning type", &ScanType::names()))
+            .and_then(ScanType::parse);
         let mut valid = scan_type.is_some();
         let mut rules = Vec::new();
         if let Some(field) = &raw.rules {
@@ -216,9 +195,10 @@ impl Validator<'_> {
                 );
             }
             for rule in &field.value {
-                let frequency = rule.frequency.as_ref().and_then(|frequency| {
-                    self.scan_frequency(file, frequency, scan_type.as_deref())
-                });
+                let frequency = rule
+                    .frequency
+                    .as_ref()
+                    .and_then(|frequency| self.scan_frequency(file, frequency, scan_type));
                 let filters = rule
                     .filters
                     .as_ref()
@@ -237,14 +217,16 @@ impl Validator<'_> {
         &mut self,
         file: FileId,
         frequency: &Spanned<String>,
-        scan_type: Option<&str>,
-    ) -> Option<String> {
-        let value = self.one_of(file, frequency, "scan frequency", SCAN_FREQUENCIES)?;
+        scan_type: Option<ScanType>,
+    ) -> Option<ScanFrequency> {
+        let value = self
+            .one_of(file, frequency, "scan frequency", &ScanFrequency::names())
+            .and_then(ScanFrequency::parse)?;
         let problem = match (value, scan_type) {
-            ("CONTINUOUS_SCAN", Some("BASIC")) => Some(
+            (ScanFrequency::ContinuousScan, Some(ScanType::Basic)) => Some(
                 "CONTINUOUS_SCAN needs scanning type ENHANCED; BASIC scanning supports SCAN_ON_PUSH and MANUAL",
             ),
-            ("MANUAL", Some("ENHANCED")) => Some(
+            (ScanFrequency::Manual, Some(ScanType::Enhanced)) => Some(
                 "MANUAL is not a rule frequency of ENHANCED scanning, which supports SCAN_ON_PUSH and CONTINUOUS_SCAN",
             ),
             _ => None,
@@ -254,7 +236,7 @@ impl Validator<'_> {
                 self.error(file, frequency.at, problem);
                 None
             }
-            None => Some(value.to_owned()),
+            None => Some(value),
         }
     }
 
@@ -363,7 +345,12 @@ impl Validator<'_> {
         }
         let upstream_registry = match &raw.upstream_registry {
             Some(upstream) => {
-                match self.one_of(file, upstream, "upstream_registry", UPSTREAM_REGISTRIES) {
+                match self.one_of(
+                    file,
+                    upstream,
+                    "upstream_registry",
+                    &UpstreamRegistry::names(),
+                ) {
                     Some(value) => Some(value.to_owned()),
                     None => {
                         valid = false;
@@ -384,7 +371,7 @@ impl Validator<'_> {
             }
         } else if let Some(upstream) = upstream_registry
             .as_deref()
-            .filter(|u| UPSTREAMS_NEEDING_CREDENTIALS.contains(u))
+            .filter(|u| UpstreamRegistry::parse(u).is_some_and(UpstreamRegistry::needs_credentials))
         {
             valid = false;
             self.error(
@@ -618,23 +605,26 @@ impl Validator<'_> {
         &mut self,
         file: FileId,
         field: &Field<Vec<Spanned<String>>>,
-    ) -> Option<Vec<String>> {
+    ) -> Option<Vec<AppliedFor>> {
         if field.value.is_empty() {
             self.error(
                 file,
                 field.at,
                 format!(
                     "applied_for needs at least one of {}",
-                    APPLIED_FOR.join(", ")
+                    AppliedFor::names().join(", ")
                 ),
             );
             return None;
         }
         let mut valid = true;
-        let mut values: Vec<String> = Vec::new();
+        let mut values: Vec<AppliedFor> = Vec::new();
         for item in &field.value {
-            match self.one_of(file, item, "applied_for value", APPLIED_FOR) {
-                Some(value) if values.iter().any(|seen| seen == value) => {
+            let applied_for = self
+                .one_of(file, item, "applied_for value", &AppliedFor::names())
+                .and_then(AppliedFor::parse);
+            match applied_for {
+                Some(value) if values.contains(&value) => {
                     valid = false;
                     self.error(
                         file,
@@ -642,7 +632,7 @@ impl Validator<'_> {
                         format!("{value} is listed twice in applied_for"),
                     );
                 }
-                Some(value) => values.push(value.to_owned()),
+                Some(value) => values.push(value),
                 None => valid = false,
             }
         }
@@ -674,15 +664,14 @@ impl Validator<'_> {
         let mut valid = true;
         let mut checked = AccountSettings::new();
         for (name, value) in settings {
-            let Some((_, allowed)) = ACCOUNT_SETTINGS
-                .iter()
-                .find(|(known, _)| *known == name.value)
-            else {
+            // The raw layer has reported names that are not settings.
+            let Some(setting) = AccountSettingName::parse(&name.value) else {
                 continue;
             };
+            let allowed = setting.allowed_values();
             match self.one_of(file, value, &format!("{} value", name.value), allowed) {
                 Some(value) => {
-                    checked.insert(name.value.clone(), value.to_owned());
+                    checked.insert(setting, value.to_owned());
                 }
                 None => valid = false,
             }

@@ -1355,17 +1355,20 @@ fn registry_wide_settings_reach_the_model() {
         ["123456789012/eu-west-1", "210987654321/us-east-1"]
     );
     assert_eq!(replication.rules[0].repository_filters, ["team-a/"]);
-    assert_eq!(state.scanning.present().unwrap().scan_type, "BASIC");
+    assert_eq!(
+        state.scanning.present().unwrap().scan_type,
+        ecrform_model::ScanType::Basic
+    );
     assert_eq!(
         state.pull_through_cache.as_ref().unwrap()["quay"].upstream_url,
         "quay.io"
     );
     assert_eq!(
         state.creation_templates.as_ref().unwrap()["ROOT"].applied_for,
-        ["CREATE_ON_PUSH"]
+        [ecrform_model::AppliedFor::CreateOnPush]
     );
     assert_eq!(
-        state.account_settings.as_ref().unwrap()["BLOB_MOUNTING"],
+        state.account_settings.as_ref().unwrap()[&ecrform_model::AccountSettingName::BlobMounting],
         "DISABLED"
     );
     assert_eq!(state.registry_policy, Setting::Unmanaged);

@@ -193,7 +193,7 @@ impl Validator<'_> {
             state
                 .scanning
                 .present()
-                .is_some_and(|scanning| scanning.scan_type == "ENHANCED")
+                .is_some_and(|scanning| scanning.scan_type == ecrform_model::ScanType::Enhanced)
         });
         let repositories =
             self.repositories(shown_id.as_deref(), entries, defaults, enhanced_scanning);

@@ -9,10 +9,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ecrform_model::{
-    AccountId, CreationTemplate, Encryption, EncryptionType, IamPolicy, LifecyclePolicy,
-    OWNERSHIP_TAG_KEY, PullThroughCacheRule, Region, RegistryId, RegistryState, Replication,
-    ReplicationDestination, ReplicationRule, RepositoryName, RepositoryState, ScanRule, Scanning,
-    Setting, TagMutability, Tags,
+    AccountId, AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, Encryption,
+    EncryptionType, IamPolicy, LifecyclePolicy, OWNERSHIP_TAG_KEY, PullThroughCacheRule, Region,
+    RegistryId, RegistryState, Replication, ReplicationDestination, ReplicationRule,
+    RepositoryName, RepositoryState, ScanFrequency, ScanRule, ScanType, Scanning, Setting,
+    TagMutability, Tags,
 };
 use ecrform_spec::{ExportOptions, Exported, LoadOptions, Spec, export, load};
 use serde_json::json;
@@ -225,9 +226,9 @@ fn with_registry_wide(mut live: RegistryState) -> RegistryState {
         .unwrap(),
     );
     live.scanning = Setting::Present(Scanning {
-        scan_type: "ENHANCED".to_owned(),
+        scan_type: ScanType::Enhanced,
         rules: vec![ScanRule {
-            frequency: "CONTINUOUS_SCAN".to_owned(),
+            frequency: ScanFrequency::ContinuousScan,
             filters: vec!["team-a/*".to_owned()],
         }],
     });
@@ -246,7 +247,7 @@ fn with_registry_wide(mut live: RegistryState) -> RegistryState {
     live.creation_templates = Some(BTreeMap::from([(
         "ROOT".to_owned(),
         CreationTemplate {
-            applied_for: vec!["REPLICATION".to_owned(), "PULL_THROUGH_CACHE".to_owned()],
+            applied_for: vec![AppliedFor::Replication, AppliedFor::PullThroughCache],
             description: Some("everything else".to_owned()),
             image_tag_mutability: Some(TagMutability::ImmutableWithExclusion),
             image_tag_mutability_exclusions: vec!["latest".to_owned()],
@@ -260,8 +261,8 @@ fn with_registry_wide(mut live: RegistryState) -> RegistryState {
             custom_role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/ecr-templates")),
         },
     )]));
-    live.account_settings = Some(BTreeMap::from([(
-        "BASIC_SCAN_TYPE_VERSION".to_owned(),
+    live.account_settings = Some(AccountSettings::from([(
+        AccountSettingName::BasicScanTypeVersion,
         "AWS_NATIVE".to_owned(),
     )]));
     live

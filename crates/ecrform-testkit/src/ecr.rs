@@ -23,8 +23,6 @@ use crate::ecr_error;
 
 mod registry_wide;
 
-pub(crate) use registry_wide::read_operations;
-
 /// ECR's limit on tags per repository; `aws:` keys do not count against it.
 const TAG_LIMIT: usize = 50;
 const TAG_KEY_MAX_CHARS: usize = 128;
@@ -455,7 +453,7 @@ fn sort_rules_by_priority(document: &Value) -> Value {
 mod tests {
     use serde_json::json;
 
-    use ecrform_plan::{Aspects, ErrorKind};
+    use ecrform_plan::{Aspects, ErrorKind, Missing};
 
     use super::*;
 
@@ -514,7 +512,7 @@ mod tests {
             (
                 "create over an existing repository",
                 create("app"),
-                ErrorKind::Invalid,
+                ErrorKind::AlreadyExists,
                 "RepositoryAlreadyExistsException",
             ),
             (
@@ -523,7 +521,7 @@ mod tests {
                     repository: missing.clone(),
                     scan_on_push: true,
                 },
-                ErrorKind::NotFound,
+                ErrorKind::NotFound(Missing::Repository),
                 "RepositoryNotFoundException",
             ),
             (
@@ -532,7 +530,7 @@ mod tests {
                     repository: missing,
                     force: true,
                 },
-                ErrorKind::NotFound,
+                ErrorKind::NotFound(Missing::Repository),
                 "RepositoryNotFoundException",
             ),
             (
@@ -549,7 +547,7 @@ mod tests {
                 ApiCall::DeleteLifecyclePolicy {
                     repository: name("app"),
                 },
-                ErrorKind::NotFound,
+                ErrorKind::NotFound(Missing::LifecyclePolicy),
                 "LifecyclePolicyNotFoundException",
             ),
             (
@@ -557,7 +555,7 @@ mod tests {
                 ApiCall::DeleteRepositoryPolicy {
                     repository: name("app"),
                 },
-                ErrorKind::NotFound,
+                ErrorKind::NotFound(Missing::RepositoryPolicy),
                 "RepositoryPolicyNotFoundException",
             ),
             (
@@ -566,7 +564,8 @@ mod tests {
                     repository: name("app"),
                     text: "{".repeat(120),
                 },
-                ErrorKind::Invalid,
+                // ECR's words for it are the ones it also uses while IAM propagates.
+                ErrorKind::PolicyRejected,
                 "InvalidParameterException",
             ),
             (

@@ -5,12 +5,13 @@
 //! message texts they will meet in production (the IAM propagation retry, for one, decides on
 //! the message text).
 
+use ecrform_model::Operation;
 use ecrform_model::{RegistryId, RepositoryName};
-use ecrform_plan::{ErrorKind, RegistryError};
+use ecrform_plan::{ErrorKind, Missing, RegistryError};
 
 pub fn repository_not_found(registry: &RegistryId, name: &RepositoryName) -> RegistryError {
     RegistryError::new(
-        ErrorKind::NotFound,
+        ErrorKind::NotFound(Missing::Repository),
         "RepositoryNotFoundException",
         format!(
             "The repository with name '{name}' does not exist in the registry with id '{}'",
@@ -21,7 +22,7 @@ pub fn repository_not_found(registry: &RegistryId, name: &RepositoryName) -> Reg
 
 pub fn repository_already_exists(registry: &RegistryId, name: &RepositoryName) -> RegistryError {
     RegistryError::new(
-        ErrorKind::Invalid,
+        ErrorKind::AlreadyExists,
         "RepositoryAlreadyExistsException",
         format!(
             "The repository with name '{name}' already exists in the registry with id '{}'",
@@ -44,7 +45,7 @@ pub fn repository_not_empty(registry: &RegistryId, name: &RepositoryName) -> Reg
 
 pub fn lifecycle_policy_not_found(registry: &RegistryId, name: &RepositoryName) -> RegistryError {
     RegistryError::new(
-        ErrorKind::NotFound,
+        ErrorKind::NotFound(Missing::LifecyclePolicy),
         "LifecyclePolicyNotFoundException",
         format!(
             "Lifecycle policy does not exist for the repository with name '{name}' in the \
@@ -56,7 +57,7 @@ pub fn lifecycle_policy_not_found(registry: &RegistryId, name: &RepositoryName) 
 
 pub fn repository_policy_not_found(registry: &RegistryId, name: &RepositoryName) -> RegistryError {
     RegistryError::new(
-        ErrorKind::NotFound,
+        ErrorKind::NotFound(Missing::RepositoryPolicy),
         "RepositoryPolicyNotFoundException",
         format!(
             "Repository policy does not exist for the repository with name '{name}' in the \
@@ -68,7 +69,7 @@ pub fn repository_policy_not_found(registry: &RegistryId, name: &RepositoryName)
 
 pub fn registry_policy_not_found(registry: &RegistryId) -> RegistryError {
     RegistryError::new(
-        ErrorKind::NotFound,
+        ErrorKind::NotFound(Missing::RegistryPolicy),
         "RegistryPolicyNotFoundException",
         format!(
             "Registry policy does not exist in the registry with id '{}'",
@@ -79,7 +80,7 @@ pub fn registry_policy_not_found(registry: &RegistryId) -> RegistryError {
 
 pub fn pull_through_cache_rule_already_exists(prefix: &str) -> RegistryError {
     RegistryError::new(
-        ErrorKind::Invalid,
+        ErrorKind::AlreadyExists,
         "PullThroughCacheRuleAlreadyExistsException",
         format!(
             "A pull through cache rule with the prefix '{prefix}' already exists for the private \
@@ -90,7 +91,7 @@ pub fn pull_through_cache_rule_already_exists(prefix: &str) -> RegistryError {
 
 pub fn pull_through_cache_rule_not_found(prefix: &str) -> RegistryError {
     RegistryError::new(
-        ErrorKind::NotFound,
+        ErrorKind::NotFound(Missing::PullThroughCacheRule),
         "PullThroughCacheRuleNotFoundException",
         format!(
             "The pull through cache rule with the prefix '{prefix}' was not found. Specify a \
@@ -101,7 +102,7 @@ pub fn pull_through_cache_rule_not_found(prefix: &str) -> RegistryError {
 
 pub fn template_already_exists(prefix: &str) -> RegistryError {
     RegistryError::new(
-        ErrorKind::Invalid,
+        ErrorKind::AlreadyExists,
         "TemplateAlreadyExistsException",
         format!("The repository creation template with the prefix '{prefix}' already exists"),
     )
@@ -109,7 +110,7 @@ pub fn template_already_exists(prefix: &str) -> RegistryError {
 
 pub fn template_not_found(prefix: &str) -> RegistryError {
     RegistryError::new(
-        ErrorKind::NotFound,
+        ErrorKind::NotFound(Missing::CreationTemplate),
         "TemplateNotFoundException",
         format!("The repository creation template with the prefix '{prefix}' can't be found"),
     )
@@ -123,7 +124,7 @@ pub fn limit_exceeded(message: &str) -> RegistryError {
 /// What an endpoint that does not implement an operation answers, as the adapter classifies
 /// it (the local emulator sends an HTML 500 for pull-through cache rules, creation templates
 /// and account settings).
-pub fn unsupported(operation: &str) -> RegistryError {
+pub fn unsupported(operation: Operation) -> RegistryError {
     RegistryError::new(
         ErrorKind::Unsupported,
         "HTTP 500",
@@ -132,15 +133,22 @@ pub fn unsupported(operation: &str) -> RegistryError {
 }
 
 /// What PutRegistryPolicy answers for a document it cannot accept, and while IAM propagates
-/// a principal the policy names.
+/// a principal the policy names; the adapter classifies it as a rejected policy.
 pub fn invalid_registry_policy() -> RegistryError {
-    invalid_parameter("PolicyText", "Invalid registry policy provided")
+    RegistryError {
+        kind: ErrorKind::PolicyRejected,
+        ..invalid_parameter("PolicyText", "Invalid registry policy provided")
+    }
 }
 
 /// What SetRepositoryPolicy answers both for a malformed document and for a principal that
-/// IAM has not propagated yet: ECR does not tell the two apart.
+/// IAM has not propagated yet (ECR does not tell the two apart); the adapter classifies it as
+/// a rejected policy.
 pub fn invalid_repository_policy() -> RegistryError {
-    invalid_parameter("PolicyText", "Invalid repository policy provided")
+    RegistryError {
+        kind: ErrorKind::PolicyRejected,
+        ..invalid_parameter("PolicyText", "Invalid repository policy provided")
+    }
 }
 
 /// What PutLifecyclePolicy answers for a document it cannot accept.
@@ -177,7 +185,7 @@ pub fn throttled() -> RegistryError {
     RegistryError::new(ErrorKind::Throttled, "ThrottlingException", "Rate exceeded")
 }
 
-pub fn access_denied(operation: &str) -> RegistryError {
+pub fn access_denied(operation: Operation) -> RegistryError {
     RegistryError::new(
         ErrorKind::AccessDenied,
         "AccessDeniedException",

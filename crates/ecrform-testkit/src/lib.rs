@@ -16,7 +16,4 @@ pub mod emulator;
 pub mod registry;
 
 pub use emulator::{Emulator, EmulatorError};
-pub use registry::{
-    EMULATOR_UNSUPPORTED, InMemoryRegistry, OPERATIONS, READ_OPERATION, REGISTRY_READ_OPERATIONS,
-    RecordedCall,
-};
+pub use registry::{EMULATOR_UNSUPPORTED, InMemoryRegistry, READ_OPERATION, RecordedCall};

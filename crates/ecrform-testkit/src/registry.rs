@@ -15,73 +15,30 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use ecrform_lifecycle::Image;
-use ecrform_model::{RegistryId, RegistryState, RepositoryName, RepositoryState};
+use ecrform_model::{
+    Operation, RegistryId, RegistryState, RegistryWideKind, RepositoryName, RepositoryState,
+};
 use ecrform_plan::{ApiCall, ReadScope, Registry, RegistryError};
 
-use crate::ecr::{StoredRegistry, read_operations};
+use crate::ecr::StoredRegistry;
 use crate::ecr_error;
 
-/// The operation name reads are scripted under in [`InMemoryRegistry::fail_next`]: a read is
-/// DescribeRepositories plus the per-repository calls, and fails as a whole.
-pub const READ_OPERATION: &str = "DescribeRepositories";
+/// The operation reads are scripted under in [`InMemoryRegistry::fail_next`]: a read is
+/// DescribeRepositories plus the per-repository and registry-wide calls, and fails as a whole.
+pub const READ_OPERATION: Operation = Operation::DescribeRepositories;
 
-/// Every operation [`InMemoryRegistry::fail_next`] accepts: the writes [`ApiCall`] names and
-/// [`READ_OPERATION`]. A misspelt name would script a fault that never fires, so it is refused.
-pub const OPERATIONS: [&str; 22] = [
-    "CreateRepository",
-    "PutImageTagMutability",
-    "PutImageScanningConfiguration",
-    "TagResource",
-    "UntagResource",
-    "PutLifecyclePolicy",
-    "DeleteLifecyclePolicy",
-    "SetRepositoryPolicy",
-    "DeleteRepositoryPolicy",
-    "DeleteRepository",
-    "PutReplicationConfiguration",
-    "PutRegistryPolicy",
-    "DeleteRegistryPolicy",
-    "PutRegistryScanningConfiguration",
-    "CreatePullThroughCacheRule",
-    "UpdatePullThroughCacheRule",
-    "DeletePullThroughCacheRule",
-    "CreateRepositoryCreationTemplate",
-    "UpdateRepositoryCreationTemplate",
-    "DeleteRepositoryCreationTemplate",
-    "PutAccountSetting",
-    READ_OPERATION,
-];
-
-/// The reads of registry-wide settings, by ECR operation name: what a read makes for the
-/// settings its scope names, and what [`InMemoryRegistry::mark_unsupported`] also accepts.
-pub const REGISTRY_READ_OPERATIONS: [&str; 6] = [
-    "DescribeRegistry",
-    "GetRegistryPolicy",
-    "GetRegistryScanningConfiguration",
-    "DescribePullThroughCacheRules",
-    "DescribeRepositoryCreationTemplates",
-    "GetAccountSetting",
-];
-
-/// What the local emulator (moto) does not implement and answers with an HTTP 500.
-pub const EMULATOR_UNSUPPORTED: [&str; 10] = [
-    "CreatePullThroughCacheRule",
-    "UpdatePullThroughCacheRule",
-    "DeletePullThroughCacheRule",
-    "DescribePullThroughCacheRules",
-    "CreateRepositoryCreationTemplate",
-    "UpdateRepositoryCreationTemplate",
-    "DeleteRepositoryCreationTemplate",
-    "DescribeRepositoryCreationTemplates",
-    "PutAccountSetting",
-    "GetAccountSetting",
+/// The registry-wide settings the local emulator (moto) does not implement: it answers their
+/// reads and writes with an HTTP 500.
+pub const EMULATOR_UNSUPPORTED: [RegistryWideKind; 3] = [
+    RegistryWideKind::PullThroughCache,
+    RegistryWideKind::CreationTemplates,
+    RegistryWideKind::AccountSettings,
 ];
 
 /// One write as the registry received it, and how it answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedCall {
-    /// The ECR operation name (`SetRepositoryPolicy`).
-    pub operation: &'static str,
+    pub operation: Operation,
     /// The repository it acted on; `None` for a registry-wide call.
     pub repository: Option<RepositoryName>,
     pub call: ApiCall,
@@ -95,7 +52,7 @@ pub struct RecordedCall {
 /// A fault scripted with [`InMemoryRegistry::fail_next`].
 #[derive(Debug)]
 struct ScriptedFailure {
-    operation: String,
+    operation: Operation,
     error: RegistryError,
     remaining: usize,
 }
@@ -108,14 +65,14 @@ struct Inner {
     reads: usize,
     scripted: Vec<ScriptedFailure>,
     failing_repositories: BTreeMap<RepositoryName, RegistryError>,
-    unsupported: BTreeSet<String>,
+    unsupported: BTreeSet<Operation>,
     /// The images [`InMemoryRegistry::with_images`] put, for DescribeImages.
     images: BTreeMap<RepositoryName, Vec<Image>>,
 }
 
 impl Inner {
     /// The scripted failure for the next call of `operation`, consuming one of its times.
-    fn take_scripted(&mut self, operation: &str) -> Option<RegistryError> {
+    fn take_scripted(&mut self, operation: Operation) -> Option<RegistryError> {
         let scripted = self
             .scripted
             .iter_mut()
@@ -228,7 +185,7 @@ impl InMemoryRegistry {
     }
 
     /// How many writes of one operation were received.
-    pub fn call_count(&self, operation: &str) -> usize {
+    pub fn call_count(&self, operation: Operation) -> usize {
         self.lock()
             .calls
             .iter()
@@ -255,20 +212,22 @@ impl InMemoryRegistry {
         self.max_in_flight.store(0, Ordering::SeqCst);
     }
 
-    /// Answers the next `times` calls of `operation` (an ECR operation name from
-    /// [`OPERATIONS`]) with `error`, without acting on them; later calls behave normally.
-    /// Scripts for the same operation are used up in the order they were given.
+    /// Answers the next `times` calls of `operation` (a write, [`READ_OPERATION`] for a
+    /// whole read, or DescribeImages) with `error`, without acting on them; later calls behave
+    /// normally. Scripts for the same operation are used up in the order they were given.
     ///
     /// # Panics
-    /// When `operation` is not one of [`OPERATIONS`]: a fault that can never fire would let
-    /// the test pass for the wrong reason.
-    pub fn fail_next(&self, operation: &str, error: RegistryError, times: usize) {
+    /// When `operation` is a read this registry never makes on its own (GetLifecyclePolicy is
+    /// part of [`READ_OPERATION`]): a fault that can never fire would let the test pass for the
+    /// wrong reason.
+    pub fn fail_next(&self, operation: Operation, error: RegistryError, times: usize) {
         assert!(
-            OPERATIONS.contains(&operation),
-            "fail_next: {operation:?} is not an operation the registry answers; use one of {OPERATIONS:?}"
+            !operation.is_read() || matches!(operation, READ_OPERATION | Operation::DescribeImages),
+            "fail_next: {operation} is not an operation the registry answers on its own; \
+             script {READ_OPERATION} to fail a read"
         );
         self.lock().scripted.push(ScriptedFailure {
-            operation: operation.to_owned(),
+            operation,
             error,
             remaining: times,
         });
@@ -279,25 +238,23 @@ impl InMemoryRegistry {
         self.lock().failing_repositories.insert(name.clone(), error);
     }
 
-    /// Answers every call of `operation` (from [`OPERATIONS`] or [`REGISTRY_READ_OPERATIONS`])
-    /// with an [`ErrorKind::Unsupported`](ecrform_plan::ErrorKind::Unsupported) error, as an
-    /// endpoint that does not implement it does; a read whose scope needs it fails whole.
-    /// Unlike scripted faults, this stays after [`InMemoryRegistry::clear_faults`].
-    ///
-    /// # Panics
-    /// When `operation` is not one of those: marking it would never take effect.
-    pub fn mark_unsupported(&self, operation: &str) {
-        assert!(
-            OPERATIONS.contains(&operation) || REGISTRY_READ_OPERATIONS.contains(&operation),
-            "mark_unsupported: {operation:?} is not an operation the registry answers"
-        );
-        self.lock().unsupported.insert(operation.to_owned());
+    /// Answers every call of `operation` with an
+    /// [`ErrorKind::Unsupported`](ecrform_plan::ErrorKind::Unsupported) error, as an endpoint
+    /// that does not implement it does; a read whose scope needs a registry-wide setting read
+    /// by it fails whole. Unlike scripted faults, this stays after
+    /// [`InMemoryRegistry::clear_faults`].
+    pub fn mark_unsupported(&self, operation: Operation) {
+        self.lock().unsupported.insert(operation);
     }
 
-    /// Marks unsupported what the local emulator does not implement ([`EMULATOR_UNSUPPORTED`]).
+    /// Marks unsupported what the local emulator does not implement ([`EMULATOR_UNSUPPORTED`]):
+    /// every read and write of those settings.
     pub fn with_emulator_gaps(self) -> Self {
-        for operation in EMULATOR_UNSUPPORTED {
-            self.mark_unsupported(operation);
+        for kind in EMULATOR_UNSUPPORTED {
+            self.mark_unsupported(kind.read_operation());
+            for operation in kind.write_operations() {
+                self.mark_unsupported(*operation);
+            }
         }
         self
     }
@@ -331,11 +288,13 @@ impl Registry for InMemoryRegistry {
         self.wait_latency().await;
         let mut inner = self.lock();
         inner.reads += 1;
-        if let Some(operation) = read_operations(&scope.registry)
-            .into_iter()
-            .find(|operation| inner.unsupported.contains(*operation))
+        if let Some(kind) = scope
+            .registry
+            .kinds()
+            .find(|kind| inner.unsupported.contains(&kind.read_operation()))
         {
-            return Err(ecr_error::unsupported(operation));
+            // What the adapter makes of the endpoint's answer: the setting it could not read.
+            return Err(RegistryError::unsupported_setting(kind, "HTTP 500"));
         }
         match inner.take_scripted(READ_OPERATION) {
             Some(error) => Err(error),
@@ -345,7 +304,10 @@ impl Registry for InMemoryRegistry {
 
     async fn list_images(&self, repository: &RepositoryName) -> Result<Vec<Image>, RegistryError> {
         self.wait_latency().await;
-        let inner = self.lock();
+        let mut inner = self.lock();
+        if let Some(error) = inner.take_scripted(Operation::DescribeImages) {
+            return Err(error);
+        }
         if !inner.stored.state.repositories.contains_key(repository) {
             return Err(ecr_error::repository_not_found(&self.id, repository));
         }
@@ -362,7 +324,7 @@ impl Registry for InMemoryRegistry {
         let mut inner = self.lock();
         let unsupported = inner
             .unsupported
-            .contains(call.operation())
+            .contains(&call.operation())
             .then(|| ecr_error::unsupported(call.operation()));
         let fault = unsupported
             .or_else(|| inner.take_scripted(call.operation()))
@@ -407,7 +369,7 @@ impl Drop for InFlight<'_> {
 
 #[cfg(test)]
 mod tests {
-    use ecrform_plan::ErrorKind;
+    use ecrform_plan::{ErrorKind, Missing};
 
     use super::*;
     use crate::ecr_error;
@@ -443,7 +405,7 @@ mod tests {
         let registry = registry().with_images(name("app"), vec![image.clone()]);
         assert_eq!(registry.list_images(&name("app")).await.unwrap(), [image]);
         let missing = registry.list_images(&name("other")).await.unwrap_err();
-        assert_eq!(missing.kind, ErrorKind::NotFound);
+        assert_eq!(missing.kind, ErrorKind::NotFound(Missing::Repository));
 
         let delete = |force| ApiCall::DeleteRepository {
             repository: name("app"),
@@ -453,13 +415,17 @@ mod tests {
         assert_eq!(refused.kind, ErrorKind::RepositoryNotEmpty);
         registry.call(&delete(true)).await.unwrap();
         let gone = registry.list_images(&name("app")).await.unwrap_err();
-        assert_eq!(gone.kind, ErrorKind::NotFound);
+        assert_eq!(gone.kind, ErrorKind::NotFound(Missing::Repository));
     }
 
     #[tokio::test]
     async fn scripted_failures_fire_the_given_number_of_times_then_calls_succeed() {
         let registry = registry();
-        registry.fail_next("PutImageScanningConfiguration", ecr_error::throttled(), 2);
+        registry.fail_next(
+            Operation::PutImageScanningConfiguration,
+            ecr_error::throttled(),
+            2,
+        );
         let outcomes: Vec<bool> = [
             registry.call(&scan("app")).await,
             registry.call(&scan("app")).await,
@@ -485,7 +451,7 @@ mod tests {
         let registry = registry();
         registry.fail_repository(
             &name("app"),
-            ecr_error::access_denied("PutImageScanningConfiguration"),
+            ecr_error::access_denied(Operation::PutImageScanningConfiguration),
         );
         assert_eq!(
             registry.call(&scan("app")).await.unwrap_err().kind,
@@ -513,8 +479,8 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "not an operation")]
-    fn scripting_an_unknown_operation_is_refused() {
-        registry().fail_next("PutRepositoryPolicy", ecr_error::throttled(), 1);
+    #[should_panic(expected = "not an operation the registry answers on its own")]
+    fn scripting_a_read_that_is_only_part_of_a_whole_read_is_refused() {
+        registry().fail_next(Operation::GetLifecyclePolicy, ecr_error::throttled(), 1);
     }
 }

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use ecrform_model::{
     DesiredRegistry, DesiredState, Encryption, EncryptionType, IamPolicy, LifecyclePolicy,
-    OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, RegistryId, RegistryState, RepositoryName,
+    OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, Operation, RegistryId, RegistryState, RepositoryName,
     RepositoryState, Setting, TagMutability, Tags,
 };
 use ecrform_plan::{
@@ -263,14 +263,14 @@ async fn out_of_band_drift_is_planned_and_applied_back() {
     registry.clear_calls();
     let report = apply_with(&drift, &registry, &options(4)).await;
     assert!(report.is_success(), "{report:?}");
-    let operations: Vec<&str> = registry.calls().iter().map(|call| call.operation).collect();
+    let operations: Vec<Operation> = registry.calls().iter().map(|call| call.operation).collect();
     assert_eq!(
         operations,
         [
-            "PutImageTagMutability",
-            "UntagResource",
-            "PutLifecyclePolicy",
-            "SetRepositoryPolicy"
+            Operation::PutImageTagMutability,
+            Operation::UntagResource,
+            Operation::PutLifecyclePolicy,
+            Operation::SetRepositoryPolicy
         ],
         "only the drifted settings are written, policies in place"
     );
@@ -289,7 +289,7 @@ async fn failed_create_skips_its_policies_and_spares_other_repositories_then_con
     let registry = Arc::new(InMemoryRegistry::new(registry_id()));
     registry.fail_repository(
         &name("team-a/api"),
-        ecr_error::access_denied("CreateRepository"),
+        ecr_error::access_denied(Operation::CreateRepository),
     );
 
     let planned = read_and_plan(&desired, &registry).await;
@@ -311,7 +311,7 @@ async fn failed_create_skips_its_policies_and_spares_other_repositories_then_con
     );
     match outcome_of(&report, &address("repository", "team-a/api")) {
         ChangeOutcome::Failed { operation, error } => {
-            assert_eq!(operation, "CreateRepository");
+            assert_eq!(*operation, Operation::CreateRepository);
             assert_eq!(error.code, "AccessDeniedException");
         }
         other => panic!("expected the create to fail, got {other:?}"),
@@ -324,7 +324,7 @@ async fn failed_create_skips_its_policies_and_spares_other_repositories_then_con
         other => panic!("expected the policy to be skipped, got {other:?}"),
     }
     assert_eq!(
-        registry.call_count("PutLifecyclePolicy"),
+        registry.call_count(Operation::PutLifecyclePolicy),
         1,
         "only team-b/web's"
     );
@@ -355,7 +355,7 @@ async fn failed_tag_update_does_not_skip_the_repository_policy_changes() {
         false,
         vec![("team-a/api", managed_repository("a-platform"))],
     );
-    registry.fail_next("TagResource", ecr_error::throttled(), 1);
+    registry.fail_next(Operation::TagResource, ecr_error::throttled(), 1);
 
     let planned = read_and_plan(&desired, &registry).await;
     let report = apply_with(&planned, &registry, &options(4)).await;
@@ -370,7 +370,7 @@ async fn failed_tag_update_does_not_skip_the_repository_policy_changes() {
     assert!(matches!(
         outcome_of(&report, &address("repository", "team-a/api")),
         ChangeOutcome::Failed { operation, error }
-            if operation == "TagResource" && error.kind == ErrorKind::Throttled
+            if *operation == Operation::TagResource && error.kind == ErrorKind::Throttled
     ));
 
     let report = apply_with(
@@ -403,7 +403,7 @@ fn registry_awaiting_a_policy() -> (Arc<InMemoryRegistry>, DesiredState) {
 async fn policy_refused_while_iam_propagates_is_retried_until_accepted() {
     let (registry, desired) = registry_awaiting_a_policy();
     registry.fail_next(
-        "SetRepositoryPolicy",
+        Operation::SetRepositoryPolicy,
         ecr_error::invalid_repository_policy(),
         2,
     );
@@ -419,7 +419,7 @@ async fn policy_refused_while_iam_propagates_is_retried_until_accepted() {
         vec![(address("repository_policy", "team-a/api"), "applied")]
     );
     assert_eq!(report.writes, 3, "two refusals and the accepted attempt");
-    assert_eq!(registry.call_count("SetRepositoryPolicy"), 3);
+    assert_eq!(registry.call_count(Operation::SetRepositoryPolicy), 3);
     assert_converged(&desired, &registry).await;
 }
 
@@ -431,7 +431,7 @@ async fn policy_refused_longer_than_the_propagation_attempts_fails_with_the_serv
         ..options(4)
     };
     registry.fail_next(
-        "SetRepositoryPolicy",
+        Operation::SetRepositoryPolicy,
         ecr_error::invalid_repository_policy(),
         10,
     );
@@ -444,7 +444,7 @@ async fn policy_refused_longer_than_the_propagation_attempts_fails_with_the_serv
     .await;
     match outcome_of(&report, &address("repository_policy", "team-a/api")) {
         ChangeOutcome::Failed { operation, error } => {
-            assert_eq!(operation, "SetRepositoryPolicy");
+            assert_eq!(*operation, Operation::SetRepositoryPolicy);
             assert_eq!(error.code, "InvalidParameterException");
             assert!(
                 error.message.contains("Invalid repository policy provided"),
@@ -454,15 +454,15 @@ async fn policy_refused_longer_than_the_propagation_attempts_fails_with_the_serv
         other => panic!("expected the policy to fail, got {other:?}"),
     }
     assert_eq!(report.writes, 3, "exactly propagation_attempts attempts");
-    assert_eq!(registry.call_count("SetRepositoryPolicy"), 3);
+    assert_eq!(registry.call_count(Operation::SetRepositoryPolicy), 3);
 }
 
 #[tokio::test(start_paused = true)]
 async fn errors_other_than_iam_propagation_are_not_retried() {
     let (registry, desired) = registry_awaiting_a_policy();
     registry.fail_next(
-        "SetRepositoryPolicy",
-        ecr_error::access_denied("SetRepositoryPolicy"),
+        Operation::SetRepositoryPolicy,
+        ecr_error::access_denied(Operation::SetRepositoryPolicy),
         1,
     );
 
@@ -492,7 +492,7 @@ async fn pruning_an_owned_repository_that_holds_images_fails_with_repository_not
     let report = apply_with(&planned, &registry, &options(4)).await;
     match outcome_of(&report, &address("repository", "old/app")) {
         ChangeOutcome::Failed { operation, error } => {
-            assert_eq!(operation, "DeleteRepository");
+            assert_eq!(*operation, Operation::DeleteRepository);
             assert_eq!(error.kind, ErrorKind::RepositoryNotEmpty);
             assert_eq!(error.code, "RepositoryNotEmptyException");
         }
@@ -580,14 +580,14 @@ async fn replace_with_force_delete_recreates_the_repository_with_its_policies() 
 
     let report = apply_with(&planned, &registry, &options(4)).await;
     assert!(report.is_success(), "{report:?}");
-    let operations: Vec<&str> = registry.calls().iter().map(|call| call.operation).collect();
+    let operations: Vec<Operation> = registry.calls().iter().map(|call| call.operation).collect();
     assert_eq!(
         operations,
         [
-            "DeleteRepository",
-            "CreateRepository",
-            "PutLifecyclePolicy",
-            "SetRepositoryPolicy"
+            Operation::DeleteRepository,
+            Operation::CreateRepository,
+            Operation::PutLifecyclePolicy,
+            Operation::SetRepositoryPolicy
         ]
     );
     let recreated = &registry.state().repositories[&name("team-a/api")];
@@ -603,7 +603,7 @@ async fn replace_with_force_delete_recreates_the_repository_with_its_policies() 
 #[tokio::test(start_paused = true)]
 async fn replace_interrupted_after_the_delete_is_planned_as_a_create_next_time() {
     let (registry, desired) = registry_to_reencrypt(true);
-    registry.fail_next("CreateRepository", ecr_error::throttled(), 1);
+    registry.fail_next(Operation::CreateRepository, ecr_error::throttled(), 1);
 
     let report = apply_with(
         &read_and_plan(&desired, &registry).await,
@@ -694,7 +694,7 @@ async fn report_lists_every_change_once_in_plan_order_whatever_finishes_first() 
     let registry =
         Arc::new(InMemoryRegistry::new(registry_id()).with_latency(Duration::from_millis(5)));
     registry.fail_next(
-        "SetRepositoryPolicy",
+        Operation::SetRepositoryPolicy,
         ecr_error::invalid_repository_policy(),
         2,
     );

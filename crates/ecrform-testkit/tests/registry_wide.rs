@@ -15,12 +15,13 @@ use std::time::Duration;
 use serde_json::json;
 
 use ecrform_model::{
-    AccountId, CreationTemplate, DesiredRegistry, DesiredState, IamPolicy, LifecyclePolicy,
-    PullThroughCacheRule, Region, RegistryId, RegistryState, Replication, ReplicationDestination,
-    ReplicationRule, ScanRule, Scanning, Setting, TagMutability,
+    AccountId, AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, DesiredRegistry,
+    DesiredState, IamPolicy, LifecyclePolicy, Operation, PullThroughCacheRule, Region, RegistryId,
+    RegistryState, RegistryWideKind, Replication, ReplicationDestination, ReplicationRule,
+    ScanFrequency, ScanRule, ScanType, Scanning, Setting, TagMutability,
 };
 use ecrform_plan::{
-    Action, ApiCall, ApplyOptions, ApplyReport, ChangeOutcome, ErrorKind, Plan, ReadScope,
+    Action, ApiCall, ApplyOptions, ApplyReport, ChangeOutcome, ErrorKind, Missing, Plan, ReadScope,
     Registry, SavedPlan, TemplateChanges, plan,
 };
 use ecrform_testkit::{InMemoryRegistry, ecr_error};
@@ -111,7 +112,7 @@ fn docker_hub() -> PullThroughCacheRule {
 
 fn template() -> CreationTemplate {
     CreationTemplate {
-        applied_for: vec!["REPLICATION".to_owned(), "PULL_THROUGH_CACHE".to_owned()],
+        applied_for: vec![AppliedFor::Replication, AppliedFor::PullThroughCache],
         description: Some("cached and replicated repositories".to_owned()),
         image_tag_mutability: Some(TagMutability::Immutable),
         image_tag_mutability_exclusions: Vec::new(),
@@ -199,7 +200,7 @@ fn outline(plan: &Plan) -> Vec<(String, Action)> {
         .collect()
 }
 
-fn operations(registry: &InMemoryRegistry) -> Vec<&'static str> {
+fn operations(registry: &InMemoryRegistry) -> Vec<Operation> {
     registry.calls().iter().map(|call| call.operation).collect()
 }
 
@@ -223,7 +224,7 @@ async fn multi_rule_replication_is_created_updated_and_cleared() {
         outline(&planned),
         [(at(SOURCE, "replication"), Action::Create)]
     );
-    assert_eq!(operations(source), ["PutReplicationConfiguration"]);
+    assert_eq!(operations(source), [Operation::PutReplicationConfiguration]);
     assert_eq!(source.state().replication, Setting::Present(two_rules()));
     assert_converged(&create, &registries).await;
 
@@ -309,7 +310,7 @@ async fn registry_policy_is_created_updated_kept_when_rewritten_and_deleted() {
         outline(&planned),
         [(at(SOURCE, "registry_policy"), Action::Update)]
     );
-    assert_eq!(operations(source), ["PutRegistryPolicy"]);
+    assert_eq!(operations(source), [Operation::PutRegistryPolicy]);
     assert_converged(&update, &registries).await;
 
     let delete = desired(|s| s.registry_policy = Setting::Absent);
@@ -318,7 +319,7 @@ async fn registry_policy_is_created_updated_kept_when_rewritten_and_deleted() {
         outline(&planned),
         [(at(SOURCE, "registry_policy"), Action::Delete)]
     );
-    assert_eq!(operations(source), ["DeleteRegistryPolicy"]);
+    assert_eq!(operations(source), [Operation::DeleteRegistryPolicy]);
     assert_eq!(source.state().registry_policy, Setting::Absent);
     assert_converged(&delete, &registries).await;
 
@@ -328,7 +329,10 @@ async fn registry_policy_is_created_updated_kept_when_rewritten_and_deleted() {
         .unwrap_err();
     assert_eq!(
         (error.kind, error.code.as_str()),
-        (ErrorKind::NotFound, "RegistryPolicyNotFoundException")
+        (
+            ErrorKind::NotFound(Missing::RegistryPolicy),
+            "RegistryPolicyNotFoundException"
+        )
     );
 }
 
@@ -338,14 +342,14 @@ async fn scanning_is_replaced_by_one_put() {
     let source = &registries[&id(SOURCE)];
     let enhanced = desired(|s| {
         s.scanning = Setting::Present(Scanning {
-            scan_type: "ENHANCED".to_owned(),
+            scan_type: ScanType::Enhanced,
             rules: vec![
                 ScanRule {
-                    frequency: "CONTINUOUS_SCAN".to_owned(),
+                    frequency: ScanFrequency::ContinuousScan,
                     filters: vec!["team-b/*".to_owned(), "team-a/*".to_owned()],
                 },
                 ScanRule {
-                    frequency: "SCAN_ON_PUSH".to_owned(),
+                    frequency: ScanFrequency::ScanOnPush,
                     filters: vec!["*".to_owned()],
                 },
             ],
@@ -356,14 +360,17 @@ async fn scanning_is_replaced_by_one_put() {
         outline(&planned),
         [(at(SOURCE, "scanning"), Action::Update)]
     );
-    assert_eq!(operations(source), ["PutRegistryScanningConfiguration"]);
+    assert_eq!(
+        operations(source),
+        [Operation::PutRegistryScanningConfiguration]
+    );
     assert_converged(&enhanced, &registries).await;
 
     let error = source
         .call(&ApiCall::PutRegistryScanningConfiguration {
-            scan_type: "BASIC".to_owned(),
+            scan_type: ScanType::Basic,
             rules: vec![ScanRule {
-                frequency: "CONTINUOUS_SCAN".to_owned(),
+                frequency: ScanFrequency::ContinuousScan,
                 filters: vec!["*".to_owned()],
             }],
         })
@@ -401,7 +408,7 @@ async fn pull_through_cache_rules_are_created_updated_replaced_and_deleted() {
     let planned = converge(&update, &registries).await;
     assert_eq!(outline(&planned), [(address.clone(), Action::Update)]);
     assert_eq!(planned.changes[0].fields, ["credential_arn"]);
-    assert_eq!(operations(source), ["UpdatePullThroughCacheRule"]);
+    assert_eq!(operations(source), [Operation::UpdatePullThroughCacheRule]);
     assert_converged(&update, &registries).await;
 
     let mut moved = docker_hub();
@@ -412,7 +419,10 @@ async fn pull_through_cache_rules_are_created_updated_replaced_and_deleted() {
     assert!(planned.changes[0].destructive);
     assert_eq!(
         operations(source),
-        ["DeletePullThroughCacheRule", "CreatePullThroughCacheRule"]
+        [
+            Operation::DeletePullThroughCacheRule,
+            Operation::CreatePullThroughCacheRule
+        ]
     );
     assert_eq!(
         source.state().pull_through_cache.unwrap()["docker-hub"].upstream_url,
@@ -423,7 +433,7 @@ async fn pull_through_cache_rules_are_created_updated_replaced_and_deleted() {
     let delete = desired(|s| s.pull_through_cache = Some(BTreeMap::new()));
     let planned = converge(&delete, &registries).await;
     assert_eq!(outline(&planned), [(address, Action::Delete)]);
-    assert_eq!(operations(source), ["DeletePullThroughCacheRule"]);
+    assert_eq!(operations(source), [Operation::DeletePullThroughCacheRule]);
     assert!(source.state().pull_through_cache.unwrap().is_empty());
     assert_converged(&delete, &registries).await;
 }
@@ -439,7 +449,7 @@ async fn pull_through_cache_writes_answer_with_ecr_codes() {
     let cases = [
         (
             create,
-            ErrorKind::Invalid,
+            ErrorKind::AlreadyExists,
             "PullThroughCacheRuleAlreadyExistsException",
         ),
         (
@@ -448,14 +458,14 @@ async fn pull_through_cache_writes_answer_with_ecr_codes() {
                 credential_arn: Some(SECRET.to_owned()),
                 custom_role_arn: None,
             },
-            ErrorKind::NotFound,
+            ErrorKind::NotFound(Missing::PullThroughCacheRule),
             "PullThroughCacheRuleNotFoundException",
         ),
         (
             ApiCall::DeletePullThroughCacheRule {
                 prefix: "quay".to_owned(),
             },
-            ErrorKind::NotFound,
+            ErrorKind::NotFound(Missing::PullThroughCacheRule),
             "PullThroughCacheRuleNotFoundException",
         ),
     ];
@@ -546,7 +556,10 @@ async fn creation_templates_are_created_updated_and_deleted() {
         outline(&planned),
         [(at(SOURCE, "creation_template/ROOT"), Action::Delete)]
     );
-    assert_eq!(operations(source), ["DeleteRepositoryCreationTemplate"]);
+    assert_eq!(
+        operations(source),
+        [Operation::DeleteRepositoryCreationTemplate]
+    );
     assert_converged(&delete, &registries).await;
 
     let create_call = ApiCall::CreateRepositoryCreationTemplate {
@@ -564,7 +577,10 @@ async fn creation_templates_are_created_updated_and_deleted() {
         .unwrap_err();
     assert_eq!(
         (error.kind, error.code.as_str()),
-        (ErrorKind::NotFound, "TemplateNotFoundException")
+        (
+            ErrorKind::NotFound(Missing::CreationTemplate),
+            "TemplateNotFoundException"
+        )
     );
 }
 
@@ -574,14 +590,14 @@ async fn account_settings_update_only_the_named_ones() {
     let source = &registries[&id(SOURCE)];
     source.edit_state(|state| {
         let settings = state.account_settings.get_or_insert_default();
-        settings.insert("REGISTRY_POLICY_SCOPE".to_owned(), "V1".to_owned());
-        settings.insert("BLOB_MOUNTING".to_owned(), "ENABLED".to_owned());
+        settings.insert(AccountSettingName::RegistryPolicyScope, "V1".to_owned());
+        settings.insert(AccountSettingName::BlobMounting, "ENABLED".to_owned());
     });
     let spec = desired(|s| {
-        s.account_settings = Some(BTreeMap::from([
-            ("REGISTRY_POLICY_SCOPE".to_owned(), "V2".to_owned()),
+        s.account_settings = Some(AccountSettings::from([
+            (AccountSettingName::RegistryPolicyScope, "V2".to_owned()),
             (
-                "BASIC_SCAN_TYPE_VERSION".to_owned(),
+                AccountSettingName::BasicScanTypeVersion,
                 "AWS_NATIVE".to_owned(),
             ),
         ]))
@@ -601,11 +617,12 @@ async fn account_settings_update_only_the_named_ones() {
         ),
         (Some(json!("V1")), Some(json!("V2")))
     );
-    assert_eq!(operations(source), ["PutAccountSetting"]);
+    assert_eq!(operations(source), [Operation::PutAccountSetting]);
     let settings = source.state().account_settings.unwrap();
-    assert_eq!(settings["REGISTRY_POLICY_SCOPE"], "V2");
+    assert_eq!(settings[&AccountSettingName::RegistryPolicyScope], "V2");
     assert_eq!(
-        settings["BLOB_MOUNTING"], "ENABLED",
+        settings[&AccountSettingName::BlobMounting],
+        "ENABLED",
         "a setting the spec does not name is untouched"
     );
     assert_converged(&spec, &registries).await;
@@ -620,7 +637,7 @@ fn cross_account() -> (DesiredState, Registries) {
             desired_registry(SOURCE, |s| {
                 s.replication = Setting::Present(two_rules());
                 s.scanning = Setting::Present(Scanning {
-                    scan_type: "ENHANCED".to_owned(),
+                    scan_type: ScanType::Enhanced,
                     rules: Vec::new(),
                 });
             }),
@@ -666,7 +683,7 @@ async fn a_destination_policy_is_applied_before_the_sources_replication() {
     let replication_written = registries[&id(SOURCE)]
         .calls()
         .iter()
-        .find(|call| call.operation == "PutReplicationConfiguration")
+        .find(|call| call.operation == Operation::PutReplicationConfiguration)
         .unwrap()
         .at;
     assert!(
@@ -681,8 +698,8 @@ async fn a_failed_destination_policy_skips_the_replication_into_it() {
     let (desired, registries) = cross_account();
     let (source, destination) = (&registries[&id(SOURCE)], &registries[&id(DESTINATION)]);
     destination.fail_next(
-        "PutRegistryPolicy",
-        ecr_error::access_denied("PutRegistryPolicy"),
+        Operation::PutRegistryPolicy,
+        ecr_error::access_denied(Operation::PutRegistryPolicy),
         1,
     );
     let report = apply(&read_and_plan(&desired, &registries).await, &registries).await;
@@ -690,7 +707,7 @@ async fn a_failed_destination_policy_skips_the_replication_into_it() {
     let policy = at(DESTINATION, "registry_policy");
     assert!(matches!(
         outcome_of(&report, &policy),
-        ChangeOutcome::Failed { operation, .. } if operation == "PutRegistryPolicy"
+        ChangeOutcome::Failed { operation, .. } if *operation == Operation::PutRegistryPolicy
     ));
     match outcome_of(&report, &at(SOURCE, "replication")) {
         ChangeOutcome::Skipped { reason } => {
@@ -701,7 +718,7 @@ async fn a_failed_destination_policy_skips_the_replication_into_it() {
         }
         other => panic!("expected the replication to be skipped, got {other:?}"),
     }
-    assert_eq!(source.call_count("PutReplicationConfiguration"), 0);
+    assert_eq!(source.call_count(Operation::PutReplicationConfiguration), 0);
     assert_eq!(
         outcome_of(&report, &at(SOURCE, "scanning")),
         &ChangeOutcome::Applied,
@@ -727,16 +744,16 @@ async fn everything_registry_wide_converges_in_one_apply_and_a_second_writes_not
         s.replication = Setting::Present(two_rules());
         s.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
         s.scanning = Setting::Present(Scanning {
-            scan_type: "ENHANCED".to_owned(),
+            scan_type: ScanType::Enhanced,
             rules: vec![ScanRule {
-                frequency: "SCAN_ON_PUSH".to_owned(),
+                frequency: ScanFrequency::ScanOnPush,
                 filters: vec!["*".to_owned()],
             }],
         });
         s.pull_through_cache = Some(BTreeMap::from([("docker-hub".to_owned(), docker_hub())]));
         s.creation_templates = Some(BTreeMap::from([("ROOT".to_owned(), template())]));
-        s.account_settings = Some(BTreeMap::from([(
-            "BASIC_SCAN_TYPE_VERSION".to_owned(),
+        s.account_settings = Some(AccountSettings::from([(
+            AccountSettingName::BasicScanTypeVersion,
             "CLAIR".to_owned(),
         )]));
     });
@@ -758,7 +775,11 @@ async fn a_rule_that_left_the_spec_is_kept_when_its_replacement_failed() {
         })
         .await
         .unwrap();
-    source.fail_next("CreatePullThroughCacheRule", ecr_error::throttled(), 1);
+    source.fail_next(
+        Operation::CreatePullThroughCacheRule,
+        ecr_error::throttled(),
+        1,
+    );
     let renamed = desired(|s| {
         s.pull_through_cache = Some(BTreeMap::from([("hub".to_owned(), docker_hub())]))
     });
@@ -789,14 +810,17 @@ async fn operations_marked_unsupported_fail_with_unsupported() {
         .read(&ReadScope::for_desired(&spec.registries[0]))
         .await
         .unwrap_err();
-    assert_eq!(error.kind, ErrorKind::Unsupported);
+    assert_eq!(
+        error.kind,
+        ErrorKind::UnsupportedSetting(RegistryWideKind::PullThroughCache)
+    );
     assert!(
         error.message.contains("DescribePullThroughCacheRules"),
         "{error}"
     );
     let unmanaged = desired(|s| {
         s.scanning = Setting::Present(Scanning {
-            scan_type: "BASIC".to_owned(),
+            scan_type: ScanType::Basic,
             rules: Vec::new(),
         })
     });
@@ -810,11 +834,11 @@ async fn operations_marked_unsupported_fail_with_unsupported() {
 
     // A write the endpoint lacks fails its change with Unsupported; the rest applies.
     let registry = InMemoryRegistry::new(id(SOURCE));
-    registry.mark_unsupported("PutAccountSetting");
+    registry.mark_unsupported(Operation::PutAccountSetting);
     let registries = one(registry);
     let spec = desired(|s| {
-        s.account_settings = Some(BTreeMap::from([(
-            "BLOB_MOUNTING".to_owned(),
+        s.account_settings = Some(AccountSettings::from([(
+            AccountSettingName::BlobMounting,
             "ENABLED".to_owned(),
         )]));
         s.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
@@ -822,7 +846,7 @@ async fn operations_marked_unsupported_fail_with_unsupported() {
     let report = apply(&read_and_plan(&spec, &registries).await, &registries).await;
     match outcome_of(&report, &at(SOURCE, "account_setting/BLOB_MOUNTING")) {
         ChangeOutcome::Failed { operation, error } => {
-            assert_eq!(operation, "PutAccountSetting");
+            assert_eq!(*operation, Operation::PutAccountSetting);
             assert_eq!(error.kind, ErrorKind::Unsupported);
         }
         other => panic!("expected the account setting to fail, got {other:?}"),

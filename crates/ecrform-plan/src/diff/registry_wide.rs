@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 
 use ecrform_model::{
     Address, CreationTemplate, Encryption, IamPolicy, PullThroughCacheRule, ROOT_PREFIX,
-    RegistryState, Replication, ReplicationRule, ResourceKind, Scanning, Setting, TagMutability,
-    Tags,
+    RegistryState, RegistryWideKind, Replication, ReplicationRule, Scanning, Setting,
+    TagMutability, Tags,
 };
 
 use super::{DocumentCalls, Planned, RegistryContext, encryption_value, field, plan_document};
@@ -34,7 +34,11 @@ pub(super) fn plan_account_settings(registry: &RegistryContext<'_>, planned: &mu
             continue;
         }
         planned.changes.push(Change {
-            address: Address::named(registry.id.clone(), ResourceKind::AccountSetting, name),
+            address: Address::keyed(
+                registry.id.clone(),
+                RegistryWideKind::AccountSettings,
+                name.as_str(),
+            ),
             // Every setting has a value in ECR; one missing from live state was not reported.
             action: if have.is_some() {
                 Action::Update
@@ -46,7 +50,7 @@ pub(super) fn plan_account_settings(registry: &RegistryContext<'_>, planned: &mu
             before: have.map(|value| Value::String(value.clone())),
             after: Some(Value::String(value.clone())),
             calls: vec![ApiCall::PutAccountSetting {
-                name: name.clone(),
+                name: *name,
                 value: value.clone(),
             }],
             image_preview: None,
@@ -57,7 +61,7 @@ pub(super) fn plan_account_settings(registry: &RegistryContext<'_>, planned: &mu
 /// The registry policy, like a repository policy: written in place, deleted only for `none`.
 pub(super) fn plan_registry_policy(registry: &RegistryContext<'_>, planned: &mut Planned) {
     let change = plan_document(
-        Address::singleton(registry.id.clone(), ResourceKind::RegistryPolicy),
+        Address::singleton(registry.id.clone(), RegistryWideKind::RegistryPolicy),
         &registry.desired.state.registry_policy,
         registry.live.registry_policy.present(),
         |policy: &IamPolicy| policy.canonical().clone(),
@@ -79,7 +83,11 @@ pub(super) fn plan_creation_templates(registry: &RegistryContext<'_>, planned: &
     };
     let live = registry.live.creation_templates.as_ref();
     for (prefix, template) in want {
-        let address = Address::named(registry.id.clone(), ResourceKind::CreationTemplate, prefix);
+        let address = Address::keyed(
+            registry.id.clone(),
+            RegistryWideKind::CreationTemplates,
+            prefix,
+        );
         let want_object = template_object(template);
         match live.and_then(|live| live.get(prefix)) {
             None => planned.changes.push(Change {
@@ -131,7 +139,11 @@ pub(super) fn plan_pull_through_cache(registry: &RegistryContext<'_>, planned: &
     };
     let live = registry.live.pull_through_cache.as_ref();
     for (prefix, rule) in want {
-        let address = Address::named(registry.id.clone(), ResourceKind::PullThroughCache, prefix);
+        let address = Address::keyed(
+            registry.id.clone(),
+            RegistryWideKind::PullThroughCache,
+            prefix,
+        );
         let create = ApiCall::CreatePullThroughCacheRule {
             prefix: prefix.clone(),
             rule: rule.clone(),
@@ -203,7 +215,7 @@ pub(super) fn plan_replication(registry: &RegistryContext<'_>, planned: &mut Pla
         .present()
         .and_then(canonical_replication);
     let change = plan_document(
-        Address::singleton(registry.id.clone(), ResourceKind::Replication),
+        Address::singleton(registry.id.clone(), RegistryWideKind::Replication),
         &want,
         have.as_ref(),
         to_json,
@@ -229,13 +241,13 @@ pub(super) fn plan_scanning(registry: &RegistryContext<'_>, planned: &mut Planne
         .map(|s| canonical_scanning(&s));
     let have = registry.live.scanning.present().map(canonical_scanning);
     let change = plan_document(
-        Address::singleton(registry.id.clone(), ResourceKind::Scanning),
+        Address::singleton(registry.id.clone(), RegistryWideKind::Scanning),
         &want,
         have.as_ref(),
         to_json,
         DocumentCalls {
             put: |scanning: &Scanning| ApiCall::PutRegistryScanningConfiguration {
-                scan_type: scanning.scan_type.clone(),
+                scan_type: scanning.scan_type,
                 rules: scanning.rules.clone(),
             },
             delete: None,
@@ -261,7 +273,11 @@ pub(super) fn plan_leftover_pull_through_cache(
         .filter(|(prefix, _)| !want.contains_key(*prefix))
     {
         planned.changes.push(Change {
-            address: Address::named(registry.id.clone(), ResourceKind::PullThroughCache, prefix),
+            address: Address::keyed(
+                registry.id.clone(),
+                RegistryWideKind::PullThroughCache,
+                prefix,
+            ),
             action: Action::Delete,
             destructive: true,
             fields: CacheField::ALL
@@ -296,7 +312,11 @@ pub(super) fn plan_leftover_creation_templates(
     {
         let before = template_object(template);
         planned.changes.push(Change {
-            address: Address::named(registry.id.clone(), ResourceKind::CreationTemplate, prefix),
+            address: Address::keyed(
+                registry.id.clone(),
+                RegistryWideKind::CreationTemplates,
+                prefix,
+            ),
             action: Action::Delete,
             destructive: true,
             fields: present_keys(&before, &TemplateField::NAMES),
@@ -313,35 +333,36 @@ pub(super) fn plan_leftover_creation_templates(
 /// The `before` that a registry-wide change would have if it were planned against `live`
 /// now; `None` for repository kinds, which the parent module observes.
 pub(super) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
-    let name = change.address.name.as_deref();
-    match change.address.kind {
-        ResourceKind::Replication => live
+    let key = change.address.key();
+    match change.address.kind.registry_wide()? {
+        RegistryWideKind::Replication => live
             .replication
             .present()
             .and_then(canonical_replication)
             .map(|replication| to_json(&replication)),
-        ResourceKind::RegistryPolicy => live
+        RegistryWideKind::RegistryPolicy => live
             .registry_policy
             .present()
             .map(|policy| policy.canonical().clone()),
-        ResourceKind::Scanning => live
+        RegistryWideKind::Scanning => live
             .scanning
             .present()
             .map(|scanning| to_json(&canonical_scanning(scanning))),
-        ResourceKind::PullThroughCache => live.pull_through_cache.as_ref()?.get(name?).map(to_json),
-        ResourceKind::CreationTemplate => live
+        RegistryWideKind::PullThroughCache => {
+            live.pull_through_cache.as_ref()?.get(key?).map(to_json)
+        }
+        RegistryWideKind::CreationTemplates => live
             .creation_templates
             .as_ref()?
-            .get(name?)
+            .get(key?)
             .map(template_object),
-        ResourceKind::AccountSetting => live
-            .account_settings
-            .as_ref()?
-            .get(name?)
-            .map(|value| Value::String(value.clone())),
-        ResourceKind::Repository
-        | ResourceKind::LifecyclePolicy
-        | ResourceKind::RepositoryPolicy => None,
+        RegistryWideKind::AccountSettings => {
+            let name = ecrform_model::AccountSettingName::parse(key?)?;
+            live.account_settings
+                .as_ref()?
+                .get(&name)
+                .map(|value| Value::String(value.clone()))
+        }
     }
 }
 
@@ -388,9 +409,11 @@ fn canonical_scanning(scanning: &Scanning) -> Scanning {
     for rule in &mut rules {
         rule.filters = sorted_set(&rule.filters);
     }
-    rules.sort_by(|a, b| (&a.frequency, &a.filters).cmp(&(&b.frequency, &b.filters)));
+    rules.sort_by(|a, b| {
+        (a.frequency.as_str(), &a.filters).cmp(&(b.frequency.as_str(), &b.filters))
+    });
     Scanning {
-        scan_type: scanning.scan_type.clone(),
+        scan_type: scanning.scan_type,
         rules,
     }
 }
@@ -517,7 +540,14 @@ impl TemplateField {
                 .map(|text| Value::String(text.to_owned()))
         };
         match self {
-            TemplateField::AppliedFor => Some(Value::from(sorted_set(&template.applied_for))),
+            TemplateField::AppliedFor => {
+                let names: Vec<String> = template
+                    .applied_for
+                    .iter()
+                    .map(|applied| applied.as_str().to_owned())
+                    .collect();
+                Some(Value::from(sorted_set(&names)))
+            }
             TemplateField::Description => text(&template.description),
             // ECR reports its defaults for a template created without them: MUTABLE, AES256.
             TemplateField::ImageTagMutability => Some(Value::String(

@@ -1051,7 +1051,7 @@ fn call_outline(plan: &Plan) -> Vec<String> {
         .flat_map(|c| c.calls.iter())
         .map(|call| match call.repository() {
             Some(repository) => format!("{} {repository}", call.operation()),
-            None => call.operation().to_owned(),
+            None => call.operation().to_string(),
         })
         .collect()
 }

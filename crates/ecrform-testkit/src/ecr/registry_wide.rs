@@ -12,9 +12,9 @@
 use std::collections::BTreeSet;
 
 use ecrform_model::{
-    ACCOUNT_SETTING_NAMES, AccountSettings, CreationTemplate, EncryptionType, PullThroughCacheRule,
-    ROOT_PREFIX, RegistryState, Replication, ReplicationRule, ScanRule, Scanning, Setting,
-    TagMutability,
+    AccountSettingName, CreationTemplate, EncryptionType, PullThroughCacheRule, ROOT_PREFIX,
+    RegistryState, RegistryWideKind, Replication, ReplicationRule, ScanFrequency, ScanRule,
+    ScanType, Scanning, Setting, TagMutability,
 };
 use ecrform_plan::{ApiCall, RegistryAspects, RegistryError, TemplateChanges};
 
@@ -29,38 +29,17 @@ const MAX_REPLICATION_DESTINATIONS: usize = 25;
 const MAX_REPLICATION_FILTERS: usize = 100;
 const MAX_SCANNING_RULES: usize = 2;
 const MAX_PULL_THROUGH_CACHE_RULES: usize = 50;
-const SCAN_TYPES: [&str; 2] = ["BASIC", "ENHANCED"];
-const APPLIED_FOR: [&str; 3] = ["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"];
-
-/// Each account setting, the values it takes and the one a new registry has.
-const ACCOUNT_SETTINGS: [(&str, &[&str], &str); 3] = [
-    (
-        ACCOUNT_SETTING_NAMES[0],
-        &["AWS_NATIVE", "CLAIR"],
-        "AWS_NATIVE",
-    ),
-    (ACCOUNT_SETTING_NAMES[1], &["V1", "V2"], "V2"),
-    (
-        ACCOUNT_SETTING_NAMES[2],
-        &["ENABLED", "DISABLED"],
-        "DISABLED",
-    ),
-];
-
 /// The registry-wide settings of a registry nobody has configured yet.
 pub(super) fn fresh(state: &mut RegistryState) {
     state.replication = Setting::Present(Replication { rules: Vec::new() });
     state.registry_policy = Setting::Absent;
-    state.scanning = Setting::Present(Scanning {
-        scan_type: String::from("BASIC"),
-        rules: Vec::new(),
-    });
+    state.scanning = Setting::Present(Scanning::ecr_default());
     state.pull_through_cache = Some(Default::default());
     state.creation_templates = Some(Default::default());
     state.account_settings = Some(
-        ACCOUNT_SETTINGS
-            .iter()
-            .map(|(name, _, default)| ((*name).to_owned(), (*default).to_owned()))
+        AccountSettingName::ALL
+            .into_iter()
+            .map(|name| (name, name.ecr_default().to_owned()))
             .collect(),
     );
 }
@@ -68,50 +47,14 @@ pub(super) fn fresh(state: &mut RegistryState) {
 /// Leaves in `view` only the registry-wide settings `aspects` asks for, as a read that made
 /// only those calls would report.
 pub(super) fn restrict(view: &mut RegistryState, aspects: &RegistryAspects) {
-    if !aspects.replication {
-        view.replication = Setting::Unmanaged;
+    for kind in RegistryWideKind::ALL {
+        if !aspects.reads(kind) {
+            view.forget(kind);
+        }
     }
-    if !aspects.registry_policy {
-        view.registry_policy = Setting::Unmanaged;
+    if let Some(settings) = &mut view.account_settings {
+        settings.retain(|name, _| aspects.account_setting_names().contains(name));
     }
-    if !aspects.scanning {
-        view.scanning = Setting::Unmanaged;
-    }
-    if !aspects.pull_through_cache {
-        view.pull_through_cache = None;
-    }
-    if !aspects.creation_templates {
-        view.creation_templates = None;
-    }
-    view.account_settings = if aspects.account_settings.is_empty() {
-        None
-    } else {
-        let stored = view.account_settings.take().unwrap_or_default();
-        Some(
-            stored
-                .into_iter()
-                .filter(|(name, _)| aspects.account_settings.contains(name))
-                .collect::<AccountSettings>(),
-        )
-    };
-}
-
-/// The read operations a scope makes for its registry-wide settings, by ECR operation name.
-pub(crate) fn read_operations(aspects: &RegistryAspects) -> Vec<&'static str> {
-    [
-        (aspects.replication, "DescribeRegistry"),
-        (aspects.registry_policy, "GetRegistryPolicy"),
-        (aspects.scanning, "GetRegistryScanningConfiguration"),
-        (aspects.pull_through_cache, "DescribePullThroughCacheRules"),
-        (
-            aspects.creation_templates,
-            "DescribeRepositoryCreationTemplates",
-        ),
-        (!aspects.account_settings.is_empty(), "GetAccountSetting"),
-    ]
-    .into_iter()
-    .filter_map(|(read, operation)| read.then_some(operation))
-    .collect()
 }
 
 impl StoredRegistry {
@@ -138,9 +81,9 @@ impl StoredRegistry {
                 state.registry_policy = Setting::Absent;
             }
             ApiCall::PutRegistryScanningConfiguration { scan_type, rules } => {
-                check_scanning(scan_type, rules)?;
+                check_scanning(*scan_type, rules)?;
                 state.scanning = Setting::Present(Scanning {
-                    scan_type: scan_type.clone(),
+                    scan_type: *scan_type,
                     rules: rules.clone(),
                 });
             }
@@ -206,11 +149,11 @@ impl StoredRegistry {
                     .ok_or_else(|| ecr_error::template_not_found(prefix))?;
             }
             ApiCall::PutAccountSetting { name, value } => {
-                check_account_setting(name, value)?;
+                check_account_setting(*name, value)?;
                 state
                     .account_settings
                     .get_or_insert_default()
-                    .insert(name.clone(), value.clone());
+                    .insert(*name, value.clone());
             }
             ApiCall::CreateRepository { .. }
             | ApiCall::PutImageTagMutability { .. }
@@ -273,21 +216,20 @@ fn check_replication(
     Ok(())
 }
 
-/// BASIC or ENHANCED, at most two rules, continuous scanning only with ENHANCED.
-fn check_scanning(scan_type: &str, rules: &[ScanRule]) -> Result<(), RegistryError> {
-    if !SCAN_TYPES.contains(&scan_type) {
-        return Err(ecr_error::invalid_parameter(
-            "scanType",
-            "Member must satisfy enum value set: [BASIC, ENHANCED]",
-        ));
-    }
+/// At most two rules, continuous scanning only with ENHANCED (the scan type itself is one of
+/// ECR's by its type).
+fn check_scanning(scan_type: ScanType, rules: &[ScanRule]) -> Result<(), RegistryError> {
     if rules.len() > MAX_SCANNING_RULES {
         return Err(ecr_error::invalid_parameter(
             "rules",
             &format!("Member must have length less than or equal to {MAX_SCANNING_RULES}"),
         ));
     }
-    if scan_type == "BASIC" && rules.iter().any(|rule| rule.frequency == "CONTINUOUS_SCAN") {
+    if scan_type == ScanType::Basic
+        && rules
+            .iter()
+            .any(|rule| rule.frequency == ScanFrequency::ContinuousScan)
+    {
         return Err(ecr_error::invalid_parameter(
             "rules.scanFrequency",
             "CONTINUOUS_SCAN is only supported with the ENHANCED scan type",
@@ -296,17 +238,15 @@ fn check_scanning(scan_type: &str, rules: &[ScanRule]) -> Result<(), RegistryErr
     Ok(())
 }
 
-fn check_account_setting(name: &str, value: &str) -> Result<(), RegistryError> {
-    match ACCOUNT_SETTINGS.iter().find(|(known, _, _)| *known == name) {
-        None => Err(ecr_error::invalid_parameter(
-            "name",
-            &format!("{name} is not an account setting"),
-        )),
-        Some((_, values, _)) if !values.contains(&value) => Err(ecr_error::invalid_parameter(
+fn check_account_setting(name: AccountSettingName, value: &str) -> Result<(), RegistryError> {
+    let allowed = name.allowed_values();
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(ecr_error::invalid_parameter(
             "value",
-            &format!("{name} takes one of {values:?}"),
-        )),
-        Some(_) => Ok(()),
+            &format!("{name} takes one of {allowed:?}"),
+        ))
     }
 }
 
@@ -354,12 +294,7 @@ fn upstream_registry_of(url: &str) -> Option<&'static str> {
 /// A template the way DescribeRepositoryCreationTemplates reports it, after ECR's checks:
 /// defaults filled and policies as ECR stores them.
 fn reported_template(template: &CreationTemplate) -> Result<CreationTemplate, RegistryError> {
-    if template.applied_for.is_empty()
-        || template
-            .applied_for
-            .iter()
-            .any(|scenario| !APPLIED_FOR.contains(&scenario.as_str()))
-    {
+    if template.applied_for.is_empty() {
         return Err(ecr_error::invalid_parameter(
             "appliedFor",
             "Member must be a non-empty subset of [REPLICATION, PULL_THROUGH_CACHE, CREATE_ON_PUSH]",
@@ -486,12 +421,11 @@ mod tests {
         assert_eq!(unread.account_settings, None);
 
         let scope = ReadScope {
-            registry: RegistryAspects {
-                registry_policy: true,
-                scanning: true,
-                account_settings: vec!["BLOB_MOUNTING".to_owned()],
-                ..RegistryAspects::default()
-            },
+            registry: RegistryAspects::only([
+                RegistryWideKind::RegistryPolicy,
+                RegistryWideKind::Scanning,
+            ])
+            .with_account_settings([AccountSettingName::BlobMounting]),
             ..ReadScope::default()
         };
         let read = registry.view(&scope);
@@ -499,26 +433,25 @@ mod tests {
         assert_eq!(read.registry_policy, Setting::Absent);
         assert_eq!(
             read.scanning,
-            Setting::Present(Scanning {
-                scan_type: "BASIC".to_owned(),
-                rules: Vec::new()
-            }),
+            Setting::Present(Scanning::ecr_default()),
             "a registry nobody configured scans BASIC"
         );
         assert_eq!(
             read.account_settings,
-            Some(AccountSettings::from([(
-                "BLOB_MOUNTING".to_owned(),
-                "DISABLED".to_owned()
-            )])),
+            Some(
+                [(AccountSettingName::BlobMounting, "DISABLED".to_owned())]
+                    .into_iter()
+                    .collect()
+            ),
             "only the named setting"
         );
+        let read: Vec<_> = scope.registry.kinds().collect();
         assert_eq!(
-            read_operations(&scope.registry),
+            read,
             [
-                "GetRegistryPolicy",
-                "GetRegistryScanningConfiguration",
-                "GetAccountSetting"
+                RegistryWideKind::RegistryPolicy,
+                RegistryWideKind::Scanning,
+                RegistryWideKind::AccountSettings
             ]
         );
     }
@@ -530,7 +463,7 @@ mod tests {
             account: ecrform_model::AccountId::parse(account).unwrap(),
         };
         let template = |role: Option<&str>| CreationTemplate {
-            applied_for: vec!["REPLICATION".to_owned()],
+            applied_for: vec![ecrform_model::AppliedFor::Replication],
             description: None,
             image_tag_mutability: None,
             image_tag_mutability_exclusions: Vec::new(),
@@ -551,16 +484,19 @@ mod tests {
                 },
             ),
             (
-                "an unknown scan type",
+                "continuous scanning with the BASIC scan type",
                 ApiCall::PutRegistryScanningConfiguration {
-                    scan_type: "FULL".to_owned(),
-                    rules: Vec::new(),
+                    scan_type: ScanType::Basic,
+                    rules: vec![ScanRule {
+                        frequency: ScanFrequency::ContinuousScan,
+                        filters: vec!["*".to_owned()],
+                    }],
                 },
             ),
             (
                 "an unknown account setting value",
                 ApiCall::PutAccountSetting {
-                    name: "REGISTRY_POLICY_SCOPE".to_owned(),
+                    name: AccountSettingName::RegistryPolicyScope,
                     value: "V3".to_owned(),
                 },
             ),

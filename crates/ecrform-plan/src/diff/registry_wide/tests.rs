@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use ecrform_model::{
-    AccountId, CreationTemplate, DesiredRegistry, DesiredState, Encryption, EncryptionType,
-    IamPolicy, LifecyclePolicy, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, PullThroughCacheRule,
-    Region, RegistryId, RegistryState, Replication, ReplicationDestination, ReplicationRule,
-    RepositoryName, RepositoryState, ScanRule, Scanning, Setting, TagMutability,
+    AccountId, AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, DesiredRegistry,
+    DesiredState, Encryption, EncryptionType, IamPolicy, LifecyclePolicy, OWNERSHIP_TAG_KEY,
+    OWNERSHIP_TAG_VALUE, PullThroughCacheRule, Region, RegistryId, RegistryState, Replication,
+    ReplicationDestination, ReplicationRule, RepositoryName, RepositoryState, ScanFrequency,
+    ScanRule, ScanType, Scanning, Setting, TagMutability,
 };
 
 use crate::diff::{field, plan};
@@ -74,11 +75,11 @@ fn replication_policy(actions: &[&str]) -> IamPolicy {
 
 fn scanning(scan_type: &str, rules: &[(&str, &[&str])]) -> Scanning {
     Scanning {
-        scan_type: scan_type.to_owned(),
+        scan_type: ScanType::parse(scan_type).unwrap(),
         rules: rules
             .iter()
             .map(|(frequency, filters)| ScanRule {
-                frequency: (*frequency).to_owned(),
+                frequency: ScanFrequency::parse(frequency).unwrap(),
                 filters: filters.iter().map(|f| (*f).to_owned()).collect(),
             })
             .collect(),
@@ -119,7 +120,7 @@ fn lifecycle(days: u32) -> LifecyclePolicy {
 
 fn template() -> CreationTemplate {
     CreationTemplate {
-        applied_for: vec!["PULL_THROUGH_CACHE".to_owned(), "REPLICATION".to_owned()],
+        applied_for: vec![AppliedFor::PullThroughCache, AppliedFor::Replication],
         description: Some("cached and replicated".to_owned()),
         image_tag_mutability: None,
         image_tag_mutability_exclusions: Vec::new(),
@@ -445,9 +446,9 @@ fn scanning_is_replaced_whole_and_never_deleted() {
     assert_eq!(
         change.calls,
         [ApiCall::PutRegistryScanningConfiguration {
-            scan_type: "BASIC".to_owned(),
+            scan_type: ScanType::Basic,
             rules: vec![ScanRule {
-                frequency: "SCAN_ON_PUSH".to_owned(),
+                frequency: ScanFrequency::ScanOnPush,
                 filters: vec!["*".to_owned()],
             }],
         }]
@@ -821,11 +822,16 @@ impl WithTemplates for RegistryState {
     }
 }
 
-fn settings(pairs: &[(&str, &str)]) -> Option<BTreeMap<String, String>> {
+fn settings(pairs: &[(&str, &str)]) -> Option<AccountSettings> {
     Some(
         pairs
             .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .map(|(name, value)| {
+                (
+                    AccountSettingName::parse(name).unwrap(),
+                    (*value).to_owned(),
+                )
+            })
             .collect(),
     )
 }
@@ -878,7 +884,7 @@ fn account_settings_are_managed_by_name() {
     assert_eq!(
         change.calls,
         [ApiCall::PutAccountSetting {
-            name: "BASIC_SCAN_TYPE_VERSION".to_owned(),
+            name: AccountSettingName::BasicScanTypeVersion,
             value: "AWS_NATIVE".to_owned()
         }]
     );
