@@ -64,7 +64,7 @@ use crate::replication_access::{
     REPLICATION_ACTIONS, ReplicationAccess, and_list, replication_access,
 };
 use crate::report::{Location, Report};
-use crate::validate::Validator;
+use crate::validator::Validator;
 use crate::yaml;
 
 /// What to export.

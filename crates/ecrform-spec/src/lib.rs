@@ -13,8 +13,9 @@
 //!    reported and the rest of the file is still checked.
 //! 2. `raw`: the tree is walked into plain structs that mirror the YAML. This layer reports
 //!    unknown keys (with the nearest valid key), missing keys and wrong types.
-//! 3. `validate` (with `settings`, `registry_wide` and `policies`): values are checked
-//!    against what ECR accepts and combined into the model, merging `defaults` and files.
+//! 3. `validate` (with `settings`, `registry_wide` and `policies`, which share the checks of
+//!    `validator`): values are checked against what ECR accepts and combined into the model,
+//!    merging `defaults` and files.
 //!    Checks that span registries run last, on the merged result (`replication_access`:
 //!    a cross-account replication destination's registry policy must let the source in).
 //!
@@ -58,6 +59,7 @@ mod template;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod validator;
 mod yaml;
 
 use std::fmt;
@@ -68,7 +70,7 @@ use ecrform_model::DesiredState;
 pub use crate::export::{ExportOptions, Exported, export};
 use crate::policies::PolicyLibrary;
 use crate::report::{Location, Report};
-use crate::validate::Validator;
+use crate::validator::Validator;
 
 /// Where to read the spec from.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ use crate::raw::{
 };
 use crate::report::FileId;
 use crate::settings::TEMPLATE_TAG_LIMIT;
-use crate::validate::Validator;
+use crate::validator::Validator;
 
 const MAX_REPLICATION_RULES: usize = 10;
 const MAX_REPLICATION_DESTINATIONS: usize = 25;

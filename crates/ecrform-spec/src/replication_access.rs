@@ -25,7 +25,7 @@ use ecrform_model::{AccountId, DesiredRegistry, IamPolicy, Region, RegistryId, S
 
 use crate::raw::{OrNone, RawFile, RawRegistry};
 use crate::report::Location;
-use crate::validate::Validator;
+use crate::validator::Validator;
 
 /// What ECR's replication does in a destination registry on the source account's behalf.
 pub(crate) const REPLICATION_ACTIONS: [&str; 2] = ["ecr:CreateRepository", "ecr:ReplicateImage"];

@@ -20,7 +20,7 @@ use crate::patterns;
 use crate::policies::PolicyKind;
 use crate::raw::{Field, OrNone, RawEncryption, RawSettings, RawTag, Spanned};
 use crate::report::{FileId, Location};
-use crate::validate::Validator;
+use crate::validator::Validator;
 
 /// ECR allows 50 tags per repository and ecrform adds its ownership tag on create.
 pub(crate) const REPOSITORY_TAG_LIMIT: usize = 49;
