@@ -70,6 +70,7 @@ use ecrform_model::DesiredState;
 pub use crate::export::{ExportOptions, Exported, export};
 use crate::policies::PolicyLibrary;
 use crate::report::{Location, Report};
+use crate::sources::SourceText;
 use crate::validator::Validator;
 
 /// Where to read the spec from.
@@ -127,30 +128,8 @@ pub fn load(options: &LoadOptions<'_>) -> Result<Spec, Diagnostics> {
         .policies_dir
         .map_or_else(|| spec_root.join("policies"), Path::to_path_buf);
     let mut report = Report::new(spec_root);
-
-    let mut raw_files = Vec::new();
-    for source in sources::read_spec(options.path, &mut report) {
-        match yaml::parse(&source.text) {
-            Ok(parsed) => {
-                for (at, message) in parsed.problems {
-                    report.error(Location::new(source.file, at), message);
-                }
-                raw_files.push(raw::read_file(
-                    source.file,
-                    parsed.root.as_ref(),
-                    &mut report,
-                ));
-            }
-            Err(error) => report.error(Location::new(source.file, error.at), error.message),
-        }
-    }
-
-    let mut library = PolicyLibrary::new(policies_root);
-    let mut desired = Validator {
-        report: &mut report,
-        library: &mut library,
-    }
-    .desired_state(&raw_files);
+    let spec_files = sources::read_spec(options.path, &mut report);
+    let mut desired = desired_state(&spec_files, policies_root, &mut report);
     if report.error_count() > 0 {
         return Err(Diagnostics(report.errors()));
     }
@@ -162,4 +141,33 @@ pub fn load(options: &LoadOptions<'_>) -> Result<Spec, Diagnostics> {
         warnings: report.warnings(),
         files: report.files_read(),
     })
+}
+
+/// What every spec goes through, from text to desired state: each file parsed (its syntax
+/// problems reported), walked into raw structs, then all of them validated and combined.
+/// [`load`] gives it the files on disk, export the one-registry specs it writes in memory to
+/// check them. Problems go to `report`; the desired state is complete only when it has none.
+pub(crate) fn desired_state(
+    sources: &[SourceText],
+    policies_root: PathBuf,
+    report: &mut Report,
+) -> DesiredState {
+    let mut raw_files = Vec::new();
+    for source in sources {
+        match yaml::parse(&source.text) {
+            Ok(parsed) => {
+                for (at, message) in parsed.problems {
+                    report.error(Location::new(source.file, at), message);
+                }
+                raw_files.push(raw::read_file(source.file, parsed.root.as_ref(), report));
+            }
+            Err(error) => report.error(Location::new(source.file, error.at), error.message),
+        }
+    }
+    let mut library = PolicyLibrary::new(policies_root);
+    Validator {
+        report,
+        library: &mut library,
+    }
+    .desired_state(&raw_files)
 }
