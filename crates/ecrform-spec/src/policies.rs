@@ -58,16 +58,32 @@ pub(crate) enum CheckedDocument {
     Iam(IamPolicy),
 }
 
-impl CheckedDocument {
-    pub fn into_lifecycle(self) -> Option<LifecyclePolicy> {
-        match self {
+/// A model type that checked documents of some kinds become, so that one
+/// [`PolicyLibrary::resolve`] serves every kind and hands back the type its caller stores.
+pub(crate) trait PolicyDocument: Sized {
+    /// The kinds whose documents are of this type.
+    const KINDS: &'static [PolicyKind];
+
+    /// The document, when `checked` is of this type.
+    fn from_checked(checked: CheckedDocument) -> Option<Self>;
+}
+
+impl PolicyDocument for LifecyclePolicy {
+    const KINDS: &'static [PolicyKind] = &[PolicyKind::Lifecycle];
+
+    fn from_checked(checked: CheckedDocument) -> Option<Self> {
+        match checked {
             CheckedDocument::Lifecycle(policy) => Some(policy),
             CheckedDocument::Iam(_) => None,
         }
     }
+}
 
-    pub fn into_iam(self) -> Option<IamPolicy> {
-        match self {
+impl PolicyDocument for IamPolicy {
+    const KINDS: &'static [PolicyKind] = &[PolicyKind::Repository, PolicyKind::Registry];
+
+    fn from_checked(checked: CheckedDocument) -> Option<Self> {
+        match checked {
             CheckedDocument::Iam(policy) => Some(policy),
             CheckedDocument::Lifecycle(_) => None,
         }
@@ -102,23 +118,29 @@ impl PolicyLibrary {
         }
     }
 
-    /// Resolves and checks a document the spec refers to from `file`; `None` when a problem
-    /// was reported.
-    pub fn resolve(
+    /// Resolves and checks a document of `kind` the spec refers to from `file`; `None` when a
+    /// problem was reported.
+    pub fn resolve<D: PolicyDocument>(
         &mut self,
         kind: PolicyKind,
         document: &RawDocument,
         file: FileId,
         report: &mut Report,
-    ) -> Option<CheckedDocument> {
-        match document {
+    ) -> Option<D> {
+        debug_assert!(
+            D::KINDS.contains(&kind),
+            "a {} is not of the type asked for",
+            kind.label()
+        );
+        let checked = match document {
             RawDocument::Named(name) => self.named(kind, name, file, report),
             RawDocument::Inline(node) => {
                 let (value, index) = convert(node, file, report)?;
                 check_located(kind, value, &index, file, report)
             }
             RawDocument::Template(template) => self.template(kind, template, file, report),
-        }
+        };
+        checked.and_then(D::from_checked)
     }
 
     fn named(

@@ -205,7 +205,6 @@ impl Validator<'_> {
                 OrNone::Some(document) => self
                     .library
                     .resolve(PolicyKind::Lifecycle, document, file, self.report)
-                    .and_then(|checked| checked.into_lifecycle())
                     .map(Setting::Present),
             };
         }
@@ -215,7 +214,6 @@ impl Validator<'_> {
                 OrNone::Some(document) => self
                     .library
                     .resolve(PolicyKind::Repository, document, file, self.report)
-                    .and_then(|checked| checked.into_iam())
                     .map(Setting::Present),
             };
         }

@@ -180,7 +180,6 @@ impl Validator<'_> {
                 OrNone::Some(document) => self
                     .library
                     .resolve(PolicyKind::Registry, document, file, self.report)
-                    .and_then(|checked| checked.into_iam())
                     .map(ecrform_model::Setting::Present),
             };
             if let (Some(state), Some(policy)) = (state.as_deref_mut(), policy) {
