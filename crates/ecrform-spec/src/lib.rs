@@ -57,6 +57,8 @@ mod sources;
 mod suggest;
 mod template;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 mod validate;
 mod validator;

@@ -584,3 +584,6 @@ pub(crate) fn check(kind: PolicyKind, value: Value) -> Result<CheckedDocument, V
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

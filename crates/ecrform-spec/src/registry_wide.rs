@@ -695,3 +695,6 @@ impl Validator<'_> {
 fn is_cache_prefix(raw: &str) -> bool {
     raw == ROOT_PREFIX || ((2..=30).contains(&raw.len()) && patterns::is_name_prefix(raw))
 }
+
+#[cfg(test)]
+mod tests;

@@ -578,3 +578,6 @@ fn own_or_default<T: Clone>(own: &Option<Setting<T>>, default: &Option<Setting<T
         .or_else(|| default.clone())
         .unwrap_or(Setting::Unmanaged)
 }
+
+#[cfg(test)]
+mod tests;

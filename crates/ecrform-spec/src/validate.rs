@@ -307,3 +307,6 @@ impl Validator<'_> {
         repositories
     }
 }
+
+#[cfg(test)]
+mod tests;
