@@ -23,17 +23,17 @@ impl Validator<'_> {
     pub(crate) fn desired_state(&mut self, files: &[RawFile]) -> DesiredState {
         let defaults = self.defaults(files);
 
-        let mut groups: BTreeMap<RegistryId, Vec<&RawRegistry>> = BTreeMap::new();
+        let mut entries_by_registry: BTreeMap<RegistryId, Vec<&RawRegistry>> = BTreeMap::new();
         for registry in files.iter().flat_map(|file| &file.registries) {
             match self.registry_id(registry) {
-                Some(id) => groups.entry(id).or_default().push(registry),
+                Some(id) => entries_by_registry.entry(id).or_default().push(registry),
                 // Its identity is broken, but everything else in it can still be checked.
                 None => {
                     self.registry(None, &[registry], &defaults);
                 }
             }
         }
-        let registries: Vec<DesiredRegistry> = groups
+        let registries: Vec<DesiredRegistry> = entries_by_registry
             .into_iter()
             .filter_map(|(id, entries)| self.registry(Some(id), &entries, &defaults))
             .collect();
@@ -90,12 +90,12 @@ impl Validator<'_> {
         entries: &[&RawRegistry],
         defaults: &SettingsBlock,
     ) -> Option<DesiredRegistry> {
-        let shown_id = id.as_ref().map(ToString::to_string);
+        let registry_name = id.as_ref().map(ToString::to_string);
         let mut state = id.clone().map(RegistryState::empty);
         let mut role_arn = None;
         let mut profile = None;
         let mut prune = false;
-        let mut once = OnceKeys::new(shown_id.clone());
+        let mut once = OnceKeys::new(registry_name.clone());
 
         for entry in entries {
             let file = entry.file;
@@ -138,8 +138,12 @@ impl Validator<'_> {
                 .present()
                 .is_some_and(|scanning| scanning.scan_type == "ENHANCED")
         });
-        let repositories =
-            self.repositories(shown_id.as_deref(), entries, defaults, enhanced_scanning);
+        let repositories = self.repositories(
+            registry_name.as_deref(),
+            entries,
+            defaults,
+            enhanced_scanning,
+        );
         let mut state = state?;
         state.repositories = repositories;
         Some(DesiredRegistry {

@@ -46,7 +46,7 @@ impl Validator<'_> {
             format!(
                 "unknown {what} {:?}{hint} (expected one of {})",
                 value.value,
-                suggest::list(allowed)
+                suggest::comma_separated(allowed)
             ),
         );
         None
@@ -72,17 +72,18 @@ impl Validator<'_> {
 /// Registry-level keys that may be set in only one of a registry's entries.
 #[derive(Debug)]
 pub(crate) struct OnceKeys {
-    registry: Option<String>,
-    first: BTreeMap<&'static str, Location>,
+    registry_name: Option<String>,
+    /// Where each key was first set, for the message at a second place.
+    first_places: BTreeMap<&'static str, Location>,
 }
 
 impl OnceKeys {
-    /// `registry` names the registry in messages; `None` when its account or region is
+    /// `registry_name` names the registry in messages; `None` when its account or region is
     /// invalid.
-    pub(crate) fn new(registry: Option<String>) -> Self {
+    pub(crate) fn new(registry_name: Option<String>) -> Self {
         OnceKeys {
-            registry,
-            first: BTreeMap::new(),
+            registry_name,
+            first_places: BTreeMap::new(),
         }
     }
 
@@ -95,14 +96,14 @@ impl OnceKeys {
         at: Pos,
     ) -> bool {
         let here = Location::new(file, at);
-        match self.first.get(key) {
+        match self.first_places.get(key) {
             None => {
-                self.first.insert(key, here);
+                self.first_places.insert(key, here);
                 true
             }
             Some(first) => {
                 let other = validator.report.describe(*first);
-                let registry = self.registry.as_deref().unwrap_or("(unknown)");
+                let registry = self.registry_name.as_deref().unwrap_or("(unknown)");
                 validator.report.error(
                     here,
                     format!("registry {registry} sets {key:?} twice; also defined at {other}"),

@@ -41,7 +41,7 @@ pub(crate) const TOP_LEVEL_KEYS: &[&str] = &["version", "defaults", "registries"
 /// Walks one file's tree into a [`RawFile`], reporting every problem of shape.
 pub(crate) fn read_file(file: FileId, root: Option<&Node>, report: &mut Report) -> RawFile {
     let mut reader = Reader { file, report };
-    let mut raw = RawFile {
+    let mut raw_file = RawFile {
         file,
         defaults: None,
         registries: Vec::new(),
@@ -51,14 +51,14 @@ pub(crate) fn read_file(file: FileId, root: Option<&Node>, report: &mut Report) 
             Pos::START,
             "the spec file is empty; it needs at least \"version: 1\"",
         );
-        return raw;
+        return raw_file;
     };
     let Some(fields) = reader.fields(
         root,
         "a mapping with version, defaults and registries",
         TOP_LEVEL_KEYS,
     ) else {
-        return raw;
+        return raw_file;
     };
     match fields.get("version") {
         None => reader.error(root.at, "missing \"version: 1\" (the spec format version)"),
@@ -74,19 +74,19 @@ pub(crate) fn read_file(file: FileId, root: Option<&Node>, report: &mut Report) 
                 "defaults (a mapping of repository settings)",
             )
         };
-        raw.defaults = settings.map(|value| field(entry, value));
+        raw_file.defaults = settings.map(|value| field(entry, value));
     }
     // `registries:` with nothing under it is an empty list, as a file being written often is.
     if let Some(entry) = fields.get("registries")
         && !is_null(&entry.value)
         && let Some(items) = reader.sequence(&entry.value, "a list of registries")
     {
-        raw.registries = items
+        raw_file.registries = items
             .iter()
             .filter_map(|item| reader.registry(item))
             .collect();
     }
-    raw
+    raw_file
 }
 
 impl Reader<'_> {

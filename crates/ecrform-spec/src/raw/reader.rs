@@ -52,7 +52,7 @@ pub(super) struct Fields<'n> {
     pub(super) entries: &'n [Entry],
     /// Keys that were written but whose values did not read (already reported). Repository
     /// settings hand them to validation, which then skips the checks that involve them.
-    pub(super) malformed: Vec<&'static str>,
+    pub(super) malformed_keys: Vec<&'static str>,
 }
 
 impl<'n> Fields<'n> {
@@ -104,7 +104,7 @@ impl Reader<'_> {
         }
         Some(Fields {
             entries,
-            malformed: Vec::new(),
+            malformed_keys: Vec::new(),
         })
     }
 
@@ -121,7 +121,7 @@ impl Reader<'_> {
                 None => format!(
                     "unknown key {:?}; expected one of: {}",
                     entry.key,
-                    suggest::list(known)
+                    suggest::comma_separated(known)
                 ),
             }
         };
@@ -230,7 +230,7 @@ impl Reader<'_> {
             .or_none(&entry.value, read)
             .map(|value| field(entry, value));
         if value.is_none() {
-            fields.malformed.push(key);
+            fields.malformed_keys.push(key);
         }
         value
     }

@@ -19,7 +19,7 @@ pub(crate) struct RawSettings {
     pub force_delete: Option<Field<bool>>,
     /// Keys that were written but already reported as malformed here; validation skips the
     /// checks that involve them instead of reporting them as missing.
-    pub malformed: Vec<&'static str>,
+    pub malformed_keys: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -113,10 +113,10 @@ impl Reader<'_> {
         if let Some(entry) = fields.get("force_delete") {
             settings.force_delete = self.boolean(&entry.value).map(|value| field(entry, value));
             if settings.force_delete.is_none() {
-                fields.malformed.push("force_delete");
+                fields.malformed_keys.push("force_delete");
             }
         }
-        settings.malformed = fields.malformed;
+        settings.malformed_keys = fields.malformed_keys;
         Some(settings)
     }
 
