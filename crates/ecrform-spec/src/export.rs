@@ -58,14 +58,11 @@ use serde::Serialize;
 use serde_json::Value as Json;
 use serde_yaml::{Mapping, Value as Yaml};
 
-use crate::policies::PolicyLibrary;
-use crate::raw;
 use crate::replication_access::{
     REPLICATION_ACTIONS, ReplicationAccess, and_list, replication_access,
 };
-use crate::report::{Location, Report};
-use crate::validate::Validator;
-use crate::yaml;
+use crate::report::Report;
+use crate::sources::SourceText;
 
 /// What to export.
 #[derive(Debug, Clone, Default)]
@@ -830,19 +827,13 @@ fn load_fragment(
     );
     let text = to_text(&Yaml::Mapping(spec))?;
 
-    let parsed = yaml::parse(&text).map_err(|error| error.message)?;
     let mut report = Report::new(PathBuf::new());
     let file = report.file(Path::new("export.yaml"));
-    for (at, message) in parsed.problems {
-        report.error(Location::new(file, at), message);
-    }
-    let raw = raw::read_file(file, parsed.root.as_ref(), &mut report);
-    let mut library = PolicyLibrary::new(PathBuf::from("policies"));
-    let desired = Validator {
-        report: &mut report,
-        library: &mut library,
-    }
-    .desired_state(&[raw]);
+    let desired = crate::desired_state(
+        &[SourceText { file, text }],
+        PathBuf::from("policies"),
+        &mut report,
+    );
     match report.errors().into_iter().next() {
         Some(diagnostic) => Err(diagnostic.message),
         None => Ok(desired),
@@ -853,6 +844,8 @@ fn load_fragment(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    use crate::yaml;
 
     #[test]
     fn file_names_are_unique_per_directory_and_never_none() {

@@ -13,8 +13,9 @@
 //!    reported and the rest of the file is still checked.
 //! 2. `raw`: the tree is walked into plain structs that mirror the YAML. This layer reports
 //!    unknown keys (with the nearest valid key), missing keys and wrong types.
-//! 3. `validate` (with `settings`, `registry_wide` and `policies`): values are checked
-//!    against what ECR accepts and combined into the model, merging `defaults` and files.
+//! 3. `validate` (with `settings`, `registry_wide` and `policies`, which share the checks of
+//!    `validator`): values are checked against what ECR accepts and combined into the model,
+//!    merging `defaults` and files.
 //!    Checks that span registries run last, on the merged result (`replication_access`:
 //!    a cross-account replication destination's registry policy must let the source in).
 //!
@@ -56,8 +57,11 @@ mod sources;
 mod suggest;
 mod template;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 mod validate;
+mod validator;
 mod yaml;
 
 use std::fmt;
@@ -68,7 +72,8 @@ use ecrform_model::DesiredState;
 pub use crate::export::{ExportOptions, Exported, export};
 use crate::policies::PolicyLibrary;
 use crate::report::{Location, Report};
-use crate::validate::Validator;
+use crate::sources::SourceText;
+use crate::validator::Validator;
 
 /// Where to read the spec from.
 #[derive(Debug, Clone)]
@@ -125,30 +130,8 @@ pub fn load(options: &LoadOptions<'_>) -> Result<Spec, Diagnostics> {
         .policies_dir
         .map_or_else(|| spec_root.join("policies"), Path::to_path_buf);
     let mut report = Report::new(spec_root);
-
-    let mut raw_files = Vec::new();
-    for source in sources::read_spec(options.path, &mut report) {
-        match yaml::parse(&source.text) {
-            Ok(parsed) => {
-                for (at, message) in parsed.problems {
-                    report.error(Location::new(source.file, at), message);
-                }
-                raw_files.push(raw::read_file(
-                    source.file,
-                    parsed.root.as_ref(),
-                    &mut report,
-                ));
-            }
-            Err(error) => report.error(Location::new(source.file, error.at), error.message),
-        }
-    }
-
-    let mut library = PolicyLibrary::new(policies_root);
-    let mut desired = Validator {
-        report: &mut report,
-        library: &mut library,
-    }
-    .desired_state(&raw_files);
+    let spec_files = sources::read_spec(options.path, &mut report);
+    let mut desired = desired_state(&spec_files, policies_root, &mut report);
     if report.error_count() > 0 {
         return Err(Diagnostics(report.errors()));
     }
@@ -160,4 +143,33 @@ pub fn load(options: &LoadOptions<'_>) -> Result<Spec, Diagnostics> {
         warnings: report.warnings(),
         files: report.files_read(),
     })
+}
+
+/// What every spec goes through, from text to desired state: each file parsed (its syntax
+/// problems reported), walked into raw structs, then all of them validated and combined.
+/// [`load`] gives it the files on disk, export the one-registry specs it writes in memory to
+/// check them. Problems go to `report`; the desired state is complete only when it has none.
+pub(crate) fn desired_state(
+    sources: &[SourceText],
+    policies_root: PathBuf,
+    report: &mut Report,
+) -> DesiredState {
+    let mut raw_files = Vec::new();
+    for source in sources {
+        match yaml::parse(&source.text) {
+            Ok(parsed) => {
+                for (at, message) in parsed.problems {
+                    report.error(Location::new(source.file, at), message);
+                }
+                raw_files.push(raw::read_file(source.file, parsed.root.as_ref(), report));
+            }
+            Err(error) => report.error(Location::new(source.file, error.at), error.message),
+        }
+    }
+    let mut library = PolicyLibrary::new(policies_root);
+    Validator {
+        report,
+        library: &mut library,
+    }
+    .desired_state(&raw_files)
 }

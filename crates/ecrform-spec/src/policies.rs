@@ -23,7 +23,7 @@ use crate::yaml::{self, Pos};
 /// ECR's limit on repository and registry policy text.
 const IAM_POLICY_MAX_CHARS: usize = 10_240;
 
-const EXTENSIONS: [&str; 3] = ["json", "yaml", "yml"];
+const DOCUMENT_EXTENSIONS: [&str; 3] = ["json", "yaml", "yml"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum PolicyKind {
@@ -58,16 +58,32 @@ pub(crate) enum CheckedDocument {
     Iam(IamPolicy),
 }
 
-impl CheckedDocument {
-    pub fn into_lifecycle(self) -> Option<LifecyclePolicy> {
-        match self {
+/// A model type that checked documents of some kinds become, so that one
+/// [`PolicyLibrary::resolve`] serves every kind and hands back the type its caller stores.
+pub(crate) trait PolicyDocument: Sized {
+    /// The kinds whose documents are of this type.
+    const KINDS: &'static [PolicyKind];
+
+    /// The document, when `checked` is of this type.
+    fn from_checked(checked: CheckedDocument) -> Option<Self>;
+}
+
+impl PolicyDocument for LifecyclePolicy {
+    const KINDS: &'static [PolicyKind] = &[PolicyKind::Lifecycle];
+
+    fn from_checked(checked: CheckedDocument) -> Option<Self> {
+        match checked {
             CheckedDocument::Lifecycle(policy) => Some(policy),
             CheckedDocument::Iam(_) => None,
         }
     }
+}
 
-    pub fn into_iam(self) -> Option<IamPolicy> {
-        match self {
+impl PolicyDocument for IamPolicy {
+    const KINDS: &'static [PolicyKind] = &[PolicyKind::Repository, PolicyKind::Registry];
+
+    fn from_checked(checked: CheckedDocument) -> Option<Self> {
+        match checked {
             CheckedDocument::Iam(policy) => Some(policy),
             CheckedDocument::Lifecycle(_) => None,
         }
@@ -87,8 +103,8 @@ enum Listing {
 pub(crate) struct PolicyLibrary {
     root: PathBuf,
     listings: HashMap<PolicyKind, Listing>,
-    checked: HashMap<PathBuf, Option<CheckedDocument>>,
-    texts: HashMap<PathBuf, Option<String>>,
+    named_documents: HashMap<PathBuf, Option<CheckedDocument>>,
+    template_texts: HashMap<PathBuf, Option<String>>,
 }
 
 impl PolicyLibrary {
@@ -97,28 +113,34 @@ impl PolicyLibrary {
         PolicyLibrary {
             root,
             listings: HashMap::new(),
-            checked: HashMap::new(),
-            texts: HashMap::new(),
+            named_documents: HashMap::new(),
+            template_texts: HashMap::new(),
         }
     }
 
-    /// Resolves and checks a document the spec refers to from `file`; `None` when a problem
-    /// was reported.
-    pub fn resolve(
+    /// Resolves and checks a document of `kind` the spec refers to from `file`; `None` when a
+    /// problem was reported.
+    pub fn resolve<D: PolicyDocument>(
         &mut self,
         kind: PolicyKind,
         document: &RawDocument,
         file: FileId,
         report: &mut Report,
-    ) -> Option<CheckedDocument> {
-        match document {
+    ) -> Option<D> {
+        debug_assert!(
+            D::KINDS.contains(&kind),
+            "a {} is not of the type asked for",
+            kind.label()
+        );
+        let checked = match document {
             RawDocument::Named(name) => self.named(kind, name, file, report),
             RawDocument::Inline(node) => {
-                let (value, index) = convert(node, file, report)?;
+                let (value, index) = to_located_json(node, file, report)?;
                 check_located(kind, value, &index, file, report)
             }
             RawDocument::Template(template) => self.template(kind, template, file, report),
-        }
+        };
+        checked.and_then(D::from_checked)
     }
 
     fn named(
@@ -129,11 +151,11 @@ impl PolicyLibrary {
         report: &mut Report,
     ) -> Option<CheckedDocument> {
         let path = self.find(kind, name, "", file, report)?;
-        if let Some(checked) = self.checked.get(&path) {
+        if let Some(checked) = self.named_documents.get(&path) {
             return checked.clone();
         }
         let checked = load_named(kind, &path, report);
-        self.checked.insert(path, checked.clone());
+        self.named_documents.insert(path, checked.clone());
         checked
     }
 
@@ -262,11 +284,11 @@ impl PolicyLibrary {
 
     /// The text of a template file, read once.
     fn template_text(&mut self, path: &Path, report: &mut Report) -> Option<String> {
-        if let Some(text) = self.texts.get(path) {
+        if let Some(text) = self.template_texts.get(path) {
             return text.clone();
         }
         let text = sources::read_text(path, report).map(|source| source.text);
-        self.texts.insert(path.to_owned(), text.clone());
+        self.template_texts.insert(path.to_owned(), text.clone());
         text
     }
 
@@ -323,7 +345,7 @@ impl PolicyLibrary {
             );
             return None;
         }
-        let stem = EXTENSIONS
+        let stem = DOCUMENT_EXTENSIONS
             .iter()
             .find_map(|extension| wanted.strip_suffix(&format!(".{extension}")))
             .filter(|stem| names.contains_key(*stem));
@@ -365,7 +387,7 @@ fn list_documents(directory: &Path) -> Listing {
         ) else {
             continue;
         };
-        if EXTENSIONS.contains(&extension) && !stem.starts_with('.') && path.is_file() {
+        if DOCUMENT_EXTENSIONS.contains(&extension) && !stem.starts_with('.') && path.is_file() {
             names.entry(stem.to_owned()).or_default().push(path.clone());
         }
     }
@@ -435,14 +457,18 @@ fn load_named(kind: PolicyKind, path: &Path, report: &mut Report) -> Option<Chec
         );
         return None;
     };
-    let (value, index) = convert(&root, file, report)?;
+    let (value, index) = to_located_json(&root, file, report)?;
     if !clean {
         return None;
     }
     check_located(kind, value, &index, file, report)
 }
 
-fn convert(node: &yaml::Node, file: FileId, report: &mut Report) -> Option<(Value, PathIndex)> {
+fn to_located_json(
+    node: &yaml::Node,
+    file: FileId,
+    report: &mut Report,
+) -> Option<(Value, PathIndex)> {
     match document::to_json(node) {
         Ok(converted) => Some(converted),
         Err(errors) => {
@@ -562,3 +588,6 @@ pub(crate) fn check(kind: PolicyKind, value: Value) -> Result<CheckedDocument, V
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,14 +11,14 @@ use ecrform_model::{
 };
 
 use crate::patterns;
-use crate::policies::PolicyKind;
+use crate::policies::{PolicyDocument, PolicyKind};
 use crate::raw::{
     Field, OrNone, RawCreationTemplate, RawDocument, RawPullThroughCacheRule, RawReplication,
     RawReplicationRule, Spanned,
 };
 use crate::report::FileId;
 use crate::settings::TEMPLATE_TAG_LIMIT;
-use crate::validate::Validator;
+use crate::validator::Validator;
 
 const MAX_REPLICATION_RULES: usize = 10;
 const MAX_REPLICATION_DESTINATIONS: usize = 25;
@@ -595,8 +595,8 @@ impl Validator<'_> {
                 .unwrap_or_default(),
             encryption,
             resource_tags,
-            lifecycle_policy: lifecycle_policy.and_then(|checked| checked.into_lifecycle()),
-            repository_policy: repository_policy.and_then(|checked| checked.into_iam()),
+            lifecycle_policy,
+            repository_policy,
             custom_role_arn: raw.custom_role_arn.as_ref().map(|role| role.value.clone()),
         })
     }
@@ -641,13 +641,13 @@ impl Validator<'_> {
 
     /// A template's lifecycle or repository policy; `none` is the same as leaving it out,
     /// because a template is always written whole.
-    fn template_document(
+    fn template_document<D: PolicyDocument>(
         &mut self,
         file: FileId,
         field: Option<&Field<OrNone<RawDocument>>>,
         kind: PolicyKind,
         valid: &mut bool,
-    ) -> Option<crate::policies::CheckedDocument> {
+    ) -> Option<D> {
         let OrNone::Some(document) = &field?.value else {
             return None;
         };
@@ -684,3 +684,6 @@ impl Validator<'_> {
 fn is_cache_prefix(raw: &str) -> bool {
     raw == ROOT_PREFIX || ((2..=30).contains(&raw.len()) && patterns::is_name_prefix(raw))
 }
+
+#[cfg(test)]
+mod tests;

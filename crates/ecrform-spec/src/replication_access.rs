@@ -25,7 +25,7 @@ use ecrform_model::{AccountId, DesiredRegistry, IamPolicy, Region, RegistryId, S
 
 use crate::raw::{OrNone, RawFile, RawRegistry};
 use crate::report::Location;
-use crate::validate::Validator;
+use crate::validator::Validator;
 
 /// What ECR's replication does in a destination registry on the source account's behalf.
 pub(crate) const REPLICATION_ACTIONS: [&str; 2] = ["ecr:CreateRepository", "ecr:ReplicateImage"];
@@ -278,77 +278,4 @@ fn registry_id(entry: &RawRegistry) -> Option<RegistryId> {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    fn policy(statements: serde_json::Value) -> Setting<IamPolicy> {
-        Setting::Present(
-            IamPolicy::from_value(json!({"Version": "2012-10-17", "Statement": statements}))
-                .unwrap(),
-        )
-    }
-
-    #[test]
-    fn access_names_the_actions_that_are_refused_denied_or_conditional() {
-        let source = AccountId::parse("123456789012").unwrap();
-        let both = json!(["ecr:CreateRepository", "ecr:ReplicateImage"]);
-        let root = json!({"AWS": "arn:aws:iam::123456789012:root"});
-        let cases = [
-            ("unmanaged", Setting::Unmanaged, ReplicationAccess::Unknown),
-            ("none", Setting::Absent, ReplicationAccess::NoPolicy),
-            (
-                "both allowed",
-                policy(json!([{"Effect": "Allow", "Principal": root, "Action": both}])),
-                ReplicationAccess::Allowed,
-            ),
-            (
-                "one action missing",
-                policy(
-                    json!([{"Effect": "Allow", "Principal": root, "Action": "ecr:CreateRepository"}]),
-                ),
-                ReplicationAccess::Incomplete {
-                    refused: vec!["ecr:ReplicateImage"],
-                    denied: vec![],
-                    conditional: vec![],
-                },
-            ),
-            (
-                "one denied",
-                policy(json!([
-                    {"Effect": "Allow", "Principal": "*", "Action": "ecr:*"},
-                    {"Effect": "Deny", "Principal": "*", "Action": "ecr:CreateRepository"},
-                ])),
-                ReplicationAccess::Incomplete {
-                    refused: vec!["ecr:CreateRepository"],
-                    denied: vec!["ecr:CreateRepository"],
-                    conditional: vec![],
-                },
-            ),
-            (
-                "conditional",
-                policy(
-                    json!([{"Effect": "Allow", "Principal": root, "Action": both,
-                    "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}]),
-                ),
-                ReplicationAccess::Incomplete {
-                    refused: vec![],
-                    denied: vec![],
-                    conditional: vec!["ecr:CreateRepository", "ecr:ReplicateImage"],
-                },
-            ),
-        ];
-        for (case, setting, expected) in cases {
-            assert_eq!(replication_access(&source, &setting), expected, "{case}");
-        }
-    }
-
-    #[test]
-    fn lists_read_as_a_sentence() {
-        assert_eq!(and_list(&[]), "");
-        assert_eq!(and_list(&["a"]), "a");
-        assert_eq!(and_list(&["a", "b"]), "a and b");
-        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
-    }
-}
+mod tests;

@@ -20,7 +20,7 @@ use crate::patterns;
 use crate::policies::PolicyKind;
 use crate::raw::{Field, OrNone, RawEncryption, RawSettings, RawTag, Spanned};
 use crate::report::{FileId, Location};
-use crate::validate::Validator;
+use crate::validator::Validator;
 
 /// ECR allows 50 tags per repository and ecrform adds its ownership tag on create.
 pub(crate) const REPOSITORY_TAG_LIMIT: usize = 49;
@@ -63,7 +63,7 @@ pub(crate) struct SettingsBlock {
     pub policy: Option<Setting<IamPolicy>>,
     pub force_delete: bool,
     /// Keys that were written but are invalid (already reported).
-    pub invalid: Vec<&'static str>,
+    pub invalid_keys: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +81,7 @@ impl Validator<'_> {
         kind: BlockKind,
     ) -> SettingsBlock {
         let mut block = SettingsBlock {
-            invalid: raw.malformed.clone(),
+            invalid_keys: raw.malformed_keys.clone(),
             ..SettingsBlock::default()
         };
         let place = |at| Location::new(file, at);
@@ -95,7 +95,7 @@ impl Validator<'_> {
                         "image_tag_mutability",
                         "every repository has a tag mutability",
                     );
-                    block.invalid.push("image_tag_mutability");
+                    block.invalid_keys.push("image_tag_mutability");
                 }
                 OrNone::Some(text) => {
                     let spanned = Spanned {
@@ -109,7 +109,7 @@ impl Validator<'_> {
                                 at: place(field.key_at),
                             })
                         }
-                        None => block.invalid.push("image_tag_mutability"),
+                        None => block.invalid_keys.push("image_tag_mutability"),
                     }
                 }
             }
@@ -123,7 +123,7 @@ impl Validator<'_> {
                         "image_tag_mutability_exclusions",
                         "leave the key out when the mode takes no exclusions",
                     );
-                    block.invalid.push("image_tag_mutability_exclusions");
+                    block.invalid_keys.push("image_tag_mutability_exclusions");
                 }
                 OrNone::Some(filters) => {
                     let list = Field {
@@ -138,7 +138,7 @@ impl Validator<'_> {
                                 at: place(field.key_at),
                             })
                         }
-                        None => block.invalid.push("image_tag_mutability_exclusions"),
+                        None => block.invalid_keys.push("image_tag_mutability_exclusions"),
                     }
                 }
             }
@@ -196,7 +196,7 @@ impl Validator<'_> {
                         at: place(field.key_at),
                     })
                 }
-                None => block.invalid.push("tags"),
+                None => block.invalid_keys.push("tags"),
             }
         }
         if let Some(field) = &raw.lifecycle {
@@ -205,7 +205,6 @@ impl Validator<'_> {
                 OrNone::Some(document) => self
                     .library
                     .resolve(PolicyKind::Lifecycle, document, file, self.report)
-                    .and_then(|checked| checked.into_lifecycle())
                     .map(Setting::Present),
             };
         }
@@ -215,7 +214,6 @@ impl Validator<'_> {
                 OrNone::Some(document) => self
                     .library
                     .resolve(PolicyKind::Repository, document, file, self.report)
-                    .and_then(|checked| checked.into_iam())
                     .map(Setting::Present),
             };
         }
@@ -236,7 +234,7 @@ impl Validator<'_> {
     /// Within one block that sets the mode, exclusions are present exactly when the mode takes
     /// them; `defaults` may not set exclusions without a mode (no repository could use them).
     fn exclusions_belong_to_the_mode(&mut self, block: &SettingsBlock, kind: BlockKind) {
-        let broken = |key: &str| block.invalid.contains(&key);
+        let broken = |key: &str| block.invalid_keys.contains(&key);
         if broken("image_tag_mutability") || broken("image_tag_mutability_exclusions") {
             return;
         }
@@ -514,8 +512,8 @@ impl Validator<'_> {
                 None => (None, None),
             };
         };
-        if own.invalid.contains(&"image_tag_mutability")
-            || defaults.invalid.contains(&"image_tag_mutability")
+        if own.invalid_keys.contains(&"image_tag_mutability")
+            || defaults.invalid_keys.contains(&"image_tag_mutability")
         {
             return (None, None);
         }
@@ -580,3 +578,6 @@ fn own_or_default<T: Clone>(own: &Option<Setting<T>>, default: &Option<Setting<T
         .or_else(|| default.clone())
         .unwrap_or(Setting::Unmanaged)
 }
+
+#[cfg(test)]
+mod tests;

@@ -99,3 +99,6 @@ pub(crate) fn read_text(path: &Path, report: &mut Report) -> Option<SourceText> 
     report.mark_read(file);
     Some(SourceText { file, text })
 }
+
+#[cfg(test)]
+mod tests;

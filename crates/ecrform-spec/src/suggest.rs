@@ -41,7 +41,7 @@ pub(crate) fn did_you_mean<'a>(
 }
 
 /// `a, b, c` for messages that list what is allowed.
-pub(crate) fn list(items: &[&str]) -> String {
+pub(crate) fn comma_separated(items: &[&str]) -> String {
     items.join(", ")
 }
 

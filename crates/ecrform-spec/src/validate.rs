@@ -9,69 +9,31 @@
 
 use std::collections::BTreeMap;
 
-use ecrform_model::{
-    AccountId, DesiredRegistry, DesiredState, Region, RegistryId, RegistryState, RepositoryName,
-};
+use ecrform_model::{DesiredRegistry, DesiredState, RegistryId, RegistryState, RepositoryName};
 
 use crate::patterns;
-use crate::policies::{PolicyKind, PolicyLibrary};
-use crate::raw::{Field, OrNone, RawFile, RawRegistry, Spanned};
-use crate::report::{FileId, Location, Report};
+use crate::policies::PolicyKind;
+use crate::raw::{Field, OrNone, RawFile, RawRegistry};
+use crate::report::{FileId, Location};
 use crate::settings::{BlockKind, SettingsBlock};
-use crate::suggest;
-use crate::yaml::Pos;
-
-/// The checks' shared state: where problems go and where policy documents come from.
-#[derive(Debug)]
-pub(crate) struct Validator<'a> {
-    pub report: &'a mut Report,
-    pub library: &'a mut PolicyLibrary,
-}
+use crate::validator::{OnceKeys, Validator};
 
 impl Validator<'_> {
-    pub(crate) fn error(&mut self, file: FileId, at: Pos, message: impl Into<String>) {
-        self.report.error(Location::new(file, at), message);
-    }
-
-    /// `value` if it is one of `allowed` (exactly, as ECR compares), with a suggestion if not.
-    pub(crate) fn one_of<'v>(
-        &mut self,
-        file: FileId,
-        value: &'v Spanned<String>,
-        what: &str,
-        allowed: &[&str],
-    ) -> Option<&'v str> {
-        if allowed.contains(&value.value.as_str()) {
-            return Some(&value.value);
-        }
-        let hint = suggest::did_you_mean(&value.value, allowed.iter().copied());
-        self.error(
-            file,
-            value.at,
-            format!(
-                "unknown {what} {:?}{hint} (expected one of {})",
-                value.value,
-                suggest::list(allowed)
-            ),
-        );
-        None
-    }
-
     /// Checks every file and combines them.
     pub(crate) fn desired_state(&mut self, files: &[RawFile]) -> DesiredState {
         let defaults = self.defaults(files);
 
-        let mut groups: BTreeMap<RegistryId, Vec<&RawRegistry>> = BTreeMap::new();
+        let mut entries_by_registry: BTreeMap<RegistryId, Vec<&RawRegistry>> = BTreeMap::new();
         for registry in files.iter().flat_map(|file| &file.registries) {
             match self.registry_id(registry) {
-                Some(id) => groups.entry(id).or_default().push(registry),
+                Some(id) => entries_by_registry.entry(id).or_default().push(registry),
                 // Its identity is broken, but everything else in it can still be checked.
                 None => {
                     self.registry(None, &[registry], &defaults);
                 }
             }
         }
-        let registries: Vec<DesiredRegistry> = groups
+        let registries: Vec<DesiredRegistry> = entries_by_registry
             .into_iter()
             .filter_map(|(id, entries)| self.registry(Some(id), &entries, &defaults))
             .collect();
@@ -120,22 +82,6 @@ impl Validator<'_> {
         Some(RegistryId::new(account?, region?))
     }
 
-    pub(crate) fn account_id(
-        &mut self,
-        file: FileId,
-        account: &Spanned<String>,
-    ) -> Option<AccountId> {
-        AccountId::parse(&account.value)
-            .map_err(|error| self.error(file, account.at, error.0))
-            .ok()
-    }
-
-    pub(crate) fn region(&mut self, file: FileId, region: &Spanned<String>) -> Option<Region> {
-        Region::parse(&region.value)
-            .map_err(|error| self.error(file, region.at, error.0))
-            .ok()
-    }
-
     /// Checks the entries of one registry and combines them; `id` is `None` when the account
     /// or region is invalid, and then nothing is returned.
     fn registry(
@@ -144,15 +90,12 @@ impl Validator<'_> {
         entries: &[&RawRegistry],
         defaults: &SettingsBlock,
     ) -> Option<DesiredRegistry> {
-        let shown_id = id.as_ref().map(ToString::to_string);
+        let registry_name = id.as_ref().map(ToString::to_string);
         let mut state = id.clone().map(RegistryState::empty);
         let mut role_arn = None;
         let mut profile = None;
         let mut prune = false;
-        let mut once = OnceKeys {
-            registry: shown_id.clone(),
-            first: BTreeMap::new(),
-        };
+        let mut once = OnceKeys::new(registry_name.clone());
 
         for entry in entries {
             let file = entry.file;
@@ -195,8 +138,12 @@ impl Validator<'_> {
                 .present()
                 .is_some_and(|scanning| scanning.scan_type == ecrform_model::ScanType::Enhanced)
         });
-        let repositories =
-            self.repositories(shown_id.as_deref(), entries, defaults, enhanced_scanning);
+        let repositories = self.repositories(
+            registry_name.as_deref(),
+            entries,
+            defaults,
+            enhanced_scanning,
+        );
         let mut state = state?;
         state.repositories = repositories;
         Some(DesiredRegistry {
@@ -237,7 +184,6 @@ impl Validator<'_> {
                 OrNone::Some(document) => self
                     .library
                     .resolve(PolicyKind::Registry, document, file, self.report)
-                    .and_then(|checked| checked.into_iam())
                     .map(ecrform_model::Setting::Present),
             };
             if let (Some(state), Some(policy)) = (state.as_deref_mut(), policy) {
@@ -366,37 +312,5 @@ impl Validator<'_> {
     }
 }
 
-/// Registry-level keys that may be set in only one of a registry's entries.
-#[derive(Debug)]
-struct OnceKeys {
-    registry: Option<String>,
-    first: BTreeMap<&'static str, Location>,
-}
-
-impl OnceKeys {
-    /// Whether this is the first place `key` is set; reports the second place otherwise.
-    fn first_time(
-        &mut self,
-        validator: &mut Validator<'_>,
-        key: &'static str,
-        file: FileId,
-        at: Pos,
-    ) -> bool {
-        let here = Location::new(file, at);
-        match self.first.get(key) {
-            None => {
-                self.first.insert(key, here);
-                true
-            }
-            Some(first) => {
-                let other = validator.report.describe(*first);
-                let registry = self.registry.as_deref().unwrap_or("(unknown)");
-                validator.report.error(
-                    here,
-                    format!("registry {registry} sets {key:?} twice; also defined at {other}"),
-                );
-                false
-            }
-        }
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,96 @@
+//! End-to-end tests of finding the spec's files: a directory merged in name order, problems
+//! that name both places, and unreadable paths as diagnostics.
+
+use crate::test_support::{Fixture, registry};
+
+#[test]
+fn a_directory_spec_merges_its_yaml_files_in_name_order() {
+    let fixture = Fixture::new()
+        .with("spec/10-defaults.yaml", "version: 1\ndefaults: {scan_on_push: true}\n")
+        .with("spec/20-team-a.yml", &registry("    prune: true\n    repositories: {team-a/api: }\n"))
+        .with(
+            "spec/30-team-b.yaml",
+            "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    repositories: {team-b/api: }\n  - account: \"012345678901\"\n    region: eu-west-1\n",
+        )
+        .with("spec/.editor-backup.yaml", "not: [valid")
+        .with("spec/notes.txt", "not a spec")
+        .with("spec/policies/lifecycle/x.yaml", "not: [valid");
+    let spec = fixture.load("spec").unwrap();
+    let ids: Vec<String> = spec
+        .desired
+        .registries
+        .iter()
+        .map(|r| r.state.id().to_string())
+        .collect();
+    assert_eq!(ids, ["012345678901/eu-west-1", "123456789012/us-east-1"]);
+    let registry = &spec.desired.registries[1];
+    assert!(registry.prune);
+    let names: Vec<&str> = registry
+        .state
+        .repositories
+        .keys()
+        .map(|name| name.as_str())
+        .collect();
+    assert_eq!(names, ["team-a/api", "team-b/api"]);
+    assert!(
+        registry
+            .state
+            .repositories
+            .values()
+            .all(|state| state.scan_on_push == Some(true))
+    );
+    let files: Vec<String> = spec
+        .files
+        .iter()
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        files,
+        ["10-defaults.yaml", "20-team-a.yml", "30-team-b.yaml"]
+    );
+}
+
+#[test]
+fn directory_problems_name_both_places() {
+    let fixture = Fixture::new()
+        .with("spec/a.yaml", &registry("    repositories:\n      app:\n"))
+        .with("spec/b.yaml", "version: 1\ndefaults: {}\n")
+        .with(
+            "spec/c.yaml",
+            &format!(
+                "{}defaults: {{}}\n",
+                registry("    repositories:\n      app:\n")
+            ),
+        )
+        .with("spec/d.yaml", "registries: []\n");
+    assert_eq!(
+        fixture.errors("spec"),
+        [
+            "spec/c.yaml:6:7: repository \"app\" of registry 123456789012/us-east-1 is defined twice; also defined at a.yaml:6:7",
+            "spec/c.yaml:7:1: defaults are defined twice; also defined at b.yaml:2:1",
+            "spec/d.yaml:1:1: missing \"version: 1\" (the spec format version)",
+        ]
+    );
+}
+
+#[test]
+fn unreadable_paths_are_diagnostics_with_the_os_error() {
+    let fixture = Fixture::new().with("empty/readme.txt", "no specs here");
+    let missing = fixture.errors("missing.yaml");
+    assert_eq!(missing.len(), 1);
+    assert!(
+        missing[0].starts_with("missing.yaml: cannot read the spec: "),
+        "{missing:?}"
+    );
+    assert!(missing[0].contains("os error"), "{missing:?}");
+    assert_eq!(
+        fixture.errors("empty"),
+        ["empty: the spec directory holds no *.yaml or *.yml files"]
+    );
+    let fixture = fixture.with("binary.yaml", "");
+    std::fs::write(fixture.path("binary.yaml"), [0xff, 0xfe, 0x00]).unwrap();
+    assert_eq!(
+        fixture.errors("binary.yaml"),
+        ["binary.yaml: the file is not UTF-8 text"]
+    );
+}
