@@ -15,7 +15,6 @@ mod error;
 mod images;
 mod profiles;
 mod read;
-mod read_registry;
 #[cfg(test)]
 mod recorded;
 mod write;

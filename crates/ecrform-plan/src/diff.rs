@@ -78,12 +78,13 @@ pub mod field {
     pub const DOCUMENT: &str = "document";
     /// The one field of an account setting.
     pub const VALUE: &str = "value";
-    // Pull-through cache rules.
-    pub const UPSTREAM_URL: &str = "upstream_url";
-    pub const UPSTREAM_REGISTRY: &str = "upstream_registry";
-    pub const CREDENTIAL_ARN: &str = "credential_arn";
-    pub const CUSTOM_ROLE_ARN: &str = "custom_role_arn";
-    pub const UPSTREAM_REPOSITORY_PREFIX: &str = "upstream_repository_prefix";
+    // Pull-through cache rules: the model names their fields.
+    use ecrform_model::PullThroughCacheField as Cache;
+    pub const UPSTREAM_URL: &str = Cache::UpstreamUrl.name();
+    pub const UPSTREAM_REGISTRY: &str = Cache::UpstreamRegistry.name();
+    pub const CREDENTIAL_ARN: &str = Cache::CredentialArn.name();
+    pub const CUSTOM_ROLE_ARN: &str = Cache::CustomRoleArn.name();
+    pub const UPSTREAM_REPOSITORY_PREFIX: &str = Cache::UpstreamRepositoryPrefix.name();
     // Creation templates (with the repository fields above and `custom_role_arn`).
     pub const APPLIED_FOR: &str = "applied_for";
     pub const DESCRIPTION: &str = "description";

@@ -51,8 +51,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use ecrform_model::{
-    CreationTemplate, DesiredState, RegistryId, RegistryState, RegistryWideKind, RepositoryName,
-    RepositoryState, Setting, Tags, is_reserved_tag_key,
+    AccountSettings, CreationTemplate, DesiredState, PullThroughCacheRule, RegistryId,
+    RegistryState, RegistryWideKind, Replication, RepositoryName, RepositoryState, Scanning,
+    Setting, Tags, is_reserved_tag_key,
 };
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -668,14 +669,18 @@ fn check_repository(
     }
 }
 
-/// The setting as the spec writes it (documents inline); `None` when live state did not read
-/// it.
+/// The setting as the spec writes it (documents inline), in canonical form so that what ECR
+/// filled in by itself (the `ROOT` upstream prefix, a template's `MUTABLE`, an empty
+/// replication) is left out as a spec leaves it out; `None` when live state did not read it.
 fn wide_value(kind: RegistryWideKind, registry: &RegistryState) -> Option<Result<Yaml, String>> {
     Some(match kind {
         RegistryWideKind::Replication => match &registry.replication {
             Setting::Unmanaged => return None,
             Setting::Absent => Ok(none()),
-            Setting::Present(replication) => to_yaml(replication),
+            Setting::Present(replication) => match replication.canonical() {
+                None => Ok(none()),
+                Some(replication) => to_yaml(&replication),
+            },
         },
         RegistryWideKind::RegistryPolicy => match &registry.registry_policy {
             Setting::Unmanaged => return None,
@@ -687,27 +692,91 @@ fn wide_value(kind: RegistryWideKind, registry: &RegistryState) -> Option<Result
             Setting::Absent => Err(
                 "live state has no scanning configuration, and the spec cannot say that".to_owned(),
             ),
-            Setting::Present(scanning) => to_yaml(scanning),
+            Setting::Present(scanning) => to_yaml(&scanning.canonical()),
         },
-        RegistryWideKind::PullThroughCache => to_yaml(registry.pull_through_cache.as_ref()?),
-        RegistryWideKind::CreationTemplates => {
-            creation_templates(registry.creation_templates.as_ref()?)
+        RegistryWideKind::PullThroughCache => {
+            let rules: BTreeMap<&String, PullThroughCacheRule> = registry
+                .pull_through_cache
+                .as_ref()?
+                .iter()
+                .map(|(prefix, rule)| (prefix, rule.canonical()))
+                .collect();
+            to_yaml(&rules)
         }
-        RegistryWideKind::AccountSettings => to_yaml(registry.account_settings.as_ref()?),
+        RegistryWideKind::CreationTemplates => {
+            let templates: BTreeMap<String, CreationTemplate> = registry
+                .creation_templates
+                .as_ref()?
+                .iter()
+                .map(|(prefix, template)| (prefix.clone(), template.canonical()))
+                .collect();
+            creation_templates(&templates)
+        }
+        RegistryWideKind::AccountSettings => {
+            to_yaml(&registry.account_settings.as_ref()?.canonical())
+        }
     })
 }
 
-/// Whether the setting, written and loaded again, equals what live state has.
+/// Whether the setting, written and loaded again, means what live state has.
 fn reads_back(kind: RegistryWideKind, desired: &RegistryState, live: &RegistryState) -> bool {
+    fn canonical_map<T, C: PartialEq>(
+        map: Option<&BTreeMap<String, T>>,
+        canonical: impl Fn(&T) -> C,
+    ) -> Option<BTreeMap<&String, C>> {
+        map.map(|map| {
+            map.iter()
+                .map(|(key, value)| (key, canonical(value)))
+                .collect()
+        })
+    }
     match kind {
-        RegistryWideKind::Replication => desired.replication == live.replication,
-        RegistryWideKind::RegistryPolicy => desired.registry_policy == live.registry_policy,
-        RegistryWideKind::Scanning => desired.scanning == live.scanning,
-        RegistryWideKind::PullThroughCache => desired.pull_through_cache == live.pull_through_cache,
-        RegistryWideKind::CreationTemplates => {
-            desired.creation_templates == live.creation_templates
+        RegistryWideKind::Replication => {
+            let canonical = |state: &RegistryState| {
+                state.replication.present().and_then(Replication::canonical)
+            };
+            canonical(desired) == canonical(live)
         }
-        RegistryWideKind::AccountSettings => desired.account_settings == live.account_settings,
+        RegistryWideKind::RegistryPolicy => desired.registry_policy == live.registry_policy,
+        RegistryWideKind::Scanning => {
+            desired.scanning.present().map(Scanning::canonical)
+                == live.scanning.present().map(Scanning::canonical)
+        }
+        RegistryWideKind::PullThroughCache => {
+            let (want, have) = (
+                desired.pull_through_cache.as_ref(),
+                live.pull_through_cache.as_ref(),
+            );
+            match (want, have) {
+                (Some(want), Some(have)) => {
+                    want.len() == have.len()
+                        && want.iter().all(|(prefix, rule)| {
+                            have.get(prefix)
+                                .is_some_and(|live| rule.differing_fields(live).is_empty())
+                        })
+                }
+                (want, have) => want.is_none() && have.is_none(),
+            }
+        }
+        RegistryWideKind::CreationTemplates => {
+            canonical_map(
+                desired.creation_templates.as_ref(),
+                CreationTemplate::canonical,
+            ) == canonical_map(
+                live.creation_templates.as_ref(),
+                CreationTemplate::canonical,
+            )
+        }
+        RegistryWideKind::AccountSettings => {
+            desired
+                .account_settings
+                .as_ref()
+                .map(AccountSettings::canonical)
+                == live
+                    .account_settings
+                    .as_ref()
+                    .map(AccountSettings::canonical)
+        }
     }
 }
 

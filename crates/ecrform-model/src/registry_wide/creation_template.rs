@@ -200,6 +200,49 @@ mod tests {
     }
 
     #[test]
+    fn defaults_are_left_out_only_when_they_are_the_defaults() {
+        let kms = Encryption {
+            kind: EncryptionType::Kms,
+            kms_key: None,
+        };
+        // (mutability, exclusions, encryption) -> canonical mutability, canonical encryption
+        let cases = [
+            (
+                Some(TagMutability::Mutable),
+                vec![],
+                Some(Encryption::aes256()),
+                None,
+                None,
+            ),
+            (
+                Some(TagMutability::Immutable),
+                vec![],
+                Some(kms.clone()),
+                Some(TagMutability::Immutable),
+                Some(kms.clone()),
+            ),
+            (
+                Some(TagMutability::MutableWithExclusion),
+                vec!["release-*".to_owned()],
+                None,
+                Some(TagMutability::MutableWithExclusion),
+                None,
+            ),
+        ];
+        for (mode, exclusions, encryption, kept_mode, kept_encryption) in cases {
+            let canonical = CreationTemplate {
+                image_tag_mutability: mode,
+                image_tag_mutability_exclusions: exclusions,
+                encryption,
+                ..template()
+            }
+            .canonical();
+            assert_eq!(canonical.image_tag_mutability, kept_mode);
+            assert_eq!(canonical.encryption, kept_encryption);
+        }
+    }
+
+    #[test]
     fn a_custom_role_is_needed_for_tags_or_kms() {
         assert!(!template().needs_custom_role());
         let tagged = CreationTemplate {

@@ -72,7 +72,7 @@ impl PullThroughCacheField {
     ];
 
     /// The field's name in the spec and in a plan's `fields`.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             PullThroughCacheField::UpstreamUrl => "upstream_url",
             PullThroughCacheField::UpstreamRegistry => "upstream_registry",
@@ -145,16 +145,18 @@ impl PullThroughCacheRule {
 
     /// The fields in which live state differs from this desired rule, compared canonically.
     ///
-    /// An upstream registry only one side names agrees with the other: ECR derives it, and a
-    /// spec may leave it out for an upstream URL ecrform does not know the derivation of
-    /// (a new upstream kind), which must not plan a replace on every run.
+    /// The upstream registry is compared only when the desired rule names one that ECR would
+    /// not derive from its URL, against the one live state has (named, or derived): a rule
+    /// that leaves it out takes whatever ECR derives, and a changed URL is already the
+    /// difference. Comparing a value ECR filled in would plan a replace on every run for an
+    /// upstream whose derivation ecrform does not know.
     pub fn differing_fields(&self, live: &PullThroughCacheRule) -> Vec<PullThroughCacheField> {
         let (want, have) = (self.canonical(), live.canonical());
         PullThroughCacheField::ALL
             .into_iter()
             .filter(|field| match field {
                 PullThroughCacheField::UpstreamRegistry => {
-                    match (&want.upstream_registry, &have.upstream_registry) {
+                    match (&want.upstream_registry, have.effective_upstream_registry()) {
                         (Some(want), Some(have)) => want != have,
                         _ => false,
                     }
@@ -162,6 +164,14 @@ impl PullThroughCacheRule {
                 _ => field.value(&want) != field.value(&have),
             })
             .collect()
+    }
+
+    /// The upstream registry the rule caches from: the one it names, or the one ECR derives.
+    pub fn effective_upstream_registry(&self) -> Option<&str> {
+        self.upstream_registry
+            .as_deref()
+            .filter(|upstream| !upstream.is_empty())
+            .or_else(|| derived_upstream_registry(&self.upstream_url).map(UpstreamRegistry::as_str))
     }
 }
 
@@ -314,8 +324,10 @@ mod tests {
                     ..want.clone()
                 }
                 .as_ecr_reports(),
+                // The spec leaves it to ECR: whatever ECR reports agrees.
                 Vec::new(),
             ),
+            (want.as_ecr_reports(), Vec::new()),
         ];
         for (live, expected) in cases {
             assert_eq!(want.differing_fields(&live), expected, "{live:?}");
@@ -333,6 +345,32 @@ mod tests {
             [PullThroughCacheField::UpstreamRegistry],
             "two named upstream registries that differ are a difference"
         );
+        let unknown = rule("registry.example.com");
+        assert!(
+            unknown.differing_fields(&other).is_empty(),
+            "an upstream ecrform cannot derive agrees with what ECR reports"
+        );
+        let stated = PullThroughCacheRule {
+            upstream_registry: Some("ecr-public".to_owned()),
+            ..rule("registry-1.docker.io")
+        };
+        assert_eq!(
+            stated.differing_fields(&rule("registry-1.docker.io").as_ecr_reports()),
+            [PullThroughCacheField::UpstreamRegistry],
+            "a stated upstream registry other than the one ECR derived is a difference"
+        );
+    }
+
+    #[test]
+    fn a_stated_upstream_registry_ecr_would_not_derive_is_kept() {
+        let rule = PullThroughCacheRule {
+            upstream_registry: Some("k8s".to_owned()),
+            upstream_repository_prefix: Some("ROOT".to_owned()),
+            ..rule("quay.io")
+        };
+        let canonical = rule.canonical();
+        assert_eq!(canonical.upstream_registry.as_deref(), Some("k8s"));
+        assert_eq!(canonical.upstream_repository_prefix, None);
     }
 
     #[test]

@@ -5,13 +5,17 @@
 //! (replication, registry policy, scanning) are documents compared whole on canonical forms;
 //! pull-through cache rules and creation templates are exact sets keyed by prefix; account
 //! settings are managed by name, one at a time. See the parent module for the order.
+//!
+//! Every comparison is on the model's canonical forms (`ecrform_model::registry_wide`): live
+//! values arrive as ECR reports them, with its defaults filled in, and this module never
+//! reduces them itself. What is left here is deciding the change and its calls.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use ecrform_model::{
-    Address, CreationTemplate, Encryption, IamPolicy, PullThroughCacheRule, ROOT_PREFIX,
-    RegistryState, RegistryWideKind, Replication, ReplicationRule, Scanning, Setting,
+    AccountSettings, Address, CreationTemplate, Encryption, IamPolicy, PullThroughCacheField,
+    PullThroughCacheRule, RegistryState, RegistryWideKind, Replication, Scanning, Setting,
     TagMutability, Tags,
 };
 
@@ -24,12 +28,13 @@ pub(super) fn plan_account_settings(registry: &RegistryContext<'_>, planned: &mu
     let Some(want) = &registry.desired.state.account_settings else {
         return;
     };
+    let live = registry
+        .live
+        .account_settings
+        .as_ref()
+        .map(AccountSettings::canonical);
     for (name, value) in want {
-        let have = registry
-            .live
-            .account_settings
-            .as_ref()
-            .and_then(|settings| settings.get(name));
+        let have = live.as_ref().and_then(|settings| settings.get(name));
         if have == Some(value) {
             continue;
         }
@@ -104,7 +109,7 @@ pub(super) fn plan_creation_templates(registry: &RegistryContext<'_>, planned: &
                 image_preview: None,
             }),
             Some(have) => {
-                let have_object = template_object(have);
+                let have_object = template_object(&have.canonical());
                 let differing: Vec<TemplateField> = TemplateField::ALL
                     .into_iter()
                     .filter(|f| want_object.get(f.name()) != have_object.get(f.name()))
@@ -153,7 +158,7 @@ pub(super) fn plan_pull_through_cache(registry: &RegistryContext<'_>, planned: &
                 address,
                 action: Action::Create,
                 destructive: false,
-                fields: CacheField::ALL
+                fields: PullThroughCacheField::ALL
                     .into_iter()
                     .filter(|f| f.value(rule).is_some())
                     .map(|f| f.name().to_owned())
@@ -165,10 +170,7 @@ pub(super) fn plan_pull_through_cache(registry: &RegistryContext<'_>, planned: &
             });
             continue;
         };
-        let differing: Vec<CacheField> = CacheField::ALL
-            .into_iter()
-            .filter(|f| f.differs(rule, have))
-            .collect();
+        let differing = rule.differing_fields(have);
         if differing.is_empty() {
             continue;
         }
@@ -193,7 +195,7 @@ pub(super) fn plan_pull_through_cache(registry: &RegistryContext<'_>, planned: &
             action,
             destructive: action == Action::Replace,
             fields: differing.iter().map(|f| f.name().to_owned()).collect(),
-            before: Some(to_json(have)),
+            before: Some(cache_rule_object(have)),
             after: Some(to_json(rule)),
             calls,
             image_preview: None,
@@ -207,13 +209,13 @@ pub(super) fn plan_replication(registry: &RegistryContext<'_>, planned: &mut Pla
     let want: Setting<Replication> = match &registry.desired.state.replication {
         Setting::Unmanaged => return,
         Setting::Absent => Setting::Absent,
-        Setting::Present(replication) => canonical_replication(replication).into(),
+        Setting::Present(replication) => replication.canonical().into(),
     };
     let have = registry
         .live
         .replication
         .present()
-        .and_then(canonical_replication);
+        .and_then(Replication::canonical);
     let change = plan_document(
         Address::singleton(registry.id.clone(), RegistryWideKind::Replication),
         &want,
@@ -238,8 +240,8 @@ pub(super) fn plan_scanning(registry: &RegistryContext<'_>, planned: &mut Planne
         .state
         .scanning
         .clone()
-        .map(|s| canonical_scanning(&s));
-    let have = registry.live.scanning.present().map(canonical_scanning);
+        .map(|s| s.canonical());
+    let have = registry.live.scanning.present().map(Scanning::canonical);
     let change = plan_document(
         Address::singleton(registry.id.clone(), RegistryWideKind::Scanning),
         &want,
@@ -280,12 +282,8 @@ pub(super) fn plan_leftover_pull_through_cache(
             ),
             action: Action::Delete,
             destructive: true,
-            fields: CacheField::ALL
-                .into_iter()
-                .filter(|f| f.value(rule).is_some())
-                .map(|f| f.name().to_owned())
-                .collect(),
-            before: Some(to_json(rule)),
+            fields: present_cache_fields(rule),
+            before: Some(cache_rule_object(rule)),
             after: None,
             calls: vec![ApiCall::DeletePullThroughCacheRule {
                 prefix: prefix.clone(),
@@ -310,7 +308,7 @@ pub(super) fn plan_leftover_creation_templates(
         .iter()
         .filter(|(prefix, _)| !want.contains_key(*prefix))
     {
-        let before = template_object(template);
+        let before = template_object(&template.canonical());
         planned.changes.push(Change {
             address: Address::keyed(
                 registry.id.clone(),
@@ -338,7 +336,7 @@ pub(super) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
         RegistryWideKind::Replication => live
             .replication
             .present()
-            .and_then(canonical_replication)
+            .and_then(Replication::canonical)
             .map(|replication| to_json(&replication)),
         RegistryWideKind::RegistryPolicy => live
             .registry_policy
@@ -347,19 +345,22 @@ pub(super) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
         RegistryWideKind::Scanning => live
             .scanning
             .present()
-            .map(|scanning| to_json(&canonical_scanning(scanning))),
-        RegistryWideKind::PullThroughCache => {
-            live.pull_through_cache.as_ref()?.get(key?).map(to_json)
-        }
+            .map(|scanning| to_json(&scanning.canonical())),
+        RegistryWideKind::PullThroughCache => live
+            .pull_through_cache
+            .as_ref()?
+            .get(key?)
+            .map(cache_rule_object),
         RegistryWideKind::CreationTemplates => live
             .creation_templates
             .as_ref()?
             .get(key?)
-            .map(template_object),
+            .map(|template| template_object(&template.canonical())),
         RegistryWideKind::AccountSettings => {
             let name = ecrform_model::AccountSettingName::parse(key?)?;
             live.account_settings
                 .as_ref()?
+                .canonical()
                 .get(&name)
                 .map(|value| Value::String(value.clone()))
         }
@@ -380,112 +381,21 @@ fn sorted_set(values: &[String]) -> Vec<String> {
     values
 }
 
-/// Replication in canonical form, `None` when it has no rules (which is no replication).
-///
-/// Destinations and filters of a rule are sets, and rules apply together (an image goes to
-/// every destination of every rule that matches it), so all three are sorted; a repeated
-/// destination or filter is dropped, a repeated rule is kept as ECR keeps it.
-fn canonical_replication(replication: &Replication) -> Option<Replication> {
-    let mut rules: Vec<ReplicationRule> = replication
-        .rules
-        .iter()
-        .map(|rule| {
-            let mut destinations = rule.destinations.clone();
-            destinations.sort();
-            destinations.dedup();
-            ReplicationRule {
-                destinations,
-                repository_filters: sorted_set(&rule.repository_filters),
-            }
-        })
-        .collect();
-    rules.sort_by_cached_key(|rule| to_json(rule).to_string());
-    (!rules.is_empty()).then_some(Replication { rules })
+/// A live pull-through cache rule as a plan shows it: its canonical form (what ECR fills in by
+/// itself left out, as a spec leaves it out), absent fields left out. The desired side is
+/// shown as the spec writes it.
+fn cache_rule_object(rule: &PullThroughCacheRule) -> Value {
+    to_json(&rule.canonical())
 }
 
-/// Scanning in canonical form: rules by frequency, each rule's filters as a set.
-fn canonical_scanning(scanning: &Scanning) -> Scanning {
-    let mut rules = scanning.rules.clone();
-    for rule in &mut rules {
-        rule.filters = sorted_set(&rule.filters);
-    }
-    rules.sort_by(|a, b| {
-        (a.frequency.as_str(), &a.filters).cmp(&(b.frequency.as_str(), &b.filters))
-    });
-    Scanning {
-        scan_type: scanning.scan_type,
-        rules,
-    }
-}
-
-/// The fields of a pull-through cache rule, in the order `fields` lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CacheField {
-    UpstreamUrl,
-    UpstreamRegistry,
-    CredentialArn,
-    CustomRoleArn,
-    UpstreamRepositoryPrefix,
-}
-
-impl CacheField {
-    const ALL: [CacheField; 5] = [
-        CacheField::UpstreamUrl,
-        CacheField::UpstreamRegistry,
-        CacheField::CredentialArn,
-        CacheField::CustomRoleArn,
-        CacheField::UpstreamRepositoryPrefix,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            CacheField::UpstreamUrl => field::UPSTREAM_URL,
-            CacheField::UpstreamRegistry => field::UPSTREAM_REGISTRY,
-            CacheField::CredentialArn => field::CREDENTIAL_ARN,
-            CacheField::CustomRoleArn => field::CUSTOM_ROLE_ARN,
-            CacheField::UpstreamRepositoryPrefix => field::UPSTREAM_REPOSITORY_PREFIX,
-        }
-    }
-
-    fn value(self, rule: &PullThroughCacheRule) -> Option<&str> {
-        match self {
-            CacheField::UpstreamUrl => Some(&rule.upstream_url),
-            CacheField::UpstreamRegistry => rule.upstream_registry.as_deref(),
-            CacheField::CredentialArn => rule.credential_arn.as_deref(),
-            CacheField::CustomRoleArn => rule.custom_role_arn.as_deref(),
-            CacheField::UpstreamRepositoryPrefix => rule.upstream_repository_prefix.as_deref(),
-        }
-    }
-
-    fn differs(self, want: &PullThroughCacheRule, have: &PullThroughCacheRule) -> bool {
-        match self {
-            // ECR derives the upstream registry from the URL and reports it, and a reader may
-            // leave that derived value out as the spec does: a side without one agrees.
-            CacheField::UpstreamRegistry => {
-                match (&want.upstream_registry, &have.upstream_registry) {
-                    (Some(want), Some(have)) => want != have,
-                    _ => false,
-                }
-            }
-            // Without an upstream prefix ECR uses ROOT, and may report it.
-            CacheField::UpstreamRepositoryPrefix => {
-                let prefix = |rule: &PullThroughCacheRule| {
-                    rule.upstream_repository_prefix
-                        .clone()
-                        .unwrap_or_else(|| ROOT_PREFIX.to_owned())
-                };
-                prefix(want) != prefix(have)
-            }
-            _ => self.value(want) != self.value(have),
-        }
-    }
-
-    /// Whether UpdatePullThroughCacheRule can make this field what `want` says: it sets the
-    /// credential and the role, but cannot take one away.
-    fn updatable_to(self, want: &PullThroughCacheRule) -> bool {
-        matches!(self, CacheField::CredentialArn | CacheField::CustomRoleArn)
-            && self.value(want).is_some()
-    }
+/// The names of the fields a rule's canonical form has, in plan order.
+fn present_cache_fields(rule: &PullThroughCacheRule) -> Vec<String> {
+    let canonical = rule.canonical();
+    PullThroughCacheField::ALL
+        .into_iter()
+        .filter(|f| f.value(&canonical).is_some())
+        .map(|f| f.name().to_owned())
+        .collect()
 }
 
 /// The fields of a creation template, in the order `fields` lists them.

@@ -12,9 +12,8 @@
 use std::collections::BTreeSet;
 
 use ecrform_model::{
-    AccountSettingName, CreationTemplate, EncryptionType, PullThroughCacheRule, ROOT_PREFIX,
-    RegistryState, RegistryWideKind, Replication, ReplicationRule, ScanFrequency, ScanRule,
-    ScanType, Scanning, Setting, TagMutability,
+    AccountSettingName, CreationTemplate, EncryptionType, RegistryState, RegistryWideKind,
+    Replication, ReplicationRule, ScanFrequency, ScanRule, ScanType, Scanning, Setting,
 };
 use ecrform_plan::{ApiCall, RegistryAspects, RegistryError, TemplateChanges};
 
@@ -98,7 +97,7 @@ impl StoredRegistry {
                          ({MAX_PULL_THROUGH_CACHE_RULES}) has been reached for this registry"
                     )));
                 }
-                rules.insert(prefix.clone(), reported_rule(rule));
+                rules.insert(prefix.clone(), rule.as_ecr_reports());
             }
             ApiCall::UpdatePullThroughCacheRule {
                 prefix,
@@ -250,47 +249,6 @@ fn check_account_setting(name: AccountSettingName, value: &str) -> Result<(), Re
     }
 }
 
-/// A rule the way DescribePullThroughCacheRules reports it: with the upstream registry ECR
-/// derives from the URL, and `ROOT` for a missing upstream repository prefix.
-fn reported_rule(rule: &PullThroughCacheRule) -> PullThroughCacheRule {
-    let mut reported = rule.clone();
-    if reported.upstream_registry.is_none() {
-        reported.upstream_registry = upstream_registry_of(&rule.upstream_url).map(str::to_owned);
-    }
-    if reported.upstream_repository_prefix.is_none() {
-        reported.upstream_repository_prefix = Some(ROOT_PREFIX.to_owned());
-    }
-    reported
-}
-
-/// The upstream registry ECR recognizes from an upstream URL.
-fn upstream_registry_of(url: &str) -> Option<&'static str> {
-    let host = url
-        .trim_start_matches("https://")
-        .split('/')
-        .next()
-        .unwrap_or(url);
-    let known = [
-        ("registry-1.docker.io", "docker-hub"),
-        ("public.ecr.aws", "ecr-public"),
-        ("quay.io", "quay"),
-        ("registry.k8s.io", "k8s"),
-        ("ghcr.io", "github-container-registry"),
-        ("registry.gitlab.com", "gitlab-container-registry"),
-        ("cgr.dev", "chainguard"),
-    ];
-    if let Some((_, upstream)) = known.iter().find(|(known_host, _)| *known_host == host) {
-        return Some(upstream);
-    }
-    if host.ends_with(".azurecr.io") {
-        Some("azure-container-registry")
-    } else if host.contains(".dkr.ecr.") && host.ends_with(".amazonaws.com") {
-        Some("ecr")
-    } else {
-        None
-    }
-}
-
 /// A template the way DescribeRepositoryCreationTemplates reports it, after ECR's checks:
 /// defaults filled and policies as ECR stores them.
 fn reported_template(template: &CreationTemplate) -> Result<CreationTemplate, RegistryError> {
@@ -300,15 +258,12 @@ fn reported_template(template: &CreationTemplate) -> Result<CreationTemplate, Re
             "Member must be a non-empty subset of [REPLICATION, PULL_THROUGH_CACHE, CREATE_ON_PUSH]",
         ));
     }
-    let mode = template
-        .image_tag_mutability
-        .unwrap_or(TagMutability::Mutable);
-    check_exclusions(mode, &template.image_tag_mutability_exclusions)?;
+    check_exclusions(
+        template.effective_tag_mutability(),
+        &template.image_tag_mutability_exclusions,
+    )?;
     check_tags(&template.resource_tags)?;
-    let encryption = template
-        .encryption
-        .clone()
-        .unwrap_or_else(ecrform_model::Encryption::aes256);
+    let encryption = template.effective_encryption();
     if encryption.kind != EncryptionType::Aes256
         && encryption
             .kms_key
@@ -320,9 +275,8 @@ fn reported_template(template: &CreationTemplate) -> Result<CreationTemplate, Re
             "a repository creation template takes the full ARN of a KMS key",
         ));
     }
-    let needs_role =
-        !template.resource_tags.is_empty() || encryption.kind != EncryptionType::Aes256;
-    if needs_role && template.custom_role_arn.as_deref().unwrap_or("").is_empty() {
+    if template.needs_custom_role() && template.custom_role_arn.as_deref().unwrap_or("").is_empty()
+    {
         return Err(ecr_error::invalid_parameter(
             "customRoleArn",
             "a custom role is required to apply resource tags or KMS encryption",
@@ -339,15 +293,9 @@ fn reported_template(template: &CreationTemplate) -> Result<CreationTemplate, Re
         .map(|policy| parse_repository_policy(&policy.to_compact_json()))
         .transpose()?;
     Ok(CreationTemplate {
-        applied_for: template.applied_for.clone(),
-        description: template.description.clone().filter(|d| !d.is_empty()),
-        image_tag_mutability: Some(mode),
-        image_tag_mutability_exclusions: template.image_tag_mutability_exclusions.clone(),
-        encryption: Some(encryption),
-        resource_tags: template.resource_tags.clone(),
         lifecycle_policy,
         repository_policy,
-        custom_role_arn: template.custom_role_arn.clone().filter(|r| !r.is_empty()),
+        ..template.as_ecr_reports()
     })
 }
 
@@ -524,7 +472,10 @@ mod tests {
             })
             .unwrap();
         let reported = &registry.state.creation_templates.as_ref().unwrap()["ROOT"];
-        assert_eq!(reported.image_tag_mutability, Some(TagMutability::Mutable));
+        assert_eq!(
+            reported.image_tag_mutability,
+            Some(ecrform_model::TagMutability::Mutable)
+        );
         assert_eq!(
             reported.encryption,
             Some(ecrform_model::Encryption::aes256())

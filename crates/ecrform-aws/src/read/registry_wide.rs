@@ -1,51 +1,30 @@
 //! Reading the registry-wide settings a scope names: replication (DescribeRegistry), the
 //! registry policy, registry scanning, pull-through cache rules and repository creation
-//! templates (both paginated) and account settings (one GetAccountSetting per name). Nothing
-//! outside the scope is requested, so a spec that does not manage a setting never depends on
-//! the endpoint implementing it.
-//!
-//! # Live values in the spec's terms
-//! ECR fills in values a request left out. Where the spec would leave a value out to get that
-//! default, the live value is reported as left out too, so that a spec that never mentions it
-//! reads back equal:
-//! - replication with no rules is [`Setting::Absent`] (the spec's `replication: none`);
-//! - a pull-through cache rule's `upstreamRepositoryPrefix` of `ROOT` (what ECR reports when
-//!   none was given), and an `upstreamRegistry` that is the one ECR derives from the upstream
-//!   URL ([`derived_upstream_registry`]), are `None`;
-//! - a creation template's `MUTABLE` tag mutability without exclusions and `AES256`
-//!   encryption without a key (ECR's defaults when a template sets neither), and an empty
-//!   description, custom role or policy text, are `None`.
-//!
-//! A spec that states such a default explicitly (`image_tag_mutability: MUTABLE`,
-//! `upstream_registry: docker-hub` with `registry-1.docker.io`, `upstream_repository_prefix:
-//! ROOT`) must be compared after the same reduction, [`pull_through_cache_rule_without_defaults`]
-//! and [`creation_template_without_defaults`], which depend on the value alone.
-//! Scanning is reported as ECR has it: a registry that was never configured reads as `BASIC`
-//! with no rules, which is a real configuration and not "absent".
+//! templates (both paginated) and account settings (one GetAccountSetting per name), each
+//! concurrently with the others. Nothing outside the scope is requested, so a spec that does
+//! not manage a setting never depends on the endpoint implementing it. Values are reported as
+//! ECR gives them (see `convert`): a registry that never replicated reports `rules: []`, one
+//! never configured scans `BASIC` with no rules, a pull-through cache rule carries the `ROOT`
+//! prefix and the upstream registry ECR derived; the model's canonical forms decide what that
+//! means.
 //!
 //! # Endpoints that lack an operation
 //! The local emulator answers pull-through cache, creation template and account setting reads
 //! with an HTML 500. The SDK retries it like any server error (five attempts take at most
 //! 0.2 + 0.4 + 0.8 + 1.6 = 3 s of backoff with `connect`'s settings), then the read fails
-//! with an error that names the setting and what to do about it.
+//! with [`ErrorKind::UnsupportedSetting`], which names the setting and what to do about it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
 
-use aws_sdk_ecr::types::{
-    ImageTagMutability, PullThroughCacheRule as SdkPullThroughCacheRule,
-    RegistryScanningConfiguration, ReplicationConfiguration, RepositoryCreationTemplate,
-    RepositoryFilterType, ScanningRepositoryFilterType,
-};
 use ecrform_model::{
-    AccountId, AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, Encryption,
-    EncryptionType, IamPolicy, LifecyclePolicy, PullThroughCacheRule, ROOT_PREFIX, Region,
-    RegistryState, RegistryWideKind, Replication, ReplicationDestination, ReplicationRule,
-    ScanFrequency, ScanRule, ScanType, Scanning, Setting, TagMutability,
+    AccountSettingName, AccountSettings, CreationTemplate, IamPolicy, PullThroughCacheRule,
+    RegistryState, RegistryWideKind, Replication, Scanning, Setting,
 };
 use ecrform_plan::{ErrorKind, Missing, RegistryAspects, RegistryError};
 
+use super::convert;
 use crate::EcrRegistry;
 use crate::error::classify;
 
@@ -163,49 +142,7 @@ async fn read_replication(registry: &EcrRegistry) -> Result<Setting<Replication>
         .send()
         .await
         .map_err(|e| classify(&e))?;
-    replication(output.replication_configuration())
-}
-
-fn replication(
-    config: Option<&ReplicationConfiguration>,
-) -> Result<Setting<Replication>, RegistryError> {
-    let rules = config
-        .map(ReplicationConfiguration::rules)
-        .unwrap_or_default();
-    // ECR reports a registry that never replicated, and one whose rules were cleared, as
-    // `rules: []`: both are the spec's `replication: none`.
-    if rules.is_empty() {
-        return Ok(Setting::Absent);
-    }
-    let mut read = Vec::with_capacity(rules.len());
-    for rule in rules {
-        let mut destinations = Vec::with_capacity(rule.destinations().len());
-        for destination in rule.destinations() {
-            destinations.push(ReplicationDestination {
-                region: Region::parse(destination.region())
-                    .map_err(|e| unexpected("replication destination", e))?,
-                account: AccountId::parse(destination.registry_id())
-                    .map_err(|e| unexpected("replication destination", e))?,
-            });
-        }
-        let mut repository_filters = Vec::with_capacity(rule.repository_filters().len());
-        for filter in rule.repository_filters() {
-            // Dropping a filter ecrform does not model would read a narrower rule as one that
-            // replicates everything.
-            if filter.filter_type() != &RepositoryFilterType::PrefixMatch {
-                return Err(unexpected(
-                    "replication filter",
-                    format!("type {} is not PREFIX_MATCH", filter.filter_type()),
-                ));
-            }
-            repository_filters.push(filter.filter().to_owned());
-        }
-        read.push(ReplicationRule {
-            destinations,
-            repository_filters,
-        });
-    }
-    Ok(Setting::Present(Replication { rules: read }))
+    convert::replication(output.replication_configuration())
 }
 
 async fn read_registry_policy(registry: &EcrRegistry) -> Result<Setting<IamPolicy>, RegistryError> {
@@ -226,7 +163,7 @@ async fn read_registry_policy(registry: &EcrRegistry) -> Result<Setting<IamPolic
         None => Ok(Setting::Absent),
         Some(text) => IamPolicy::from_json_text(&text)
             .map(Setting::Present)
-            .map_err(|e| unreadable_policy("registry policy", e)),
+            .map_err(|e| convert::unreadable_policy("registry policy", e)),
     }
 }
 
@@ -238,45 +175,7 @@ async fn read_scanning(registry: &EcrRegistry) -> Result<Setting<Scanning>, Regi
         .send()
         .await
         .map_err(|e| classify(&e))?;
-    scanning(output.scanning_configuration())
-}
-
-fn scanning(
-    config: Option<&RegistryScanningConfiguration>,
-) -> Result<Setting<Scanning>, RegistryError> {
-    let Some(config) = config else {
-        return Ok(Setting::Absent);
-    };
-    let Some(scan_type) = config.scan_type() else {
-        return Ok(Setting::Absent);
-    };
-    let mut rules = Vec::with_capacity(config.rules().len());
-    for rule in config.rules() {
-        let mut filters = Vec::with_capacity(rule.repository_filters().len());
-        for filter in rule.repository_filters() {
-            if filter.filter_type() != &ScanningRepositoryFilterType::Wildcard {
-                return Err(unexpected(
-                    "scanning filter",
-                    format!("type {} is not WILDCARD", filter.filter_type()),
-                ));
-            }
-            filters.push(filter.filter().to_owned());
-        }
-        let frequency = rule.scan_frequency().as_str();
-        rules.push(ScanRule {
-            frequency: ScanFrequency::parse(frequency).ok_or_else(|| {
-                unexpected("scanning rule", format!("frequency {frequency} is unknown"))
-            })?,
-            filters,
-        });
-    }
-    let scan_type = ScanType::parse(scan_type.as_str()).ok_or_else(|| {
-        unexpected(
-            "scanning configuration",
-            format!("scan type {scan_type} is unknown"),
-        )
-    })?;
-    Ok(Setting::Present(Scanning { scan_type, rules }))
+    convert::scanning(output.scanning_configuration())
 }
 
 async fn read_pull_through_cache(
@@ -293,87 +192,11 @@ async fn read_pull_through_cache(
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify(&e))?;
         for rule in page.pull_through_cache_rules() {
-            let (prefix, rule) = pull_through_cache_rule(rule)?;
+            let (prefix, rule) = convert::pull_through_cache_rule(rule)?;
             rules.insert(prefix, rule);
         }
     }
     Ok(rules)
-}
-
-fn pull_through_cache_rule(
-    rule: &SdkPullThroughCacheRule,
-) -> Result<(String, PullThroughCacheRule), RegistryError> {
-    let prefix = rule
-        .ecr_repository_prefix()
-        .filter(|prefix| !prefix.is_empty())
-        .ok_or_else(|| unexpected("pull-through cache rule", "it has no ECR repository prefix"))?;
-    let upstream_url = rule
-        .upstream_registry_url()
-        .filter(|url| !url.is_empty())
-        .ok_or_else(|| {
-            unexpected(
-                &format!("pull-through cache rule {prefix:?}"),
-                "it has no upstream registry URL",
-            )
-        })?;
-    let read = PullThroughCacheRule {
-        upstream_url: upstream_url.to_owned(),
-        upstream_registry: rule.upstream_registry().map(|u| u.as_str().to_owned()),
-        credential_arn: non_empty(rule.credential_arn()),
-        custom_role_arn: non_empty(rule.custom_role_arn()),
-        upstream_repository_prefix: non_empty(rule.upstream_repository_prefix()),
-    };
-    Ok((
-        prefix.to_owned(),
-        pull_through_cache_rule_without_defaults(read),
-    ))
-}
-
-/// The rule with what ECR fills in by itself left out: the `ROOT` upstream prefix, and the
-/// upstream registry ECR derives from the URL. Depends on the rule alone, so a desired rule
-/// reduced the same way compares equal to its live form whether or not it stated them.
-fn pull_through_cache_rule_without_defaults(
-    mut rule: PullThroughCacheRule,
-) -> PullThroughCacheRule {
-    if rule.upstream_repository_prefix.as_deref() == Some(ROOT_PREFIX) {
-        rule.upstream_repository_prefix = None;
-    }
-    if rule.upstream_registry.is_some()
-        && rule.upstream_registry.as_deref() == derived_upstream_registry(&rule.upstream_url)
-    {
-        rule.upstream_registry = None;
-    }
-    rule
-}
-
-/// The upstream registry ECR assigns to a rule created with this URL and no upstream
-/// registry, after the URL syntax of CreatePullThroughCacheRule's API documentation. `None`
-/// for a URL no upstream is known for, whose stated upstream registry is then always kept.
-fn derived_upstream_registry(url: &str) -> Option<&'static str> {
-    let host = url.trim_end_matches('/').to_ascii_lowercase();
-    let fixed = [
-        ("public.ecr.aws", "ecr-public"),
-        ("registry-1.docker.io", "docker-hub"),
-        ("ghcr.io", "github-container-registry"),
-        ("registry.gitlab.com", "gitlab-container-registry"),
-        ("registry.k8s.io", "k8s"),
-        ("quay.io", "quay"),
-        ("cgr.dev", "chainguard"),
-    ];
-    if let Some((_, upstream)) = fixed.iter().find(|(known, _)| *known == host) {
-        return Some(upstream);
-    }
-    if host.ends_with(".azurecr.io") {
-        return Some("azure-container-registry");
-    }
-    // <account>.dkr.ecr.<region>.amazonaws.com (and the China partition's .com.cn).
-    let labels: Vec<&str> = host.split('.').collect();
-    let is_ecr = matches!(
-        labels.as_slice(),
-        [account, "dkr", "ecr", _region, "amazonaws", "com", ..]
-            if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
-    ) && (host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn"));
-    is_ecr.then_some("ecr")
 }
 
 async fn read_creation_templates(
@@ -390,101 +213,11 @@ async fn read_creation_templates(
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify(&e))?;
         for template in page.repository_creation_templates() {
-            let (prefix, template) = creation_template(template)?;
+            let (prefix, template) = convert::creation_template(template)?;
             templates.insert(prefix, template);
         }
     }
     Ok(templates)
-}
-
-fn creation_template(
-    template: &RepositoryCreationTemplate,
-) -> Result<(String, CreationTemplate), RegistryError> {
-    let prefix = template
-        .prefix()
-        .filter(|prefix| !prefix.is_empty())
-        .ok_or_else(|| unexpected("creation template", "it has no prefix"))?;
-    let what = format!("creation template {prefix:?}");
-    let image_tag_mutability = template
-        .image_tag_mutability()
-        .map(|mode| tag_mutability(mode, &what))
-        .transpose()?;
-    let encryption = template
-        .encryption_configuration()
-        .map(|config| {
-            let kind =
-                EncryptionType::parse(config.encryption_type().as_str()).ok_or_else(|| {
-                    unexpected(
-                        &what,
-                        format!("encryption type {} is unknown", config.encryption_type()),
-                    )
-                })?;
-            Ok::<_, RegistryError>(Encryption {
-                kind,
-                kms_key: non_empty(config.kms_key()),
-            })
-        })
-        .transpose()?;
-    let lifecycle_policy = non_empty(template.lifecycle_policy())
-        .map(|text| {
-            LifecyclePolicy::from_json_text(&text)
-                .map_err(|e| unreadable_policy(&format!("the lifecycle policy of {what}"), e))
-        })
-        .transpose()?;
-    let repository_policy = non_empty(template.repository_policy())
-        .map(|text| {
-            IamPolicy::from_json_text(&text)
-                .map_err(|e| unreadable_policy(&format!("the repository policy of {what}"), e))
-        })
-        .transpose()?;
-    let read = CreationTemplate {
-        applied_for: template
-            .applied_for()
-            .iter()
-            .map(|applied| {
-                AppliedFor::parse(applied.as_str()).ok_or_else(|| {
-                    unexpected(&what, format!("applied_for value {applied} is unknown"))
-                })
-            })
-            .collect::<Result<_, _>>()?,
-        description: non_empty(template.description()),
-        image_tag_mutability,
-        image_tag_mutability_exclusions: template
-            .image_tag_mutability_exclusion_filters()
-            .iter()
-            .map(|filter| filter.filter().to_owned())
-            .collect(),
-        encryption,
-        resource_tags: template
-            .resource_tags()
-            .iter()
-            .map(|tag| (tag.key().to_owned(), tag.value().to_owned()))
-            .collect(),
-        lifecycle_policy,
-        repository_policy,
-        custom_role_arn: non_empty(template.custom_role_arn()),
-    };
-    Ok((prefix.to_owned(), creation_template_without_defaults(read)))
-}
-
-fn tag_mutability(mode: &ImageTagMutability, what: &str) -> Result<TagMutability, RegistryError> {
-    TagMutability::parse(mode.as_str())
-        .ok_or_else(|| unexpected(what, format!("image tag mutability {mode} is unknown")))
-}
-
-/// The template with ECR's defaults left out: `MUTABLE` without exclusions and `AES256`
-/// without a key are what a template that sets neither gets. Depends on the template alone,
-/// so a desired template reduced the same way compares equal whether or not it stated them.
-fn creation_template_without_defaults(mut template: CreationTemplate) -> CreationTemplate {
-    if template.image_tag_mutability == Some(TagMutability::Mutable)
-        && template.image_tag_mutability_exclusions.is_empty()
-    {
-        template.image_tag_mutability = None;
-    }
-    if template.encryption == Some(Encryption::aes256()) {
-        template.encryption = None;
-    }
-    template
 }
 
 async fn read_account_settings(
@@ -500,7 +233,7 @@ async fn read_account_settings(
             .send()
             .await
             .map_err(|e| classify(&e))?;
-        Ok::<_, RegistryError>((*name, non_empty(output.value())))
+        Ok::<_, RegistryError>((*name, convert::non_empty(output.value())))
     });
     let mut settings = AccountSettings::new();
     for result in join_all(reads).await {
@@ -513,26 +246,6 @@ async fn read_account_settings(
     Ok(settings)
 }
 
-fn non_empty(value: Option<&str>) -> Option<String> {
-    value.filter(|value| !value.is_empty()).map(str::to_owned)
-}
-
-fn unexpected(what: &str, problem: impl std::fmt::Display) -> RegistryError {
-    RegistryError::new(
-        ErrorKind::UnreadableLiveValue,
-        "UnexpectedLiveValue",
-        format!("the live {what} cannot be read: {problem}"),
-    )
-}
-
-fn unreadable_policy(what: &str, error: ecrform_model::DocumentError) -> RegistryError {
-    RegistryError::new(
-        ErrorKind::UnreadableLiveValue,
-        "UnreadablePolicy",
-        format!("the live {what} cannot be read: {error}"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -542,6 +255,10 @@ mod tests {
     use super::*;
     use crate::recorded::{Answer, RecordedEcr};
     use ecrform_model::Tags;
+    use ecrform_model::{
+        AccountId, AppliedFor, Encryption, EncryptionType, LifecyclePolicy, Region,
+        ReplicationDestination, ReplicationRule, ScanFrequency, ScanRule, ScanType, TagMutability,
+    };
     use ecrform_plan::{ReadScope, Registry};
 
     const REGISTRY: &str = "123456789012/us-east-1";
@@ -648,7 +365,10 @@ mod tests {
 
             let state = read(&ecr, RegistryAspects::only([RegistryWideKind::Replication])).await;
 
-            assert_eq!(state.replication, Setting::Absent, "{answer}");
+            // Reported as ECR has it, which is no replication.
+            let replication = state.replication.present().unwrap();
+            assert!(replication.rules.is_empty(), "{answer}");
+            assert_eq!(replication.canonical(), None, "{answer}");
         }
     }
 
@@ -847,39 +567,49 @@ mod tests {
         let rules = state.pull_through_cache.unwrap();
         let prefixes: Vec<&str> = rules.keys().map(String::as_str).collect();
         assert_eq!(prefixes, ["docker-hub", "ecr-public", "prod-mirror"]);
+        // As ECR reports them: the derived upstream registry and the ROOT prefix included
+        // (the model's canonical form is what reads them as a spec that leaves them out).
         assert_eq!(
             rules["docker-hub"],
             PullThroughCacheRule {
                 upstream_url: "registry-1.docker.io".to_owned(),
-                upstream_registry: None,
+                upstream_registry: Some("docker-hub".to_owned()),
                 credential_arn: Some(
                     "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
                         .to_owned()
                 ),
                 custom_role_arn: None,
-                upstream_repository_prefix: None,
+                upstream_repository_prefix: Some("ROOT".to_owned()),
             }
         );
         assert_eq!(
             rules["ecr-public"],
             PullThroughCacheRule {
                 upstream_url: "public.ecr.aws".to_owned(),
-                upstream_registry: None,
+                upstream_registry: Some("ecr-public".to_owned()),
                 credential_arn: None,
                 custom_role_arn: None,
-                upstream_repository_prefix: None,
+                upstream_repository_prefix: Some("ROOT".to_owned()),
             }
         );
         assert_eq!(
             rules["prod-mirror"],
             PullThroughCacheRule {
                 upstream_url: "210987654321.dkr.ecr.eu-west-1.amazonaws.com".to_owned(),
-                upstream_registry: None,
+                upstream_registry: Some("ecr".to_owned()),
                 credential_arn: None,
                 custom_role_arn: Some("arn:aws:iam::123456789012:role/ecr-pull-through".to_owned()),
                 upstream_repository_prefix: Some("prod".to_owned()),
             }
         );
+        let spec_form = PullThroughCacheRule {
+            upstream_url: "public.ecr.aws".to_owned(),
+            upstream_registry: None,
+            credential_arn: None,
+            custom_role_arn: None,
+            upstream_repository_prefix: None,
+        };
+        assert!(spec_form.differing_fields(&rules["ecr-public"]).is_empty());
         assert_eq!(
             ecr.received("DescribePullThroughCacheRules"),
             [
@@ -890,47 +620,6 @@ mod tests {
                 })
             ]
         );
-    }
-
-    #[test]
-    fn the_upstream_registry_is_derived_from_the_url_as_ecr_does() {
-        let cases = [
-            ("registry-1.docker.io", Some("docker-hub")),
-            ("public.ecr.aws", Some("ecr-public")),
-            ("ghcr.io", Some("github-container-registry")),
-            ("registry.gitlab.com", Some("gitlab-container-registry")),
-            ("registry.k8s.io", Some("k8s")),
-            ("quay.io", Some("quay")),
-            ("cgr.dev", Some("chainguard")),
-            ("myregistry.azurecr.io", Some("azure-container-registry")),
-            ("210987654321.dkr.ecr.eu-west-1.amazonaws.com", Some("ecr")),
-            (
-                "210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn",
-                Some("ecr"),
-            ),
-            ("dkr.ecr.eu-west-1.amazonaws.com", None),
-            ("registry.example.com", None),
-            ("docker.io", None),
-        ];
-        for (url, expected) in cases {
-            assert_eq!(derived_upstream_registry(url), expected, "{url}");
-        }
-    }
-
-    #[test]
-    fn a_stated_upstream_registry_ecr_would_not_derive_is_kept() {
-        let rule = PullThroughCacheRule {
-            upstream_url: "quay.io".to_owned(),
-            upstream_registry: Some("k8s".to_owned()),
-            credential_arn: None,
-            custom_role_arn: None,
-            upstream_repository_prefix: Some("ROOT".to_owned()),
-        };
-
-        let reduced = pull_through_cache_rule_without_defaults(rule);
-
-        assert_eq!(reduced.upstream_registry.as_deref(), Some("k8s"));
-        assert_eq!(reduced.upstream_repository_prefix, None);
     }
 
     fn template_page(templates: Vec<Value>, next_token: Option<&str>) -> Answer {
@@ -1029,34 +718,10 @@ mod tests {
                 ),
             }
         );
-        // ECR's defaults read as a spec that leaves them out.
-        assert_eq!(
-            templates["ROOT"],
-            CreationTemplate {
-                applied_for: vec![AppliedFor::PullThroughCache],
-                description: None,
-                image_tag_mutability: None,
-                image_tag_mutability_exclusions: vec![],
-                encryption: None,
-                resource_tags: Tags::new(),
-                lifecycle_policy: None,
-                repository_policy: None,
-                custom_role_arn: None,
-            }
-        );
-        assert_eq!(
-            ecr.received("DescribeRepositoryCreationTemplates"),
-            [
-                json!({}),
-                json!({ "nextToken": "eyJwcmVmaXgiOiJ0ZWFtLWEifQ==" })
-            ]
-        );
-    }
-
-    #[test]
-    fn template_defaults_are_left_out_only_when_they_are_the_defaults() {
-        let base = CreationTemplate {
-            applied_for: vec![AppliedFor::Replication],
+        // ECR's defaults as ECR reports them, which compare equal to a spec that leaves
+        // them out.
+        let spec_form = CreationTemplate {
+            applied_for: vec![AppliedFor::PullThroughCache],
             description: None,
             image_tag_mutability: None,
             image_tag_mutability_exclusions: vec![],
@@ -1066,47 +731,22 @@ mod tests {
             repository_policy: None,
             custom_role_arn: None,
         };
-        let kms = Encryption {
-            kind: EncryptionType::Kms,
-            kms_key: None,
-        };
-        let cases = [
-            // (mutability, exclusions, encryption) -> kept mutability, kept encryption
-            (
-                Some(TagMutability::Mutable),
-                vec![],
-                Some(Encryption::aes256()),
-                None,
-                None,
-            ),
-            (
-                Some(TagMutability::Immutable),
-                vec![],
-                Some(kms.clone()),
-                Some(TagMutability::Immutable),
-                Some(kms.clone()),
-            ),
-            (
-                Some(TagMutability::MutableWithExclusion),
-                vec!["release-*".to_owned()],
-                None,
-                Some(TagMutability::MutableWithExclusion),
-                None,
-            ),
-        ];
-        for (mode, exclusions, encryption, kept_mode, kept_encryption) in cases {
-            let template = CreationTemplate {
-                image_tag_mutability: mode,
-                image_tag_mutability_exclusions: exclusions,
-                encryption,
-                ..base.clone()
-            };
-
-            let reduced = creation_template_without_defaults(template);
-
-            assert_eq!(reduced.image_tag_mutability, kept_mode);
-            assert_eq!(reduced.encryption, kept_encryption);
-        }
+        assert_eq!(
+            templates["ROOT"],
+            CreationTemplate {
+                image_tag_mutability: Some(TagMutability::Mutable),
+                encryption: Some(Encryption::aes256()),
+                ..spec_form.clone()
+            }
+        );
+        assert_eq!(templates["ROOT"].canonical(), spec_form.canonical());
+        assert_eq!(
+            ecr.received("DescribeRepositoryCreationTemplates"),
+            [
+                json!({}),
+                json!({ "nextToken": "eyJwcmVmaXgiOiJ0ZWFtLWEifQ==" })
+            ]
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -1244,7 +884,10 @@ mod tests {
         let state = read(&all, RegistryAspects::everything()).await;
         let counts: Vec<usize> = SETTING_OPERATIONS.iter().map(|op| all.count(op)).collect();
         assert_eq!(counts, [1, 1, 1, 1, 1, 3]);
-        assert_eq!(state.replication, Setting::Absent);
+        assert_eq!(
+            state.replication,
+            Setting::Present(Replication { rules: Vec::new() })
+        );
         assert_eq!(state.registry_policy, Setting::Absent);
         assert_eq!(state.pull_through_cache, Some(BTreeMap::new()));
     }

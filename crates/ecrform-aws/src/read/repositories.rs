@@ -1,8 +1,7 @@
-//! Reading live state: DescribeRepositories through the paginator, then, concurrently and
+//! Reading repositories: DescribeRepositories through the paginator, then, concurrently and
 //! only for what the scope names, ListTagsForResource, GetLifecyclePolicy and
 //! GetRepositoryPolicy. A policy's not-found answer means "no policy"; a repository that is
-//! not found by its own reads was deleted after the listing and is left out. The
-//! registry-wide settings the scope names are read alongside (see `read_registry`).
+//! not found by its own reads was deleted after the listing and is left out.
 
 use futures_util::future::join_all;
 
@@ -16,25 +15,12 @@ use ecrform_plan::{Aspects, ErrorKind, Missing, ReadScope, RegistryError};
 
 use crate::EcrRegistry;
 use crate::error::classify;
-use crate::read_registry::read_settings;
 
 /// DescribeRepositories pages hold at most 1000 repositories.
 const PAGE_SIZE: i32 = 1000;
 
-pub(crate) async fn read_registry(
-    registry: &EcrRegistry,
-    scope: &ReadScope,
-) -> Result<RegistryState, RegistryError> {
-    let (mut state, settings) = tokio::try_join!(
-        read_repositories(registry, scope),
-        read_settings(registry, &scope.registry),
-    )?;
-    settings.fill(&mut state);
-    Ok(state)
-}
-
 /// Every repository, with the aspects the scope names.
-async fn read_repositories(
+pub(super) async fn read_repositories(
     registry: &EcrRegistry,
     scope: &ReadScope,
 ) -> Result<RegistryState, RegistryError> {
