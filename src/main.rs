@@ -49,6 +49,12 @@ fn exit_code(result: Result<Outcome, CommandError>, cli: &Cli) -> ExitCode {
             }
             ExitCode::from(1)
         }
+        Err(CommandError::Refused(lines)) => {
+            for line in &lines {
+                eprintln!("error: {line}");
+            }
+            ExitCode::from(1)
+        }
         Err(CommandError::Other(error)) => {
             let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
             eprintln!("error: {}", chain.join(": "));

@@ -9,9 +9,10 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::Context;
 
+use ecrform_apply::{ApplyOptions, ApplyReport};
 use ecrform_aws::RegistryTarget;
 use ecrform_model::Address;
-use ecrform_plan::{Action, ApplyOptions, ApplyReport, Plan, SavedPlan};
+use ecrform_plan::{Allowed, Plan, SavedPlan};
 use ecrform_render::ReportKind;
 
 use crate::cli::{ApplyArgs, Format, GlobalArgs};
@@ -33,7 +34,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, CommandErro
         parallelism: usize::from(global.parallelism),
         ..ApplyOptions::default()
     };
-    let report = runtime.block_on(ecrform_plan::apply::apply(&plan, &registries, &options));
+    let report = runtime.block_on(ecrform_apply::apply(&plan, &registries, &options));
     print!("{}", render_report(global, &report));
     if !report.is_success() {
         bail_cmd(&format!(
@@ -55,15 +56,11 @@ fn fresh_plan(
         bail_cmd("apply writes to ECR and cannot use --state; plan against a snapshot instead")?;
     }
     let spec = load_spec(global)?;
-    let (registries, plan) = runtime.block_on(async {
-        let registries = live::connect(&live::targets_for(&spec.desired), global).await?;
-        let live = live::read(&registries, &live::scopes_for(&spec.desired)).await?;
-        let mut plan = ecrform_plan::plan(&spec.desired, &live);
-        if !args.no_image_preview {
-            live::preview_images(&registries, &mut plan).await?;
-        }
-        anyhow::Ok((registries, plan))
-    })?;
+    let (registries, plan) = runtime.block_on(live::plan_live(
+        &spec.desired,
+        global,
+        !args.no_image_preview,
+    ))?;
     // The plan is shown before anything is written. With --format json or markdown, stdout
     // carries only the apply report, so the plan goes to stderr as text.
     if global.format == Format::Text {
@@ -138,54 +135,22 @@ fn saved_plan(
 }
 
 /// Deletes, replaces and lifecycle changes that expire or archive images happen only with
-/// their flags.
+/// their flags; every gate that refuses is named, in one run.
 fn check_gates(plan: &Plan, args: &ApplyArgs) -> Result<(), CommandError> {
-    let with = |action| -> Vec<Address> {
-        plan.changes
-            .iter()
-            .filter(|change| change.action == action)
-            .map(|change| change.address.clone())
-            .collect()
+    let allowed = Allowed {
+        delete: args.allow_delete,
+        replace: args.allow_replace,
     };
-    let deletes = with(Action::Delete);
-    if !deletes.is_empty() && !args.allow_delete {
-        bail_cmd(&format!(
-            "the plan deletes {}; pass --allow-delete to apply it (nothing was written)",
-            list(&deletes)
-        ))?;
+    let refusals = plan.refusals(&allowed);
+    if refusals.is_empty() {
+        return Ok(());
     }
-    // A lifecycle change loses data through the images it expires, not through the write:
-    // ECR acts on them within a day, and nothing brings an expired image back.
-    let expiring: Vec<String> = plan
-        .changes
-        .iter()
-        .filter(|change| change.destructive && change.action != Action::Replace)
-        .filter_map(|change| {
-            let preview = change.image_preview.as_ref()?;
-            preview.acts_on_images().then(|| {
-                let mut what = format!("would expire {} image(s)", preview.expire);
-                if preview.transition > 0 {
-                    what.push_str(&format!(" and archive {}", preview.transition));
-                }
-                format!("the plan's lifecycle change on {} {what}", change.address)
-            })
-        })
-        .collect();
-    if !expiring.is_empty() && !args.allow_delete {
-        bail_cmd(&format!(
-            "{}; pass --allow-delete to apply it (nothing was written)",
-            expiring.join("; ")
-        ))?;
-    }
-    let replaces = with(Action::Replace);
-    if !replaces.is_empty() && !args.allow_replace {
-        bail_cmd(&format!(
-            "the plan replaces {} (deleting and creating it again); pass --allow-replace to \
-             apply it (nothing was written)",
-            list(&replaces)
-        ))?;
-    }
-    Ok(())
+    Err(CommandError::Refused(
+        refusals
+            .iter()
+            .map(|refusal| format!("{refusal} (nothing was written)"))
+            .collect(),
+    ))
 }
 
 /// Asks on a terminal; elsewhere `--auto-approve` (or a reviewed plan file) is required.

@@ -89,6 +89,23 @@ pub async fn preview_images(registries: &Registries, plan: &mut Plan) -> anyhow:
     Ok(())
 }
 
+/// What `plan` and `apply` share: connect to the registries of `desired`, read what the spec
+/// manages, plan, and (unless `preview` is off) read the images of repositories whose
+/// lifecycle policy changes to preview what the new policy would expire.
+pub async fn plan_live(
+    desired: &DesiredState,
+    global: &GlobalArgs,
+    preview: bool,
+) -> anyhow::Result<(Registries, Plan)> {
+    let registries = connect(&targets_for(desired), global).await?;
+    let live = read(&registries, &scopes_for(desired)).await?;
+    let mut plan = ecrform_plan::plan(desired, &live);
+    if preview {
+        preview_images(&registries, &mut plan).await?;
+    }
+    Ok((registries, plan))
+}
+
 /// Everything about every repository and registry-wide setting of `targets` (export,
 /// snapshot). These commands only describe what exists, so a registry-wide setting the
 /// endpoint does not implement is left out with a warning instead of failing the command.

@@ -35,6 +35,8 @@ pub enum Outcome {
 pub enum CommandError {
     /// The spec is invalid: every diagnostic is printed as `FILE:LINE:COLUMN: message`.
     Spec(Diagnostics),
+    /// Apply's gates refused the plan: one line per gate, nothing was written.
+    Refused(Vec<String>),
     Other(anyhow::Error),
 }
 

@@ -18,15 +18,10 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Outcome, CommandError
         let live = live_state(global, &spec.desired)?;
         ecrform_plan::plan(&spec.desired, &live)
     } else {
-        live::runtime()?.block_on(async {
-            let registries = live::connect(&live::targets_for(&spec.desired), global).await?;
-            let live = live::read(&registries, &live::scopes_for(&spec.desired)).await?;
-            let mut plan = ecrform_plan::plan(&spec.desired, &live);
-            if !args.no_image_preview {
-                live::preview_images(&registries, &mut plan).await?;
-            }
-            anyhow::Ok(plan)
-        })?
+        let preview = !args.no_image_preview;
+        let (_, plan) =
+            live::runtime()?.block_on(live::plan_live(&spec.desired, global, preview))?;
+        plan
     };
     if let Some(out) = &args.out {
         let scopes = live::scopes_for(&spec.desired);

@@ -1,7 +1,9 @@
 //! Planning: a pure function from desired and live state to a [`Plan`], the value that
-//! rendering, saving and applying all consume. Nothing here knows about AWS.
+//! rendering, saving and applying all consume, and what is decided from it alone (the calls
+//! of each change, the gates apply must pass, [`Plan::refusals`]). Nothing here knows about
+//! AWS or does I/O, and nothing is async: the executor that runs a plan over the
+//! [`Registry`] port is `ecrform-apply`.
 
-pub mod apply;
 mod calls;
 mod diff;
 mod plan;
@@ -9,9 +11,8 @@ mod port;
 pub mod preview;
 mod saved;
 
-pub use apply::{ApplyOptions, ApplyReport, ChangeOutcome, ChangeResult};
 pub use calls::{ApiCall, TemplateChanges};
 pub use diff::{field, plan};
-pub use plan::{Action, Change, FORMAT_VERSION, ImagePreview, Plan, Summary};
+pub use plan::{Action, Allowed, Change, FORMAT_VERSION, ImagePreview, Plan, Refusal, Summary};
 pub use port::{Aspects, ErrorKind, Missing, ReadScope, Registry, RegistryAspects, RegistryError};
 pub use saved::{SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, SavedRegistry, hash_files};

@@ -120,4 +120,259 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }
+
+    /// Every reason the plan must not be applied with what `allowed` permits, all at once (a
+    /// user who passes one flag should not learn about the next gate on the next run). Apply
+    /// writes nothing while any remains. A pure function of the plan: the gates of `apply
+    /// FILE` are the gates `plan` showed.
+    pub fn refusals(&self, allowed: &Allowed) -> Vec<Refusal> {
+        let with = |action| -> Vec<Address> {
+            self.changes
+                .iter()
+                .filter(|change| change.action == action)
+                .map(|change| change.address.clone())
+                .collect()
+        };
+        let mut refusals = Vec::new();
+        let deletes = with(Action::Delete);
+        if !deletes.is_empty() && !allowed.delete {
+            refusals.push(Refusal::Deletes(deletes));
+        }
+        // A lifecycle change loses data through the images it expires, not through the
+        // write: ECR acts on them within a day, and nothing brings an expired image back.
+        let expiring: Vec<(Address, ImagePreview)> = self
+            .changes
+            .iter()
+            .filter(|change| change.destructive && change.action != Action::Replace)
+            .filter_map(|change| {
+                let preview = change.image_preview.as_ref()?;
+                preview
+                    .acts_on_images()
+                    .then(|| (change.address.clone(), preview.clone()))
+            })
+            .collect();
+        if !expiring.is_empty() && !allowed.delete {
+            refusals.push(Refusal::ExpiresImages(expiring));
+        }
+        let replaces = with(Action::Replace);
+        if !replaces.is_empty() && !allowed.replace {
+            refusals.push(Refusal::Replaces(replaces));
+        }
+        refusals
+    }
+}
+
+/// What apply's flags allow beyond creates and updates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Allowed {
+    /// `--allow-delete`: deletes, and lifecycle changes that expire or archive images.
+    pub delete: bool,
+    /// `--allow-replace`: deleting a repository and creating it again.
+    pub replace: bool,
+}
+
+/// Why apply must not run a plan as it stands (see [`Plan::refusals`]). Displayed as the one
+/// line the user reads, naming what is refused and the flag that allows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    Deletes(Vec<Address>),
+    /// Lifecycle policy changes that would expire or archive images the current policy keeps.
+    ExpiresImages(Vec<(Address, ImagePreview)>),
+    Replaces(Vec<Address>),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |addresses: &[Address]| {
+            addresses
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Refusal::Deletes(addresses) => write!(
+                f,
+                "the plan deletes {}; pass --allow-delete to apply it",
+                list(addresses)
+            ),
+            Refusal::ExpiresImages(changes) => {
+                let each: Vec<String> = changes
+                    .iter()
+                    .map(|(address, preview)| {
+                        let mut what = format!("would expire {} image(s)", preview.expire);
+                        if preview.transition > 0 {
+                            what.push_str(&format!(" and archive {}", preview.transition));
+                        }
+                        format!("the plan's lifecycle change on {address} {what}")
+                    })
+                    .collect();
+                write!(f, "{}; pass --allow-delete to apply it", each.join("; "))
+            }
+            Refusal::Replaces(addresses) => write!(
+                f,
+                "the plan replaces {} (deleting and creating it again); pass --allow-replace to \
+                 apply it",
+                list(addresses)
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ecrform_model::{RegistryId, RegistryWideKind, RepositoryName, ResourceKind};
+
+    use super::*;
+
+    fn change(address: Address, action: Action, preview: Option<ImagePreview>) -> Change {
+        Change {
+            address,
+            action,
+            destructive: action != Action::Create
+                || preview.as_ref().is_some_and(ImagePreview::acts_on_images),
+            fields: Vec::new(),
+            before: None,
+            after: None,
+            calls: Vec::new(),
+            image_preview: preview,
+        }
+    }
+
+    fn repository(kind: ResourceKind, name: &str) -> Address {
+        Address::repository(
+            RegistryId::parse("123456789012/us-east-1").unwrap(),
+            kind,
+            RepositoryName::parse(name).unwrap(),
+        )
+    }
+
+    fn expiring(expire: usize, transition: usize) -> ImagePreview {
+        ImagePreview {
+            images: 10,
+            expire,
+            transition,
+            examples: Vec::new(),
+        }
+    }
+
+    /// A plan with one of every gated kind of change, and one that needs no flag.
+    fn gated() -> Plan {
+        Plan::new(
+            vec![
+                change(
+                    repository(ResourceKind::Repository, "new"),
+                    Action::Create,
+                    None,
+                ),
+                change(
+                    repository(ResourceKind::Repository, "old"),
+                    Action::Delete,
+                    None,
+                ),
+                change(
+                    Address::singleton(
+                        RegistryId::parse("123456789012/us-east-1").unwrap(),
+                        RegistryWideKind::RegistryPolicy,
+                    ),
+                    Action::Delete,
+                    None,
+                ),
+                change(
+                    repository(ResourceKind::Repository, "kms"),
+                    Action::Replace,
+                    None,
+                ),
+                change(
+                    repository(ResourceKind::LifecyclePolicy, "app"),
+                    Action::Update,
+                    Some(expiring(2, 1)),
+                ),
+                change(
+                    repository(ResourceKind::LifecyclePolicy, "web"),
+                    Action::Create,
+                    Some(expiring(0, 0)),
+                ),
+            ],
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn every_gate_that_refuses_is_reported_at_once() {
+        let lines: Vec<String> = gated()
+            .refusals(&Allowed::default())
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "the plan deletes 123456789012/us-east-1/repository/old, \
+                 123456789012/us-east-1/registry_policy; pass --allow-delete to apply it",
+                "the plan's lifecycle change on 123456789012/us-east-1/lifecycle_policy/app \
+                 would expire 2 image(s) and archive 1; pass --allow-delete to apply it",
+                "the plan replaces 123456789012/us-east-1/repository/kms (deleting and creating \
+                 it again); pass --allow-replace to apply it",
+            ]
+        );
+    }
+
+    #[test]
+    fn each_flag_lifts_only_its_own_gates() {
+        let cases = [
+            (
+                Allowed {
+                    delete: true,
+                    replace: false,
+                },
+                vec!["replaces"],
+            ),
+            (
+                Allowed {
+                    delete: false,
+                    replace: true,
+                },
+                vec!["deletes", "expire"],
+            ),
+            (
+                Allowed {
+                    delete: true,
+                    replace: true,
+                },
+                vec![],
+            ),
+        ];
+        for (allowed, expected) in cases {
+            let refusals: Vec<String> = gated()
+                .refusals(&allowed)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(refusals.len(), expected.len(), "{allowed:?}: {refusals:?}");
+            for (refusal, word) in refusals.iter().zip(expected) {
+                assert!(refusal.contains(word), "{allowed:?}: {refusal}");
+            }
+        }
+    }
+
+    #[test]
+    fn creates_updates_and_previews_that_expire_nothing_need_no_flag() {
+        let plan = Plan::new(
+            vec![
+                change(
+                    repository(ResourceKind::Repository, "new"),
+                    Action::Create,
+                    None,
+                ),
+                change(
+                    repository(ResourceKind::LifecyclePolicy, "web"),
+                    Action::Update,
+                    Some(expiring(0, 0)),
+                ),
+            ],
+            Vec::new(),
+        );
+        assert!(plan.refusals(&Allowed::default()).is_empty());
+    }
 }

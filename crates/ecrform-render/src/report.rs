@@ -2,7 +2,7 @@
 //! a closing line with the counts and the number of API writes (a second apply of the same
 //! spec makes none).
 
-use ecrform_plan::{ApplyReport, ChangeOutcome};
+use ecrform_apply::{ApplyReport, ChangeOutcome};
 
 use crate::layout;
 
@@ -86,8 +86,9 @@ fn closing_line(report: &ApplyReport) -> String {
 
 #[cfg(test)]
 mod tests {
+    use ecrform_apply::ChangeResult;
     use ecrform_model::Address;
-    use ecrform_plan::{Action, ChangeResult, ErrorKind, RegistryError};
+    use ecrform_plan::{Action, ErrorKind, RegistryError};
 
     use super::*;
 

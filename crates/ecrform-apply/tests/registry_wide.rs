@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use ecrform_apply::{ApplyOptions, ApplyReport, ChangeOutcome};
 use ecrform_model::{
     AccountId, AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, DesiredRegistry,
     DesiredState, IamPolicy, LifecyclePolicy, Operation, PullThroughCacheRule, Region, RegistryId,
@@ -21,8 +22,8 @@ use ecrform_model::{
     ScanFrequency, ScanRule, ScanType, Scanning, Setting, TagMutability,
 };
 use ecrform_plan::{
-    Action, ApiCall, ApplyOptions, ApplyReport, ChangeOutcome, ErrorKind, Missing, Plan, ReadScope,
-    Registry, SavedPlan, TemplateChanges, plan,
+    Action, ApiCall, ErrorKind, Missing, Plan, ReadScope, Registry, SavedPlan, TemplateChanges,
+    plan,
 };
 use ecrform_testkit::{InMemoryRegistry, ecr_error};
 
@@ -168,7 +169,7 @@ async fn read_and_plan(desired: &DesiredState, registries: &Registries) -> Plan 
 }
 
 async fn apply(plan: &Plan, registries: &Registries) -> ApplyReport {
-    ecrform_plan::apply::apply(plan, registries, &options()).await
+    ecrform_apply::apply(plan, registries, &options()).await
 }
 
 /// Plans and applies, asserting that everything applied.

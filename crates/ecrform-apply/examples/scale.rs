@@ -1,7 +1,7 @@
 //! Scale benchmark: how planning and applying behave on registries with thousands of
 //! repositories. Prints figures; asserts nothing (timings belong in a benchmark, not a test).
 //!
-//!     cargo run --release -p ecrform-testkit --example scale
+//!     cargo run --release -p ecrform-apply --example scale
 //!
 //! Planning is measured on the pure `plan` function over desired and live states where one
 //! repository in ten differs (mutability, a tag, a lifecycle rule's count). Applying runs the
@@ -14,11 +14,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use ecrform_apply::ApplyOptions;
 use ecrform_model::{
     DesiredRegistry, DesiredState, IamPolicy, LifecyclePolicy, RegistryId, RegistryState,
     RepositoryName, RepositoryState, Setting, TagMutability,
 };
-use ecrform_plan::{ApplyOptions, ReadScope, Registry};
+use ecrform_plan::{ReadScope, Registry};
 use ecrform_testkit::InMemoryRegistry;
 
 fn lifecycle(count: u32) -> LifecyclePolicy {
@@ -189,7 +190,7 @@ async fn bench_apply() {
             ..ApplyOptions::default()
         };
         let start = Instant::now();
-        let report = ecrform_plan::apply::apply(&plan, &registries, &options).await;
+        let report = ecrform_apply::apply(&plan, &registries, &options).await;
         let elapsed = start.elapsed().as_secs_f64();
         assert!(report.is_success(), "the benchmark's apply failed");
         let live = registry
@@ -215,7 +216,7 @@ async fn serial_estimate(count: usize, latency: Duration) -> f64 {
         ..ApplyOptions::default()
     };
     let start = Instant::now();
-    ecrform_plan::apply::apply(&plan, &registries, &options).await;
+    ecrform_apply::apply(&plan, &registries, &options).await;
     start.elapsed().as_secs_f64()
 }
 

@@ -14,14 +14,13 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use ecrform_apply::{ApplyOptions, ApplyReport, ChangeOutcome};
 use ecrform_model::{
     DesiredRegistry, DesiredState, Encryption, EncryptionType, IamPolicy, LifecyclePolicy,
     OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, Operation, RegistryId, RegistryState, RepositoryName,
     RepositoryState, Setting, TagMutability, Tags,
 };
-use ecrform_plan::{
-    Action, ApplyOptions, ApplyReport, ChangeOutcome, ErrorKind, Plan, ReadScope, Registry, plan,
-};
+use ecrform_plan::{Action, ErrorKind, Plan, ReadScope, Registry, plan};
 use ecrform_testkit::{InMemoryRegistry, ecr_error};
 
 const ACCOUNT: &str = "123456789012";
@@ -138,7 +137,7 @@ async fn apply_with(
     options: &ApplyOptions,
 ) -> ApplyReport {
     let registries = BTreeMap::from([(registry_id(), Arc::clone(registry))]);
-    ecrform_plan::apply::apply(plan, &registries, options).await
+    ecrform_apply::apply(plan, &registries, options).await
 }
 
 /// `(address, action)` of every change of a plan, for compact expectations.

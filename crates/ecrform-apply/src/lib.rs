@@ -1,6 +1,7 @@
 //! The apply executor: runs a plan's calls against registries and reports, per change, what
-//! happened. Deciding what to change is the planner's job; this module decides only what to
-//! do when a call fails.
+//! happened. Deciding what to change is the planner's job (`ecrform-plan`, which has no async
+//! and no I/O); this crate decides only in what order and how concurrently the calls go out,
+//! and what to do when one fails.
 //!
 //! - Changes are grouped into chains: one per repository (its repository change, then its
 //!   policies), one per registry-wide object. Chains run concurrently, at most `parallelism`
@@ -33,7 +34,7 @@ use tokio::sync::Semaphore;
 
 use ecrform_model::{Address, Operation, RegistryId, RegistryWideKind, ResourceKind, Target};
 
-use crate::{Action, ApiCall, Change, Plan, Registry, RegistryError};
+use ecrform_plan::{Action, ApiCall, Change, Plan, Registry, RegistryError};
 
 /// How the executor behaves; the defaults are what the CLI uses.
 #[derive(Debug, Clone)]
