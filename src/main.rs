@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod context;
 mod output;
 
 use std::process::ExitCode;
@@ -18,7 +19,7 @@ fn main() -> ExitCode {
         Err(error) => return usage_error(&error),
     };
     let result = commands::run(&cli);
-    exit_code(result, &cli)
+    exit_code(result, cli.global.quiet)
 }
 
 /// clap exits 2 on a usage error, which the contract reserves for "changes" and "drift": a
@@ -36,7 +37,7 @@ fn usage_error(error: &clap::Error) -> ExitCode {
 }
 
 /// The one place where outcomes and errors become exit codes (see the README's table).
-fn exit_code(result: Result<Outcome, CommandError>, cli: &Cli) -> ExitCode {
+fn exit_code(result: Result<Outcome, CommandError>, quiet: bool) -> ExitCode {
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Changes) => ExitCode::from(2),
@@ -44,7 +45,7 @@ fn exit_code(result: Result<Outcome, CommandError>, cli: &Cli) -> ExitCode {
             for diagnostic in &diagnostics.0 {
                 eprintln!("{diagnostic}");
             }
-            if !cli.global.quiet && diagnostics.0.len() > 1 {
+            if !quiet && diagnostics.0.len() > 1 {
                 eprintln!("error: {} problems in the spec", diagnostics.0.len());
             }
             ExitCode::from(1)

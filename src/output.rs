@@ -1,41 +1,20 @@
-//! Printing: colour decisions and warnings, so every command prints the same way.
+//! Printing plans in the format `--format` asks for, so every command renders the same way.
+//! How to print (colour, verbosity) is decided once, in [`crate::context::Output`].
 
-use std::io::IsTerminal;
-
-use crate::cli::{Format, GlobalArgs};
-
-/// Colour only on a terminal, never with `--no-color` or `NO_COLOR` set.
-pub fn use_color(global: &GlobalArgs) -> bool {
-    !global.no_color
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal()
-}
-
-/// Warnings go to stderr unless `--quiet`.
-pub fn warn(global: &GlobalArgs, message: &dyn std::fmt::Display) {
-    if !global.quiet {
-        eprintln!("warning: {message}");
-    }
-}
-
-/// Progress notes go to stderr with `--verbose`.
-pub fn note(global: &GlobalArgs, message: &dyn std::fmt::Display) {
-    if global.verbose {
-        eprintln!("{message}");
-    }
-}
+use crate::cli::Format;
+use crate::context::Output;
 
 /// A plan (or drift report) in the format `--format` asks for.
 pub fn render_plan(
-    global: &GlobalArgs,
+    output: &Output,
     plan: &ecrform_plan::Plan,
     kind: ecrform_render::ReportKind,
 ) -> String {
-    match global.format {
+    match output.format {
         Format::Text => ecrform_render::render_text(
             plan,
             &ecrform_render::TextOptions {
-                color: use_color(global),
+                color: output.color,
                 kind,
             },
         ),

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 
-use anyhow::Context;
+use anyhow::Context as _;
 
 use ecrform_apply::{ApplyOptions, ApplyReport};
 use ecrform_aws::RegistryTarget;
@@ -15,27 +15,28 @@ use ecrform_model::Address;
 use ecrform_plan::{Allowed, Plan, SavedPlan};
 use ecrform_render::ReportKind;
 
-use crate::cli::{ApplyArgs, Format, GlobalArgs};
+use crate::cli::{ApplyArgs, Format};
 use crate::commands::live::{self, Registries};
 use crate::commands::{CommandError, Outcome, load_spec, spec_hash};
+use crate::context::Context;
 use crate::output;
 
-pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, CommandError> {
+pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError> {
     let runtime = live::runtime()?;
     let (plan, registries) = match &args.plan_file {
-        Some(path) => saved_plan(global, path, &runtime)?,
-        None => fresh_plan(global, args, &runtime)?,
+        Some(path) => saved_plan(context, path, &runtime)?,
+        None => fresh_plan(context, args, &runtime)?,
     };
     check_gates(&plan, args)?;
     if args.plan_file.is_none() && !plan.is_empty() && !args.auto_approve {
         confirm(&plan)?;
     }
     let options = ApplyOptions {
-        parallelism: usize::from(global.parallelism),
+        parallelism: context.connection.parallelism,
         ..ApplyOptions::default()
     };
     let report = runtime.block_on(ecrform_apply::apply(&plan, &registries, &options));
-    print!("{}", render_report(global, &report));
+    print!("{}", render_report(context, &report));
     if !report.is_success() {
         bail_cmd(&format!(
             "{} change(s) failed and {} were skipped; run apply again once the cause is fixed",
@@ -48,23 +49,26 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, CommandErro
 
 /// Plans from the spec and live state, and prints the plan for review.
 fn fresh_plan(
-    global: &GlobalArgs,
+    context: &Context,
     args: &ApplyArgs,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(Plan, Registries), CommandError> {
-    if global.state.is_some() {
+    if context.state.is_some() {
         bail_cmd("apply writes to ECR and cannot use --state; plan against a snapshot instead")?;
     }
-    let spec = load_spec(global)?;
+    let spec = load_spec(context)?;
     let (registries, plan) = runtime.block_on(live::plan_live(
         &spec.desired,
-        global,
+        context,
         !args.no_image_preview,
     ))?;
     // The plan is shown before anything is written. With --format json or markdown, stdout
     // carries only the apply report, so the plan goes to stderr as text.
-    if global.format == Format::Text {
-        print!("{}", output::render_plan(global, &plan, ReportKind::Plan));
+    if context.output.format == Format::Text {
+        print!(
+            "{}",
+            output::render_plan(&context.output, &plan, ReportKind::Plan)
+        );
         println!();
     } else {
         let text = ecrform_render::TextOptions {
@@ -78,13 +82,13 @@ fn fresh_plan(
 
 /// Loads a saved plan and refuses it when the spec or any address it touches changed.
 fn saved_plan(
-    global: &GlobalArgs,
+    context: &Context,
     path: &std::path::Path,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(Plan, Registries), CommandError> {
     // A saved plan is applied whole, as it was reviewed; silently applying all of it when
     // asked for one registry would be worse than refusing.
-    if !global.registries.is_empty() {
+    if context.registries.is_some() {
         bail_cmd(
             "--registry cannot restrict a saved plan, which is applied whole; make the plan with \
              --registry instead",
@@ -96,12 +100,12 @@ fn saved_plan(
         .with_context(|| format!("cannot use the plan file {}", path.display()))?;
     // The spec is checked when it is at hand: a plan made from another spec is not the one
     // that was reviewed. A pipeline that applies the plan artifact alone skips this check.
-    if global.file.exists() {
-        let spec = load_spec(global)?;
+    if context.spec.exists() {
+        let spec = load_spec(context)?;
         if spec_hash(&spec)? != saved.spec_hash {
             bail_cmd(&format!(
                 "stale plan: the spec {} changed since the plan was made; run plan again",
-                global.file.display()
+                context.spec.path().display()
             ))?;
         }
     }
@@ -120,7 +124,7 @@ fn saved_plan(
         .map(|r| (r.registry.clone(), r.scope.clone()))
         .collect();
     let (registries, live) = runtime.block_on(async {
-        let registries = live::connect(&targets, global).await?;
+        let registries = live::connect(&targets, context).await?;
         let live = live::read(&registries, &scopes).await?;
         anyhow::Ok((registries, live))
     })?;
@@ -178,8 +182,8 @@ fn confirm(plan: &Plan) -> Result<(), CommandError> {
     Ok(())
 }
 
-fn render_report(global: &GlobalArgs, report: &ApplyReport) -> String {
-    match global.format {
+fn render_report(context: &Context, report: &ApplyReport) -> String {
+    match context.output.format {
         Format::Text => ecrform_render::render_apply_text(report),
         Format::Markdown => ecrform_render::render_apply_markdown(report),
         Format::Json => ecrform_render::render_apply_json(report),

@@ -3,15 +3,18 @@
 
 use ecrform_render::ReportKind;
 
-use crate::cli::GlobalArgs;
 use crate::commands::{CommandError, Outcome, live_state, load_spec};
+use crate::context::Context;
 use crate::output;
 
-pub fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
-    let spec = load_spec(global)?;
-    let live = live_state(global, &spec.desired)?;
+pub fn run(context: &Context) -> Result<Outcome, CommandError> {
+    let spec = load_spec(context)?;
+    let live = live_state(context, &spec.desired)?;
     let plan = ecrform_plan::plan(&spec.desired, &live);
-    print!("{}", output::render_plan(global, &plan, ReportKind::Drift));
+    print!(
+        "{}",
+        output::render_plan(&context.output, &plan, ReportKind::Drift)
+    );
     Ok(if plan.is_empty() && plan.unmanaged.is_empty() {
         Outcome::Done
     } else {

@@ -1,26 +1,26 @@
 //! `ecrform export`: a v1 spec of live state, so that adopting an existing registry starts
 //! from an empty plan. Policies are inline, or files under `--out-dir`.
 
-use anyhow::Context;
+use anyhow::Context as _;
 use ecrform_spec::{ExportOptions, export};
 
-use crate::cli::{ExportArgs, GlobalArgs};
+use crate::cli::ExportArgs;
 use crate::commands::{CommandError, Outcome, live, selected_targets};
-use crate::output;
+use crate::context::Context;
 
 /// The spec file name written under `--out-dir`.
 const SPEC_FILE: &str = "ecr.yaml";
 
-pub fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<Outcome, CommandError> {
-    let targets = selected_targets(global)?;
-    let states = live::read_everything(&targets, global)?;
+pub fn run(context: &Context, args: &ExportArgs) -> Result<Outcome, CommandError> {
+    let targets = selected_targets(context)?;
+    let states = live::read_everything(&targets, context)?;
     let options = ExportOptions {
         prefix: args.prefix.clone(),
         policy_files: args.out_dir.is_some(),
     };
     let exported = export(&states, &options);
     for note in &exported.notes {
-        output::warn(global, note);
+        context.output.warn(note);
     }
     match &args.out_dir {
         None => print!("{}", exported.spec),
@@ -40,9 +40,11 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<Outcome, CommandErr
                 std::fs::write(path, text)
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
-            if !global.quiet {
-                eprintln!("wrote {} file(s) under {}", written.len(), dir.display());
-            }
+            context.output.status(&format_args!(
+                "wrote {} file(s) under {}",
+                written.len(),
+                dir.display()
+            ));
         }
     }
     Ok(Outcome::Done)

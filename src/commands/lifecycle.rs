@@ -8,23 +8,23 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context as _, anyhow};
 use ecrform_lifecycle::input::{self, TextProblem};
 use ecrform_lifecycle::preview::{self, Preview};
 use ecrform_lifecycle::{LifecyclePolicyRules, Timestamp};
 use ecrform_spec::{Diagnostic, Diagnostics};
 
-use crate::cli::{Format, GlobalArgs, LifecycleCommand, LifecyclePreviewArgs};
+use crate::cli::{Format, LifecycleCommand, LifecyclePreviewArgs};
 use crate::commands::{CommandError, Outcome};
-use crate::output;
+use crate::context::Context;
 
-pub fn run(global: &GlobalArgs, command: &LifecycleCommand) -> Result<Outcome, CommandError> {
+pub fn run(context: &Context, command: &LifecycleCommand) -> Result<Outcome, CommandError> {
     match command {
-        LifecycleCommand::Preview(args) => run_preview(global, args),
+        LifecycleCommand::Preview(args) => run_preview(context, args),
     }
 }
 
-fn run_preview(global: &GlobalArgs, args: &LifecyclePreviewArgs) -> Result<Outcome, CommandError> {
+fn run_preview(context: &Context, args: &LifecyclePreviewArgs) -> Result<Outcome, CommandError> {
     let now = match &args.now {
         Some(text) => Timestamp::parse_rfc3339(text)
             .map_err(|error| anyhow!("--now {text:?} is not a timestamp: {error}"))?,
@@ -40,22 +40,18 @@ fn run_preview(global: &GlobalArgs, args: &LifecyclePreviewArgs) -> Result<Outco
     };
 
     for warning in preview::warnings(&policy, &described) {
-        output::warn(
-            global,
-            &format_args!("{}: {warning}", args.images.display()),
-        );
+        context
+            .output
+            .warn(&format_args!("{}: {warning}", args.images.display()));
     }
-    output::note(
-        global,
-        &format_args!(
-            "evaluating {} rule(s) over {} image(s) at {now}",
-            policy.rules.len(),
-            described.images.len()
-        ),
-    );
+    context.output.note(&format_args!(
+        "evaluating {} rule(s) over {} image(s) at {now}",
+        policy.rules.len(),
+        described.images.len()
+    ));
     print!(
         "{}",
-        render(global.format, &policy, &described.images, now)?
+        render(context.output.format, &policy, &described.images, now)?
     );
     Ok(Outcome::Done)
 }

@@ -4,15 +4,15 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use anyhow::Context;
+use anyhow::Context as _;
 use futures_util::future::join_all;
 
-use ecrform_aws::{ConnectOptions, EcrRegistry, RegistryTarget};
+use ecrform_aws::{EcrRegistry, RegistryTarget};
 use ecrform_model::{DesiredState, RegistryId, RegistryState};
 use ecrform_plan::preview::{self, RepositoryImages};
 use ecrform_plan::{ErrorKind, Plan, ReadScope, Registry, RegistryError};
 
-use crate::cli::GlobalArgs;
+use crate::context::Context;
 
 /// The registries of one command, connected.
 pub type Registries = BTreeMap<RegistryId, Arc<EcrRegistry>>;
@@ -25,17 +25,10 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-pub async fn connect(
-    targets: &[RegistryTarget],
-    global: &GlobalArgs,
-) -> anyhow::Result<Registries> {
-    let options = ConnectOptions {
-        endpoint_url: global.endpoint_url.clone(),
-        parallelism: usize::from(global.parallelism),
-        ..ConnectOptions::default()
-    };
+pub async fn connect(targets: &[RegistryTarget], context: &Context) -> anyhow::Result<Registries> {
+    let options = &context.connection;
     let clients = join_all(targets.iter().map(|target| async {
-        ecrform_aws::connect(target, &options)
+        ecrform_aws::connect(target, options)
             .await
             .map_err(|error| read_error(&target.id, &error))
     }));
@@ -94,10 +87,10 @@ pub async fn preview_images(registries: &Registries, plan: &mut Plan) -> anyhow:
 /// lifecycle policy changes to preview what the new policy would expire.
 pub async fn plan_live(
     desired: &DesiredState,
-    global: &GlobalArgs,
+    context: &Context,
     preview: bool,
 ) -> anyhow::Result<(Registries, Plan)> {
-    let registries = connect(&targets_for(desired), global).await?;
+    let registries = connect(&targets_for(desired), context).await?;
     let live = read(&registries, &scopes_for(desired)).await?;
     let mut plan = ecrform_plan::plan(desired, &live);
     if preview {
@@ -111,10 +104,10 @@ pub async fn plan_live(
 /// endpoint does not implement is left out with a warning instead of failing the command.
 pub fn read_everything(
     targets: &[RegistryTarget],
-    global: &GlobalArgs,
+    context: &Context,
 ) -> anyhow::Result<Vec<RegistryState>> {
     runtime()?.block_on(async {
-        let registries = connect(targets, global).await?;
+        let registries = connect(targets, context).await?;
         let reads = registries.iter().map(|(id, registry)| async move {
             let mut scope = ReadScope::everything();
             loop {
@@ -126,10 +119,9 @@ pub fn read_everything(
                         ..
                     }) if scope.registry.leave_out(kind) => {
                         // The error's hint is advice for plans; the fact is the message.
-                        crate::output::warn(
-                            global,
-                            &format_args!("registry {id}: {message}; left out"),
-                        );
+                        context
+                            .output
+                            .warn(&format_args!("registry {id}: {message}; left out"));
                     }
                     Err(error) => return Err(read_error(id, &error)),
                 }

@@ -13,13 +13,13 @@ mod validate;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::Context;
+use anyhow::Context as _;
 use ecrform_aws::RegistryTarget;
 use ecrform_model::{DesiredState, RegistryId, RegistryState, Snapshot};
-use ecrform_spec::{Diagnostics, LoadOptions, Spec};
+use ecrform_spec::{Diagnostics, Spec};
 
-use crate::cli::{Cli, Command, GlobalArgs};
-use crate::output;
+use crate::cli::{Cli, Command};
+use crate::context::Context;
 
 /// How a command that did not fail ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,32 +53,28 @@ impl From<Diagnostics> for CommandError {
 }
 
 pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
+    let context = Context::from_args(&cli.global)?;
     match &cli.command {
-        Command::Validate => validate::run(&cli.global),
-        Command::Plan(args) => plan::run(&cli.global, args),
-        Command::Apply(args) => apply::run(&cli.global, args),
-        Command::Drift => drift::run(&cli.global),
-        Command::Export(args) => export::run(&cli.global, args),
-        Command::Snapshot(args) => snapshot::run(&cli.global, args),
-        Command::Lifecycle(command) => lifecycle::run(&cli.global, command),
+        Command::Validate => validate::run(&context),
+        Command::Plan(args) => plan::run(&context, args),
+        Command::Apply(args) => apply::run(&context, args),
+        Command::Drift => drift::run(&context),
+        Command::Export(args) => export::run(&context, args),
+        Command::Snapshot(args) => snapshot::run(&context, args),
+        Command::Lifecycle(command) => lifecycle::run(&context, command),
     }
 }
 
 /// Loads and validates the spec, printing its warnings, and applies `--registry`.
-fn load_spec(global: &GlobalArgs) -> Result<Spec, CommandError> {
-    let mut spec = ecrform_spec::load(&LoadOptions {
-        path: &global.file,
-        policies_dir: global.policies.as_deref(),
-    })?;
+fn load_spec(context: &Context) -> Result<Spec, CommandError> {
+    let mut spec = ecrform_spec::load(&context.spec.load_options())?;
     for warning in &spec.warnings {
-        output::warn(global, warning);
+        context.output.warn(warning);
     }
-    output::note(
-        global,
-        &format_args!("read {} file(s) of spec", spec.files.len()),
-    );
-    let selection = registry_selection(global)?;
-    if let Some(selection) = &selection {
+    context
+        .output
+        .note(&format_args!("read {} file(s) of spec", spec.files.len()));
+    if let Some(selection) = &context.registries {
         let known: BTreeSet<RegistryId> = spec
             .desired
             .registries
@@ -88,7 +84,7 @@ fn load_spec(global: &GlobalArgs) -> Result<Spec, CommandError> {
         if let Some(missing) = selection.iter().find(|id| !known.contains(id)) {
             return Err(anyhow::anyhow!(
                 "--registry {missing} is not a registry of the spec {}",
-                global.file.display()
+                context.spec.path().display()
             )
             .into());
         }
@@ -99,28 +95,12 @@ fn load_spec(global: &GlobalArgs) -> Result<Spec, CommandError> {
     Ok(spec)
 }
 
-/// The `--registry` values, parsed; `None` when the flag was not given.
-fn registry_selection(global: &GlobalArgs) -> anyhow::Result<Option<BTreeSet<RegistryId>>> {
-    if global.registries.is_empty() {
-        return Ok(None);
-    }
-    global
-        .registries
-        .iter()
-        .map(|raw| RegistryId::parse(raw).with_context(|| format!("--registry {raw}")))
-        .collect::<anyhow::Result<_>>()
-        .map(Some)
-}
-
 /// The registries that `export` and `snapshot` read: `--registry` (reached with the spec's
 /// role and profile when the spec names them), or every registry of the spec.
-fn selected_targets(global: &GlobalArgs) -> Result<Vec<RegistryTarget>, CommandError> {
-    let selection = registry_selection(global)?;
-    let spec = if global.file.exists() || selection.is_none() {
-        Some(ecrform_spec::load(&LoadOptions {
-            path: &global.file,
-            policies_dir: global.policies.as_deref(),
-        })?)
+fn selected_targets(context: &Context) -> Result<Vec<RegistryTarget>, CommandError> {
+    let selection = context.registries.clone();
+    let spec = if context.spec.exists() || selection.is_none() {
+        Some(ecrform_spec::load(&context.spec.load_options())?)
     } else {
         None
     };
@@ -148,13 +128,13 @@ fn selected_targets(global: &GlobalArgs) -> Result<Vec<RegistryTarget>, CommandE
 
 /// Live state for the desired registries: from the `--state` snapshot file when given,
 /// otherwise read from ECR (only what the spec manages).
-fn live_state(global: &GlobalArgs, desired: &DesiredState) -> anyhow::Result<Vec<RegistryState>> {
-    match &global.state {
+fn live_state(context: &Context, desired: &DesiredState) -> anyhow::Result<Vec<RegistryState>> {
+    match &context.state {
         Some(path) => live_from_snapshot(path, desired),
         None => {
             let runtime = live::runtime()?;
             runtime.block_on(async {
-                let registries = live::connect(&live::targets_for(desired), global).await?;
+                let registries = live::connect(&live::targets_for(desired), context).await?;
                 live::read(&registries, &live::scopes_for(desired)).await
             })
         }

@@ -2,25 +2,26 @@
 //! `apply FILE`. Lifecycle policy changes are previewed against the images their
 //! repositories hold (see `ecrform_plan::preview`) unless `--no-image-preview`.
 
-use anyhow::Context;
+use anyhow::Context as _;
 use ecrform_aws::RegistryTarget;
 use ecrform_plan::{SavedPlan, SavedRegistry};
 use ecrform_render::ReportKind;
 
-use crate::cli::{GlobalArgs, PlanArgs};
+use crate::cli::PlanArgs;
 use crate::commands::{CommandError, Outcome, live, live_state, load_spec, spec_hash};
+use crate::context::Context;
 use crate::output;
 
-pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Outcome, CommandError> {
-    let spec = load_spec(global)?;
-    let plan = if global.state.is_some() {
+pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> {
+    let spec = load_spec(context)?;
+    let plan = if context.state.is_some() {
         // A snapshot holds no images: a plan against it cannot preview them.
-        let live = live_state(global, &spec.desired)?;
+        let live = live_state(context, &spec.desired)?;
         ecrform_plan::plan(&spec.desired, &live)
     } else {
         let preview = !args.no_image_preview;
         let (_, plan) =
-            live::runtime()?.block_on(live::plan_live(&spec.desired, global, preview))?;
+            live::runtime()?.block_on(live::plan_live(&spec.desired, context, preview))?;
         plan
     };
     if let Some(out) = &args.out {
@@ -43,9 +44,14 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Outcome, CommandError
         let saved = SavedPlan::new(&plan, registries, spec_hash(&spec)?);
         std::fs::write(out, saved.to_json())
             .with_context(|| format!("cannot write the plan to {}", out.display()))?;
-        output::note(global, &format_args!("saved the plan to {}", out.display()));
+        context
+            .output
+            .note(&format_args!("saved the plan to {}", out.display()));
     }
-    print!("{}", output::render_plan(global, &plan, ReportKind::Plan));
+    print!(
+        "{}",
+        output::render_plan(&context.output, &plan, ReportKind::Plan)
+    );
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         Outcome::Changes
     } else {

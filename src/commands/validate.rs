@@ -1,10 +1,10 @@
 //! `ecrform validate`: parse and check the spec with no AWS call.
 
-use crate::cli::GlobalArgs;
 use crate::commands::{CommandError, Outcome, load_spec};
+use crate::context::Context;
 
-pub fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
-    let spec = load_spec(global)?;
+pub fn run(context: &Context) -> Result<Outcome, CommandError> {
+    let spec = load_spec(context)?;
     let registries = spec.desired.registries.len();
     let repositories: usize = spec
         .desired
@@ -12,10 +12,10 @@ pub fn run(global: &GlobalArgs) -> Result<Outcome, CommandError> {
         .iter()
         .map(|r| r.state.repositories.len())
         .sum();
-    if !global.quiet {
+    if !context.output.is_quiet() {
         println!(
             "{} is valid: {registries} registr{}, {repositories} repositor{}.",
-            global.file.display(),
+            context.spec.path().display(),
             if registries == 1 { "y" } else { "ies" },
             if repositories == 1 { "y" } else { "ies" },
         );
