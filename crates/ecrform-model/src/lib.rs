@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod names;
 mod operation;
 pub mod policy;
+pub mod policy_document;
 pub mod registry;
 pub mod registry_wide;
 pub mod repository;
@@ -23,6 +24,7 @@ pub use lifecycle::LifecyclePolicy;
 pub use names::{AccountId, NameError, Region, RegistryId, RepositoryName};
 pub use operation::Operation;
 pub use policy::IamPolicy;
+pub use policy_document::{DocumentKind, PolicyDocument};
 pub use registry::{DesiredRegistry, DesiredState, RegistryState};
 pub use registry_wide::{
     AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, PullThroughCacheField,

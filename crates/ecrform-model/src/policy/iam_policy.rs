@@ -1,80 +1,27 @@
-//! The [`IamPolicy`] type: a document as written with its canonical form, built from a JSON
-//! value or from policy text, compared by canonical form and serialized as written.
+//! The [`IamPolicy`] type: a [`PolicyDocument`] whose canonical form is IAM's (see
+//! [`canonicalize`]).
 
-use std::sync::Arc;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::canonicalize;
 use crate::DocumentError;
+use crate::policy_document::{DocumentKind, PolicyDocument};
+
+/// The kind of repository and registry policies.
+#[derive(Debug, Clone, Copy)]
+pub struct Iam;
+
+impl DocumentKind for Iam {
+    const WHAT: &'static str = "policy";
+
+    fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
+        canonicalize(document)
+    }
+}
 
 /// A repository or registry policy: the document as written (what ecrform sends) and its
 /// canonical form (what ecrform compares and shows in diffs).
-#[derive(Debug, Clone)]
-pub struct IamPolicy {
-    // Shared: a spec applies one named document to many repositories, and every clone of a
-    // policy (desired state, plans) then costs a pointer, not a JSON tree.
-    document: Arc<Value>,
-    canonical: Arc<Value>,
-}
-
-impl IamPolicy {
-    /// Checks the document's shape and computes its canonical form.
-    pub fn from_value(document: Value) -> Result<Self, DocumentError> {
-        let canonical = canonicalize(&document)?;
-        Ok(IamPolicy {
-            document: Arc::new(document),
-            canonical: Arc::new(canonical),
-        })
-    }
-
-    /// Parses policy text as ECR returns it (any JSON formatting).
-    pub fn from_json_text(text: &str) -> Result<Self, DocumentError> {
-        let document: Value = serde_json::from_str(text)
-            .map_err(|e| DocumentError::at_root(format!("policy text is not valid JSON: {e}")))?;
-        IamPolicy::from_value(document)
-    }
-
-    /// The document as written.
-    pub fn document(&self) -> &Value {
-        &self.document
-    }
-
-    /// The canonical form: equal for equivalent documents.
-    pub fn canonical(&self) -> &Value {
-        &self.canonical
-    }
-
-    /// The text sent to ECR: the document as written, minified.
-    pub fn to_compact_json(&self) -> String {
-        self.document.to_string()
-    }
-}
-
-impl PartialEq for IamPolicy {
-    fn eq(&self, other: &Self) -> bool {
-        self.canonical == other.canonical
-    }
-}
-
-impl Serialize for IamPolicy {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.document.serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for IamPolicy {
-    /// Accepts a JSON object or the policy text ECR returns.
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        let result = match value {
-            Value::String(text) => IamPolicy::from_json_text(&text),
-            other => IamPolicy::from_value(other),
-        };
-        result.map_err(|e| serde::de::Error::custom(format!("policy{}: {e}", e.pointer())))
-    }
-}
+pub type IamPolicy = PolicyDocument<Iam>;
 
 #[cfg(test)]
 mod tests {
