@@ -38,9 +38,9 @@ pub(super) async fn read_repositories(
             None => scope.other_repositories,
         };
         let arn = repository.repository_arn().unwrap_or_default().to_owned();
-        state
-            .repositories
-            .insert(name.clone(), describe(repository));
+        let described =
+            describe(repository).map_err(|unknown| unknown.error(&registry.id, &name))?;
+        state.repositories.insert(name.clone(), described);
         reads.push(read_aspects(registry, name, arn, aspects));
     }
     for result in join_all(reads).await {
@@ -78,12 +78,73 @@ async fn list_repositories(registry: &EcrRegistry) -> Result<Vec<Repository>, Re
     Ok(repositories)
 }
 
-/// The settings DescribeRepositories reports, with ECR's defaults where it leaves one out.
-fn describe(repository: &Repository) -> RepositoryState {
+/// A value of a live repository that this ecrform has no word for: ECR added a mode or type
+/// after this release. Reading it as ECR's default could plan a destructive replace from a
+/// value ecrform never understood, so the read stops instead.
+#[derive(Debug)]
+struct UnknownValue {
+    field: &'static str,
+    value: String,
+}
+
+impl UnknownValue {
+    fn error(&self, registry: &ecrform_model::RegistryId, name: &RepositoryName) -> RegistryError {
+        let address = ecrform_model::Address::repository(
+            registry.clone(),
+            ecrform_model::ResourceKind::Repository,
+            name.clone(),
+        );
+        RegistryError::new(
+            ErrorKind::UnreadableLiveValue,
+            "UnknownLiveValue",
+            format!(
+                "{address} has {} {:?}, which this ecrform does not know; nothing was planned \
+                 from it (a newer ecrform may know it)",
+                self.field, self.value
+            ),
+        )
+    }
+}
+
+/// The settings DescribeRepositories reports, with ECR's defaults where it leaves one out
+/// (and only there: a value it reports that ecrform does not know is an error).
+fn describe(repository: &Repository) -> Result<RepositoryState, UnknownValue> {
+    let image_tag_mutability = repository
+        .image_tag_mutability()
+        .map(|mode| {
+            TagMutability::parse(mode.as_str()).ok_or_else(|| UnknownValue {
+                field: "image_tag_mutability",
+                value: mode.as_str().to_owned(),
+            })
+        })
+        .transpose()?;
+    let encryption = repository
+        .encryption_configuration()
+        .map(|c| {
+            let kind = EncryptionType::parse(c.encryption_type().as_str()).ok_or_else(|| {
+                UnknownValue {
+                    field: "encryption type",
+                    value: c.encryption_type().as_str().to_owned(),
+                }
+            })?;
+            Ok(Encryption {
+                kind,
+                kms_key: c.kms_key().map(str::to_owned),
+            })
+        })
+        .transpose()?;
+    if let Some(filter) = repository
+        .image_tag_mutability_exclusion_filters()
+        .iter()
+        .find(|filter| filter.filter_type().as_str() != "WILDCARD")
+    {
+        return Err(UnknownValue {
+            field: "an image tag mutability exclusion filter of type",
+            value: filter.filter_type().as_str().to_owned(),
+        });
+    }
     let mut state = RepositoryState {
-        image_tag_mutability: repository
-            .image_tag_mutability()
-            .and_then(|mode| TagMutability::parse(mode.as_str())),
+        image_tag_mutability,
         image_tag_mutability_exclusions: Some(
             repository
                 .image_tag_mutability_exclusion_filters()
@@ -94,12 +155,7 @@ fn describe(repository: &Repository) -> RepositoryState {
         scan_on_push: repository
             .image_scanning_configuration()
             .map(|c| c.scan_on_push()),
-        encryption: repository.encryption_configuration().and_then(|c| {
-            Some(Encryption {
-                kind: EncryptionType::parse(c.encryption_type().as_str())?,
-                kms_key: c.kms_key().map(str::to_owned),
-            })
-        }),
+        encryption,
         ..RepositoryState::default()
     };
     fill_live_defaults(&mut state);
@@ -107,7 +163,7 @@ fn describe(repository: &Repository) -> RepositoryState {
     state.tags = None;
     state.lifecycle_policy = Setting::Unmanaged;
     state.repository_policy = Setting::Unmanaged;
-    state
+    Ok(state)
 }
 
 /// What the per-repository reads found.
@@ -311,6 +367,54 @@ mod tests {
         );
         // An empty scope reads nothing per repository.
         assert_eq!(ecr.total(), 2);
+    }
+
+    // Regression: a mode ECR added after this release was read as MUTABLE (and an unknown
+    // encryption type as AES256), which could plan a destructive replace from a value
+    // ecrform never understood.
+    #[tokio::test(start_paused = true)]
+    async fn a_live_value_ecrform_does_not_know_stops_the_read_naming_address_field_and_value() {
+        let cases = [
+            (
+                "imageTagMutability",
+                json!("IMMUTABLE_WITH_SOMETHING_NEW"),
+                "image_tag_mutability \"IMMUTABLE_WITH_SOMETHING_NEW\"",
+            ),
+            (
+                "encryptionConfiguration",
+                json!({ "encryptionType": "KMS_QUANTUM" }),
+                "encryption type \"KMS_QUANTUM\"",
+            ),
+            (
+                "imageTagMutabilityExclusionFilters",
+                json!([{ "filterType": "REGEX", "filter": "v.*" }]),
+                "exclusion filter of type \"REGEX\"",
+            ),
+        ];
+        for (key, value, named) in cases {
+            let ecr = RecordedEcr::new();
+            let mut repository = described(REGISTRY, "app");
+            repository[key] = value;
+            ecr.then(
+                "DescribeRepositories",
+                Answer::ok(json!({ "repositories": [repository] })),
+            );
+
+            let error = ecr
+                .registry(REGISTRY, 3)
+                .read(&ReadScope::default())
+                .await
+                .unwrap_err();
+
+            assert_eq!(error.kind, ErrorKind::UnreadableLiveValue, "{key}");
+            assert!(
+                error
+                    .message
+                    .starts_with("123456789012/eu-west-1/repository/app has "),
+                "{error}"
+            );
+            assert!(error.message.contains(named), "{key}: {error}");
+        }
     }
 
     #[tokio::test(start_paused = true)]
