@@ -21,9 +21,9 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Spec file, or a directory whose *.yaml files are merged.
-    #[arg(short = 'f', long = "file", global = true, default_value = "ecr.yaml")]
-    pub file: PathBuf,
+    /// Spec file, or a directory whose *.yaml files are merged [default: ecr.yaml].
+    #[arg(short = 'f', long = "file", global = true, value_name = "SPEC")]
+    pub file: Option<PathBuf>,
     /// Directory of named policy documents (default: policies/ next to the spec).
     #[arg(long, global = true, value_name = "DIR")]
     pub policies: Option<PathBuf>,

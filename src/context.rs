@@ -13,6 +13,9 @@ use ecrform_model::RegistryId;
 
 use crate::cli::{Format, GlobalArgs};
 
+/// The spec `-f` defaults to.
+pub const DEFAULT_SPEC: &str = "ecr.yaml";
+
 /// Everything a command needs to know about how it was asked to run.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -30,6 +33,8 @@ pub struct Context {
 pub struct SpecSource {
     /// A spec file, or a directory whose `*.yaml` files are merged.
     pub path: PathBuf,
+    /// Whether `-f` named it (rather than the default `ecr.yaml`).
+    pub explicit: bool,
     /// `--policies`; `None` for `policies/` next to the spec.
     pub policies_dir: Option<PathBuf>,
 }
@@ -123,7 +128,11 @@ impl Context {
             && std::io::stdout().is_terminal();
         Ok(Context {
             spec: SpecSource {
-                path: global.file.clone(),
+                path: global
+                    .file
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(DEFAULT_SPEC)),
+                explicit: global.file.is_some(),
                 policies_dir: global.policies.clone(),
             },
             registries,

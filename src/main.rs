@@ -6,6 +6,9 @@ mod commands;
 mod context;
 mod output;
 
+/// This ecrform's version, as saved plans record it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 use std::process::ExitCode;
 
 use clap::Parser;

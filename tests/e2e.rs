@@ -71,6 +71,13 @@ impl Harness {
         self.ecrform_with(args, &[], &[])
     }
 
+    /// [`Harness::ecrform`] in a subdirectory of the working directory.
+    fn ecrform_in(&self, subdirectory: &str, args: &[&str]) -> Run {
+        let mut command = self.emulator.command(env!("CARGO_BIN_EXE_ecrform"));
+        command.current_dir(self.dir.join(subdirectory));
+        run(command, args)
+    }
+
     /// [`Harness::ecrform`] with environment variables set and removed on top of the
     /// emulator's environment.
     fn ecrform_with(&self, args: &[&str], set: &[(&str, &str)], remove: &[&str]) -> Run {
@@ -801,6 +808,13 @@ fn a_saved_plan_is_refused_when_live_state_or_the_spec_changed_and_applies_when_
         "error: stale plan: the spec ecr.yaml changed since the plan was made; run plan again",
         "{edited}"
     );
+    // Without -f the spec the plan records is checked, and it is the same refusal.
+    let recorded = h.ecrform(&["apply", "reviewed.json"]);
+    assert_eq!(
+        recorded.one_line_error(),
+        edited.one_line_error(),
+        "{recorded}"
+    );
     let plan = h.ecrform(&[
         "plan",
         "-f",
@@ -818,6 +832,60 @@ fn a_saved_plan_is_refused_when_live_state_or_the_spec_changed_and_applies_when_
         ],
         "nothing of the refused plan was applied: {plan}"
     );
+}
+
+/// A saved plan is checked against what the spec means, not its bytes; a plan made by another
+/// ecrform is refused; without the spec at hand it still applies, saying the spec was not
+/// checked.
+#[test]
+fn a_saved_plan_checks_the_meaning_of_its_spec_and_the_ecrform_that_made_it() {
+    let h = Harness::new("stale");
+    h.ecrform(&["apply", "-f", "base.yaml", "--auto-approve"])
+        .success();
+    h.ecrform(&["plan", "-f", "ecr.yaml", "--out", "plan.json"])
+        .success();
+
+    // A comment and another order of the same keys: the same spec.
+    h.dir.edit(
+        "ecr.yaml",
+        "      svc/app:\n        image_tag_mutability: MUTABLE\n        tags: {team: svc}",
+        "      # reviewed in the pull request\n      svc/app:\n        tags: {team: svc}\n        \
+         image_tag_mutability: MUTABLE",
+    );
+
+    // Another version's plan file is refused before anything is read, naming both versions.
+    let text = h.dir.read("plan.json");
+    let version = env!("CARGO_PKG_VERSION");
+    h.dir.write(
+        "other-version.json",
+        &text.replace(
+            &format!("\"ecrform_version\": \"{version}\""),
+            "\"ecrform_version\": \"0.0.1\"",
+        ),
+    );
+    let other = h.ecrform(&["apply", "other-version.json", "-f", "ecr.yaml"]);
+    assert_eq!(
+        other.one_line_error(),
+        format!(
+            "error: cannot use the plan file other-version.json: the plan was made by ecrform \
+             0.0.1 and this is ecrform {version}; make the plan again with this version"
+        ),
+        "{other}"
+    );
+
+    // Applied where the spec is not (a pipeline with the artifact alone): said, and applied.
+    h.dir.write("elsewhere/plan.json", &text);
+    let alone = h.ecrform_in("elsewhere", &["apply", "plan.json"]);
+    assert_eq!(alone.code, Some(0), "{alone}");
+    assert_eq!(
+        alone.stderr,
+        "warning: the spec ecr.yaml the plan was made from is not here, so it was not \
+         checked; applying the plan file as it was reviewed\n",
+        "{alone}"
+    );
+    let plan = h.ecrform(&["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
+    plan.success();
+    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,19 +6,20 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 
 use ecrform_apply::{ApplyOptions, ApplyReport};
 use ecrform_aws::RegistryTarget;
 use ecrform_model::Address;
-use ecrform_plan::{Allowed, Plan, SavedPlan};
+use ecrform_plan::{Allowed, Plan, SavedPlan, spec_fingerprint};
 use ecrform_render::ReportKind;
 
 use crate::cli::{ApplyArgs, Format};
 use crate::commands::live::{self, Registries};
-use crate::commands::{CommandError, Outcome, load_spec, spec_hash};
-use crate::context::Context;
+use crate::commands::{CommandError, Outcome, load_spec};
+use crate::context::{Context, SpecSource};
 use crate::output;
 
 pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError> {
@@ -96,19 +97,9 @@ fn saved_plan(
     }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the plan file {}", path.display()))?;
-    let saved = SavedPlan::from_json(&text)
+    let saved = SavedPlan::from_json(&text, crate::VERSION)
         .with_context(|| format!("cannot use the plan file {}", path.display()))?;
-    // The spec is checked when it is at hand: a plan made from another spec is not the one
-    // that was reviewed. A pipeline that applies the plan artifact alone skips this check.
-    if context.spec.exists() {
-        let spec = load_spec(context)?;
-        if spec_hash(&spec)? != saved.spec_hash {
-            bail_cmd(&format!(
-                "stale plan: the spec {} changed since the plan was made; run plan again",
-                context.spec.path().display()
-            ))?;
-        }
-    }
+    check_spec(context, &saved)?;
     let targets: Vec<RegistryTarget> = saved
         .registries
         .iter()
@@ -136,6 +127,46 @@ fn saved_plan(
         ))?;
     }
     Ok((saved.plan(), registries))
+}
+
+/// A plan made from another spec than the one at hand is not the one that was reviewed: the
+/// spec `-f` names, or else the one the plan records, must mean what it meant then. When
+/// neither is here (a pipeline that applies the plan artifact alone), that is said, and the
+/// reviewed plan is applied as it is.
+fn check_spec(context: &Context, saved: &SavedPlan) -> Result<(), CommandError> {
+    let source = if context.spec.explicit {
+        context.spec.clone()
+    } else {
+        SpecSource {
+            path: PathBuf::from(&saved.spec.path),
+            explicit: false,
+            policies_dir: context.spec.policies_dir.clone(),
+        }
+    };
+    if !source.exists() {
+        context.output.warn(&format_args!(
+            "the spec {} the plan was made from is not here, so it was not checked; applying \
+             the plan file as it was reviewed",
+            source.path().display()
+        ));
+        return Ok(());
+    }
+    let spec = load_spec(&Context {
+        spec: source.clone(),
+        ..context.clone()
+    })?;
+    let registries: Vec<_> = saved
+        .registries
+        .iter()
+        .map(|r| r.registry.clone())
+        .collect();
+    if spec_fingerprint(&spec.desired, &registries) != saved.spec.fingerprint {
+        bail_cmd(&format!(
+            "stale plan: the spec {} changed since the plan was made; run plan again",
+            source.path().display()
+        ))?;
+    }
+    Ok(())
 }
 
 /// Deletes, replaces and lifecycle changes that expire or archive images happen only with

@@ -157,22 +157,3 @@ fn live_from_snapshot(path: &Path, desired: &DesiredState) -> anyhow::Result<Vec
         })
         .collect()
 }
-
-/// SHA-256 over the spec's files (names and contents), recorded in saved plans.
-fn spec_hash(spec: &Spec) -> anyhow::Result<String> {
-    let mut contents = Vec::with_capacity(spec.files.len());
-    for file in &spec.files {
-        let bytes =
-            std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        contents.push((name, bytes));
-    }
-    Ok(ecrform_plan::hash_files(
-        contents
-            .iter()
-            .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
-    ))
-}

@@ -4,11 +4,11 @@
 
 use anyhow::Context as _;
 use ecrform_aws::RegistryTarget;
-use ecrform_plan::{SavedPlan, SavedRegistry};
+use ecrform_plan::{SavedPlan, SavedRegistry, SavedSpec, spec_fingerprint};
 use ecrform_render::ReportKind;
 
 use crate::cli::PlanArgs;
-use crate::commands::{CommandError, Outcome, live, live_state, load_spec, spec_hash};
+use crate::commands::{CommandError, Outcome, live, live_state, load_spec};
 use crate::context::Context;
 use crate::output;
 
@@ -41,7 +41,17 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
                 },
             )
             .collect();
-        let saved = SavedPlan::new(&plan, registries, spec_hash(&spec)?);
+        let ids: Vec<_> = spec
+            .desired
+            .registries
+            .iter()
+            .map(|r| r.state.id())
+            .collect();
+        let spec = SavedSpec {
+            path: context.spec.path().display().to_string(),
+            fingerprint: spec_fingerprint(&spec.desired, &ids),
+        };
+        let saved = SavedPlan::new(&plan, registries, spec, crate::VERSION);
         std::fs::write(out, saved.to_json())
             .with_context(|| format!("cannot write the plan to {}", out.display()))?;
         context

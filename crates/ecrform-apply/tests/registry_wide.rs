@@ -867,8 +867,12 @@ async fn a_saved_plan_is_stale_when_the_registry_policy_changed_out_of_band() {
     });
     let scope = ReadScope::for_desired(&spec.registries[0]);
     let planned = read_and_plan(&spec, &registries).await;
-    let saved = SavedPlan::new(&planned, Vec::new(), String::from("spec-hash"));
-    let saved = SavedPlan::from_json(&saved.to_json()).unwrap();
+    let spec = ecrform_plan::SavedSpec {
+        path: "ecr.yaml".to_owned(),
+        fingerprint: "fingerprint".to_owned(),
+    };
+    let saved = SavedPlan::new(&planned, Vec::new(), spec, "0.1.0");
+    let saved = SavedPlan::from_json(&saved.to_json(), "0.1.0").unwrap();
 
     let live = source.read(&scope).await.unwrap();
     assert!(saved.stale_addresses(&[live]).is_empty());

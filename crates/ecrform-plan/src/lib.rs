@@ -15,4 +15,6 @@ pub use calls::{ApiCall, TemplateChanges};
 pub use diff::{field, plan};
 pub use plan::{Action, Allowed, Change, FORMAT_VERSION, ImagePreview, Plan, Refusal, Summary};
 pub use port::{Aspects, ErrorKind, Missing, ReadScope, Registry, RegistryAspects, RegistryError};
-pub use saved::{SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, SavedRegistry, hash_files};
+pub use saved::{
+    SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, SavedRegistry, SavedSpec, spec_fingerprint,
+};

@@ -2,18 +2,29 @@
 //! reach each registry and what was read there, and a fingerprint of the live state of every
 //! address the plan touches. Applying a saved plan re-reads those addresses and refuses when
 //! any changed, so what is applied is exactly what was reviewed.
+//!
+//! A plan also records the ecrform version that made it (another version may plan and call
+//! differently, so it refuses the file) and the spec it was made from: its path and a
+//! fingerprint of its meaning ([`spec_fingerprint`]: the canonical desired state, so that a
+//! comment or a reordering in the spec does not make the plan stale, and a change of meaning
+//! does).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use ecrform_model::{Address, RegistryId, RegistryState, ResourceKind, Target};
+use serde_json::Value;
+
+use ecrform_model::{
+    AccountSettings, Address, CreationTemplate, DesiredRegistry, DesiredState, RegistryId,
+    RegistryState, RepositoryState, ResourceKind, Setting, Target,
+};
 
 use crate::{Action, ApiCall, Change, Plan, ReadScope};
 
 /// The saved plan format version this build reads and writes.
-pub const SAVED_PLAN_VERSION: u32 = 2;
+pub const SAVED_PLAN_VERSION: u32 = 3;
 
 /// How to reach one registry of a saved plan, and what planning read there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,12 +37,23 @@ pub struct SavedRegistry {
     pub scope: ReadScope,
 }
 
+/// The spec a saved plan was made from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedSpec {
+    /// The spec path as `plan -f` was given it (a file or a directory).
+    pub path: String,
+    /// [`spec_fingerprint`] of its desired state, for the registries of the plan.
+    pub fingerprint: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavedPlan {
     pub saved_plan_version: u32,
-    /// SHA-256 over the spec and policy files the plan was made from.
-    pub spec_hash: String,
+    /// The version of ecrform that made the plan; another version refuses it.
+    pub ecrform_version: String,
+    pub spec: SavedSpec,
     pub registries: Vec<SavedRegistry>,
     pub plan: Plan,
     /// The calls of each change, by position in `plan.changes`.
@@ -48,10 +70,20 @@ pub enum SavedPlanError {
         "saved plan version {found} is not supported (this ecrform reads version {SAVED_PLAN_VERSION})"
     )]
     Version { found: u32 },
+    #[error(
+        "the plan was made by ecrform {made_by} and this is ecrform {this}; make the plan again \
+         with this version"
+    )]
+    OtherEcrform { made_by: String, this: String },
 }
 
 impl SavedPlan {
-    pub fn new(plan: &Plan, registries: Vec<SavedRegistry>, spec_hash: String) -> Self {
+    pub fn new(
+        plan: &Plan,
+        registries: Vec<SavedRegistry>,
+        spec: SavedSpec,
+        ecrform_version: &str,
+    ) -> Self {
         let fingerprints = plan
             .changes
             .iter()
@@ -70,7 +102,8 @@ impl SavedPlan {
             .collect();
         SavedPlan {
             saved_plan_version: SAVED_PLAN_VERSION,
-            spec_hash,
+            ecrform_version: ecrform_version.to_owned(),
+            spec,
             registries,
             // The calls are stored beside the plan: the plan's JSON form is the contract's.
             plan: stored,
@@ -85,16 +118,28 @@ impl SavedPlan {
         text
     }
 
-    pub fn from_json(text: &str) -> Result<Self, SavedPlanError> {
+    /// Reads a plan file made by `ecrform_version` (this ecrform): a file made by another
+    /// version, or in another format, is refused before anything else is read from it.
+    pub fn from_json(text: &str, ecrform_version: &str) -> Result<Self, SavedPlanError> {
         #[derive(Deserialize)]
-        struct VersionOnly {
+        struct Versions {
             saved_plan_version: u32,
+            #[serde(default)]
+            ecrform_version: Option<String>,
         }
-        let version: VersionOnly =
+        let versions: Versions =
             serde_json::from_str(text).map_err(|e| SavedPlanError::Format(e.to_string()))?;
-        if version.saved_plan_version != SAVED_PLAN_VERSION {
+        if let Some(made_by) = versions.ecrform_version
+            && made_by != ecrform_version
+        {
+            return Err(SavedPlanError::OtherEcrform {
+                made_by,
+                this: ecrform_version.to_owned(),
+            });
+        }
+        if versions.saved_plan_version != SAVED_PLAN_VERSION {
             return Err(SavedPlanError::Version {
-                found: version.saved_plan_version,
+                found: versions.saved_plan_version,
             });
         }
         let saved: SavedPlan =
@@ -158,16 +203,108 @@ fn fingerprint(value: Option<&serde_json::Value>) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
-/// SHA-256 of a set of files' contents, in the given order, for `spec_hash`.
-pub fn hash_files<'a>(contents: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> String {
-    let mut hasher = Sha256::new();
-    for (name, bytes) in contents {
-        hasher.update(name.as_bytes());
-        hasher.update([0]);
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
-    }
-    hex(&hasher.finalize())
+/// A fingerprint of what a spec means for some registries: SHA-256 of their canonical
+/// desired state (policies and registry-wide settings in their canonical forms, maps sorted),
+/// so that formatting, comments and the order things are written in do not change it.
+pub fn spec_fingerprint(desired: &DesiredState, registries: &[RegistryId]) -> String {
+    let selected: Vec<Value> = desired
+        .registries
+        .iter()
+        .filter(|registry| registries.contains(&registry.state.id()))
+        .map(canonical_registry)
+        .collect();
+    let text = Value::Array(selected).to_string();
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// One desired registry with every document in canonical form.
+fn canonical_registry(desired: &DesiredRegistry) -> Value {
+    let state = &desired.state;
+    let document = |setting: &Setting<Value>| match setting {
+        Setting::Unmanaged => Value::String("unmanaged".to_owned()),
+        Setting::Absent => Value::Null,
+        Setting::Present(value) => value.clone(),
+    };
+    let repositories: serde_json::Map<String, Value> = state
+        .repositories
+        .iter()
+        .map(|(name, repository)| {
+            let mut fields = serde_json::to_value(RepositoryState {
+                lifecycle_policy: Setting::Unmanaged,
+                repository_policy: Setting::Unmanaged,
+                ..repository.clone()
+            })
+            .unwrap_or(Value::Null);
+            if let Value::Object(fields) = &mut fields {
+                let lifecycle = repository
+                    .lifecycle_policy
+                    .clone()
+                    .map(|policy| policy.canonical().clone());
+                let policy = repository
+                    .repository_policy
+                    .clone()
+                    .map(|policy| policy.canonical().clone());
+                fields.insert("lifecycle_policy".to_owned(), document(&lifecycle));
+                fields.insert("repository_policy".to_owned(), document(&policy));
+            }
+            (name.to_string(), fields)
+        })
+        .collect();
+    let canonical_template = |template: &CreationTemplate| {
+        let canonical = template.canonical();
+        let mut value = serde_json::to_value(CreationTemplate {
+            lifecycle_policy: None,
+            repository_policy: None,
+            ..canonical.clone()
+        })
+        .unwrap_or(Value::Null);
+        if let Value::Object(fields) = &mut value {
+            for (key, policy) in [
+                (
+                    "lifecycle_policy",
+                    canonical.lifecycle_policy.map(|p| p.canonical().clone()),
+                ),
+                (
+                    "repository_policy",
+                    canonical.repository_policy.map(|p| p.canonical().clone()),
+                ),
+            ] {
+                if let Some(policy) = policy {
+                    fields.insert(key.to_owned(), policy);
+                }
+            }
+        }
+        value
+    };
+    serde_json::json!({
+        "registry": state.id().to_string(),
+        "role_arn": desired.role_arn,
+        "profile": desired.profile,
+        "prune": desired.prune,
+        "repositories": repositories,
+        "replication": document(&state.replication.clone().map(|r| {
+            serde_json::to_value(r.canonical()).unwrap_or(Value::Null)
+        })),
+        "registry_policy": document(&state.registry_policy.clone().map(|p| p.canonical().clone())),
+        "scanning": document(&state.scanning.clone().map(|s| {
+            serde_json::to_value(s.canonical()).unwrap_or(Value::Null)
+        })),
+        "pull_through_cache": state.pull_through_cache.as_ref().map(|rules| {
+            rules
+                .iter()
+                .map(|(prefix, rule)| {
+                    (prefix.clone(), serde_json::to_value(rule.canonical()).unwrap_or(Value::Null))
+                })
+                .collect::<serde_json::Map<String, Value>>()
+        }),
+        "creation_templates": state.creation_templates.as_ref().map(|templates| {
+            templates
+                .iter()
+                .map(|(prefix, template)| (prefix.clone(), canonical_template(template)))
+                .collect::<serde_json::Map<String, Value>>()
+        }),
+        "account_settings": state.account_settings.as_ref().map(AccountSettings::canonical),
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -182,8 +319,17 @@ mod tests {
         Setting, TagMutability,
     };
 
+    const VERSION: &str = "1.2.3";
+
     fn id() -> RegistryId {
         RegistryId::parse("123456789012/us-east-1").unwrap()
+    }
+
+    fn spec() -> SavedSpec {
+        SavedSpec {
+            path: "ecr.yaml".to_owned(),
+            fingerprint: "fingerprint".to_owned(),
+        }
     }
 
     fn repository(mode: TagMutability) -> RepositoryState {
@@ -222,14 +368,14 @@ mod tests {
 
     fn saved(desired: &DesiredState, live: &RegistryState) -> SavedPlan {
         let plan = crate::plan(desired, std::slice::from_ref(live));
-        SavedPlan::new(&plan, Vec::new(), String::from("hash"))
+        SavedPlan::new(&plan, Vec::new(), spec(), VERSION)
     }
 
     #[test]
     fn a_saved_plan_round_trips_with_its_calls() {
         let (desired, live) = scenario();
         let saved = saved(&desired, &live);
-        let read = SavedPlan::from_json(&saved.to_json()).unwrap();
+        let read = SavedPlan::from_json(&saved.to_json(), VERSION).unwrap();
         assert_eq!(read, saved);
         let plan = read.plan();
         assert_eq!(plan.changes.len(), 2);
@@ -247,8 +393,10 @@ mod tests {
             transition: 0,
             examples: vec!["v1".to_owned(), "v2".to_owned()],
         });
-        let saved = SavedPlan::new(&plan, Vec::new(), String::from("hash"));
-        let read = SavedPlan::from_json(&saved.to_json()).unwrap().plan();
+        let saved = SavedPlan::new(&plan, Vec::new(), spec(), VERSION);
+        let read = SavedPlan::from_json(&saved.to_json(), VERSION)
+            .unwrap()
+            .plan();
         assert_eq!(read.changes[0].image_preview, plan.changes[0].image_preview);
         assert!(read.changes[0].destructive);
     }
@@ -443,12 +591,113 @@ mod tests {
     #[test]
     fn other_versions_and_other_files_are_refused() {
         assert!(matches!(
-            SavedPlan::from_json(r#"{"saved_plan_version": 9}"#),
+            SavedPlan::from_json(r#"{"saved_plan_version": 9}"#, VERSION),
             Err(SavedPlanError::Version { found: 9 })
         ));
         assert!(matches!(
-            SavedPlan::from_json(r#"{"format_version": 1}"#),
+            SavedPlan::from_json(r#"{"format_version": 1}"#, VERSION),
             Err(SavedPlanError::Format(_))
         ));
+    }
+
+    #[test]
+    fn a_plan_made_by_another_ecrform_is_refused_naming_both_versions() {
+        let (desired, live) = scenario();
+        let text = saved(&desired, &live).to_json();
+        let error = SavedPlan::from_json(&text, "1.2.4").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the plan was made by ecrform 1.2.3 and this is ecrform 1.2.4; make the plan again \
+             with this version"
+        );
+        // Before the format version: another ecrform may write another format.
+        let older = text.replace("\"saved_plan_version\": 3", "\"saved_plan_version\": 1");
+        assert!(matches!(
+            SavedPlan::from_json(&older, "1.2.4"),
+            Err(SavedPlanError::OtherEcrform { .. })
+        ));
+    }
+
+    fn lifecycle(document: serde_json::Value) -> ecrform_model::LifecyclePolicy {
+        ecrform_model::LifecyclePolicy::from_value(document).unwrap()
+    }
+
+    /// One registry whose repository `app` has this repository policy and lifecycle policy.
+    fn desired_with(policy: serde_json::Value, rules: serde_json::Value) -> DesiredState {
+        let (mut desired, _) = scenario();
+        let app = desired.registries[0]
+            .state
+            .repositories
+            .get_mut(&RepositoryName::parse("app").unwrap())
+            .unwrap();
+        app.repository_policy = Setting::Present(registry_policy_document(policy));
+        app.lifecycle_policy = Setting::Present(lifecycle(rules));
+        desired
+    }
+
+    fn registry_policy_document(document: serde_json::Value) -> ecrform_model::IamPolicy {
+        ecrform_model::IamPolicy::from_value(document).unwrap()
+    }
+
+    #[test]
+    fn the_spec_fingerprint_follows_meaning_not_writing() {
+        let pull = |actions: serde_json::Value, principal: &str| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": actions}]})
+        };
+        let rules = |days: u32| {
+            serde_json::json!({"rules": [{"rulePriority": 1, "selection": {"tagStatus": "untagged",
+                "countType": "sinceImagePushed", "countUnit": "days", "countNumber": days},
+                "action": {"type": "expire"}}]})
+        };
+        let registries = [id()];
+        let base = spec_fingerprint(
+            &desired_with(
+                pull(
+                    serde_json::json!(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]),
+                    "210987654321",
+                ),
+                rules(7),
+            ),
+            &registries,
+        );
+        let reordered = spec_fingerprint(
+            &desired_with(
+                pull(
+                    serde_json::json!(["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]),
+                    "arn:aws:iam::210987654321:root",
+                ),
+                rules(7),
+            ),
+            &registries,
+        );
+        assert_eq!(base, reordered, "the same meaning, written otherwise");
+        for changed in [
+            desired_with(
+                pull(serde_json::json!(["ecr:BatchGetImage"]), "210987654321"),
+                rules(7),
+            ),
+            desired_with(
+                pull(
+                    serde_json::json!(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]),
+                    "210987654321",
+                ),
+                rules(8),
+            ),
+        ] {
+            assert_ne!(base, spec_fingerprint(&changed, &registries));
+        }
+        let (mut pruning, _) = scenario();
+        pruning.registries[0].prune = true;
+        let (plain, _) = scenario();
+        assert_ne!(
+            spec_fingerprint(&plain, &registries),
+            spec_fingerprint(&pruning, &registries)
+        );
+        assert_ne!(
+            spec_fingerprint(&plain, &registries),
+            spec_fingerprint(&plain, &[]),
+            "only the plan's registries count"
+        );
     }
 }
