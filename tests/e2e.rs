@@ -1020,7 +1020,8 @@ fn deletes_replaces_and_unattended_applies_need_their_flags() {
     let plan = h.ecrform(&["plan", "-f", "without-b.yaml"]);
     plan.success();
     assert!(
-        plan.stdout.starts_with(&format!("- delete {b}\n")),
+        plan.stdout
+            .starts_with(&format!("- delete {b} (holds no images)\n")),
         "{plan}"
     );
     assert!(
@@ -1172,8 +1173,24 @@ fn prune_deletes_neither_an_adopted_repository_nor_one_that_holds_images() {
         [address("repository", "team/a")],
         "{plan}"
     );
+    // The plan says what the delete destroys, and that it cannot succeed as planned.
+    assert_eq!(report["changes"][0]["images"]["count"], 1, "{plan}");
+    assert!(report["changes"][0]["images"]["bytes"].is_u64(), "{plan}");
+    let text = h.ecrform(&["plan", "-f", "nothing.yaml", "--detailed-exitcode"]);
+    text.exit(2);
+    assert!(
+        text.stdout
+            .contains(&format!("- delete {b} (holds 1 image, ")),
+        "{text}"
+    );
+    assert!(
+        text.stdout
+            .contains("    ! would fail: holds 1 image and force_delete is not set\n"),
+        "{text}"
+    );
 
-    // No force_delete: ECR refuses to delete a repository with images, and apply says so.
+    // Without force_delete ECR would refuse the delete: apply refuses first, whatever the
+    // flags, and writes nothing.
     let apply = h.ecrform(&[
         "apply",
         "-f",
@@ -1183,22 +1200,31 @@ fn prune_deletes_neither_an_adopted_repository_nor_one_that_holds_images() {
     ]);
     assert_eq!(
         apply.one_line_error(),
-        "error: 1 change(s) failed and 0 were skipped; run apply again once the cause is fixed",
-        "{apply}"
-    );
-    assert!(
-        apply.stdout.contains(&format!(
-            "\nfailed   - delete {b}: DeleteRepository: RepositoryNotEmptyException: "
-        )),
-        "{apply}"
-    );
-    assert!(
-        apply
-            .stdout
-            .contains("\nApply: 0 applied, 1 failed, 0 skipped;"),
+        format!(
+            "error: {b} would fail: holds 1 image and force_delete is not set; set \
+             force_delete: true on the repository in the spec (for a pruned repository, prune: \
+             {{enabled: true, force_delete: true}} on its registry) (nothing was written)"
+        ),
         "{apply}"
     );
     assert_eq!(names(&h.repositories(&[])), ["team/a", "team/b"]);
+
+    // The registry's prune may force the deletes of what left the spec.
+    let forced = h.ecrform(&[
+        "apply",
+        "-f",
+        "nothing-forced.yaml",
+        "--auto-approve",
+        "--allow-delete",
+    ]);
+    forced.success();
+    assert!(
+        forced
+            .stdout
+            .ends_with(&applied_report(&[("delete", b.clone())], 1)),
+        "{forced}"
+    );
+    assert_eq!(names(&h.repositories(&[])), ["team/a"]);
 }
 
 /// [`IMAGE_MANIFEST`] with its config digest ending in `last`: a distinct image per value.

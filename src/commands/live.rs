@@ -94,9 +94,36 @@ pub async fn plan_live(
     let live = read(&registries, &scopes_for(desired)).await?;
     let mut plan = ecrform_plan::plan(desired, &live);
     if preview {
-        preview_images(&registries, &mut plan).await?;
+        let held_reads = preview::held_image_reads(&plan);
+        let (previewed, held) = tokio::join!(
+            preview_images(&registries, &mut plan),
+            count_held_images(&registries, held_reads),
+        );
+        previewed?;
+        preview::annotate_held(&mut plan, &held?);
     }
     Ok((registries, plan))
+}
+
+/// How many images each repository in `reads` holds (and their size), concurrently within
+/// each registry's `--parallelism` bound.
+async fn count_held_images(
+    registries: &Registries,
+    reads: Vec<(RegistryId, ecrform_model::RepositoryName)>,
+) -> anyhow::Result<preview::HeldByRepository> {
+    let counted = join_all(reads.into_iter().map(|(id, name)| async move {
+        let registry = registries
+            .get(&id)
+            .with_context(|| format!("no connection to registry {id}"))?;
+        let held = registry.held_images(&name).await.map_err(|error| {
+            anyhow::anyhow!(
+                "cannot count the images of {name} in registry {id}, which the plan deletes or \
+                 replaces: {error}; pass --no-image-preview to plan without reading images"
+            )
+        })?;
+        anyhow::Ok(((id, name), held))
+    }));
+    counted.await.into_iter().collect()
 }
 
 /// Everything about every repository and registry-wide setting of `targets` (export,

@@ -15,9 +15,12 @@ use crate::output;
 pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> {
     let spec = load_spec(context)?;
     let plan = if context.state.is_some() {
-        // A snapshot holds no images: a plan against it cannot preview them.
+        // A snapshot holds no images: a plan against it cannot preview them, but it may say
+        // how many a repository holds.
         let live = live_state(context, &spec.desired)?;
-        ecrform_plan::plan(&spec.desired, &live)
+        let mut plan = ecrform_plan::plan(&spec.desired, &live);
+        ecrform_plan::preview::annotate_held(&mut plan, &held_in_snapshot(&live));
+        plan
     } else {
         let preview = !args.no_image_preview;
         let (_, plan) =
@@ -67,4 +70,24 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
     } else {
         Outcome::Done
     })
+}
+
+/// The image counts a snapshot records for its repositories (sizes it does not know).
+fn held_in_snapshot(
+    live: &[ecrform_model::RegistryState],
+) -> ecrform_plan::preview::HeldByRepository {
+    live.iter()
+        .flat_map(|registry| {
+            registry
+                .repositories
+                .iter()
+                .filter_map(|(name, repository)| {
+                    let count = repository.image_count?;
+                    Some((
+                        (registry.id(), name.clone()),
+                        ecrform_plan::HeldImages { count, bytes: None },
+                    ))
+                })
+        })
+        .collect()
 }

@@ -109,6 +109,7 @@ fn desired(count: usize) -> DesiredState {
             role_arn: None,
             profile: None,
             prune: false,
+            prune_force_delete: false,
         }],
     }
 }

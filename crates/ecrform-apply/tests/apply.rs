@@ -112,6 +112,7 @@ fn desired(prune: bool, repositories: Vec<(&str, RepositoryState)>) -> DesiredSt
             role_arn: None,
             profile: None,
             prune,
+            prune_force_delete: false,
         }],
     }
 }

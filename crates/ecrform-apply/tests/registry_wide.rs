@@ -133,6 +133,7 @@ fn desired_registry(account: &str, edit: impl FnOnce(&mut RegistryState)) -> Des
         role_arn: None,
         profile: None,
         prune: false,
+        prune_force_delete: false,
     }
 }
 

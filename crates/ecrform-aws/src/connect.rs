@@ -172,6 +172,13 @@ impl Registry for EcrRegistry {
         crate::images::list_images(self, repository).await
     }
 
+    async fn held_images(
+        &self,
+        repository: &RepositoryName,
+    ) -> Result<ecrform_plan::HeldImages, RegistryError> {
+        crate::images::held_images(self, repository).await
+    }
+
     async fn call(&self, call: &ApiCall) -> Result<(), RegistryError> {
         crate::write::execute(self, call).await
     }

@@ -1,6 +1,7 @@
-//! Reading the images of one repository for the plan's lifecycle preview: DescribeImages
-//! through the paginator, every page, mapped to what lifecycle rules look at
-//! ([`ecrform_lifecycle::Image`]).
+//! Reading the images of one repository: DescribeImages through the paginator, every page,
+//! either mapped to what lifecycle rules look at ([`ecrform_lifecycle::Image`], for the plan's
+//! lifecycle preview) or counted with their sizes ([`HeldImages`], for what a delete or
+//! replace destroys; only the running totals are kept, whatever the repository holds).
 //!
 //! DescribeImages does not say which images a manifest list references (only BatchGetImage of
 //! the list would), so every image is read as unreferenced: the preview may then count an
@@ -10,7 +11,7 @@ use aws_sdk_ecr::types::ImageDetail;
 use aws_smithy_types::DateTime;
 use ecrform_lifecycle::{Image, ImageStatus, Timestamp};
 use ecrform_model::RepositoryName;
-use ecrform_plan::{ErrorKind, RegistryError};
+use ecrform_plan::{ErrorKind, HeldImages, RegistryError};
 
 use crate::EcrRegistry;
 use crate::error::classify;
@@ -41,6 +42,37 @@ pub(crate) async fn list_images(
         }
     }
     Ok(images)
+}
+
+pub(crate) async fn held_images(
+    registry: &EcrRegistry,
+    repository: &RepositoryName,
+) -> Result<HeldImages, RegistryError> {
+    let _permit = registry.permits.acquire().await.ok();
+    let mut pages = registry
+        .client
+        .describe_images()
+        .registry_id(registry.id.account.as_str())
+        .repository_name(repository.as_str())
+        .max_results(PAGE_SIZE)
+        .into_paginator()
+        .send();
+    let mut held = HeldImages {
+        count: 0,
+        bytes: Some(0),
+    };
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(&e))?;
+        for detail in page.image_details() {
+            held.count += 1;
+            // A size ECR leaves out makes the total unknown rather than too small.
+            held.bytes = match (held.bytes, detail.image_size_in_bytes()) {
+                (Some(total), Some(size)) => Some(total + u64::try_from(size).unwrap_or(0)),
+                _ => None,
+            };
+        }
+    }
+    Ok(held)
 }
 
 fn image(detail: &ImageDetail, repository: &RepositoryName) -> Result<Image, RegistryError> {
@@ -90,6 +122,64 @@ mod tests {
     use ecrform_plan::Registry;
 
     const REGISTRY: &str = "123456789012/eu-west-1";
+
+    #[tokio::test(start_paused = true)]
+    async fn held_images_are_counted_with_their_sizes_over_every_page() {
+        let ecr = RecordedEcr::new();
+        ecr.then(
+            "DescribeImages",
+            Answer::ok(json!({
+                "imageDetails": [
+                    { "imageDigest": "sha256:aaaa", "imagePushedAt": 1_700_000_000,
+                      "imageSizeInBytes": 1_000_000 },
+                    { "imageDigest": "sha256:bbbb", "imagePushedAt": 1_700_000_001,
+                      "imageSizeInBytes": 2_500_000 }
+                ],
+                "nextToken": "page-2"
+            })),
+        )
+        .then(
+            "DescribeImages",
+            Answer::ok(json!({ "imageDetails": [
+                { "imageDigest": "sha256:cccc", "imagePushedAt": 1_700_000_002,
+                  "imageSizeInBytes": 500_000 }
+            ] })),
+        );
+        let registry = ecr.registry(REGISTRY, 3);
+        let held = registry
+            .held_images(&RepositoryName::parse("app").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            held,
+            HeldImages {
+                count: 3,
+                bytes: Some(4_000_000)
+            }
+        );
+        assert_eq!(ecr.count("DescribeImages"), 2);
+
+        let without_sizes = RecordedEcr::new();
+        without_sizes.then(
+            "DescribeImages",
+            Answer::ok(json!({ "imageDetails": [
+                { "imageDigest": "sha256:aaaa", "imagePushedAt": 1_700_000_000 }
+            ] })),
+        );
+        let held = without_sizes
+            .registry(REGISTRY, 3)
+            .held_images(&RepositoryName::parse("app").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            held,
+            HeldImages {
+                count: 1,
+                bytes: None
+            },
+            "a size ECR leaves out is unknown, not zero"
+        );
+    }
 
     #[tokio::test(start_paused = true)]
     async fn every_page_of_describe_images_is_read_and_mapped() {

@@ -90,6 +90,10 @@ pub struct DesiredRegistry {
     pub profile: Option<String>,
     /// Delete repositories that carry the ownership tag but left the spec.
     pub prune: bool,
+    /// Delete pruned repositories even while they hold images (`prune: {enabled: true,
+    /// force_delete: true}`): a repository that left the spec has no entry of its own to say
+    /// `force_delete`.
+    pub prune_force_delete: bool,
 }
 
 /// Everything the spec asks for.

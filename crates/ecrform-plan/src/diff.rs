@@ -186,21 +186,20 @@ fn plan_leftover_repositories(registry: &RegistryContext<'_>, planned: &mut Plan
                 .into_iter()
                 .filter(|f| f.value(have).is_some())
                 .collect();
-            planned.changes.push(Change {
+            // Without the registry's prune force_delete, ECR refuses to delete a repository
+            // that still holds images, which is the guard the contract promises.
+            let delete = ApiCall::DeleteRepository {
+                repository: name.clone(),
+                force: registry.desired.prune_force_delete,
+            };
+            planned.changes.push(Change::new(
                 address,
-                action: Action::Delete,
-                destructive: true,
-                fields: names(&present),
-                before: Some(removal_object(have, &present)),
-                after: None,
-                // Without the spec's force_delete, ECR refuses to delete a repository that
-                // still holds images, which is the guard the contract promises.
-                calls: vec![ApiCall::DeleteRepository {
-                    repository: name.clone(),
-                    force: false,
-                }],
-                image_preview: None,
-            });
+                Action::Delete,
+                names(&present),
+                Some(removal_object(have, &present)),
+                None,
+                vec![delete],
+            ));
         } else {
             planned.unmanaged.push(address);
         }
@@ -228,16 +227,14 @@ fn plan_repository(
             if !fields.contains(&RepositoryField::Tags) {
                 fields.push(RepositoryField::Tags);
             }
-            planned.changes.push(Change {
-                address: address(ResourceKind::Repository),
-                action: Action::Create,
-                destructive: false,
-                fields: names(&fields),
-                before: None,
-                after: Some(created_repository_object(want, &managed)),
-                calls: vec![create_repository_call(name, want)],
-                image_preview: None,
-            });
+            planned.changes.push(Change::new(
+                address(ResourceKind::Repository),
+                Action::Create,
+                names(&fields),
+                None,
+                Some(created_repository_object(want, &managed)),
+                vec![create_repository_call(name, want)],
+            ));
             None
         }
         Some(have) => {
@@ -247,29 +244,32 @@ fn plan_repository(
                 .filter(|f| f.differs(want, have))
                 .collect();
             if differing.contains(&RepositoryField::Encryption) {
-                planned.changes.push(Change {
-                    address: address(ResourceKind::Repository),
-                    action: Action::Replace,
-                    destructive: true,
-                    fields: names(&differing),
-                    before: Some(repository_object(have, &managed)),
-                    after: Some(created_repository_object(want, &managed)),
-                    calls: replacement_calls(name, want, have),
-                    image_preview: None,
-                });
+                let mut replace = Change::new(
+                    address(ResourceKind::Repository),
+                    Action::Replace,
+                    names(&differing),
+                    Some(repository_object(have, &managed)),
+                    Some(created_repository_object(want, &managed)),
+                    replacement_calls(name, want, have),
+                );
+                // Encryption is set when a repository is created: there is no update call.
+                replace.replace_reason = Some(format!(
+                    "encryption {} -> {}",
+                    encryption_phrase(have.encryption.as_ref()),
+                    encryption_phrase(want.encryption.as_ref()),
+                ));
+                planned.changes.push(replace);
                 None
             } else {
                 if !differing.is_empty() {
-                    planned.changes.push(Change {
-                        address: address(ResourceKind::Repository),
-                        action: Action::Update,
-                        destructive: false,
-                        fields: names(&differing),
-                        before: Some(repository_object(have, &managed)),
-                        after: Some(repository_object(want, &managed)),
-                        calls: update_calls(name, want, have, &differing),
-                        image_preview: None,
-                    });
+                    planned.changes.push(Change::new(
+                        address(ResourceKind::Repository),
+                        Action::Update,
+                        names(&differing),
+                        Some(repository_object(have, &managed)),
+                        Some(repository_object(want, &managed)),
+                        update_calls(name, want, have, &differing),
+                    ));
                 }
                 Some(have)
             }
@@ -330,20 +330,19 @@ fn plan_document<T: PartialEq>(
         (Some(_), Some(_)) => Action::Update,
         (Some(_), None) => Action::Delete,
     };
-    Some(Change {
+    // Writing a policy replaces it in place: there is never a window without one.
+    let calls = match want {
+        Some(want) => vec![(calls.put)(want)],
+        None => calls.delete.into_iter().collect(),
+    };
+    Some(Change::new(
         address,
         action,
-        destructive: action == Action::Delete,
-        fields: vec![field::DOCUMENT.to_owned()],
-        before: have.map(&canonical),
-        after: want.map(&canonical),
-        // Writing a policy replaces it in place: there is never a window without one.
-        calls: match want {
-            Some(want) => vec![(calls.put)(want)],
-            None => calls.delete.into_iter().collect(),
-        },
-        image_preview: None,
-    })
+        vec![field::DOCUMENT.to_owned()],
+        have.map(&canonical),
+        want.map(&canonical),
+        calls,
+    ))
 }
 
 /// What `change.before` would be if the change were planned against `live` now: the same
@@ -640,6 +639,19 @@ fn created_repository_object(want: &RepositoryState, managed: &[RepositoryField]
         map.insert(field::TAGS.to_owned(), tags);
     }
     object
+}
+
+/// How a replace reason names an encryption: `AES256`, `KMS (arn:...)`, `KMS (the AWS managed
+/// key)`.
+fn encryption_phrase(encryption: Option<&Encryption>) -> String {
+    let Some(encryption) = encryption else {
+        return "unknown".to_owned();
+    };
+    match (&encryption.kms_key, encryption.kind.uses_kms()) {
+        (_, false) => encryption.kind.as_str().to_owned(),
+        (Some(key), true) => format!("{} ({key})", encryption.kind),
+        (None, true) => format!("{} (the AWS managed key)", encryption.kind),
+    }
 }
 
 fn encryption_value(encryption: &Encryption) -> Value {

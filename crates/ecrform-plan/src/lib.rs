@@ -13,7 +13,10 @@ mod saved;
 
 pub use calls::{ApiCall, TemplateChanges};
 pub use diff::{field, plan};
-pub use plan::{Action, Allowed, Change, FORMAT_VERSION, ImagePreview, Plan, Refusal, Summary};
+pub use plan::{
+    Action, Allowed, Change, FORMAT_VERSION, HeldImages, ImagePreview, Plan, Refusal, Summary,
+    human_bytes,
+};
 pub use port::{Aspects, ErrorKind, Missing, ReadScope, Registry, RegistryAspects, RegistryError};
 pub use saved::{
     SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, SavedRegistry, SavedSpec, spec_fingerprint,

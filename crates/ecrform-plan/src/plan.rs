@@ -56,6 +56,101 @@ pub struct Change {
     /// the plan JSON, left out when the images were not read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_preview: Option<ImagePreview>,
+    /// For a repository the change deletes or replaces: the images it holds, which go with it
+    /// (read at plan time; see [`crate::preview`]). Left out when not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<HeldImages>,
+    /// For a replace: why the object cannot be changed in place, in the words every renderer
+    /// shows (`encryption AES256 -> KMS (arn:...)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_reason: Option<String>,
+}
+
+impl Change {
+    /// A change with nothing learned about it yet beyond the diff. Deletes and replaces are
+    /// destructive; anything else is until something shows it loses data (an image preview).
+    pub fn new(
+        address: Address,
+        action: Action,
+        fields: Vec<String>,
+        before: Option<Value>,
+        after: Option<Value>,
+        calls: Vec<ApiCall>,
+    ) -> Self {
+        Change {
+            address,
+            action,
+            destructive: matches!(action, Action::Delete | Action::Replace),
+            fields,
+            before,
+            after,
+            calls,
+            image_preview: None,
+            images: None,
+            replace_reason: None,
+        }
+    }
+
+    /// Why applying the change cannot succeed as planned, when ECR would refuse it: deleting
+    /// a repository that still holds images without `force`.
+    pub fn blocking_problem(&self) -> Option<String> {
+        let images = self.images.as_ref()?;
+        let unforced_delete = self
+            .calls
+            .iter()
+            .any(|call| matches!(call, ApiCall::DeleteRepository { force: false, .. }));
+        (images.count > 0 && unforced_delete).then(|| {
+            format!(
+                "holds {} and force_delete is not set",
+                images.count_phrase()
+            )
+        })
+    }
+}
+
+/// The images a repository holds, as DescribeImages lists them at plan time:
+/// `{"count": 12, "bytes": 1503238553}` (`bytes` left out when unknown, as from a snapshot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldImages {
+    pub count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+}
+
+impl HeldImages {
+    /// `1 image`, `12 images`.
+    pub fn count_phrase(&self) -> String {
+        match self.count {
+            1 => "1 image".to_owned(),
+            n => format!("{n} images"),
+        }
+    }
+
+    /// `holds 12 images, 1.4 GiB`; `holds no images`.
+    pub fn holds_phrase(&self) -> String {
+        if self.count == 0 {
+            return "holds no images".to_owned();
+        }
+        match self.bytes {
+            Some(bytes) => format!("holds {}, {}", self.count_phrase(), human_bytes(bytes)),
+            None => format!("holds {}", self.count_phrase()),
+        }
+    }
+}
+
+/// Sizes as people read them: bytes in binary units with one decimal (`1.4 GiB`).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// The images a lifecycle policy change would newly expire or archive, as read at plan time:
@@ -158,6 +253,15 @@ impl Plan {
         if !replaces.is_empty() && !allowed.replace {
             refusals.push(Refusal::Replaces(replaces));
         }
+        // No flag lifts this one: ECR itself would refuse the delete.
+        let failing: Vec<(Address, String)> = self
+            .changes
+            .iter()
+            .filter_map(|change| Some((change.address.clone(), change.blocking_problem()?)))
+            .collect();
+        if !failing.is_empty() {
+            refusals.push(Refusal::WouldFail(failing));
+        }
         refusals
     }
 }
@@ -179,6 +283,9 @@ pub enum Refusal {
     /// Lifecycle policy changes that would expire or archive images the current policy keeps.
     ExpiresImages(Vec<(Address, ImagePreview)>),
     Replaces(Vec<Address>),
+    /// Changes ECR would refuse: a delete or replace of a repository that holds images
+    /// without `force_delete`. No flag allows these; the spec must say `force_delete`.
+    WouldFail(Vec<(Address, String)>),
 }
 
 impl std::fmt::Display for Refusal {
@@ -215,6 +322,18 @@ impl std::fmt::Display for Refusal {
                  apply it",
                 list(addresses)
             ),
+            Refusal::WouldFail(problems) => {
+                let each: Vec<String> = problems
+                    .iter()
+                    .map(|(address, problem)| format!("{address} would fail: {problem}"))
+                    .collect();
+                write!(
+                    f,
+                    "{}; set force_delete: true on the repository in the spec (for a pruned \
+                     repository, prune: {{enabled: true, force_delete: true}} on its registry)",
+                    each.join("; ")
+                )
+            }
         }
     }
 }
@@ -226,17 +345,10 @@ mod tests {
     use super::*;
 
     fn change(address: Address, action: Action, preview: Option<ImagePreview>) -> Change {
-        Change {
-            address,
-            action,
-            destructive: action != Action::Create
-                || preview.as_ref().is_some_and(ImagePreview::acts_on_images),
-            fields: Vec::new(),
-            before: None,
-            after: None,
-            calls: Vec::new(),
-            image_preview: preview,
-        }
+        let mut change = Change::new(address, action, Vec::new(), None, None, Vec::new());
+        change.destructive |= preview.as_ref().is_some_and(ImagePreview::acts_on_images);
+        change.image_preview = preview;
+        change
     }
 
     fn repository(kind: ResourceKind, name: &str) -> Address {
@@ -354,6 +466,25 @@ mod tests {
                 assert!(refusal.contains(word), "{allowed:?}: {refusal}");
             }
         }
+    }
+
+    #[test]
+    fn sizes_read_in_binary_units() {
+        let cases = [
+            (0, "0 B"),
+            (1023, "1023 B"),
+            (1024, "1.0 KiB"),
+            (1_503_238_553, "1.4 GiB"),
+            (5 * 1024_u64.pow(4), "5.0 TiB"),
+        ];
+        for (bytes, text) in cases {
+            assert_eq!(human_bytes(bytes), text);
+        }
+        let one = HeldImages {
+            count: 1,
+            bytes: None,
+        };
+        assert_eq!(one.holds_phrase(), "holds 1 image");
     }
 
     #[test]

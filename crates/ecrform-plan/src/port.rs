@@ -336,6 +336,13 @@ pub trait Registry: Send + Sync {
         repository: &RepositoryName,
     ) -> impl Future<Output = Result<Vec<Image>, RegistryError>> + Send;
 
+    /// How many images one repository holds and their total size (DescribeImages, every
+    /// page), for the plan's account of what a delete or replace destroys.
+    fn held_images(
+        &self,
+        repository: &RepositoryName,
+    ) -> impl Future<Output = Result<crate::HeldImages, RegistryError>> + Send;
+
     /// Makes one write.
     fn call(&self, call: &ApiCall) -> impl Future<Output = Result<(), RegistryError>> + Send;
 }

@@ -1,5 +1,10 @@
-//! The plan-time image preview: what a lifecycle policy change would do to the images a
-//! repository holds today. A policy diff says which rule changed, not that the change deletes
+//! What a plan learns from the images repositories hold, at plan time. For a lifecycle policy
+//! change: the image preview, what the new policy would do to the images a repository holds
+//! today. For a delete or replace of a repository: how many images (and bytes) go with it
+//! ([`held_image_reads`], [`annotate_held`]), which also tells whether ECR would refuse the
+//! delete for want of `force_delete` ([`crate::Change::blocking_problem`]).
+//!
+//! The lifecycle preview in detail: A policy diff says which rule changed, not that the change deletes
 //! twelve release images; a reviewer needs the second. The planner stays pure: the binary
 //! reads the images of the repositories [`image_reads`] names, and [`annotate`] evaluates the
 //! live and the planned policy over them (see `ecrform_lifecycle::compare_policies`), records
@@ -13,13 +18,52 @@ use serde_json::Value;
 use ecrform_lifecycle::{Image, LifecyclePolicyRules, Timestamp, compare_policies};
 use ecrform_model::{Address, RegistryId, RepositoryName, ResourceKind};
 
-use crate::{Action, Change, ImagePreview, Plan};
+use crate::{Action, Change, HeldImages, ImagePreview, Plan};
 
 /// How many images a preview names.
 pub const EXAMPLE_COUNT: usize = 5;
 
 /// The images read for a preview, by registry and repository.
 pub type RepositoryImages = BTreeMap<(RegistryId, RepositoryName), Vec<Image>>;
+
+/// How many images (and bytes) repositories hold, by registry and repository.
+pub type HeldByRepository = BTreeMap<(RegistryId, RepositoryName), HeldImages>;
+
+/// The repositories `plan` deletes or replaces: their images go with them, and a reviewer
+/// must see how many before approving.
+pub fn held_image_reads(plan: &Plan) -> Vec<(RegistryId, RepositoryName)> {
+    let mut reads: Vec<(RegistryId, RepositoryName)> = plan
+        .changes
+        .iter()
+        .filter(|change| {
+            change.address.kind == ResourceKind::Repository
+                && matches!(change.action, Action::Delete | Action::Replace)
+        })
+        .filter_map(repository_key_of)
+        .collect();
+    reads.sort();
+    reads.dedup();
+    reads
+}
+
+/// Sets [`Change::images`] on every repository delete and replace whose repository is in
+/// `held`.
+pub fn annotate_held(plan: &mut Plan, held: &HeldByRepository) {
+    for change in &mut plan.changes {
+        if change.address.kind != ResourceKind::Repository
+            || !matches!(change.action, Action::Delete | Action::Replace)
+        {
+            continue;
+        }
+        if let Some(images) = repository_key_of(change).and_then(|key| held.get(&key)) {
+            change.images = Some(*images);
+        }
+    }
+}
+
+fn repository_key_of(change: &Change) -> Option<(RegistryId, RepositoryName)> {
+    repository_key(&change.address)
+}
 
 /// The repositories whose images a preview of `plan` needs: those with a lifecycle policy
 /// change that exist live and keep existing. A repository the plan creates or replaces has no
@@ -182,16 +226,14 @@ mod tests {
     }
 
     fn lifecycle_change(action: Action, before: Option<Value>, after: Option<Value>) -> Change {
-        Change {
-            address: Address::repository(registry(), ResourceKind::LifecyclePolicy, name("app")),
+        Change::new(
+            Address::repository(registry(), ResourceKind::LifecyclePolicy, name("app")),
             action,
-            destructive: action == Action::Delete,
-            fields: vec!["document".to_owned()],
+            vec!["document".to_owned()],
             before,
             after,
-            calls: Vec::new(),
-            image_preview: None,
-        }
+            Vec::new(),
+        )
     }
 
     fn three_releases() -> RepositoryImages {
@@ -336,15 +378,15 @@ mod tests {
 
     #[test]
     fn only_lifecycle_changes_of_repositories_that_stay_are_read() {
-        let repository = |action| Change {
-            address: Address::repository(registry(), ResourceKind::Repository, name("new")),
-            action,
-            destructive: false,
-            fields: Vec::new(),
-            before: None,
-            after: None,
-            calls: Vec::new(),
-            image_preview: None,
+        let repository = |action| {
+            Change::new(
+                Address::repository(registry(), ResourceKind::Repository, name("new")),
+                action,
+                Vec::new(),
+                None,
+                None,
+                Vec::new(),
+            )
         };
         let mut new_policy = lifecycle_change(Action::Create, None, Some(keep_newest(1, expire())));
         new_policy.address =
@@ -360,6 +402,90 @@ mod tests {
         assert_eq!(
             image_reads(&plan),
             [(registry(), RepositoryName::parse("app").unwrap())]
+        );
+    }
+
+    fn repository_change(name_: &str, action: Action, force: bool) -> Change {
+        Change::new(
+            Address::repository(registry(), ResourceKind::Repository, name(name_)),
+            action,
+            Vec::new(),
+            None,
+            None,
+            vec![crate::ApiCall::DeleteRepository {
+                repository: name(name_),
+                force,
+            }],
+        )
+    }
+
+    #[test]
+    fn deletes_and_replaces_of_repositories_are_read_for_their_images() {
+        let plan = Plan::new(
+            vec![
+                repository_change("gone", Action::Delete, false),
+                repository_change("kms", Action::Replace, false),
+                repository_change("kept", Action::Update, false),
+                lifecycle_change(Action::Delete, Some(keep_newest(1, expire())), None),
+            ],
+            Vec::new(),
+        );
+        assert_eq!(
+            held_image_reads(&plan),
+            [(registry(), name("gone")), (registry(), name("kms"))]
+        );
+    }
+
+    #[test]
+    fn a_repository_that_holds_images_and_is_not_forced_would_fail() {
+        let twelve = HeldImages {
+            count: 12,
+            bytes: Some(1_503_238_553),
+        };
+        let held = BTreeMap::from([
+            ((registry(), name("gone")), twelve),
+            ((registry(), name("forced")), twelve),
+            (
+                (registry(), name("empty")),
+                HeldImages {
+                    count: 0,
+                    bytes: Some(0),
+                },
+            ),
+        ]);
+        let mut plan = Plan::new(
+            vec![
+                repository_change("gone", Action::Delete, false),
+                repository_change("forced", Action::Replace, true),
+                repository_change("empty", Action::Delete, false),
+            ],
+            Vec::new(),
+        );
+        annotate_held(&mut plan, &held);
+        assert_eq!(plan.changes[0].images, Some(twelve));
+        assert_eq!(
+            plan.changes[0].images.unwrap().holds_phrase(),
+            "holds 12 images, 1.4 GiB"
+        );
+        assert_eq!(
+            plan.changes[0].blocking_problem().as_deref(),
+            Some("holds 12 images and force_delete is not set")
+        );
+        assert_eq!(
+            plan.changes[1].blocking_problem(),
+            None,
+            "force_delete is set"
+        );
+        assert_eq!(plan.changes[2].blocking_problem(), None, "it holds nothing");
+        let refusals = plan.refusals(&crate::Allowed {
+            delete: true,
+            replace: true,
+        });
+        assert_eq!(refusals.len(), 1, "no flag lifts it: {refusals:?}");
+        assert!(
+            refusals[0]
+                .to_string()
+                .starts_with("123456789012/eu-west-1/repository/gone would fail: holds 12 images")
         );
     }
 }

@@ -361,6 +361,7 @@ mod tests {
                 role_arn: None,
                 profile: None,
                 prune: false,
+                prune_force_delete: false,
             }],
         };
         (desired, live)
@@ -470,6 +471,7 @@ mod tests {
                 role_arn: None,
                 profile: None,
                 prune: false,
+                prune_force_delete: false,
             }],
         };
         let saved = saved(&desired, &live);

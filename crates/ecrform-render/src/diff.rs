@@ -245,16 +245,14 @@ mod tests {
         before: Option<Value>,
         after: Option<Value>,
     ) -> Change {
-        Change {
-            address: Address::parse(address).unwrap(),
-            action: Action::Update,
-            destructive: false,
-            fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+        Change::new(
+            Address::parse(address).unwrap(),
+            Action::Update,
+            fields.iter().map(|f| (*f).to_owned()).collect(),
             before,
             after,
-            calls: Vec::new(),
-            image_preview: None,
-        }
+            Vec::new(),
+        )
     }
 
     #[test]

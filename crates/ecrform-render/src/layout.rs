@@ -49,8 +49,51 @@ pub(crate) fn closing_sentence(plan: &Plan, kind: ReportKind) -> String {
     }
 }
 
-/// The mark in front of [`image_preview_sentence`], where a sign would be.
+/// The mark in front of [`image_preview_sentence`] and the other notes of a change, where a
+/// sign would be.
 pub(crate) const PREVIEW_MARK: &str = "!";
+
+/// What follows a change's address in its header: what a delete or replace destroys,
+/// `(holds 12 images, 1.4 GiB)`, when the images were read.
+pub(crate) fn header_suffix(change: &Change) -> String {
+    match &change.images {
+        Some(images) => format!(" ({})", images.holds_phrase()),
+        None => String::new(),
+    }
+}
+
+/// A sentence about a change that the diff does not show, for under its header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Note {
+    /// Marked with [`PREVIEW_MARK`] and shown as a warning: the change loses data or fails.
+    pub alarming: bool,
+    pub text: String,
+}
+
+/// Every note of a change, most important first: why it fails, why it is a replace, what a
+/// lifecycle change does to images.
+pub(crate) fn notes(change: &Change) -> Vec<Note> {
+    let mut notes = Vec::new();
+    if let Some(problem) = change.blocking_problem() {
+        notes.push(Note {
+            alarming: true,
+            text: format!("would fail: {problem}"),
+        });
+    }
+    if let Some(reason) = &change.replace_reason {
+        notes.push(Note {
+            alarming: false,
+            text: format!("forces replacement: {reason}"),
+        });
+    }
+    if let Some(preview) = &change.image_preview {
+        notes.push(Note {
+            alarming: preview.acts_on_images(),
+            text: image_preview_sentence(preview),
+        });
+    }
+    notes
+}
 
 /// What a lifecycle change would do to the images read at plan time:
 /// `would expire 3 image(s) and archive 0 that the current policy keeps (of 7 read): v1, v2`.

@@ -53,17 +53,18 @@ pub fn render_markdown_report(plan: &Plan, kind: ReportKind) -> String {
             let body: Vec<String> = layout::change_lines(change).iter().map(diff_line).collect();
             let fence = fence_for(&body);
             out.push_str(&format!(
-                "<details><summary><code>{}</code> {} <code>{}</code></summary>\n\n",
+                "<details><summary><code>{}</code> {} <code>{}</code>{}</summary>\n\n",
                 layout::symbol(change.action),
                 change.action.as_str(),
-                change.address
+                change.address,
+                layout::header_suffix(change)
             ));
-            if let Some(preview) = &change.image_preview {
-                out.push_str(&format!(
-                    "{} {}\n\n",
-                    layout::PREVIEW_MARK,
-                    layout::image_preview_sentence(preview)
-                ));
+            for note in layout::notes(change) {
+                if note.alarming {
+                    out.push_str(&format!("{} {}\n\n", layout::PREVIEW_MARK, note.text));
+                } else {
+                    out.push_str(&format!("{}\n\n", note.text));
+                }
             }
             out.push_str(&format!("{fence}diff\n"));
             for line in &body {

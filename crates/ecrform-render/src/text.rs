@@ -32,21 +32,21 @@ pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
     let mut out = String::new();
     for change in &plan.changes {
         let header = format!(
-            "{} {} {}",
+            "{} {} {}{}",
             layout::symbol(change.action),
             change.action.as_str(),
-            change.address
+            change.address,
+            layout::header_suffix(change)
         );
         out.push_str(&paint(Some(action_colour(change.action)), &header));
         out.push('\n');
-        if let Some(preview) = &change.image_preview {
-            let line = format!(
-                "{INDENT}{} {}",
-                layout::PREVIEW_MARK,
-                layout::image_preview_sentence(preview)
-            );
-            let colour = preview.acts_on_images().then_some(RED);
-            out.push_str(&paint(colour, &line));
+        for note in layout::notes(change) {
+            let line = if note.alarming {
+                format!("{INDENT}{} {}", layout::PREVIEW_MARK, note.text)
+            } else {
+                format!("{INDENT}{}", note.text)
+            };
+            out.push_str(&paint(note.alarming.then_some(RED), &line));
             out.push('\n');
         }
         for line in layout::change_lines(change) {

@@ -160,6 +160,7 @@ fn registry_wide_plan() -> Plan {
             role_arn: None,
             profile: None,
             prune: false,
+            prune_force_delete: false,
         }],
     };
     ecrform_plan::plan(&desired, &[live])

@@ -21,16 +21,14 @@ fn change(
     before: Option<Value>,
     after: Option<Value>,
 ) -> Change {
-    Change {
-        address: Address::parse(&format!("{REGISTRY}/{address}")).unwrap(),
+    Change::new(
+        Address::parse(&format!("{REGISTRY}/{address}")).unwrap(),
         action,
-        destructive: matches!(action, Action::Delete | Action::Replace),
-        fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+        fields.iter().map(|f| (*f).to_owned()).collect(),
         before,
         after,
-        calls: Vec::new(),
-        image_preview: None,
-    }
+        Vec::new(),
+    )
 }
 
 fn lifecycle(untagged_days: u32, keep_tagged: u32) -> Value {
@@ -348,4 +346,73 @@ fn json_carries_the_image_preview_and_leaves_it_out_when_not_read() {
             .iter()
             .all(|change| change.get("image_preview").is_none())
     );
+}
+
+/// A plan that destroys things: a pruned repository that holds images without force_delete
+/// (ECR would refuse), one that may go with its images, and a replace for its encryption.
+fn destroying_plan() -> Plan {
+    let mut blocked = change(
+        Action::Delete,
+        "repository/team-b/legacy",
+        &["image_tag_mutability", "tags"],
+        Some(json!({"image_tag_mutability": "MUTABLE", "tags": {"ecrform:managed": "true"}})),
+        None,
+    );
+    blocked.calls = vec![ecrform_plan::ApiCall::DeleteRepository {
+        repository: ecrform_model::RepositoryName::parse("team-b/legacy").unwrap(),
+        force: false,
+    }];
+    blocked.images = Some(ecrform_plan::HeldImages {
+        count: 12,
+        bytes: Some(1_503_238_553),
+    });
+    let mut forced = change(
+        Action::Delete,
+        "repository/team-b/scratch",
+        &["tags"],
+        Some(json!({"tags": {"ecrform:managed": "true"}})),
+        None,
+    );
+    forced.calls = vec![ecrform_plan::ApiCall::DeleteRepository {
+        repository: ecrform_model::RepositoryName::parse("team-b/scratch").unwrap(),
+        force: true,
+    }];
+    forced.images = Some(ecrform_plan::HeldImages {
+        count: 1,
+        bytes: None,
+    });
+    let mut replaced = change(
+        Action::Replace,
+        "repository/team-a/secure",
+        &["encryption"],
+        Some(json!({"encryption": {"type": "AES256"}})),
+        Some(
+            json!({"encryption": {"type": "KMS", "kms_key": "arn:aws:kms:us-east-1:123456789012:key/1234abcd"}}),
+        ),
+    );
+    replaced.replace_reason = Some(
+        "encryption AES256 -> KMS (arn:aws:kms:us-east-1:123456789012:key/1234abcd)".to_owned(),
+    );
+    replaced.images = Some(ecrform_plan::HeldImages {
+        count: 0,
+        bytes: Some(0),
+    });
+    Plan::new(vec![replaced, blocked, forced], Vec::new())
+}
+
+#[test]
+fn deletes_and_replaces_say_what_they_destroy_and_why_in_every_format() {
+    let plan = destroying_plan();
+    insta::assert_snapshot!(
+        "destroying_plan_text",
+        render_text(
+            &plan,
+            &TextOptions {
+                color: false,
+                ..TextOptions::default()
+            }
+        )
+    );
+    insta::assert_snapshot!("destroying_plan_markdown", render_markdown(&plan));
+    insta::assert_snapshot!("destroying_plan_json", render_json(&plan));
 }

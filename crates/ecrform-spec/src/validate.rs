@@ -95,6 +95,7 @@ impl Validator<'_> {
         let mut role_arn = None;
         let mut profile = None;
         let mut prune = false;
+        let mut prune_force_delete = false;
         let mut once = OnceKeys::new(registry_name.clone());
 
         for entry in entries {
@@ -127,7 +128,19 @@ impl Validator<'_> {
             if let Some(field) = &entry.prune
                 && once.first_time(self, "prune", file, field.key_at)
             {
-                prune = field.value;
+                prune = field.value.enabled;
+                if let Some(at) = field.value.force_delete {
+                    if field.value.enabled {
+                        prune_force_delete = true;
+                    } else {
+                        self.error(
+                            file,
+                            at,
+                            "prune force_delete applies only to a registry that prunes; set \
+                             enabled: true or leave force_delete out",
+                        );
+                    }
+                }
             }
             self.registry_wide(id.as_ref(), entry, &mut once, state.as_mut());
         }
@@ -151,6 +164,7 @@ impl Validator<'_> {
             role_arn,
             profile,
             prune,
+            prune_force_delete,
         })
     }
 

@@ -68,6 +68,8 @@ struct Inner {
     unsupported: BTreeSet<Operation>,
     /// The images [`InMemoryRegistry::with_images`] put, for DescribeImages.
     images: BTreeMap<RepositoryName, Vec<Image>>,
+    /// What [`InMemoryRegistry::set_image_bytes`] said the images of a repository weigh.
+    image_bytes: BTreeMap<RepositoryName, u64>,
 }
 
 impl Inner {
@@ -111,6 +113,7 @@ impl InMemoryRegistry {
                 failing_repositories: BTreeMap::new(),
                 unsupported: BTreeSet::new(),
                 images: BTreeMap::new(),
+                image_bytes: BTreeMap::new(),
             }),
             id,
             latency: None,
@@ -150,6 +153,12 @@ impl InMemoryRegistry {
     /// without `force`). A repository that is created afterwards starts empty again.
     pub fn set_image_count(&self, name: &RepositoryName, count: u64) {
         self.lock().stored.image_counts.insert(name.clone(), count);
+    }
+
+    /// Sets the total size of the images a repository holds, as DescribeImages would add it
+    /// up; without it the size of held images is unknown.
+    pub fn set_image_bytes(&self, name: &RepositoryName, bytes: u64) {
+        self.lock().image_bytes.insert(name.clone(), bytes);
     }
 
     pub fn image_count(&self, name: &RepositoryName) -> u64 {
@@ -316,6 +325,34 @@ impl Registry for InMemoryRegistry {
             return Ok(Vec::new());
         }
         Ok(inner.images.get(repository).cloned().unwrap_or_default())
+    }
+
+    async fn held_images(
+        &self,
+        repository: &RepositoryName,
+    ) -> Result<ecrform_plan::HeldImages, RegistryError> {
+        self.wait_latency().await;
+        let mut inner = self.lock();
+        if let Some(error) = inner.take_scripted(Operation::DescribeImages) {
+            return Err(error);
+        }
+        if !inner.stored.state.repositories.contains_key(repository) {
+            return Err(ecr_error::repository_not_found(&self.id, repository));
+        }
+        let count = inner
+            .stored
+            .image_counts
+            .get(repository)
+            .copied()
+            .unwrap_or(0);
+        Ok(ecrform_plan::HeldImages {
+            count,
+            bytes: if count == 0 {
+                Some(0)
+            } else {
+                inner.image_bytes.get(repository).copied()
+            },
+        })
     }
 
     async fn call(&self, call: &ApiCall) -> Result<(), RegistryError> {

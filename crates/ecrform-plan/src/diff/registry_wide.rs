@@ -38,28 +38,27 @@ pub(super) fn plan_account_settings(registry: &RegistryContext<'_>, planned: &mu
         if have == Some(value) {
             continue;
         }
-        planned.changes.push(Change {
-            address: Address::keyed(
+        // Every setting has a value in ECR; one missing from live state was not reported.
+        let action = if have.is_some() {
+            Action::Update
+        } else {
+            Action::Create
+        };
+        planned.changes.push(Change::new(
+            Address::keyed(
                 registry.id.clone(),
                 RegistryWideKind::AccountSettings,
                 name.as_str(),
             ),
-            // Every setting has a value in ECR; one missing from live state was not reported.
-            action: if have.is_some() {
-                Action::Update
-            } else {
-                Action::Create
-            },
-            destructive: false,
-            fields: vec![field::VALUE.to_owned()],
-            before: have.map(|value| Value::String(value.clone())),
-            after: Some(Value::String(value.clone())),
-            calls: vec![ApiCall::PutAccountSetting {
+            action,
+            vec![field::VALUE.to_owned()],
+            have.map(|value| Value::String(value.clone())),
+            Some(Value::String(value.clone())),
+            vec![ApiCall::PutAccountSetting {
                 name: *name,
                 value: value.clone(),
             }],
-            image_preview: None,
-        });
+        ));
     }
 }
 
@@ -95,19 +94,17 @@ pub(super) fn plan_creation_templates(registry: &RegistryContext<'_>, planned: &
         );
         let want_object = template_object(template);
         match live.and_then(|live| live.get(prefix)) {
-            None => planned.changes.push(Change {
+            None => planned.changes.push(Change::new(
                 address,
-                action: Action::Create,
-                destructive: false,
-                fields: present_keys(&want_object, &TemplateField::NAMES),
-                before: None,
-                after: Some(want_object),
-                calls: vec![ApiCall::CreateRepositoryCreationTemplate {
+                Action::Create,
+                present_keys(&want_object, &TemplateField::NAMES),
+                None,
+                Some(want_object),
+                vec![ApiCall::CreateRepositoryCreationTemplate {
                     prefix: prefix.clone(),
                     template: template.clone(),
                 }],
-                image_preview: None,
-            }),
+            )),
             Some(have) => {
                 let have_object = template_object(&have.canonical());
                 let differing: Vec<TemplateField> = TemplateField::ALL
@@ -117,19 +114,17 @@ pub(super) fn plan_creation_templates(registry: &RegistryContext<'_>, planned: &
                 if differing.is_empty() {
                     continue;
                 }
-                planned.changes.push(Change {
+                planned.changes.push(Change::new(
                     address,
-                    action: Action::Update,
-                    destructive: false,
-                    fields: differing.iter().map(|f| f.name().to_owned()).collect(),
-                    before: Some(have_object),
-                    after: Some(want_object),
-                    calls: vec![ApiCall::UpdateRepositoryCreationTemplate {
+                    Action::Update,
+                    differing.iter().map(|f| f.name().to_owned()).collect(),
+                    Some(have_object),
+                    Some(want_object),
+                    vec![ApiCall::UpdateRepositoryCreationTemplate {
                         prefix: prefix.clone(),
                         changes: template_changes(template, &differing),
                     }],
-                    image_preview: None,
-                });
+                ));
             }
         }
     }
@@ -154,20 +149,18 @@ pub(super) fn plan_pull_through_cache(registry: &RegistryContext<'_>, planned: &
             rule: rule.clone(),
         };
         let Some(have) = live.and_then(|live| live.get(prefix)) else {
-            planned.changes.push(Change {
+            planned.changes.push(Change::new(
                 address,
-                action: Action::Create,
-                destructive: false,
-                fields: PullThroughCacheField::ALL
+                Action::Create,
+                PullThroughCacheField::ALL
                     .into_iter()
                     .filter(|f| f.value(rule).is_some())
                     .map(|f| f.name().to_owned())
                     .collect(),
-                before: None,
-                after: Some(to_json(rule)),
-                calls: vec![create],
-                image_preview: None,
-            });
+                None,
+                Some(to_json(rule)),
+                vec![create],
+            ));
             continue;
         };
         let differing = rule.differing_fields(have);
@@ -190,17 +183,46 @@ pub(super) fn plan_pull_through_cache(registry: &RegistryContext<'_>, planned: &
             };
             (Action::Replace, vec![delete, create])
         };
-        planned.changes.push(Change {
+        let mut change = Change::new(
             address,
             action,
-            destructive: action == Action::Replace,
-            fields: differing.iter().map(|f| f.name().to_owned()).collect(),
-            before: Some(cache_rule_object(have)),
-            after: Some(to_json(rule)),
+            differing.iter().map(|f| f.name().to_owned()).collect(),
+            Some(cache_rule_object(have)),
+            Some(to_json(rule)),
             calls,
-            image_preview: None,
-        });
+        );
+        if action == Action::Replace {
+            change.replace_reason = Some(cache_replace_reason(&differing, rule, have));
+        }
+        planned.changes.push(change);
     }
+}
+
+/// Why a pull-through cache rule is replaced: the creation-only fields that differ (the
+/// upstream is set when a rule is created), or the credential or role the spec takes away
+/// (which UpdatePullThroughCacheRule cannot).
+fn cache_replace_reason(
+    differing: &[PullThroughCacheField],
+    want: &PullThroughCacheRule,
+    have: &PullThroughCacheRule,
+) -> String {
+    let (want, have) = (want.canonical(), have.canonical());
+    let parts: Vec<String> = differing
+        .iter()
+        .filter(|field| !field.updatable_to(&want))
+        .map(|field| match (field.value(&have), field.value(&want)) {
+            (Some(before), Some(after)) => format!("{} {before} -> {after}", field.name()),
+            (Some(before), None) => {
+                format!(
+                    "{} {before} removed (an update cannot remove it)",
+                    field.name()
+                )
+            }
+            (None, Some(after)) => format!("{} set to {after}", field.name()),
+            (None, None) => field.name().to_owned(),
+        })
+        .collect();
+    parts.join(", ")
 }
 
 /// The replication configuration, compared whole. `none` (or no rules) clears it with a Put
@@ -274,22 +296,20 @@ pub(super) fn plan_leftover_pull_through_cache(
         .iter()
         .filter(|(prefix, _)| !want.contains_key(*prefix))
     {
-        planned.changes.push(Change {
-            address: Address::keyed(
+        planned.changes.push(Change::new(
+            Address::keyed(
                 registry.id.clone(),
                 RegistryWideKind::PullThroughCache,
                 prefix,
             ),
-            action: Action::Delete,
-            destructive: true,
-            fields: present_cache_fields(rule),
-            before: Some(cache_rule_object(rule)),
-            after: None,
-            calls: vec![ApiCall::DeletePullThroughCacheRule {
+            Action::Delete,
+            present_cache_fields(rule),
+            Some(cache_rule_object(rule)),
+            None,
+            vec![ApiCall::DeletePullThroughCacheRule {
                 prefix: prefix.clone(),
             }],
-            image_preview: None,
-        });
+        ));
     }
 }
 
@@ -309,22 +329,20 @@ pub(super) fn plan_leftover_creation_templates(
         .filter(|(prefix, _)| !want.contains_key(*prefix))
     {
         let before = template_object(&template.canonical());
-        planned.changes.push(Change {
-            address: Address::keyed(
+        planned.changes.push(Change::new(
+            Address::keyed(
                 registry.id.clone(),
                 RegistryWideKind::CreationTemplates,
                 prefix,
             ),
-            action: Action::Delete,
-            destructive: true,
-            fields: present_keys(&before, &TemplateField::NAMES),
-            before: Some(before),
-            after: None,
-            calls: vec![ApiCall::DeleteRepositoryCreationTemplate {
+            Action::Delete,
+            present_keys(&before, &TemplateField::NAMES),
+            Some(before),
+            None,
+            vec![ApiCall::DeleteRepositoryCreationTemplate {
                 prefix: prefix.clone(),
             }],
-            image_preview: None,
-        });
+        ));
     }
 }
 

@@ -104,6 +104,7 @@ fn desired_registry(
         role_arn: None,
         profile: None,
         prune,
+        prune_force_delete: false,
     }
 }
 
@@ -1165,6 +1166,52 @@ fn a_replace_deletes_with_the_specs_force_flag_then_creates() {
             force: true
         }
     );
+}
+
+#[test]
+fn a_replace_says_why_it_cannot_change_in_place() {
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let kms = |key: Option<&str>| Encryption {
+        kind: EncryptionType::Kms,
+        kms_key: key.map(str::to_owned),
+    };
+    let cases = [
+        (
+            kms(Some(key)),
+            Encryption::aes256(),
+            format!("encryption AES256 -> KMS ({key})"),
+        ),
+        (
+            kms(None),
+            Encryption::aes256(),
+            "encryption AES256 -> KMS (the AWS managed key)".to_owned(),
+        ),
+        (
+            Encryption::aes256(),
+            kms(Some(key)),
+            format!("encryption KMS ({key}) -> AES256"),
+        ),
+    ];
+    for (want, have, reason) in cases {
+        let mut desired = managed_repo();
+        desired.encryption = Some(want);
+        let mut live = as_live(&managed_repo());
+        live.encryption = Some(have);
+        let plan = plan_one(Some(desired), Some(live));
+        assert_eq!(plan.changes[0].action, Action::Replace);
+        assert_eq!(
+            plan.changes[0].replace_reason.as_deref(),
+            Some(reason.as_str())
+        );
+    }
+    let update = plan_one(
+        Some(managed_repo()),
+        Some(as_live(&RepositoryState {
+            image_tag_mutability: Some(TagMutability::Mutable),
+            ..managed_repo()
+        })),
+    );
+    assert!(update.changes.iter().all(|c| c.replace_reason.is_none()));
 }
 
 #[test]

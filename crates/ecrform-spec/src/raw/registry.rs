@@ -16,7 +16,7 @@ pub(crate) struct RawRegistry {
     pub region: Option<Spanned<String>>,
     pub role_arn: Option<Field<String>>,
     pub profile: Option<Field<String>>,
-    pub prune: Option<Field<bool>>,
+    pub prune: Option<Field<RawPrune>>,
     pub repositories: Vec<RawRepository>,
     pub replication: Option<Field<OrNone<RawReplication>>>,
     pub registry_policy: Option<Field<OrNone<RawDocument>>>,
@@ -25,6 +25,16 @@ pub(crate) struct RawRegistry {
     pub creation_templates: Option<Field<OrNone<Vec<RawCreationTemplate>>>>,
     pub account_settings: Option<Field<OrNone<Vec<RawAccountSetting>>>>,
 }
+
+/// `prune: true|false`, or `prune: {enabled, force_delete}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawPrune {
+    pub enabled: bool,
+    /// Where `force_delete: true` was written, if it was.
+    pub force_delete: Option<crate::yaml::Pos>,
+}
+
+const PRUNE_KEYS: &[&str] = &["enabled", "force_delete"];
 
 #[derive(Debug, Clone)]
 pub(crate) struct RawRepository {
@@ -85,7 +95,7 @@ impl Reader<'_> {
             registry.profile = self.string_field(entry, "an AWS profile name");
         }
         if let Some(entry) = fields.get("prune") {
-            registry.prune = self.boolean(&entry.value).map(|value| field(entry, value));
+            registry.prune = self.prune(&entry.value).map(|value| field(entry, value));
         }
         if let Some(entry) = fields.get("repositories") {
             registry.repositories = self.repositories(&entry.value);
@@ -132,5 +142,41 @@ impl Reader<'_> {
             });
         }
         repositories
+    }
+}
+
+impl Reader<'_> {
+    /// `true`/`false`, or a mapping whose `enabled` defaults to true (writing one says the
+    /// registry prunes) and whose `force_delete` defaults to false.
+    fn prune(&mut self, node: &Node) -> Option<RawPrune> {
+        if let Some(scalar) = node.as_scalar()
+            && let crate::yaml::Resolved::Bool(enabled) = scalar.resolve()
+        {
+            return Some(RawPrune {
+                enabled,
+                force_delete: None,
+            });
+        }
+        if node.as_scalar().is_some() {
+            self.wrong_type(node, "true, false or a mapping {enabled, force_delete}");
+            return None;
+        }
+        let fields = self.fields(
+            node,
+            "true, false or a mapping {enabled, force_delete}",
+            PRUNE_KEYS,
+        )?;
+        let enabled = match fields.get("enabled") {
+            Some(entry) => self.boolean(&entry.value)?,
+            None => true,
+        };
+        let force_delete = match fields.get("force_delete") {
+            Some(entry) => self.boolean(&entry.value)?.then_some(entry.value.at),
+            None => None,
+        };
+        Some(RawPrune {
+            enabled,
+            force_delete,
+        })
     }
 }

@@ -81,7 +81,7 @@ fn shape_problems_are_reported_at_their_node() {
         (
             "prune is a string",
             registry("    prune: yes\n"),
-            "5:12: expected true or false, found the string \"yes\"",
+            "5:12: expected true, false or a mapping {enabled, force_delete}, found the string \"yes\"",
         ),
         (
             "repositories is a list",

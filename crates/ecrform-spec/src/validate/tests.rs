@@ -43,3 +43,28 @@ fn scan_on_push_under_enhanced_scanning_is_a_warning() {
         ]
     );
 }
+
+#[test]
+fn prune_is_a_flag_or_a_mapping_that_may_force_deletes() {
+    let cases = [
+        ("    prune: true\n", (true, false)),
+        ("    prune: false\n", (false, false)),
+        ("    prune: {force_delete: true}\n", (true, true)),
+        (
+            "    prune: {enabled: true, force_delete: false}\n",
+            (true, false),
+        ),
+        ("    prune: {enabled: false}\n", (false, false)),
+        ("", (false, false)),
+    ];
+    for (body, expected) in cases {
+        let fixture = Fixture::new().with("spec.yaml", &registry(body));
+        let spec = fixture.load("spec.yaml").unwrap();
+        let registry = &spec.desired.registries[0];
+        assert_eq!(
+            (registry.prune, registry.prune_force_delete),
+            expected,
+            "{body}"
+        );
+    }
+}

@@ -159,6 +159,7 @@ fn plan_registry(desired: RegistryState, live: RegistryState) -> Plan {
             role_arn: None,
             profile: None,
             prune: false,
+            prune_force_delete: false,
         }],
     };
     plan(&desired, &[live])
@@ -213,6 +214,38 @@ fn only_change(plan: &Plan) -> &Change {
 }
 
 fn keep(_: &mut RegistryState) {}
+
+#[test]
+fn a_pull_through_cache_replace_names_the_creation_only_fields() {
+    let mut moved = docker_hub();
+    moved.upstream_url = "mirror.gcr.io".to_owned();
+    let mut desired = RegistryState::empty(registry_id());
+    desired.pull_through_cache = cache(&[("docker-hub", moved)]);
+    let planned = plan_registry(
+        desired,
+        state(|s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))])),
+    );
+    let change = only_change(&planned);
+    assert_eq!(change.action, Action::Replace);
+    assert_eq!(
+        change.replace_reason.as_deref(),
+        Some("upstream_url registry-1.docker.io -> mirror.gcr.io")
+    );
+    let mut without_credential = docker_hub();
+    without_credential.credential_arn = None;
+    let mut desired = RegistryState::empty(registry_id());
+    desired.pull_through_cache = cache(&[("docker-hub", without_credential)]);
+    let planned = plan_registry(
+        desired,
+        state(|s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))])),
+    );
+    let reason = only_change(&planned).replace_reason.clone().unwrap();
+    assert!(reason.starts_with("credential_arn "), "{reason}");
+    assert!(
+        reason.ends_with(" removed (an update cannot remove it)"),
+        "{reason}"
+    );
+}
 
 #[test]
 fn replication_is_compared_whole_and_cleared_by_none() {
@@ -937,6 +970,7 @@ fn registry_wide_changes_come_before_repositories_and_removals_last() {
             role_arn: None,
             profile: None,
             prune: true,
+            prune_force_delete: false,
         }],
     };
     let planned = plan(&desired, &[live]);
