@@ -11,8 +11,7 @@ use ecrform_plan::{Action, Change, ImagePreview, Plan};
 use ecrform_render::{
     ReportKind, TextOptions, render_json, render_markdown, render_markdown_report, render_text,
 };
-
-const REGISTRY: &str = "123456789012/us-east-1";
+use ecrform_testkit::fixtures::{LifecycleBuilder, REGISTRY};
 
 fn change(
     action: Action,
@@ -33,16 +32,13 @@ fn change(
     }
 }
 
+/// A lifecycle document: expire untagged images after `untagged_days`, keep the
+/// `keep_tagged` most recent release images.
 fn lifecycle(untagged_days: u32, keep_tagged: u32) -> Value {
-    json!({"rules": [
-        {"action": {"type": "expire"}, "description": "expire untagged images",
-         "rulePriority": 1,
-         "selection": {"countNumber": untagged_days, "countType": "sinceImagePushed",
-                       "countUnit": "days", "tagStatus": "untagged"}},
-        {"action": {"type": "expire"}, "rulePriority": 2,
-         "selection": {"countNumber": keep_tagged, "countType": "imageCountMoreThan",
-                       "tagPrefixList": ["release", "v"], "tagStatus": "tagged"}}
-    ]})
+    LifecycleBuilder::new()
+        .expire_untagged_after(untagged_days)
+        .keep_tagged(keep_tagged, &["release", "v"])
+        .document()
 }
 
 /// A create, an update of tags and mutability, a multi-line policy update, a policy delete,
@@ -263,7 +259,7 @@ fn drift_reports_close_with_what_differs_and_count_unmanaged_objects() {
 fn unmanaged_objects_alone_are_drift() {
     let only_unmanaged = Plan::new(
         Vec::new(),
-        vec![Address::parse("123456789012/us-east-1/repository/legacy/thing").unwrap()],
+        vec![Address::parse(&format!("{REGISTRY}/repository/legacy/thing")).unwrap()],
     );
     let text = render_text(
         &only_unmanaged,
