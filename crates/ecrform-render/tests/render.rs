@@ -1,5 +1,5 @@
-//! Snapshot tests of the three renderings of one representative, hand-built plan, plus the
-//! empty plan and colour handling.
+//! Snapshot tests of the three renderings of one representative, hand-built plan, and of the
+//! same plan read as a drift report, plus the empty plan and colour handling.
 
 // An integration test is not `cfg(test)`, so clippy's allow-unwrap-in-tests does not reach it.
 #![allow(clippy::unwrap_used)]
@@ -253,6 +253,34 @@ fn drift_reports_close_with_what_differs_and_count_unmanaged_objects() {
         markdown.starts_with("## ecrform drift\n\nDrift: "),
         "{markdown}"
     );
+}
+
+#[test]
+fn drift_text_rendering_of_a_representative_plan() {
+    insta::assert_snapshot!(render_text(
+        &representative_plan(),
+        &TextOptions {
+            color: false,
+            kind: ReportKind::Drift,
+        }
+    ));
+}
+
+#[test]
+fn drift_markdown_rendering_of_a_representative_plan() {
+    insta::assert_snapshot!(render_markdown_report(
+        &representative_plan(),
+        ReportKind::Drift
+    ));
+}
+
+#[test]
+fn drift_markdown_of_unmanaged_objects_alone() {
+    let only_unmanaged = Plan::new(
+        Vec::new(),
+        vec![Address::parse(&format!("{REGISTRY}/repository/legacy/thing")).unwrap()],
+    );
+    insta::assert_snapshot!(render_markdown_report(&only_unmanaged, ReportKind::Drift));
 }
 
 #[test]
