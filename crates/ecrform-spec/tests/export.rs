@@ -1,6 +1,7 @@
 //! `export` round trips: live state written as a spec, loaded back with `ecrform_spec::load`
 //! from a fresh directory, and planned against the same live state must plan nothing, inline
-//! and with policy files. Also what export leaves out, and how.
+//! and with policy files. Also what export leaves out, and how, and snapshots of what it
+//! writes for a registry with every repository field and every registry-wide setting.
 
 #![allow(clippy::unwrap_used)]
 
@@ -233,6 +234,31 @@ fn desired_repository<'s>(spec: &'s Spec, raw: &str) -> &'s RepositoryState {
         .repositories
         .get(&name(raw))
         .unwrap_or_else(|| panic!("{raw} is not in the spec"))
+}
+
+/// The export as it lands on disk: the spec, then each policy file, under `==> path <==`
+/// headers.
+fn as_written(exported: &Exported) -> String {
+    let mut out = format!("==> ecr.yaml <==\n{}", exported.spec);
+    for (path, contents) in &exported.files {
+        out.push_str(&format!("\n==> {} <==\n{contents}", path.display()));
+    }
+    out
+}
+
+#[test]
+fn inline_export_of_a_representative_registry_as_written() {
+    let live = vec![with_registry_wide(covering_registry())];
+    let (exported, _) = round_trip(&live, &inline());
+    assert!(exported.files.is_empty());
+    insta::assert_snapshot!(as_written(&exported));
+}
+
+#[test]
+fn policy_file_export_of_a_representative_registry_as_written() {
+    let live = vec![with_registry_wide(covering_registry())];
+    let (exported, _) = round_trip(&live, &policy_files());
+    insta::assert_snapshot!(as_written(&exported));
 }
 
 #[test]
