@@ -1,5 +1,6 @@
 //! Planner tests of the registry-wide settings: one table per kind, each case named for the
-//! behaviour it pins down, plus their place in the plan's order and their JSON shapes.
+//! behaviour it pins down and its expected changes asserted, plus a snapshot per kind of what
+//! every case planned; their place in the plan's order and their JSON shapes.
 
 use std::collections::BTreeMap;
 
@@ -131,7 +132,10 @@ struct Case {
     expected: &'static [(&'static str, Action, &'static [&'static str])],
 }
 
-fn run_cases(cases: &[Case]) {
+/// Plans every case, asserting its expected changes, and returns what each case planned as
+/// a table for the kind's snapshot: the case, then one row per change.
+fn run_cases(cases: &[Case]) -> String {
+    let mut table = String::new();
     for case in cases {
         let planned = plan_registry(state(case.desired), state(case.live));
         let expected: Vec<(String, Action, bool, Vec<String>)> = case
@@ -148,7 +152,20 @@ fn run_cases(cases: &[Case]) {
             .collect();
         assert_eq!(outline(&planned), expected, "case: {}", case.name);
         assert!(planned.unmanaged.is_empty(), "case: {}", case.name);
+        table.push_str(&format!("{}\n", case.name));
+        if planned.changes.is_empty() {
+            table.push_str("    no change\n");
+        }
+        for (address, action, destructive, fields) in outline(&planned) {
+            let destructive = if destructive { " (destructive)" } else { "" };
+            table.push_str(&format!(
+                "    {:<8} {address}{destructive}  fields: {}\n",
+                action.as_str(),
+                fields.join(", ")
+            ));
+        }
     }
+    table
 }
 
 fn only_change(plan: &Plan) -> &Change {
@@ -160,7 +177,7 @@ fn keep(_: &mut RegistryState) {}
 
 #[test]
 fn replication_is_compared_whole_and_cleared_by_none() {
-    run_cases(&[
+    let table = run_cases(&[
         Case {
             name: "a multi-rule configuration over none is a create",
             desired: |s| s.replication = Setting::Present(two_rules()),
@@ -214,6 +231,7 @@ fn replication_is_compared_whole_and_cleared_by_none() {
             expected: &[],
         },
     ]);
+    insta::assert_snapshot!(table);
 }
 
 #[test]
@@ -254,7 +272,7 @@ fn a_replication_change_carries_the_canonical_document_and_one_put() {
 
 #[test]
 fn the_registry_policy_is_written_in_place_and_deleted_only_for_none() {
-    run_cases(&[
+    let table = run_cases(&[
         Case {
             name: "a policy live lacks is created",
             desired: |s| {
@@ -312,6 +330,7 @@ fn the_registry_policy_is_written_in_place_and_deleted_only_for_none() {
             expected: &[],
         },
     ]);
+    insta::assert_snapshot!(table);
     let deleted = plan_registry(
         state(|s| s.registry_policy = Setting::Absent),
         state(|s| s.registry_policy = Setting::Present(replication_policy(&["ecr:*"]))),
@@ -334,7 +353,7 @@ fn the_registry_policy_is_written_in_place_and_deleted_only_for_none() {
 
 #[test]
 fn scanning_is_replaced_whole_and_never_deleted() {
-    run_cases(&[
+    let table = run_cases(&[
         Case {
             name: "enhanced over basic is an update",
             desired: |s| {
@@ -378,6 +397,7 @@ fn scanning_is_replaced_whole_and_never_deleted() {
             expected: &[],
         },
     ]);
+    insta::assert_snapshot!(table);
     let planned = plan_registry(
         state(|s| {
             s.scanning = Setting::Present(scanning(
@@ -406,7 +426,7 @@ fn scanning_is_replaced_whole_and_never_deleted() {
 
 #[test]
 fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
-    run_cases(&[
+    let table = run_cases(&[
         Case {
             name: "a rule live lacks is created with the fields it sets",
             desired: |s| s.pull_through_cache = Some(by_prefix([("docker-hub", docker_hub())])),
@@ -556,6 +576,7 @@ fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
             expected: &[],
         },
     ]);
+    insta::assert_snapshot!(table);
 }
 
 #[test]
@@ -613,7 +634,7 @@ fn pull_through_cache_changes_carry_the_calls_ecr_needs() {
 
 #[test]
 fn creation_templates_are_an_exact_set_updated_in_place() {
-    run_cases(&[
+    let table = run_cases(&[
         Case {
             name: "a template live lacks is created, with ECR's defaults listed",
             desired: |s| s.creation_templates = Some(by_prefix([("ROOT", template())])),
@@ -708,6 +729,7 @@ fn creation_templates_are_an_exact_set_updated_in_place() {
             expected: &[],
         },
     ]);
+    insta::assert_snapshot!(table);
 }
 
 #[test]
@@ -757,7 +779,7 @@ fn a_template_update_sends_only_what_changes_and_clears_what_was_removed() {
 
 #[test]
 fn account_settings_are_managed_by_name() {
-    run_cases(&[
+    let table = run_cases(&[
         Case {
             name: "a different value is an update",
             desired: |s| {
@@ -811,6 +833,7 @@ fn account_settings_are_managed_by_name() {
             )],
         },
     ]);
+    insta::assert_snapshot!(table);
     let planned = plan_registry(
         state(|s| {
             s.account_settings = Some(account_settings([(
