@@ -638,6 +638,17 @@ mod tests {
         );
     }
 
+    /// End-to-end specs name the emulator's default registry; the fixtures' is the same.
+    #[test]
+    fn the_default_registry_is_the_emulators() {
+        use crate::emulator;
+        assert_eq!(
+            REGISTRY,
+            format!("{}/{}", emulator::DEFAULT_ACCOUNT_ID, emulator::REGION)
+        );
+        assert_eq!(registry_in(ACCOUNT), registry_id(REGISTRY));
+    }
+
     #[test]
     #[should_panic(expected = "fixture address")]
     fn an_address_of_no_known_kind_is_refused() {
