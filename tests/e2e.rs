@@ -16,10 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use ecrform_testkit::Emulator;
+use ecrform_testkit::fixtures::{ACCOUNT, REGISTRY, address};
 use serde_json::Value;
-
-const ACCOUNT: &str = "123456789012";
-const REGISTRY: &str = "123456789012/us-east-1";
 
 /// Far beyond any healthy run (the slowest, an unreachable endpoint, retries for ~15 s): a
 /// command still running then is a hang, and the test says so instead of waiting forever.
@@ -32,13 +30,8 @@ const NO_CHANGES: &str = "No changes. Live state matches the spec.\n";
 fn unmanaged_block(name: &str) -> String {
     format!(
         "Unmanaged (exist but not in the spec, never touched):\n  {}\n\n",
-        address("repository", name)
+        address(REGISTRY, &format!("repository/{name}"))
     )
-}
-
-/// `ACCOUNT/REGION/KIND/NAME` in [`REGISTRY`].
-fn address(kind: &str, name: &str) -> String {
-    format!("{REGISTRY}/{kind}/{name}")
 }
 
 fn repository_arn(name: &str) -> String {
@@ -418,7 +411,7 @@ fn apply_creates_everything_from_an_empty_registry_and_a_second_apply_writes_not
         ("repository", "team-b/tools"),
     ]
     .iter()
-    .map(|(kind, name)| ("create", address(kind, name)))
+    .map(|(kind, name)| ("create", address(REGISTRY, &format!("{kind}/{name}"))))
     .collect();
     assert!(
         apply.stdout.ends_with(&applied_report(&created, 9)),
@@ -591,18 +584,22 @@ fn drift_names_every_out_of_band_change_and_the_unmanaged_repository_and_apply_c
         changes(&report),
         [
             change(
-                &address("lifecycle_policy", "team-b/batch"),
+                &address(REGISTRY, "lifecycle_policy/team-b/batch"),
                 "create",
                 &["document"]
             ),
             change(
-                &address("repository", "team-a/api"),
+                &address(REGISTRY, "repository/team-a/api"),
                 "update",
                 &["image_tag_mutability"]
             ),
-            change(&address("repository", "team-b/tools"), "update", &["tags"]),
             change(
-                &address("repository_policy", "team-a/web"),
+                &address(REGISTRY, "repository/team-b/tools"),
+                "update",
+                &["tags"]
+            ),
+            change(
+                &address(REGISTRY, "repository_policy/team-a/web"),
                 "update",
                 &["document"]
             ),
@@ -611,7 +608,7 @@ fn drift_names_every_out_of_band_change_and_the_unmanaged_repository_and_apply_c
     );
     assert_eq!(
         strings(&report["unmanaged"]),
-        [address("repository", "legacy/thing")],
+        [address(REGISTRY, "repository/legacy/thing")],
         "{drift}"
     );
     assert_eq!(
@@ -623,7 +620,7 @@ fn drift_names_every_out_of_band_change_and_the_unmanaged_repository_and_apply_c
         .as_array()
         .unwrap()
         .iter()
-        .find(|change| change["address"] == address("repository", "team-a/api"))
+        .find(|change| change["address"] == address(REGISTRY, "repository/team-a/api"))
         .unwrap();
     assert_eq!(api["before"]["image_tag_mutability"], "MUTABLE", "{drift}");
     assert_eq!(api["after"]["image_tag_mutability"], "IMMUTABLE", "{drift}");
@@ -651,7 +648,7 @@ fn drift_names_every_out_of_band_change_and_the_unmanaged_repository_and_apply_c
     assert!(changes(&report).is_empty(), "{drift}");
     assert_eq!(
         strings(&report["unmanaged"]),
-        [address("repository", "legacy/thing")],
+        [address(REGISTRY, "repository/legacy/thing")],
         "{drift}"
     );
 }
@@ -716,8 +713,8 @@ fn a_saved_plan_is_refused_when_live_state_or_the_spec_changed_and_applies_when_
     let h = Harness::new("stale");
     h.ecrform(&["apply", "-f", "base.yaml", "--auto-approve"])
         .success();
-    let app = address("repository", "svc/app");
-    let worker = address("repository", "svc/worker");
+    let app = address(REGISTRY, "repository/svc/app");
+    let worker = address(REGISTRY, "repository/svc/worker");
 
     let plan = h.ecrform(&[
         "plan",
@@ -997,8 +994,8 @@ fn one_spec_manages_two_accounts_and_two_regions() {
 #[test]
 fn deletes_replaces_and_unattended_applies_need_their_flags() {
     let h = Harness::new("prune");
-    let a = address("repository", "team/a");
-    let b = address("repository", "team/b");
+    let a = address(REGISTRY, "repository/team/a");
+    let b = address(REGISTRY, "repository/team/b");
 
     // Not on a terminal, apply does not ask: it needs --auto-approve.
     let unattended = h.ecrform(&["apply", "-f", "ecr.yaml"]);
@@ -1052,7 +1049,7 @@ fn deletes_replaces_and_unattended_applies_need_their_flags() {
     assert_eq!(report["changes"][0]["destructive"], true, "{plan}");
     assert_eq!(
         strings(&report["unmanaged"]),
-        [address("repository", "manual/thing")],
+        [address(REGISTRY, "repository/manual/thing")],
         "{plan}"
     );
 
@@ -1125,7 +1122,7 @@ const IMAGE_MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.
 #[test]
 fn prune_deletes_neither_an_adopted_repository_nor_one_that_holds_images() {
     let h = Harness::new("prune");
-    let b = address("repository", "team/b");
+    let b = address(REGISTRY, "repository/team/b");
 
     // team/a exists before the spec names it: ecrform adopts it (updates it) but does not own it.
     h.aws(&["ecr", "create-repository", "--repository-name", "team/a"]);
@@ -1134,7 +1131,7 @@ fn prune_deletes_neither_an_adopted_repository_nor_one_that_holds_images() {
     assert!(
         apply.stdout.ends_with(&applied_report(
             &[
-                ("update", address("repository", "team/a")),
+                ("update", address(REGISTRY, "repository/team/a")),
                 ("create", b.clone())
             ],
             3
@@ -1170,7 +1167,7 @@ fn prune_deletes_neither_an_adopted_repository_nor_one_that_holds_images() {
     );
     assert_eq!(
         strings(&report["unmanaged"]),
-        [address("repository", "team/a")],
+        [address(REGISTRY, "repository/team/a")],
         "{plan}"
     );
     // The plan says what the delete destroys, and that it cannot succeed as planned.
@@ -1238,7 +1235,7 @@ fn image_manifest(last: char) -> String {
 #[test]
 fn plan_previews_the_images_a_new_lifecycle_policy_expires_and_apply_asks_for_allow_delete() {
     let h = Harness::new("image-preview");
-    let lifecycle = address("lifecycle_policy", "app");
+    let lifecycle = address(REGISTRY, "lifecycle_policy/app");
     h.ecrform(&["apply", "-f", "bare.yaml", "--auto-approve"])
         .success();
     for (tag, last) in [("v1", '1'), ("v2", '2'), ("v3", '3')] {
@@ -1438,7 +1435,8 @@ fn an_exported_spec_and_a_snapshot_plan_no_changes() {
     assert!(changes(&report).is_empty(), "{plan}");
     assert_eq!(
         strings(&report["unmanaged"]),
-        ["legacy/thing", "team-a/api", "team-a/web"].map(|name| address("repository", name)),
+        ["legacy/thing", "team-a/api", "team-a/web"]
+            .map(|name| address(REGISTRY, &format!("repository/{name}"))),
         "{plan}"
     );
 
@@ -1592,7 +1590,7 @@ fn registry_policy_replication_and_scanning_are_applied_and_their_drift_is_named
         .map(|(address, _, _)| address)
         .collect();
     let expected: BTreeSet<String> = ["registry_policy", "replication", "scanning"]
-        .map(|kind| format!("{REGISTRY}/{kind}"))
+        .map(|kind| address(REGISTRY, kind))
         .into();
     assert_eq!(addresses, expected, "{drift}");
     assert!(strings(&report["unmanaged"]).is_empty(), "{drift}");

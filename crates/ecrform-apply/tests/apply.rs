@@ -1,7 +1,7 @@
 //! The planner and the apply executor together, against the in-memory registry: what `plan`
 //! then `apply` does to a registry, what happens when calls fail, and that a second run
-//! converges. They live in the test kit rather than in ecrform-plan because ecrform-plan
-//! cannot dev-depend on a crate that depends on it.
+//! converges. They live here, with the executor, rather than in ecrform-plan, whose tests
+//! stop at the plan.
 //!
 //! Every test runs on tokio's paused clock: latency and retry backoff cost no real time, and
 //! no assertion depends on timing.
@@ -12,109 +12,55 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
-
 use ecrform_apply::{ApplyOptions, ApplyReport, ChangeOutcome};
 use ecrform_model::{
-    DesiredRegistry, DesiredState, Encryption, EncryptionType, IamPolicy, LifecyclePolicy,
-    OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, Operation, RegistryId, RegistryState, RepositoryName,
-    RepositoryState, Setting, TagMutability, Tags,
+    DesiredState, Encryption, EncryptionType, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, Operation,
+    RepositoryState, Setting, TagMutability,
 };
 use ecrform_plan::{Action, ErrorKind, Plan, ReadScope, Registry, plan};
+use ecrform_testkit::fixtures::{
+    DesiredBuilder, OTHER_ACCOUNT, REGISTRY, RegistryBuilder, RepositoryBuilder, address,
+    expire_untagged_after, kms, name, pull_policy, registry_id,
+};
 use ecrform_testkit::{InMemoryRegistry, ecr_error};
 
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
+mod support;
+use support::{outcome_of, outline};
 
-fn registry_id() -> RegistryId {
-    RegistryId::parse(&format!("{ACCOUNT}/{REGION}")).unwrap()
-}
-
-fn name(raw: &str) -> RepositoryName {
-    RepositoryName::parse(raw).unwrap()
-}
-
-fn address(kind: &str, repository: &str) -> String {
-    format!("{ACCOUNT}/{REGION}/{kind}/{repository}")
-}
-
-fn tags(pairs: &[(&str, &str)]) -> Tags {
-    pairs
-        .iter()
-        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-        .collect()
-}
-
-fn lifecycle(days: u32) -> LifecyclePolicy {
-    LifecyclePolicy::from_value(json!({"rules": [{
-        "rulePriority": 1,
-        "description": "expire untagged images",
-        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                      "countUnit": "days", "countNumber": days},
-        "action": {"type": "expire"}
-    }]}))
-    .unwrap()
-}
-
-/// A cross-account pull policy naming the account by its bare id, which ECR rewrites to the
-/// root ARN: the planner must still see it as unchanged.
-fn pull_policy(account: &str) -> IamPolicy {
-    IamPolicy::from_value(json!({
-        "Version": "2012-10-17",
-        "Statement": [{"Sid": "pull", "Effect": "Allow",
-                       "Principal": {"AWS": account},
-                       "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]
-    }))
-    .unwrap()
-}
-
-/// A repository whose every setting the spec manages, with both policies.
+/// A repository whose every setting the spec manages, with both policies. The pull policy
+/// names the account by its bare id, which ECR rewrites to the root ARN: the planner must
+/// still see it as unchanged.
 fn managed_repository(team: &str) -> RepositoryState {
-    RepositoryState {
-        image_tag_mutability: Some(TagMutability::Immutable),
-        image_tag_mutability_exclusions: Some(Vec::new()),
-        scan_on_push: Some(true),
-        encryption: Some(Encryption::aes256()),
-        tags: Some(tags(&[("team", team), ("env", "prod")])),
-        lifecycle_policy: Setting::Present(lifecycle(14)),
-        repository_policy: Setting::Present(pull_policy("210987654321")),
-        force_delete: false,
-        image_count: None,
-    }
+    RepositoryBuilder::new()
+        .mutability(TagMutability::Immutable)
+        .no_exclusions()
+        .scan_on_push(true)
+        .encryption(Encryption::aes256())
+        .tags([("team", team), ("env", "prod")])
+        .lifecycle_policy(expire_untagged_after(14))
+        .repository_policy(pull_policy(OTHER_ACCOUNT))
+        .build()
 }
 
 /// A repository of which the spec manages only the tag mutability: one call to create.
 fn mutability_only() -> RepositoryState {
-    RepositoryState {
-        image_tag_mutability: Some(TagMutability::Immutable),
-        image_tag_mutability_exclusions: Some(Vec::new()),
-        ..RepositoryState::default()
-    }
+    RepositoryBuilder::new()
+        .mutability(TagMutability::Immutable)
+        .no_exclusions()
+        .build()
 }
 
 /// A repository created by ecrform earlier: it carries the ownership tag.
 fn owned_repository() -> RepositoryState {
-    RepositoryState {
-        tags: Some(tags(&[(OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE)])),
-        ..RepositoryState::default()
-    }
+    RepositoryBuilder::new().owned().build()
 }
 
+/// The spec of the one registry under test: these repositories, and whether it prunes.
 fn desired(prune: bool, repositories: Vec<(&str, RepositoryState)>) -> DesiredState {
-    let mut state = RegistryState::empty(registry_id());
-    state.repositories = repositories
-        .into_iter()
-        .map(|(raw, repository)| (name(raw), repository))
-        .collect();
-    DesiredState {
-        registries: vec![DesiredRegistry {
-            state,
-            role_arn: None,
-            profile: None,
-            prune,
-            prune_force_delete: false,
-        }],
-    }
+    DesiredBuilder::new()
+        .registry(RegistryBuilder::new(registry_id(REGISTRY)).repositories(repositories))
+        .prune(prune)
+        .build()
 }
 
 fn options(parallelism: usize) -> ApplyOptions {
@@ -137,16 +83,8 @@ async fn apply_with(
     registry: &Arc<InMemoryRegistry>,
     options: &ApplyOptions,
 ) -> ApplyReport {
-    let registries = BTreeMap::from([(registry_id(), Arc::clone(registry))]);
+    let registries = BTreeMap::from([(registry_id(REGISTRY), Arc::clone(registry))]);
     ecrform_apply::apply(plan, &registries, options).await
-}
-
-/// `(address, action)` of every change of a plan, for compact expectations.
-fn outline(plan: &Plan) -> Vec<(String, Action)> {
-    plan.changes
-        .iter()
-        .map(|change| (change.address.to_string(), change.action))
-        .collect()
 }
 
 /// `(address, status)` of every result of a report.
@@ -163,15 +101,6 @@ fn statuses(report: &ApplyReport) -> Vec<(String, &'static str)> {
             (result.address.to_string(), status)
         })
         .collect()
-}
-
-fn outcome_of<'a>(report: &'a ApplyReport, address: &str) -> &'a ChangeOutcome {
-    &report
-        .results
-        .iter()
-        .find(|result| result.address.to_string() == address)
-        .unwrap_or_else(|| panic!("no result for {address}"))
-        .outcome
 }
 
 /// Plans again and asserts there is nothing left to do.
@@ -193,7 +122,7 @@ async fn empty_registry_is_created_in_one_apply_and_a_second_apply_writes_nothin
             ("team-b/web", managed_repository("b")),
         ],
     );
-    let registry = Arc::new(InMemoryRegistry::new(registry_id()));
+    let registry = Arc::new(InMemoryRegistry::new(registry_id(REGISTRY)));
 
     let first = read_and_plan(&desired, &registry).await;
     assert_eq!(first.summary.create, 6, "{:?}", outline(&first));
@@ -228,7 +157,7 @@ async fn empty_registry_is_created_in_one_apply_and_a_second_apply_writes_nothin
 #[tokio::test(start_paused = true)]
 async fn out_of_band_drift_is_planned_and_applied_back() {
     let desired = desired(false, vec![("team-a/api", managed_repository("a"))]);
-    let registry = Arc::new(InMemoryRegistry::new(registry_id()));
+    let registry = Arc::new(InMemoryRegistry::new(registry_id(REGISTRY)));
     let created = apply_with(
         &read_and_plan(&desired, &registry).await,
         &registry,
@@ -253,9 +182,15 @@ async fn out_of_band_drift_is_planned_and_applied_back() {
     assert_eq!(
         outline(&drift),
         vec![
-            (address("repository", "team-a/api"), Action::Update),
-            (address("lifecycle_policy", "team-a/api"), Action::Create),
-            (address("repository_policy", "team-a/api"), Action::Update),
+            (address(REGISTRY, "repository/team-a/api"), Action::Update),
+            (
+                address(REGISTRY, "lifecycle_policy/team-a/api"),
+                Action::Create
+            ),
+            (
+                address(REGISTRY, "repository_policy/team-a/api"),
+                Action::Update
+            ),
         ]
     );
     assert_eq!(drift.changes[0].fields, ["image_tag_mutability", "tags"]);
@@ -286,7 +221,7 @@ async fn failed_create_skips_its_policies_and_spares_other_repositories_then_con
             ("team-b/web", managed_repository("b")),
         ],
     );
-    let registry = Arc::new(InMemoryRegistry::new(registry_id()));
+    let registry = Arc::new(InMemoryRegistry::new(registry_id(REGISTRY)));
     registry.fail_repository(
         &name("team-a/api"),
         ecr_error::access_denied(Operation::CreateRepository),
@@ -297,28 +232,28 @@ async fn failed_create_skips_its_policies_and_spares_other_repositories_then_con
     assert_eq!(
         statuses(&report),
         vec![
-            (address("repository", "team-a/api"), "failed"),
-            (address("lifecycle_policy", "team-a/api"), "skipped"),
-            (address("repository_policy", "team-a/api"), "skipped"),
-            (address("repository", "team-b/web"), "applied"),
-            (address("lifecycle_policy", "team-b/web"), "applied"),
-            (address("repository_policy", "team-b/web"), "applied"),
+            (address(REGISTRY, "repository/team-a/api"), "failed"),
+            (address(REGISTRY, "lifecycle_policy/team-a/api"), "skipped"),
+            (address(REGISTRY, "repository_policy/team-a/api"), "skipped"),
+            (address(REGISTRY, "repository/team-b/web"), "applied"),
+            (address(REGISTRY, "lifecycle_policy/team-b/web"), "applied"),
+            (address(REGISTRY, "repository_policy/team-b/web"), "applied"),
         ]
     );
     assert_eq!(
         (report.failed(), report.skipped(), report.applied()),
         (1, 2, 3)
     );
-    match outcome_of(&report, &address("repository", "team-a/api")) {
+    match outcome_of(&report, &address(REGISTRY, "repository/team-a/api")) {
         ChangeOutcome::Failed { operation, error } => {
             assert_eq!(*operation, Operation::CreateRepository);
             assert_eq!(error.code, "AccessDeniedException");
         }
         other => panic!("expected the create to fail, got {other:?}"),
     }
-    match outcome_of(&report, &address("repository_policy", "team-a/api")) {
+    match outcome_of(&report, &address(REGISTRY, "repository_policy/team-a/api")) {
         ChangeOutcome::Skipped { reason } => assert!(
-            reason.contains(&address("repository", "team-a/api")),
+            reason.contains(&address(REGISTRY, "repository/team-a/api")),
             "the skip names the repository it waited for: {reason}"
         ),
         other => panic!("expected the policy to be skipped, got {other:?}"),
@@ -334,9 +269,15 @@ async fn failed_create_skips_its_policies_and_spares_other_repositories_then_con
     assert_eq!(
         outline(&retry),
         vec![
-            (address("repository", "team-a/api"), Action::Create),
-            (address("lifecycle_policy", "team-a/api"), Action::Create),
-            (address("repository_policy", "team-a/api"), Action::Create),
+            (address(REGISTRY, "repository/team-a/api"), Action::Create),
+            (
+                address(REGISTRY, "lifecycle_policy/team-a/api"),
+                Action::Create
+            ),
+            (
+                address(REGISTRY, "repository_policy/team-a/api"),
+                Action::Create
+            ),
         ]
     );
     let report = apply_with(&retry, &registry, &options(4)).await;
@@ -349,8 +290,9 @@ async fn failed_tag_update_does_not_skip_the_repository_policy_changes() {
     let mut live = managed_repository("a");
     live.lifecycle_policy = Setting::Absent;
     live.repository_policy = Setting::Absent;
-    let registry =
-        Arc::new(InMemoryRegistry::new(registry_id()).with_repository(name("team-a/api"), live));
+    let registry = Arc::new(
+        InMemoryRegistry::new(registry_id(REGISTRY)).with_repository(name("team-a/api"), live),
+    );
     let desired = desired(
         false,
         vec![("team-a/api", managed_repository("a-platform"))],
@@ -362,13 +304,13 @@ async fn failed_tag_update_does_not_skip_the_repository_policy_changes() {
     assert_eq!(
         statuses(&report),
         vec![
-            (address("repository", "team-a/api"), "failed"),
-            (address("lifecycle_policy", "team-a/api"), "applied"),
-            (address("repository_policy", "team-a/api"), "applied"),
+            (address(REGISTRY, "repository/team-a/api"), "failed"),
+            (address(REGISTRY, "lifecycle_policy/team-a/api"), "applied"),
+            (address(REGISTRY, "repository_policy/team-a/api"), "applied"),
         ]
     );
     assert!(matches!(
-        outcome_of(&report, &address("repository", "team-a/api")),
+        outcome_of(&report, &address(REGISTRY, "repository/team-a/api")),
         ChangeOutcome::Failed { operation, error }
             if *operation == Operation::TagResource && error.kind == ErrorKind::Throttled
     ));
@@ -381,7 +323,7 @@ async fn failed_tag_update_does_not_skip_the_repository_policy_changes() {
     .await;
     assert_eq!(
         statuses(&report),
-        vec![(address("repository", "team-a/api"), "applied")]
+        vec![(address(REGISTRY, "repository/team-a/api"), "applied")]
     );
     assert_converged(&desired, &registry).await;
 }
@@ -389,11 +331,11 @@ async fn failed_tag_update_does_not_skip_the_repository_policy_changes() {
 /// A repository that exists without a policy, and a spec that gives it one.
 fn registry_awaiting_a_policy() -> (Arc<InMemoryRegistry>, DesiredState) {
     let registry = Arc::new(
-        InMemoryRegistry::new(registry_id())
+        InMemoryRegistry::new(registry_id(REGISTRY))
             .with_repository(name("team-a/api"), owned_repository()),
     );
     let want = RepositoryState {
-        repository_policy: Setting::Present(pull_policy("210987654321")),
+        repository_policy: Setting::Present(pull_policy(OTHER_ACCOUNT)),
         ..RepositoryState::default()
     };
     (registry, desired(false, vec![("team-a/api", want)]))
@@ -416,7 +358,7 @@ async fn policy_refused_while_iam_propagates_is_retried_until_accepted() {
     .await;
     assert_eq!(
         statuses(&report),
-        vec![(address("repository_policy", "team-a/api"), "applied")]
+        vec![(address(REGISTRY, "repository_policy/team-a/api"), "applied")]
     );
     assert_eq!(report.writes, 3, "two refusals and the accepted attempt");
     assert_eq!(registry.call_count(Operation::SetRepositoryPolicy), 3);
@@ -442,7 +384,7 @@ async fn policy_refused_longer_than_the_propagation_attempts_fails_with_the_serv
         &options,
     )
     .await;
-    match outcome_of(&report, &address("repository_policy", "team-a/api")) {
+    match outcome_of(&report, &address(REGISTRY, "repository_policy/team-a/api")) {
         ChangeOutcome::Failed { operation, error } => {
             assert_eq!(*operation, Operation::SetRepositoryPolicy);
             assert_eq!(error.code, "InvalidParameterException");
@@ -479,7 +421,8 @@ async fn errors_other_than_iam_propagation_are_not_retried() {
 #[tokio::test(start_paused = true)]
 async fn pruning_an_owned_repository_that_holds_images_fails_with_repository_not_empty() {
     let registry = Arc::new(
-        InMemoryRegistry::new(registry_id()).with_repository(name("old/app"), owned_repository()),
+        InMemoryRegistry::new(registry_id(REGISTRY))
+            .with_repository(name("old/app"), owned_repository()),
     );
     registry.set_image_count(&name("old/app"), 5);
     let desired = desired(true, Vec::new());
@@ -487,10 +430,10 @@ async fn pruning_an_owned_repository_that_holds_images_fails_with_repository_not
     let planned = read_and_plan(&desired, &registry).await;
     assert_eq!(
         outline(&planned),
-        vec![(address("repository", "old/app"), Action::Delete)]
+        vec![(address(REGISTRY, "repository/old/app"), Action::Delete)]
     );
     let report = apply_with(&planned, &registry, &options(4)).await;
-    match outcome_of(&report, &address("repository", "old/app")) {
+    match outcome_of(&report, &address(REGISTRY, "repository/old/app")) {
         ChangeOutcome::Failed { operation, error } => {
             assert_eq!(*operation, Operation::DeleteRepository);
             assert_eq!(error.kind, ErrorKind::RepositoryNotEmpty);
@@ -518,26 +461,24 @@ async fn pruning_an_owned_repository_that_holds_images_fails_with_repository_not
 #[tokio::test(start_paused = true)]
 async fn pruning_spares_repositories_ecrform_does_not_own() {
     let registry = Arc::new(
-        InMemoryRegistry::new(registry_id())
+        InMemoryRegistry::new(registry_id(REGISTRY))
             .with_repository(name("legacy/thing"), RepositoryState::default()),
     );
     let planned = read_and_plan(&desired(true, Vec::new()), &registry).await;
     assert!(planned.is_empty(), "{:?}", outline(&planned));
     let unmanaged: Vec<String> = planned.unmanaged.iter().map(ToString::to_string).collect();
-    assert_eq!(unmanaged, [address("repository", "legacy/thing")]);
+    assert_eq!(unmanaged, [address(REGISTRY, "repository/legacy/thing")]);
 }
 
 /// A repository with images encrypted with AES256, and a spec that wants KMS (a replace).
 fn registry_to_reencrypt(force_delete: bool) -> (Arc<InMemoryRegistry>, DesiredState) {
     let mut live = managed_repository("a");
     live.image_count = Some(3);
-    let registry =
-        Arc::new(InMemoryRegistry::new(registry_id()).with_repository(name("team-a/api"), live));
+    let registry = Arc::new(
+        InMemoryRegistry::new(registry_id(REGISTRY)).with_repository(name("team-a/api"), live),
+    );
     let mut want = managed_repository("a");
-    want.encryption = Some(Encryption {
-        kind: EncryptionType::Kms,
-        kms_key: Some("alias/ecr".to_owned()),
-    });
+    want.encryption = Some(kms("alias/ecr"));
     want.force_delete = force_delete;
     (registry, desired(false, vec![("team-a/api", want)]))
 }
@@ -552,13 +493,13 @@ async fn replace_without_force_delete_keeps_a_repository_that_holds_images() {
     assert_eq!(
         statuses(&report),
         vec![
-            (address("repository", "team-a/api"), "failed"),
-            (address("lifecycle_policy", "team-a/api"), "skipped"),
-            (address("repository_policy", "team-a/api"), "skipped"),
+            (address(REGISTRY, "repository/team-a/api"), "failed"),
+            (address(REGISTRY, "lifecycle_policy/team-a/api"), "skipped"),
+            (address(REGISTRY, "repository_policy/team-a/api"), "skipped"),
         ]
     );
     assert!(matches!(
-        outcome_of(&report, &address("repository", "team-a/api")),
+        outcome_of(&report, &address(REGISTRY, "repository/team-a/api")),
         ChangeOutcome::Failed { error, .. } if error.code == "RepositoryNotEmptyException"
     ));
     assert_eq!(registry.image_count(&name("team-a/api")), 3);
@@ -571,9 +512,15 @@ async fn replace_with_force_delete_recreates_the_repository_with_its_policies() 
     assert_eq!(
         outline(&planned),
         vec![
-            (address("repository", "team-a/api"), Action::Replace),
-            (address("lifecycle_policy", "team-a/api"), Action::Create),
-            (address("repository_policy", "team-a/api"), Action::Create),
+            (address(REGISTRY, "repository/team-a/api"), Action::Replace),
+            (
+                address(REGISTRY, "lifecycle_policy/team-a/api"),
+                Action::Create
+            ),
+            (
+                address(REGISTRY, "repository_policy/team-a/api"),
+                Action::Create
+            ),
         ],
         "the new repository starts without policies"
     );
@@ -614,9 +561,9 @@ async fn replace_interrupted_after_the_delete_is_planned_as_a_create_next_time()
     assert_eq!(
         statuses(&report),
         vec![
-            (address("repository", "team-a/api"), "failed"),
-            (address("lifecycle_policy", "team-a/api"), "skipped"),
-            (address("repository_policy", "team-a/api"), "skipped"),
+            (address(REGISTRY, "repository/team-a/api"), "failed"),
+            (address(REGISTRY, "lifecycle_policy/team-a/api"), "skipped"),
+            (address(REGISTRY, "repository_policy/team-a/api"), "skipped"),
         ]
     );
     assert!(
@@ -628,9 +575,15 @@ async fn replace_interrupted_after_the_delete_is_planned_as_a_create_next_time()
     assert_eq!(
         outline(&resumed),
         vec![
-            (address("repository", "team-a/api"), Action::Create),
-            (address("lifecycle_policy", "team-a/api"), Action::Create),
-            (address("repository_policy", "team-a/api"), Action::Create),
+            (address(REGISTRY, "repository/team-a/api"), Action::Create),
+            (
+                address(REGISTRY, "lifecycle_policy/team-a/api"),
+                Action::Create
+            ),
+            (
+                address(REGISTRY, "repository_policy/team-a/api"),
+                Action::Create
+            ),
         ]
     );
     let report = apply_with(&resumed, &registry, &options(4)).await;
@@ -641,8 +594,9 @@ async fn replace_interrupted_after_the_delete_is_planned_as_a_create_next_time()
 /// Six repositories that each take one call to create, behind a registry where every call
 /// takes a while, so that calls of different chains overlap.
 fn six_independent_repositories() -> (Arc<InMemoryRegistry>, DesiredState) {
-    let registry =
-        Arc::new(InMemoryRegistry::new(registry_id()).with_latency(Duration::from_millis(50)));
+    let registry = Arc::new(
+        InMemoryRegistry::new(registry_id(REGISTRY)).with_latency(Duration::from_millis(50)),
+    );
     let names = ["r1/app", "r2/app", "r3/app", "r4/app", "r5/app", "r6/app"];
     let desired = desired(
         false,
@@ -691,8 +645,9 @@ async fn report_lists_every_change_once_in_plan_order_whatever_finishes_first() 
             ("team-c/job", without_policy("c")),
         ],
     );
-    let registry =
-        Arc::new(InMemoryRegistry::new(registry_id()).with_latency(Duration::from_millis(5)));
+    let registry = Arc::new(
+        InMemoryRegistry::new(registry_id(REGISTRY)).with_latency(Duration::from_millis(5)),
+    );
     registry.fail_next(
         Operation::SetRepositoryPolicy,
         ecr_error::invalid_repository_policy(),
@@ -736,7 +691,8 @@ async fn report_lists_every_change_once_in_plan_order_whatever_finishes_first() 
 #[tokio::test(start_paused = true)]
 async fn failed_create_holds_back_the_prune_deletes_of_its_registry() {
     let registry = Arc::new(
-        InMemoryRegistry::new(registry_id()).with_repository(name("old/app"), owned_repository()),
+        InMemoryRegistry::new(registry_id(REGISTRY))
+            .with_repository(name("old/app"), owned_repository()),
     );
     let desired = desired(true, vec![("new/app", mutability_only())]);
     registry.fail_repository(&name("new/app"), ecr_error::throttled());
@@ -745,8 +701,8 @@ async fn failed_create_holds_back_the_prune_deletes_of_its_registry() {
     assert_eq!(
         outline(&planned),
         vec![
-            (address("repository", "new/app"), Action::Create),
-            (address("repository", "old/app"), Action::Delete),
+            (address(REGISTRY, "repository/new/app"), Action::Create),
+            (address(REGISTRY, "repository/old/app"), Action::Delete),
         ]
     );
     let report = apply_with(&planned, &registry, &options(1)).await;

@@ -16,99 +16,66 @@ use serde_json::json;
 
 use ecrform_apply::{ApplyOptions, ApplyReport, ChangeOutcome};
 use ecrform_model::{
-    AccountId, AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, DesiredRegistry,
-    DesiredState, IamPolicy, LifecyclePolicy, Operation, PullThroughCacheRule, Region, RegistryId,
-    RegistryState, RegistryWideKind, Replication, ReplicationDestination, ReplicationRule,
-    ScanFrequency, ScanRule, ScanType, Scanning, Setting, TagMutability,
+    AccountSettingName, AppliedFor, CreationTemplate, DesiredState, IamPolicy, Operation,
+    PullThroughCacheRule, RegistryId, RegistryState, RegistryWideKind, Replication, ScanFrequency,
+    ScanRule, ScanType, Setting, TagMutability,
 };
 use ecrform_plan::{
     Action, ApiCall, ErrorKind, Missing, Plan, ReadScope, Registry, SavedPlan, TemplateChanges,
     plan,
 };
+use ecrform_testkit::fixtures::{
+    DesiredBuilder, REGION, account_settings, address, by_prefix, cache_rule, destination,
+    expire_untagged_after, iam_policy, registry_in, replication, replication_rule, scanning,
+};
 use ecrform_testkit::{InMemoryRegistry, ecr_error};
+
+mod support;
+use support::{outcome_of, outline};
 
 const SOURCE: &str = "111111111111";
 const DESTINATION: &str = "222222222222";
-const REGION: &str = "us-east-1";
+/// [`SOURCE`] and [`DESTINATION`] in [`REGION`], as addresses start.
+const SOURCE_REGISTRY: &str = "111111111111/us-east-1";
+const DESTINATION_REGISTRY: &str = "222222222222/us-east-1";
 const SECRET: &str =
     "arn:aws:secretsmanager:us-east-1:111111111111:secret:ecr-pullthroughcache/docker-hub-AbCdEf";
 
-fn id(account: &str) -> RegistryId {
-    RegistryId::parse(&format!("{account}/{REGION}")).unwrap()
-}
-
-fn at(account: &str, kind_and_name: &str) -> String {
-    format!("{account}/{REGION}/{kind_and_name}")
-}
-
-fn destination(account: &str, region: &str) -> ReplicationDestination {
-    ReplicationDestination {
-        region: Region::parse(region).unwrap(),
-        account: AccountId::parse(account).unwrap(),
-    }
-}
-
 /// Two rules: team-a to another region and to the destination account, the rest to us-west-2.
 fn two_rules() -> Replication {
-    Replication {
-        rules: vec![
-            ReplicationRule {
-                destinations: vec![
-                    destination(SOURCE, "eu-west-1"),
-                    destination(DESTINATION, REGION),
-                ],
-                repository_filters: vec!["team-a/".to_owned()],
-            },
-            ReplicationRule {
-                destinations: vec![destination(SOURCE, "us-west-2")],
-                repository_filters: Vec::new(),
-            },
-        ],
-    }
+    replication([
+        replication_rule(
+            &[(SOURCE, "eu-west-1"), (DESTINATION, REGION)],
+            &["team-a/"],
+        ),
+        replication_rule(&[(SOURCE, "us-west-2")], &[]),
+    ])
 }
 
 /// A destination's policy letting the source account replicate in, naming it by bare id
 /// (which ECR rewrites to the root ARN).
 fn replication_policy(actions: &[&str]) -> IamPolicy {
-    IamPolicy::from_value(json!({
+    iam_policy(json!({
         "Version": "2012-10-17",
         "Statement": [{"Sid": "replicate", "Effect": "Allow",
                        "Principal": {"AWS": SOURCE},
                        "Action": actions,
                        "Resource": format!("arn:aws:ecr:{REGION}:{DESTINATION}:repository/*")}]
     }))
-    .unwrap()
 }
 
-fn lifecycle(days: u32) -> LifecyclePolicy {
-    LifecyclePolicy::from_value(json!({"rules": [{
-        "rulePriority": 1,
-        "description": "expire untagged images",
-        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                      "countUnit": "days", "countNumber": days},
-        "action": {"type": "expire"}
-    }]}))
-    .unwrap()
-}
-
-fn pull_policy() -> IamPolicy {
-    IamPolicy::from_value(json!({
+/// A pull policy for two accounts by bare id, which ECR stores as a list of root ARNs.
+fn two_account_pull_policy() -> IamPolicy {
+    iam_policy(json!({
         "Version": "2012-10-17",
         "Statement": [{"Sid": "pull", "Effect": "Allow",
                        "Principal": {"AWS": [DESTINATION, "333333333333"]},
                        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]
     }))
-    .unwrap()
 }
 
 fn docker_hub() -> PullThroughCacheRule {
-    PullThroughCacheRule {
-        upstream_url: "registry-1.docker.io".to_owned(),
-        upstream_registry: None,
-        credential_arn: Some(SECRET.to_owned()),
-        custom_role_arn: None,
-        upstream_repository_prefix: None,
-    }
+    cache_rule("registry-1.docker.io", Some(SECRET))
 }
 
 fn template() -> CreationTemplate {
@@ -119,28 +86,24 @@ fn template() -> CreationTemplate {
         image_tag_mutability_exclusions: Vec::new(),
         encryption: None,
         resource_tags: BTreeMap::new(),
-        lifecycle_policy: Some(lifecycle(7)),
-        repository_policy: Some(pull_policy()),
+        lifecycle_policy: Some(expire_untagged_after(7)),
+        repository_policy: Some(two_account_pull_policy()),
         custom_role_arn: None,
     }
 }
 
-fn desired_registry(account: &str, edit: impl FnOnce(&mut RegistryState)) -> DesiredRegistry {
-    let mut state = RegistryState::empty(id(account));
+/// The registry of `account`, managing what `edit` sets.
+fn registry_state(account: &str, edit: impl FnOnce(&mut RegistryState)) -> RegistryState {
+    let mut state = RegistryState::empty(registry_in(account));
     edit(&mut state);
-    DesiredRegistry {
-        state,
-        role_arn: None,
-        profile: None,
-        prune: false,
-        prune_force_delete: false,
-    }
+    state
 }
 
+/// A spec of the source registry alone, managing what `edit` sets.
 fn desired(edit: impl FnOnce(&mut RegistryState)) -> DesiredState {
-    DesiredState {
-        registries: vec![desired_registry(SOURCE, edit)],
-    }
+    DesiredBuilder::new()
+        .registry(registry_state(SOURCE, edit))
+        .build()
 }
 
 fn options() -> ApplyOptions {
@@ -195,36 +158,20 @@ async fn assert_converged(desired: &DesiredState, registries: &Registries) {
     }
 }
 
-fn outline(plan: &Plan) -> Vec<(String, Action)> {
-    plan.changes
-        .iter()
-        .map(|change| (change.address.to_string(), change.action))
-        .collect()
-}
-
 fn operations(registry: &InMemoryRegistry) -> Vec<Operation> {
     registry.calls().iter().map(|call| call.operation).collect()
 }
 
-fn outcome_of<'a>(report: &'a ApplyReport, address: &str) -> &'a ChangeOutcome {
-    &report
-        .results
-        .iter()
-        .find(|result| result.address.to_string() == address)
-        .unwrap_or_else(|| panic!("no result for {address}"))
-        .outcome
-}
-
 #[tokio::test(start_paused = true)]
 async fn multi_rule_replication_is_created_updated_and_cleared() {
-    let registries = one(InMemoryRegistry::new(id(SOURCE)));
-    let source = &registries[&id(SOURCE)];
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
 
     let create = desired(|s| s.replication = Setting::Present(two_rules()));
     let planned = converge(&create, &registries).await;
     assert_eq!(
         outline(&planned),
-        [(at(SOURCE, "replication"), Action::Create)]
+        [(address(SOURCE_REGISTRY, "replication"), Action::Create)]
     );
     assert_eq!(operations(source), [Operation::PutReplicationConfiguration]);
     assert_eq!(source.state().replication, Setting::Present(two_rules()));
@@ -240,7 +187,7 @@ async fn multi_rule_replication_is_created_updated_and_cleared() {
     let planned = converge(&update, &registries).await;
     assert_eq!(
         outline(&planned),
-        [(at(SOURCE, "replication"), Action::Update)]
+        [(address(SOURCE_REGISTRY, "replication"), Action::Update)]
     );
     let ApiCall::PutReplicationConfiguration { rules } = &source.calls()[0].call else {
         panic!("{:?}", source.calls());
@@ -252,7 +199,7 @@ async fn multi_rule_replication_is_created_updated_and_cleared() {
     let planned = converge(&clear, &registries).await;
     assert_eq!(
         outline(&planned),
-        [(at(SOURCE, "replication"), Action::Delete)]
+        [(address(SOURCE_REGISTRY, "replication"), Action::Delete)]
     );
     assert!(planned.changes[0].destructive);
     assert_eq!(
@@ -269,8 +216,8 @@ async fn multi_rule_replication_is_created_updated_and_cleared() {
 
 #[tokio::test(start_paused = true)]
 async fn registry_policy_is_created_updated_kept_when_rewritten_and_deleted() {
-    let registries = one(InMemoryRegistry::new(id(SOURCE)));
-    let source = &registries[&id(SOURCE)];
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
 
     let create = desired(|s| {
         s.registry_policy = Setting::Present(replication_policy(&[
@@ -281,7 +228,7 @@ async fn registry_policy_is_created_updated_kept_when_rewritten_and_deleted() {
     let planned = converge(&create, &registries).await;
     assert_eq!(
         outline(&planned),
-        [(at(SOURCE, "registry_policy"), Action::Create)]
+        [(address(SOURCE_REGISTRY, "registry_policy"), Action::Create)]
     );
     let stored = source.state().registry_policy.present().cloned().unwrap();
     assert_eq!(
@@ -294,14 +241,13 @@ async fn registry_policy_is_created_updated_kept_when_rewritten_and_deleted() {
 
     // The same policy with its actions in another order and a one-element principal list.
     let reordered = desired(|s| {
-        let policy = IamPolicy::from_value(json!({
+        let policy = iam_policy(json!({
             "Version": "2012-10-17",
             "Statement": [{"Sid": "replicate", "Effect": "allow",
                            "Principal": {"AWS": [format!("arn:aws:iam::{SOURCE}:root")]},
                            "Action": ["ecr:ReplicateImage", "ecr:CreateRepository"],
                            "Resource": [format!("arn:aws:ecr:{REGION}:{DESTINATION}:repository/*")]}]
-        }))
-        .unwrap();
+        }));
         s.registry_policy = Setting::Present(policy);
     });
     assert_converged(&reordered, &registries).await;
@@ -310,7 +256,7 @@ async fn registry_policy_is_created_updated_kept_when_rewritten_and_deleted() {
     let planned = converge(&update, &registries).await;
     assert_eq!(
         outline(&planned),
-        [(at(SOURCE, "registry_policy"), Action::Update)]
+        [(address(SOURCE_REGISTRY, "registry_policy"), Action::Update)]
     );
     assert_eq!(operations(source), [Operation::PutRegistryPolicy]);
     assert_converged(&update, &registries).await;
@@ -319,7 +265,7 @@ async fn registry_policy_is_created_updated_kept_when_rewritten_and_deleted() {
     let planned = converge(&delete, &registries).await;
     assert_eq!(
         outline(&planned),
-        [(at(SOURCE, "registry_policy"), Action::Delete)]
+        [(address(SOURCE_REGISTRY, "registry_policy"), Action::Delete)]
     );
     assert_eq!(operations(source), [Operation::DeleteRegistryPolicy]);
     assert_eq!(source.state().registry_policy, Setting::Absent);
@@ -340,27 +286,21 @@ async fn registry_policy_is_created_updated_kept_when_rewritten_and_deleted() {
 
 #[tokio::test(start_paused = true)]
 async fn scanning_is_replaced_by_one_put() {
-    let registries = one(InMemoryRegistry::new(id(SOURCE)));
-    let source = &registries[&id(SOURCE)];
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
     let enhanced = desired(|s| {
-        s.scanning = Setting::Present(Scanning {
-            scan_type: ScanType::Enhanced,
-            rules: vec![
-                ScanRule {
-                    frequency: ScanFrequency::ContinuousScan,
-                    filters: vec!["team-b/*".to_owned(), "team-a/*".to_owned()],
-                },
-                ScanRule {
-                    frequency: ScanFrequency::ScanOnPush,
-                    filters: vec!["*".to_owned()],
-                },
+        s.scanning = Setting::Present(scanning(
+            ScanType::Enhanced,
+            &[
+                (ScanFrequency::ContinuousScan, &["team-b/*", "team-a/*"]),
+                (ScanFrequency::ScanOnPush, &["*"]),
             ],
-        })
+        ))
     });
     let planned = converge(&enhanced, &registries).await;
     assert_eq!(
         outline(&planned),
-        [(at(SOURCE, "scanning"), Action::Update)]
+        [(address(SOURCE_REGISTRY, "scanning"), Action::Update)]
     );
     assert_eq!(
         operations(source),
@@ -383,16 +323,16 @@ async fn scanning_is_replaced_by_one_put() {
 
 #[tokio::test(start_paused = true)]
 async fn pull_through_cache_rules_are_created_updated_replaced_and_deleted() {
-    let registries = one(InMemoryRegistry::new(id(SOURCE)));
-    let source = &registries[&id(SOURCE)];
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
     let with_rule = |rule: PullThroughCacheRule| {
-        desired(|s| s.pull_through_cache = Some(BTreeMap::from([("docker-hub".to_owned(), rule)])))
+        desired(|s| s.pull_through_cache = Some(by_prefix([("docker-hub", rule)])))
     };
-    let address = at(SOURCE, "pull_through_cache/docker-hub");
+    let rule_address = address(SOURCE_REGISTRY, "pull_through_cache/docker-hub");
 
     let create = with_rule(docker_hub());
     let planned = converge(&create, &registries).await;
-    assert_eq!(outline(&planned), [(address.clone(), Action::Create)]);
+    assert_eq!(outline(&planned), [(rule_address.clone(), Action::Create)]);
     let stored = &source.state().pull_through_cache.unwrap()["docker-hub"];
     assert_eq!(
         (
@@ -408,7 +348,7 @@ async fn pull_through_cache_rules_are_created_updated_replaced_and_deleted() {
     rotated.credential_arn = Some(format!("{SECRET}-rotated"));
     let update = with_rule(rotated);
     let planned = converge(&update, &registries).await;
-    assert_eq!(outline(&planned), [(address.clone(), Action::Update)]);
+    assert_eq!(outline(&planned), [(rule_address.clone(), Action::Update)]);
     assert_eq!(planned.changes[0].fields, ["credential_arn"]);
     assert_eq!(operations(source), [Operation::UpdatePullThroughCacheRule]);
     assert_converged(&update, &registries).await;
@@ -417,7 +357,7 @@ async fn pull_through_cache_rules_are_created_updated_replaced_and_deleted() {
     moved.upstream_url = "mirror.gcr.io".to_owned();
     let replace = with_rule(moved);
     let planned = converge(&replace, &registries).await;
-    assert_eq!(outline(&planned), [(address.clone(), Action::Replace)]);
+    assert_eq!(outline(&planned), [(rule_address.clone(), Action::Replace)]);
     assert!(planned.changes[0].destructive);
     assert_eq!(
         operations(source),
@@ -434,7 +374,7 @@ async fn pull_through_cache_rules_are_created_updated_replaced_and_deleted() {
 
     let delete = desired(|s| s.pull_through_cache = Some(BTreeMap::new()));
     let planned = converge(&delete, &registries).await;
-    assert_eq!(outline(&planned), [(address, Action::Delete)]);
+    assert_eq!(outline(&planned), [(rule_address, Action::Delete)]);
     assert_eq!(operations(source), [Operation::DeletePullThroughCacheRule]);
     assert!(source.state().pull_through_cache.unwrap().is_empty());
     assert_converged(&delete, &registries).await;
@@ -442,7 +382,7 @@ async fn pull_through_cache_rules_are_created_updated_replaced_and_deleted() {
 
 #[tokio::test(start_paused = true)]
 async fn pull_through_cache_writes_answer_with_ecr_codes() {
-    let registry = InMemoryRegistry::new(id(SOURCE));
+    let registry = InMemoryRegistry::new(registry_in(SOURCE));
     let create = ApiCall::CreatePullThroughCacheRule {
         prefix: "docker-hub".to_owned(),
         rule: docker_hub(),
@@ -481,8 +421,8 @@ async fn pull_through_cache_writes_answer_with_ecr_codes() {
 
 #[tokio::test(start_paused = true)]
 async fn creation_templates_are_created_updated_and_deleted() {
-    let registries = one(InMemoryRegistry::new(id(SOURCE)));
-    let source = &registries[&id(SOURCE)];
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
     let with_templates = |entries: Vec<(&str, CreationTemplate)>| {
         desired(|s| {
             s.creation_templates = Some(
@@ -498,7 +438,10 @@ async fn creation_templates_are_created_updated_and_deleted() {
     let planned = converge(&create, &registries).await;
     assert_eq!(
         outline(&planned),
-        [(at(SOURCE, "creation_template/ROOT"), Action::Create)]
+        [(
+            address(SOURCE_REGISTRY, "creation_template/ROOT"),
+            Action::Create
+        )]
     );
     let stored = source.state().creation_templates.unwrap()["ROOT"].clone();
     assert_eq!(
@@ -513,25 +456,25 @@ async fn creation_templates_are_created_updated_and_deleted() {
 
     // The same template with its policy's statement written in another order.
     let mut reordered = template();
-    reordered.repository_policy = Some(
-        IamPolicy::from_value(json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Action": ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                           "Principal": {"AWS": ["333333333333", DESTINATION]},
-                           "Effect": "Allow", "Sid": "pull"}]
-        }))
-        .unwrap(),
-    );
+    reordered.repository_policy = Some(iam_policy(json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Action": ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                       "Principal": {"AWS": ["333333333333", DESTINATION]},
+                       "Effect": "Allow", "Sid": "pull"}]
+    })));
     reordered.applied_for.reverse();
     assert_converged(&with_templates(vec![("ROOT", reordered)]), &registries).await;
 
     let mut longer = template();
-    longer.lifecycle_policy = Some(lifecycle(30));
+    longer.lifecycle_policy = Some(expire_untagged_after(30));
     let update = with_templates(vec![("ROOT", longer)]);
     let planned = converge(&update, &registries).await;
     assert_eq!(
         outline(&planned),
-        [(at(SOURCE, "creation_template/ROOT"), Action::Update)]
+        [(
+            address(SOURCE_REGISTRY, "creation_template/ROOT"),
+            Action::Update
+        )]
     );
     assert_eq!(planned.changes[0].fields, ["lifecycle_policy"]);
     assert_eq!(
@@ -539,7 +482,7 @@ async fn creation_templates_are_created_updated_and_deleted() {
         ApiCall::UpdateRepositoryCreationTemplate {
             prefix: "ROOT".to_owned(),
             changes: TemplateChanges {
-                lifecycle_policy: Some(lifecycle(30).to_compact_json()),
+                lifecycle_policy: Some(expire_untagged_after(30).to_compact_json()),
                 ..TemplateChanges::default()
             },
         },
@@ -556,7 +499,10 @@ async fn creation_templates_are_created_updated_and_deleted() {
     let planned = converge(&delete, &registries).await;
     assert_eq!(
         outline(&planned),
-        [(at(SOURCE, "creation_template/ROOT"), Action::Delete)]
+        [(
+            address(SOURCE_REGISTRY, "creation_template/ROOT"),
+            Action::Delete
+        )]
     );
     assert_eq!(
         operations(source),
@@ -588,27 +534,24 @@ async fn creation_templates_are_created_updated_and_deleted() {
 
 #[tokio::test(start_paused = true)]
 async fn account_settings_update_only_the_named_ones() {
-    let registries = one(InMemoryRegistry::new(id(SOURCE)));
-    let source = &registries[&id(SOURCE)];
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
     source.edit_state(|state| {
         let settings = state.account_settings.get_or_insert_default();
         settings.insert(AccountSettingName::RegistryPolicyScope, "V1".to_owned());
         settings.insert(AccountSettingName::BlobMounting, "ENABLED".to_owned());
     });
     let spec = desired(|s| {
-        s.account_settings = Some(AccountSettings::from([
-            (AccountSettingName::RegistryPolicyScope, "V2".to_owned()),
-            (
-                AccountSettingName::BasicScanTypeVersion,
-                "AWS_NATIVE".to_owned(),
-            ),
+        s.account_settings = Some(account_settings([
+            (AccountSettingName::RegistryPolicyScope, "V2"),
+            (AccountSettingName::BasicScanTypeVersion, "AWS_NATIVE"),
         ]))
     });
     let planned = converge(&spec, &registries).await;
     assert_eq!(
         outline(&planned),
         [(
-            at(SOURCE, "account_setting/REGISTRY_POLICY_SCOPE"),
+            address(SOURCE_REGISTRY, "account_setting/REGISTRY_POLICY_SCOPE"),
             Action::Update
         )]
     );
@@ -634,32 +577,30 @@ async fn account_settings_update_only_the_named_ones() {
 /// lets it in; the destination answers slowly, so that anything not waiting for its policy
 /// would be answered first.
 fn cross_account() -> (DesiredState, Registries) {
-    let desired = DesiredState {
-        registries: vec![
-            desired_registry(SOURCE, |s| {
-                s.replication = Setting::Present(two_rules());
-                s.scanning = Setting::Present(Scanning {
-                    scan_type: ScanType::Enhanced,
-                    rules: Vec::new(),
-                });
-            }),
-            desired_registry(DESTINATION, |s| {
-                s.registry_policy = Setting::Present(replication_policy(&[
-                    "ecr:CreateRepository",
-                    "ecr:ReplicateImage",
-                ]))
-            }),
-        ],
-    };
+    let desired = DesiredBuilder::new()
+        .registry(registry_state(SOURCE, |s| {
+            s.replication = Setting::Present(two_rules());
+            s.scanning = Setting::Present(scanning(ScanType::Enhanced, &[]));
+        }))
+        .registry(registry_state(DESTINATION, |s| {
+            s.registry_policy = Setting::Present(replication_policy(&[
+                "ecr:CreateRepository",
+                "ecr:ReplicateImage",
+            ]))
+        }))
+        .build();
     let registries = BTreeMap::from([
         (
-            id(SOURCE),
-            Arc::new(InMemoryRegistry::new(id(SOURCE)).with_latency(Duration::from_millis(5))),
+            registry_in(SOURCE),
+            Arc::new(
+                InMemoryRegistry::new(registry_in(SOURCE)).with_latency(Duration::from_millis(5)),
+            ),
         ),
         (
-            id(DESTINATION),
+            registry_in(DESTINATION),
             Arc::new(
-                InMemoryRegistry::new(id(DESTINATION)).with_latency(Duration::from_millis(100)),
+                InMemoryRegistry::new(registry_in(DESTINATION))
+                    .with_latency(Duration::from_millis(100)),
             ),
         ),
     ]);
@@ -673,16 +614,19 @@ async fn a_destination_policy_is_applied_before_the_sources_replication() {
     assert_eq!(
         outline(&planned),
         [
-            (at(SOURCE, "replication"), Action::Create),
-            (at(SOURCE, "scanning"), Action::Update),
-            (at(DESTINATION, "registry_policy"), Action::Create),
+            (address(SOURCE_REGISTRY, "replication"), Action::Create),
+            (address(SOURCE_REGISTRY, "scanning"), Action::Update),
+            (
+                address(DESTINATION_REGISTRY, "registry_policy"),
+                Action::Create
+            ),
         ],
         "registries in order; the executor, not the plan, puts policies first"
     );
     let report = apply(&planned, &registries).await;
     assert!(report.is_success(), "{report:?}");
-    let policy_written = registries[&id(DESTINATION)].calls()[0].at;
-    let replication_written = registries[&id(SOURCE)]
+    let policy_written = registries[&registry_in(DESTINATION)].calls()[0].at;
+    let replication_written = registries[&registry_in(SOURCE)]
         .calls()
         .iter()
         .find(|call| call.operation == Operation::PutReplicationConfiguration)
@@ -698,7 +642,10 @@ async fn a_destination_policy_is_applied_before_the_sources_replication() {
 #[tokio::test(start_paused = true)]
 async fn a_failed_destination_policy_skips_the_replication_into_it() {
     let (desired, registries) = cross_account();
-    let (source, destination) = (&registries[&id(SOURCE)], &registries[&id(DESTINATION)]);
+    let (source, destination) = (
+        &registries[&registry_in(SOURCE)],
+        &registries[&registry_in(DESTINATION)],
+    );
     destination.fail_next(
         Operation::PutRegistryPolicy,
         ecr_error::access_denied(Operation::PutRegistryPolicy),
@@ -706,12 +653,12 @@ async fn a_failed_destination_policy_skips_the_replication_into_it() {
     );
     let report = apply(&read_and_plan(&desired, &registries).await, &registries).await;
 
-    let policy = at(DESTINATION, "registry_policy");
+    let policy = address(DESTINATION_REGISTRY, "registry_policy");
     assert!(matches!(
         outcome_of(&report, &policy),
         ChangeOutcome::Failed { operation, .. } if *operation == Operation::PutRegistryPolicy
     ));
-    match outcome_of(&report, &at(SOURCE, "replication")) {
+    match outcome_of(&report, &address(SOURCE_REGISTRY, "replication")) {
         ChangeOutcome::Skipped { reason } => {
             assert!(
                 reason.contains(&policy),
@@ -722,7 +669,7 @@ async fn a_failed_destination_policy_skips_the_replication_into_it() {
     }
     assert_eq!(source.call_count(Operation::PutReplicationConfiguration), 0);
     assert_eq!(
-        outcome_of(&report, &at(SOURCE, "scanning")),
+        outcome_of(&report, &address(SOURCE_REGISTRY, "scanning")),
         &ChangeOutcome::Applied,
         "what does not depend on the policy still applies"
     );
@@ -731,8 +678,11 @@ async fn a_failed_destination_policy_skips_the_replication_into_it() {
     assert_eq!(
         outline(&rerun),
         [
-            (at(SOURCE, "replication"), Action::Create),
-            (at(DESTINATION, "registry_policy"), Action::Create),
+            (address(SOURCE_REGISTRY, "replication"), Action::Create),
+            (
+                address(DESTINATION_REGISTRY, "registry_policy"),
+                Action::Create
+            ),
         ]
     );
     assert!(apply(&rerun, &registries).await.is_success());
@@ -741,22 +691,20 @@ async fn a_failed_destination_policy_skips_the_replication_into_it() {
 
 #[tokio::test(start_paused = true)]
 async fn everything_registry_wide_converges_in_one_apply_and_a_second_writes_nothing() {
-    let registries = one(InMemoryRegistry::new(id(SOURCE)).with_latency(Duration::from_millis(1)));
+    let registries =
+        one(InMemoryRegistry::new(registry_in(SOURCE)).with_latency(Duration::from_millis(1)));
     let spec = desired(|s| {
         s.replication = Setting::Present(two_rules());
         s.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
-        s.scanning = Setting::Present(Scanning {
-            scan_type: ScanType::Enhanced,
-            rules: vec![ScanRule {
-                frequency: ScanFrequency::ScanOnPush,
-                filters: vec!["*".to_owned()],
-            }],
-        });
-        s.pull_through_cache = Some(BTreeMap::from([("docker-hub".to_owned(), docker_hub())]));
-        s.creation_templates = Some(BTreeMap::from([("ROOT".to_owned(), template())]));
-        s.account_settings = Some(AccountSettings::from([(
+        s.scanning = Setting::Present(scanning(
+            ScanType::Enhanced,
+            &[(ScanFrequency::ScanOnPush, &["*"])],
+        ));
+        s.pull_through_cache = Some(by_prefix([("docker-hub", docker_hub())]));
+        s.creation_templates = Some(by_prefix([("ROOT", template())]));
+        s.account_settings = Some(account_settings([(
             AccountSettingName::BasicScanTypeVersion,
-            "CLAIR".to_owned(),
+            "CLAIR",
         )]));
     });
     let planned = converge(&spec, &registries).await;
@@ -768,8 +716,8 @@ async fn everything_registry_wide_converges_in_one_apply_and_a_second_writes_not
 /// created must not leave the registry with neither rule.
 #[tokio::test(start_paused = true)]
 async fn a_rule_that_left_the_spec_is_kept_when_its_replacement_failed() {
-    let registries = one(InMemoryRegistry::new(id(SOURCE)));
-    let source = &registries[&id(SOURCE)];
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
     source
         .call(&ApiCall::CreatePullThroughCacheRule {
             prefix: "docker-hub".to_owned(),
@@ -782,12 +730,13 @@ async fn a_rule_that_left_the_spec_is_kept_when_its_replacement_failed() {
         ecr_error::throttled(),
         1,
     );
-    let renamed = desired(|s| {
-        s.pull_through_cache = Some(BTreeMap::from([("hub".to_owned(), docker_hub())]))
-    });
+    let renamed = desired(|s| s.pull_through_cache = Some(by_prefix([("hub", docker_hub())])));
     let report = apply(&read_and_plan(&renamed, &registries).await, &registries).await;
     assert!(matches!(
-        outcome_of(&report, &at(SOURCE, "pull_through_cache/docker-hub")),
+        outcome_of(
+            &report,
+            &address(SOURCE_REGISTRY, "pull_through_cache/docker-hub")
+        ),
         ChangeOutcome::Skipped { .. }
     ));
     assert!(
@@ -804,10 +753,8 @@ async fn a_rule_that_left_the_spec_is_kept_when_its_replacement_failed() {
 #[tokio::test(start_paused = true)]
 async fn operations_marked_unsupported_fail_with_unsupported() {
     // As against the local emulator: reading pull-through cache rules fails the read.
-    let emulator_like = InMemoryRegistry::new(id(SOURCE)).with_emulator_gaps();
-    let spec = desired(|s| {
-        s.pull_through_cache = Some(BTreeMap::from([("docker-hub".to_owned(), docker_hub())]))
-    });
+    let emulator_like = InMemoryRegistry::new(registry_in(SOURCE)).with_emulator_gaps();
+    let spec = desired(|s| s.pull_through_cache = Some(by_prefix([("docker-hub", docker_hub())])));
     let error = emulator_like
         .read(&ReadScope::for_desired(&spec.registries[0]))
         .await
@@ -820,12 +767,7 @@ async fn operations_marked_unsupported_fail_with_unsupported() {
         error.message.contains("DescribePullThroughCacheRules"),
         "{error}"
     );
-    let unmanaged = desired(|s| {
-        s.scanning = Setting::Present(Scanning {
-            scan_type: ScanType::Basic,
-            rules: Vec::new(),
-        })
-    });
+    let unmanaged = desired(|s| s.scanning = Setting::Present(scanning(ScanType::Basic, &[])));
     assert!(
         emulator_like
             .read(&ReadScope::for_desired(&unmanaged.registries[0]))
@@ -835,18 +777,21 @@ async fn operations_marked_unsupported_fail_with_unsupported() {
     );
 
     // A write the endpoint lacks fails its change with Unsupported; the rest applies.
-    let registry = InMemoryRegistry::new(id(SOURCE));
+    let registry = InMemoryRegistry::new(registry_in(SOURCE));
     registry.mark_unsupported(Operation::PutAccountSetting);
     let registries = one(registry);
     let spec = desired(|s| {
-        s.account_settings = Some(AccountSettings::from([(
+        s.account_settings = Some(account_settings([(
             AccountSettingName::BlobMounting,
-            "ENABLED".to_owned(),
+            "ENABLED",
         )]));
         s.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
     });
     let report = apply(&read_and_plan(&spec, &registries).await, &registries).await;
-    match outcome_of(&report, &at(SOURCE, "account_setting/BLOB_MOUNTING")) {
+    match outcome_of(
+        &report,
+        &address(SOURCE_REGISTRY, "account_setting/BLOB_MOUNTING"),
+    ) {
         ChangeOutcome::Failed { operation, error } => {
             assert_eq!(*operation, Operation::PutAccountSetting);
             assert_eq!(error.kind, ErrorKind::Unsupported);
@@ -854,15 +799,15 @@ async fn operations_marked_unsupported_fail_with_unsupported() {
         other => panic!("expected the account setting to fail, got {other:?}"),
     }
     assert_eq!(
-        outcome_of(&report, &at(SOURCE, "registry_policy")),
+        outcome_of(&report, &address(SOURCE_REGISTRY, "registry_policy")),
         &ChangeOutcome::Applied
     );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_saved_plan_is_stale_when_the_registry_policy_changed_out_of_band() {
-    let registries = one(InMemoryRegistry::new(id(SOURCE)));
-    let source = &registries[&id(SOURCE)];
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
     let spec = desired(|s| {
         s.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]))
     });
@@ -887,5 +832,5 @@ async fn a_saved_plan_is_stale_when_the_registry_policy_changed_out_of_band() {
         .iter()
         .map(ToString::to_string)
         .collect();
-    assert_eq!(stale, [at(SOURCE, "registry_policy")]);
+    assert_eq!(stale, [address(SOURCE_REGISTRY, "registry_policy")]);
 }

@@ -234,11 +234,9 @@ mod tests {
 
     use ecrform_model::{AccountId, IamPolicy, LifecyclePolicy, Region, ReplicationDestination};
 
-    use super::*;
+    use ecrform_testkit::fixtures::registry_id;
 
-    fn id(raw: &str) -> RegistryId {
-        RegistryId::parse(raw).unwrap()
-    }
+    use super::*;
 
     #[test]
     fn registry_wide_calls_round_trip_through_saved_plan_json() {
@@ -309,13 +307,13 @@ mod tests {
             ],
         };
         assert_eq!(
-            call.replication_targets(&id("111111111111/us-east-1")),
-            [id("222222222222/us-east-1")],
+            call.replication_targets(&registry_id("111111111111/us-east-1")),
+            [registry_id("222222222222/us-east-1")],
             "same-account destinations need no policy; a repeated one counts once"
         );
         assert!(
             ApiCall::DeleteRegistryPolicy
-                .replication_targets(&id("111111111111/us-east-1"))
+                .replication_targets(&registry_id("111111111111/us-east-1"))
                 .is_empty()
         );
     }

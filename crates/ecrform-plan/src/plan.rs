@@ -340,7 +340,8 @@ impl std::fmt::Display for Refusal {
 
 #[cfg(test)]
 mod tests {
-    use ecrform_model::{RegistryId, RegistryWideKind, RepositoryName, ResourceKind};
+    use ecrform_model::{RegistryWideKind, ResourceKind};
+    use ecrform_testkit::fixtures::{self, REGISTRY, registry_id};
 
     use super::*;
 
@@ -352,11 +353,7 @@ mod tests {
     }
 
     fn repository(kind: ResourceKind, name: &str) -> Address {
-        Address::repository(
-            RegistryId::parse("123456789012/us-east-1").unwrap(),
-            kind,
-            RepositoryName::parse(name).unwrap(),
-        )
+        Address::repository(registry_id(REGISTRY), kind, fixtures::name(name))
     }
 
     fn expiring(expire: usize, transition: usize) -> ImagePreview {
@@ -383,10 +380,7 @@ mod tests {
                     None,
                 ),
                 change(
-                    Address::singleton(
-                        RegistryId::parse("123456789012/us-east-1").unwrap(),
-                        RegistryWideKind::RegistryPolicy,
-                    ),
+                    Address::singleton(registry_id(REGISTRY), RegistryWideKind::RegistryPolicy),
                     Action::Delete,
                     None,
                 ),

@@ -180,6 +180,7 @@ mod tests {
     use serde_json::json;
 
     use ecrform_lifecycle::ImageStatus;
+    use ecrform_testkit::fixtures::{name, registry_id};
 
     use super::*;
 
@@ -187,11 +188,7 @@ mod tests {
     const DAY: i64 = 86_400;
 
     fn registry() -> RegistryId {
-        RegistryId::parse("123456789012/eu-west-1").unwrap()
-    }
-
-    fn name(raw: &str) -> RepositoryName {
-        RepositoryName::parse(raw).unwrap()
+        registry_id("123456789012/eu-west-1")
     }
 
     fn image(digest: &str, tags: &[&str], days_old: i64) -> Image {
@@ -242,7 +239,7 @@ mod tests {
             image("bbbb2222bbbb2222", &["v2"], 20),
             image("cccc3333cccc3333", &["v3"], 10),
         ];
-        BTreeMap::from([((registry(), RepositoryName::parse("app").unwrap()), images)])
+        BTreeMap::from([((registry(), name("app")), images)])
     }
 
     fn annotated(change: Change, images: &RepositoryImages) -> Change {
@@ -363,7 +360,7 @@ mod tests {
             "action": { "type": "expire" }
         }]});
         let images = BTreeMap::from([(
-            (registry(), RepositoryName::parse("app").unwrap()),
+            (registry(), name("app")),
             vec![
                 image("0123456789abcdef", &[], 5),
                 image("fedcba9876543210", &[], 1),
@@ -399,10 +396,7 @@ mod tests {
             ],
             Vec::new(),
         );
-        assert_eq!(
-            image_reads(&plan),
-            [(registry(), RepositoryName::parse("app").unwrap())]
-        );
+        assert_eq!(image_reads(&plan), [(registry(), name("app"))]);
     }
 
     fn repository_change(name_: &str, action: Action, force: bool) -> Change {

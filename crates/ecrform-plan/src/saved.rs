@@ -315,8 +315,12 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use ecrform_model::{
-        DesiredRegistry, DesiredState, RegistryId, RegistryState, RepositoryName, RepositoryState,
-        Setting, TagMutability,
+        DesiredState, Encryption, EncryptionType, RegistryState, RepositoryState, Setting,
+        TagMutability,
+    };
+    use ecrform_testkit::fixtures::{
+        DesiredBuilder, REGISTRY, RegistryBuilder, RepositoryBuilder, expire_untagged_after,
+        iam_policy, name, registry_id,
     };
 
     const VERSION: &str = "1.2.3";
@@ -333,37 +337,21 @@ mod tests {
     }
 
     fn repository(mode: TagMutability) -> RepositoryState {
-        RepositoryState {
-            image_tag_mutability: Some(mode),
-            ..RepositoryState::default()
-        }
+        RepositoryBuilder::new().mutability(mode).build()
     }
 
     /// Desired: `app` immutable and `new` to create; live: `app` mutable.
     fn scenario() -> (DesiredState, RegistryState) {
-        let mut desired = RegistryState::empty(id());
-        desired.repositories.insert(
-            RepositoryName::parse("app").unwrap(),
-            repository(TagMutability::Immutable),
-        );
-        desired.repositories.insert(
-            RepositoryName::parse("new").unwrap(),
-            repository(TagMutability::Immutable),
-        );
-        let mut live = RegistryState::empty(id());
-        live.repositories.insert(
-            RepositoryName::parse("app").unwrap(),
-            repository(TagMutability::Mutable),
-        );
-        let desired = DesiredState {
-            registries: vec![DesiredRegistry {
-                state: desired,
-                role_arn: None,
-                profile: None,
-                prune: false,
-                prune_force_delete: false,
-            }],
-        };
+        let desired = DesiredBuilder::new()
+            .registry(
+                RegistryBuilder::new(registry_id(REGISTRY))
+                    .repository("app", repository(TagMutability::Immutable))
+                    .repository("new", repository(TagMutability::Immutable)),
+            )
+            .build();
+        let live = RegistryBuilder::new(registry_id(REGISTRY))
+            .repository("app", repository(TagMutability::Mutable))
+            .build();
         (desired, live)
     }
 
@@ -414,14 +402,12 @@ mod tests {
         let (desired, live) = scenario();
         let saved = saved(&desired, &live);
         let mut changed = live.clone();
-        changed.repositories.insert(
-            RepositoryName::parse("app").unwrap(),
-            repository(TagMutability::MutableWithExclusion),
-        );
-        changed.repositories.insert(
-            RepositoryName::parse("new").unwrap(),
-            repository(TagMutability::Mutable),
-        );
+        changed
+            .repositories
+            .insert(name("app"), repository(TagMutability::MutableWithExclusion));
+        changed
+            .repositories
+            .insert(name("new"), repository(TagMutability::Mutable));
         let stale: Vec<String> = saved
             .stale_addresses(&[changed])
             .iter()
@@ -449,31 +435,21 @@ mod tests {
     }
 
     fn registry_policy(principal: &str, action: &str) -> ecrform_model::IamPolicy {
-        ecrform_model::IamPolicy::from_value(serde_json::json!({
+        iam_policy(serde_json::json!({
             "Version": "2012-10-17",
             "Statement": [{"Sid": "replicate", "Effect": "Allow",
                            "Principal": {"AWS": principal}, "Action": action}]
         }))
-        .unwrap()
     }
 
     #[test]
     fn a_registry_policy_changed_since_planning_is_stale_but_one_rewritten_is_not() {
-        let mut want = RegistryState::empty(id());
-        want.registry_policy =
-            Setting::Present(registry_policy("210987654321", "ecr:ReplicateImage"));
-        let mut live = RegistryState::empty(id());
-        live.registry_policy =
-            Setting::Present(registry_policy("210987654321", "ecr:CreateRepository"));
-        let desired = DesiredState {
-            registries: vec![DesiredRegistry {
-                state: want,
-                role_arn: None,
-                profile: None,
-                prune: false,
-                prune_force_delete: false,
-            }],
-        };
+        let want = RegistryBuilder::new(registry_id(REGISTRY))
+            .registry_policy(registry_policy("210987654321", "ecr:ReplicateImage"));
+        let live = RegistryBuilder::new(registry_id(REGISTRY))
+            .registry_policy(registry_policy("210987654321", "ecr:CreateRepository"))
+            .build();
+        let desired = DesiredBuilder::new().registry(want).build();
         let saved = saved(&desired, &live);
         assert_eq!(saved.plan.changes.len(), 1);
         assert!(
@@ -511,20 +487,15 @@ mod tests {
     fn a_saved_replace_with_policies_is_not_stale_against_the_live_state_it_was_made_from() {
         let (desired, mut live) = scenario();
         let mut desired = desired;
-        let lifecycle = ecrform_model::LifecyclePolicy::from_value(serde_json::json!({"rules": [{
-            "rulePriority": 1,
-            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                          "countUnit": "days", "countNumber": 7},
-            "action": {"type": "expire"}}]}))
-        .unwrap();
-        let app = RepositoryName::parse("app").unwrap();
+        let lifecycle = expire_untagged_after(7);
+        let app = name("app");
         let want = desired.registries[0]
             .state
             .repositories
             .get_mut(&app)
             .unwrap();
-        want.encryption = Some(ecrform_model::Encryption {
-            kind: ecrform_model::EncryptionType::Kms,
+        want.encryption = Some(Encryption {
+            kind: EncryptionType::Kms,
             kms_key: None,
         });
         want.lifecycle_policy = Setting::Present(lifecycle.clone());
@@ -547,20 +518,15 @@ mod tests {
     /// saved plan would delete a repository whose tag had been taken off since planning.
     #[test]
     fn a_pruned_repository_that_lost_its_ownership_tag_is_stale() {
-        let owned = || RepositoryState {
-            tags: Some(
-                [(
-                    ecrform_model::OWNERSHIP_TAG_KEY.to_owned(),
-                    "true".to_owned(),
-                )]
-                .into(),
-            ),
-            ..repository(TagMutability::Mutable)
+        let owned = || {
+            RepositoryBuilder::new()
+                .mutability(TagMutability::Mutable)
+                .owned()
+                .build()
         };
         let (mut desired, mut live) = scenario();
         desired.registries[0].prune = true;
-        live.repositories
-            .insert(RepositoryName::parse("old").unwrap(), owned());
+        live.repositories.insert(name("old"), owned());
         let saved = saved(&desired, &live);
         assert!(
             saved
@@ -576,7 +542,7 @@ mod tests {
         );
         let mut disowned = live.clone();
         disowned.repositories.insert(
-            RepositoryName::parse("old").unwrap(),
+            name("old"),
             RepositoryState {
                 tags: Some(Default::default()),
                 ..owned()
@@ -630,7 +596,7 @@ mod tests {
         let app = desired.registries[0]
             .state
             .repositories
-            .get_mut(&RepositoryName::parse("app").unwrap())
+            .get_mut(&name("app"))
             .unwrap();
         app.repository_policy = Setting::Present(registry_policy_document(policy));
         app.lifecycle_policy = Setting::Present(lifecycle(rules));

@@ -7,80 +7,44 @@
 // An integration test is not `cfg(test)`, so clippy's allow-unwrap-in-tests does not reach it.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
-
 use serde_json::json;
 
 use ecrform_model::{
-    AccountId, AccountSettingName, AppliedFor, CreationTemplate, DesiredRegistry, DesiredState,
-    IamPolicy, LifecyclePolicy, PullThroughCacheRule, Region, RegistryId, RegistryState,
-    Replication, ReplicationDestination, ReplicationRule, ScanFrequency, ScanRule, ScanType,
-    Scanning, Setting,
+    AccountSettingName, AppliedFor, CreationTemplate, IamPolicy, ScanFrequency, ScanType,
 };
 use ecrform_plan::Plan;
 use ecrform_render::{TextOptions, render_json, render_markdown, render_text};
+use ecrform_testkit::fixtures::{
+    ACCOUNT, DesiredBuilder, OTHER_ACCOUNT, REGISTRY, RegistryBuilder, cache_rule,
+    expire_untagged_after, iam_policy, registry_id, replication, replication_rule, scanning, tags,
+};
 
-const ACCOUNT: &str = "123456789012";
 const SECRET: &str =
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/docker-hub";
 
-fn registry_id() -> RegistryId {
-    RegistryId::parse(&format!("{ACCOUNT}/us-east-1")).unwrap()
-}
-
-fn destination(account: &str, region: &str) -> ReplicationDestination {
-    ReplicationDestination {
-        region: Region::parse(region).unwrap(),
-        account: AccountId::parse(account).unwrap(),
-    }
-}
-
+/// The policy letting the build account replicate in, allowing `actions`.
 fn registry_policy(actions: &[&str]) -> IamPolicy {
-    IamPolicy::from_value(json!({
+    iam_policy(json!({
         "Version": "2012-10-17",
         "Statement": [{"Sid": "replicate-from-build", "Effect": "Allow",
                        "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
                        "Action": actions,
                        "Resource": "arn:aws:ecr:us-east-1:123456789012:repository/*"}]
     }))
-    .unwrap()
 }
 
-fn lifecycle(days: u32) -> LifecyclePolicy {
-    LifecyclePolicy::from_value(json!({"rules": [{
-        "rulePriority": 1,
-        "description": "expire untagged images",
-        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                      "countUnit": "days", "countNumber": days},
-        "action": {"type": "expire"}
-    }]}))
-    .unwrap()
-}
-
-fn cache_rule(url: &str, credential: Option<&str>) -> PullThroughCacheRule {
-    PullThroughCacheRule {
-        upstream_url: url.to_owned(),
-        upstream_registry: None,
-        credential_arn: credential.map(str::to_owned),
-        custom_role_arn: None,
-        upstream_repository_prefix: None,
-    }
-}
-
-fn template(days: u32, description: &str, tags: &[(&str, &str)]) -> CreationTemplate {
+/// A template for pull-through cache repositories; one with resource tags needs a role.
+fn template(days: u32, description: &str, resource_tags: &[(&str, &str)]) -> CreationTemplate {
     CreationTemplate {
         applied_for: vec![AppliedFor::PullThroughCache],
         description: Some(description.to_owned()),
         image_tag_mutability: None,
         image_tag_mutability_exclusions: Vec::new(),
         encryption: None,
-        resource_tags: tags
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        lifecycle_policy: Some(lifecycle(days)),
+        resource_tags: tags(resource_tags.iter().copied()),
+        lifecycle_policy: Some(expire_untagged_after(days)),
         repository_policy: None,
-        custom_role_arn: (!tags.is_empty())
+        custom_role_arn: (!resource_tags.is_empty())
             .then(|| "arn:aws:iam::123456789012:role/ecr-template".to_owned()),
     }
 }
@@ -88,81 +52,50 @@ fn template(days: u32, description: &str, tags: &[(&str, &str)]) -> CreationTemp
 /// Every registry-wide kind changes: settings, policy, templates, cache rules (an update, a
 /// replace and a delete), replication and scanning.
 fn registry_wide_plan() -> Plan {
-    let mut want = RegistryState::empty(registry_id());
-    want.account_settings = Some(
-        [(AccountSettingName::RegistryPolicyScope, "V2".to_owned())]
-            .into_iter()
-            .collect(),
-    );
-    want.registry_policy = Setting::Present(registry_policy(&[
-        "ecr:CreateRepository",
-        "ecr:ReplicateImage",
-    ]));
-    want.creation_templates = Some(BTreeMap::from([(
-        "ROOT".to_owned(),
-        template(30, "cached images", &[("team", "platform")]),
-    )]));
-    want.pull_through_cache = Some(BTreeMap::from([
-        (
-            "docker-hub".to_owned(),
-            cache_rule("registry-1.docker.io", Some(&format!("{SECRET}-rotated"))),
-        ),
-        (
-            "quay".to_owned(),
-            cache_rule("mirror.quay.example.com", None),
-        ),
-    ]));
-    want.replication = Setting::Present(Replication {
-        rules: vec![ReplicationRule {
-            destinations: vec![
-                destination(ACCOUNT, "eu-west-1"),
-                destination("210987654321", "us-east-1"),
-            ],
-            repository_filters: vec!["team-a/".to_owned()],
-        }],
-    });
-    want.scanning = Setting::Present(Scanning {
-        scan_type: ScanType::Enhanced,
-        rules: vec![ScanRule {
-            frequency: ScanFrequency::ContinuousScan,
-            filters: vec!["team-a/*".to_owned()],
-        }],
-    });
+    let rotated = format!("{SECRET}-rotated");
+    let want = RegistryBuilder::new(registry_id(REGISTRY))
+        .account_settings([(AccountSettingName::RegistryPolicyScope, "V2")])
+        .registry_policy(registry_policy(&[
+            "ecr:CreateRepository",
+            "ecr:ReplicateImage",
+        ]))
+        .creation_templates([(
+            "ROOT",
+            template(30, "cached images", &[("team", "platform")]),
+        )])
+        .pull_through_cache([
+            (
+                "docker-hub",
+                cache_rule("registry-1.docker.io", Some(&rotated)),
+            ),
+            ("quay", cache_rule("mirror.quay.example.com", None)),
+        ])
+        .replication(replication([replication_rule(
+            &[(ACCOUNT, "eu-west-1"), (OTHER_ACCOUNT, "us-east-1")],
+            &["team-a/"],
+        )]))
+        .scanning(scanning(
+            ScanType::Enhanced,
+            &[(ScanFrequency::ContinuousScan, &["team-a/*"])],
+        ));
 
-    let mut live = RegistryState::empty(registry_id());
-    live.account_settings = Some(
-        [(AccountSettingName::RegistryPolicyScope, "V1".to_owned())]
-            .into_iter()
-            .collect(),
-    );
-    live.registry_policy = Setting::Present(registry_policy(&["ecr:ReplicateImage"]));
-    live.creation_templates = Some(BTreeMap::from([(
-        "ROOT".to_owned(),
-        template(7, "pull-through cache", &[]),
-    )]));
-    live.pull_through_cache = Some(BTreeMap::from([
-        (
-            "docker-hub".to_owned(),
-            cache_rule("registry-1.docker.io", Some(SECRET)),
-        ),
-        ("quay".to_owned(), cache_rule("quay.io", None)),
-        ("old".to_owned(), cache_rule("public.ecr.aws", None)),
-    ]));
-    live.replication = Setting::Absent;
-    live.scanning = Setting::Present(Scanning {
-        scan_type: ScanType::Basic,
-        rules: Vec::new(),
-    });
+    let live = RegistryBuilder::new(registry_id(REGISTRY))
+        .account_settings([(AccountSettingName::RegistryPolicyScope, "V1")])
+        .registry_policy(registry_policy(&["ecr:ReplicateImage"]))
+        .creation_templates([("ROOT", template(7, "pull-through cache", &[]))])
+        .pull_through_cache([
+            (
+                "docker-hub",
+                cache_rule("registry-1.docker.io", Some(SECRET)),
+            ),
+            ("quay", cache_rule("quay.io", None)),
+            ("old", cache_rule("public.ecr.aws", None)),
+        ])
+        .no_replication()
+        .scanning(scanning(ScanType::Basic, &[]))
+        .build();
 
-    let desired = DesiredState {
-        registries: vec![DesiredRegistry {
-            state: want,
-            role_arn: None,
-            profile: None,
-            prune: false,
-            prune_force_delete: false,
-        }],
-    };
+    let desired = DesiredBuilder::new().registry(want).build();
     ecrform_plan::plan(&desired, &[live])
 }
 

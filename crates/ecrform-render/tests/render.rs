@@ -1,5 +1,5 @@
-//! Snapshot tests of the three renderings of one representative, hand-built plan, plus the
-//! empty plan and colour handling.
+//! Snapshot tests of the three renderings of one representative, hand-built plan, and of the
+//! same plan read as a drift report, plus the empty plan and colour handling.
 
 // An integration test is not `cfg(test)`, so clippy's allow-unwrap-in-tests does not reach it.
 #![allow(clippy::unwrap_used)]
@@ -11,8 +11,7 @@ use ecrform_plan::{Action, Change, ImagePreview, Plan};
 use ecrform_render::{
     ReportKind, TextOptions, render_json, render_markdown, render_markdown_report, render_text,
 };
-
-const REGISTRY: &str = "123456789012/us-east-1";
+use ecrform_testkit::fixtures::{LifecycleBuilder, REGISTRY};
 
 fn change(
     action: Action,
@@ -31,16 +30,13 @@ fn change(
     )
 }
 
+/// A lifecycle document: expire untagged images after `untagged_days`, keep the
+/// `keep_tagged` most recent release images.
 fn lifecycle(untagged_days: u32, keep_tagged: u32) -> Value {
-    json!({"rules": [
-        {"action": {"type": "expire"}, "description": "expire untagged images",
-         "rulePriority": 1,
-         "selection": {"countNumber": untagged_days, "countType": "sinceImagePushed",
-                       "countUnit": "days", "tagStatus": "untagged"}},
-        {"action": {"type": "expire"}, "rulePriority": 2,
-         "selection": {"countNumber": keep_tagged, "countType": "imageCountMoreThan",
-                       "tagPrefixList": ["release", "v"], "tagStatus": "tagged"}}
-    ]})
+    LifecycleBuilder::new()
+        .expire_untagged_after(untagged_days)
+        .keep_tagged(keep_tagged, &["release", "v"])
+        .document()
 }
 
 /// A create, an update of tags and mutability, a multi-line policy update, a policy delete,
@@ -258,10 +254,38 @@ fn drift_reports_close_with_what_differs_and_count_unmanaged_objects() {
 }
 
 #[test]
+fn drift_text_rendering_of_a_representative_plan() {
+    insta::assert_snapshot!(render_text(
+        &representative_plan(),
+        &TextOptions {
+            color: false,
+            kind: ReportKind::Drift,
+        }
+    ));
+}
+
+#[test]
+fn drift_markdown_rendering_of_a_representative_plan() {
+    insta::assert_snapshot!(render_markdown_report(
+        &representative_plan(),
+        ReportKind::Drift
+    ));
+}
+
+#[test]
+fn drift_markdown_of_unmanaged_objects_alone() {
+    let only_unmanaged = Plan::new(
+        Vec::new(),
+        vec![Address::parse(&format!("{REGISTRY}/repository/legacy/thing")).unwrap()],
+    );
+    insta::assert_snapshot!(render_markdown_report(&only_unmanaged, ReportKind::Drift));
+}
+
+#[test]
 fn unmanaged_objects_alone_are_drift() {
     let only_unmanaged = Plan::new(
         Vec::new(),
-        vec![Address::parse("123456789012/us-east-1/repository/legacy/thing").unwrap()],
+        vec![Address::parse(&format!("{REGISTRY}/repository/legacy/thing")).unwrap()],
     );
     let text = render_text(
         &only_unmanaged,

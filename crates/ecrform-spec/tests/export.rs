@@ -1,6 +1,7 @@
 //! `export` round trips: live state written as a spec, loaded back with `ecrform_spec::load`
 //! from a fresh directory, and planned against the same live state must plan nothing, inline
-//! and with policy files. Also what export leaves out, and how.
+//! and with policy files. Also what export leaves out, and how, and snapshots of what it
+//! writes for a registry with every repository field and every registry-wide setting.
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,17 +10,20 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ecrform_model::{
-    AccountId, AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, Encryption,
-    EncryptionType, IamPolicy, LifecyclePolicy, OWNERSHIP_TAG_KEY, PullThroughCacheRule, Region,
-    RegistryId, RegistryState, Replication, ReplicationDestination, ReplicationRule,
-    RepositoryName, RepositoryState, ScanFrequency, ScanRule, ScanType, Scanning, Setting,
-    TagMutability, Tags,
+    AccountSettingName, AppliedFor, CreationTemplate, Encryption, EncryptionType, IamPolicy,
+    LifecyclePolicy, OWNERSHIP_TAG_KEY, RegistryState, RepositoryState, ScanFrequency, ScanType,
+    Setting, TagMutability, Tags,
 };
 use ecrform_spec::{ExportOptions, Exported, LoadOptions, Spec, export, load};
+use ecrform_testkit::fixtures::{
+    LifecycleBuilder, OTHER_ACCOUNT, RepositoryBuilder, account_settings, by_prefix, cache_rule,
+    iam_policy, kms, lifecycle_policy, name, registry_id, registry_in, replication,
+    replication_rule, scanning, tags,
+};
 use serde_json::json;
 
+/// The exporting account: its leading zero must survive YAML.
 const ACCOUNT: &str = "012345678901";
-const OTHER_ACCOUNT: &str = "210987654321";
 const KEY_ARN: &str = "arn:aws:kms:us-east-1:012345678901:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
@@ -88,41 +92,17 @@ fn round_trip(live: &[RegistryState], options: &ExportOptions) -> (Exported, Spe
     (exported, spec)
 }
 
-fn name(raw: &str) -> RepositoryName {
-    RepositoryName::parse(raw).unwrap()
+/// Expire untagged images after `days`, keep the ten most recent dev and pr- images.
+fn lifecycle(days: u32) -> LifecyclePolicy {
+    LifecycleBuilder::new()
+        .expire_untagged_after(days)
+        .keep_tagged(10, &["dev", "pr-"])
+        .build()
 }
 
-fn registry(account: &str, region: &str) -> RegistryState {
-    RegistryState::empty(RegistryId::new(
-        AccountId::parse(account).unwrap(),
-        Region::parse(region).unwrap(),
-    ))
-}
-
-fn tags(pairs: &[(&str, &str)]) -> Tags {
-    pairs
-        .iter()
-        .map(|(key, value)| (key.to_string(), value.to_string()))
-        .collect()
-}
-
-fn lifecycle(days: u64) -> LifecyclePolicy {
-    LifecyclePolicy::from_value(json!({"rules": [
-        {"rulePriority": 1, "description": "expire untagged",
-         "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                       "countUnit": "days", "countNumber": days},
-         "action": {"type": "expire"}},
-        {"rulePriority": 2,
-         "selection": {"tagStatus": "tagged", "tagPrefixList": ["dev", "pr-"],
-                       "countType": "imageCountMoreThan", "countNumber": 10},
-         "action": {"type": "expire"}}
-    ]}))
-    .unwrap()
-}
-
-/// A policy whose strings look like YAML numbers and booleans: they must stay strings.
-fn pull_policy(account: &str) -> IamPolicy {
-    IamPolicy::from_value(json!({
+/// A pull policy whose strings look like YAML numbers and booleans: they must stay strings.
+fn conditional_pull_policy(account: &str) -> IamPolicy {
+    iam_policy(json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Sid": "CrossAccountPull",
@@ -137,37 +117,32 @@ fn pull_policy(account: &str) -> IamPolicy {
             }
         }]
     }))
-    .unwrap()
 }
 
 /// Every field read, as the AWS adapter reports a repository.
 fn repository(mode: TagMutability, exclusions: &[&str]) -> RepositoryState {
-    RepositoryState {
-        image_tag_mutability: Some(mode),
-        image_tag_mutability_exclusions: Some(exclusions.iter().map(|f| f.to_string()).collect()),
-        scan_on_push: Some(false),
-        encryption: Some(Encryption::aes256()),
-        tags: Some(Tags::new()),
-        lifecycle_policy: Setting::Absent,
-        repository_policy: Setting::Absent,
-        force_delete: false,
-        image_count: Some(3),
-    }
+    RepositoryBuilder::new()
+        .mutability(mode)
+        .exclusions(exclusions.iter().copied())
+        .scan_on_push(false)
+        .encryption(Encryption::aes256())
+        .tags([])
+        .no_lifecycle_policy()
+        .no_repository_policy()
+        .images(3)
+        .build()
 }
 
 /// One registry covering every repository field: the four mutability modes, KMS with a key
 /// ARN, KMS_DSSE, AES256, reserved tags, documents present and absent, nested names.
 fn covering_registry() -> RegistryState {
-    let mut live = registry(ACCOUNT, "us-east-1");
+    let mut live = RegistryState::empty(registry_in(ACCOUNT));
     let repositories = &mut live.repositories;
 
     let mut api = repository(TagMutability::ImmutableWithExclusion, &["latest", "dev-*"]);
     api.scan_on_push = Some(true);
-    api.encryption = Some(Encryption {
-        kind: EncryptionType::Kms,
-        kms_key: Some(KEY_ARN.to_owned()),
-    });
-    api.tags = Some(tags(&[
+    api.encryption = Some(kms(KEY_ARN));
+    api.tags = Some(tags([
         ("team", "a"),
         ("cost-center", "1234"),
         ("enabled", "true"),
@@ -175,7 +150,7 @@ fn covering_registry() -> RegistryState {
         (OWNERSHIP_TAG_KEY, "true"),
     ]));
     api.lifecycle_policy = Setting::Present(lifecycle(7));
-    api.repository_policy = Setting::Present(pull_policy(OTHER_ACCOUNT));
+    api.repository_policy = Setting::Present(conditional_pull_policy(OTHER_ACCOUNT));
     repositories.insert(name("team-a/api"), api);
 
     let mut web = repository(TagMutability::MutableWithExclusion, &["release-*"]);
@@ -183,15 +158,15 @@ fn covering_registry() -> RegistryState {
         kind: EncryptionType::KmsDsse,
         kms_key: None,
     });
-    web.tags = Some(tags(&[("team", "a"), ("aws:created-by", "console")]));
+    web.tags = Some(tags([("team", "a"), ("aws:created-by", "console")]));
     // The same document as team-a/api's: in policy-files mode they share a file.
     web.lifecycle_policy = Setting::Present(lifecycle(7));
     repositories.insert(name("team-a/web"), web);
 
     let mut batch = repository(TagMutability::Immutable, &[]);
-    batch.tags = Some(tags(&[(OWNERSHIP_TAG_KEY, "true")]));
+    batch.tags = Some(tags([(OWNERSHIP_TAG_KEY, "true")]));
     batch.lifecycle_policy = Setting::Present(lifecycle(30));
-    batch.repository_policy = Setting::Present(pull_policy("111122223333"));
+    batch.repository_policy = Setting::Present(conditional_pull_policy("111122223333"));
     repositories.insert(name("team-b/batch"), batch);
 
     repositories.insert(name("legacy"), repository(TagMutability::Mutable, &[]));
@@ -200,70 +175,44 @@ fn covering_registry() -> RegistryState {
 
 /// Registry-wide settings of every kind, as live state holds them.
 fn with_registry_wide(mut live: RegistryState) -> RegistryState {
-    live.replication = Setting::Present(Replication {
-        rules: vec![ReplicationRule {
-            destinations: vec![
-                ReplicationDestination {
-                    region: Region::parse("eu-west-1").unwrap(),
-                    account: AccountId::parse(ACCOUNT).unwrap(),
-                },
-                ReplicationDestination {
-                    region: Region::parse("us-east-1").unwrap(),
-                    account: AccountId::parse(OTHER_ACCOUNT).unwrap(),
-                },
-            ],
-            repository_filters: vec!["team-a/".to_owned()],
-        }],
-    });
-    live.registry_policy = Setting::Present(
-        IamPolicy::from_value(json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Sid": "ReplicationFrom", "Effect": "Allow",
-                           "Principal": {"AWS": format!("arn:aws:iam::{OTHER_ACCOUNT}:root")},
-                           "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
-                           "Resource": format!("arn:aws:ecr:us-east-1:{ACCOUNT}:repository/*")}]
-        }))
-        .unwrap(),
+    let mut docker_hub = cache_rule(
+        "registry-1.docker.io",
+        Some(&format!(
+            "arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
+        )),
     );
-    live.scanning = Setting::Present(Scanning {
-        scan_type: ScanType::Enhanced,
-        rules: vec![ScanRule {
-            frequency: ScanFrequency::ContinuousScan,
-            filters: vec!["team-a/*".to_owned()],
-        }],
-    });
-    live.pull_through_cache = Some(BTreeMap::from([(
-        "docker-hub".to_owned(),
-        PullThroughCacheRule {
-            upstream_url: "registry-1.docker.io".to_owned(),
-            upstream_registry: Some("docker-hub".to_owned()),
-            credential_arn: Some(format!(
-                "arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
-            )),
-            custom_role_arn: None,
-            upstream_repository_prefix: None,
-        },
+    docker_hub.upstream_registry = Some("docker-hub".to_owned());
+    let everything_else = CreationTemplate {
+        applied_for: vec![AppliedFor::Replication, AppliedFor::PullThroughCache],
+        description: Some("everything else".to_owned()),
+        image_tag_mutability: Some(TagMutability::ImmutableWithExclusion),
+        image_tag_mutability_exclusions: vec!["latest".to_owned()],
+        encryption: Some(kms(KEY_ARN)),
+        resource_tags: tags([("owner", "platform")]),
+        lifecycle_policy: Some(lifecycle(14)),
+        repository_policy: None,
+        custom_role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/ecr-templates")),
+    };
+    live.replication = Setting::Present(replication([replication_rule(
+        &[(ACCOUNT, "eu-west-1"), (OTHER_ACCOUNT, "us-east-1")],
+        &["team-a/"],
     )]));
-    live.creation_templates = Some(BTreeMap::from([(
-        "ROOT".to_owned(),
-        CreationTemplate {
-            applied_for: vec![AppliedFor::Replication, AppliedFor::PullThroughCache],
-            description: Some("everything else".to_owned()),
-            image_tag_mutability: Some(TagMutability::ImmutableWithExclusion),
-            image_tag_mutability_exclusions: vec!["latest".to_owned()],
-            encryption: Some(Encryption {
-                kind: EncryptionType::Kms,
-                kms_key: Some(KEY_ARN.to_owned()),
-            }),
-            resource_tags: tags(&[("owner", "platform")]),
-            lifecycle_policy: Some(lifecycle(14)),
-            repository_policy: None,
-            custom_role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/ecr-templates")),
-        },
-    )]));
-    live.account_settings = Some(AccountSettings::from([(
+    live.registry_policy = Setting::Present(iam_policy(json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "ReplicationFrom", "Effect": "Allow",
+                       "Principal": {"AWS": format!("arn:aws:iam::{OTHER_ACCOUNT}:root")},
+                       "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
+                       "Resource": format!("arn:aws:ecr:us-east-1:{ACCOUNT}:repository/*")}]
+    })));
+    live.scanning = Setting::Present(scanning(
+        ScanType::Enhanced,
+        &[(ScanFrequency::ContinuousScan, &["team-a/*"])],
+    ));
+    live.pull_through_cache = Some(by_prefix([("docker-hub", docker_hub)]));
+    live.creation_templates = Some(by_prefix([("ROOT", everything_else)]));
+    live.account_settings = Some(account_settings([(
         AccountSettingName::BasicScanTypeVersion,
-        "AWS_NATIVE".to_owned(),
+        "AWS_NATIVE",
     )]));
     live
 }
@@ -287,6 +236,31 @@ fn desired_repository<'s>(spec: &'s Spec, raw: &str) -> &'s RepositoryState {
         .unwrap_or_else(|| panic!("{raw} is not in the spec"))
 }
 
+/// The export as it lands on disk: the spec, then each policy file, under `==> path <==`
+/// headers.
+fn as_written(exported: &Exported) -> String {
+    let mut out = format!("==> ecr.yaml <==\n{}", exported.spec);
+    for (path, contents) in &exported.files {
+        out.push_str(&format!("\n==> {} <==\n{contents}", path.display()));
+    }
+    out
+}
+
+#[test]
+fn inline_export_of_a_representative_registry_as_written() {
+    let live = vec![with_registry_wide(covering_registry())];
+    let (exported, _) = round_trip(&live, &inline());
+    assert!(exported.files.is_empty());
+    insta::assert_snapshot!(as_written(&exported));
+}
+
+#[test]
+fn policy_file_export_of_a_representative_registry_as_written() {
+    let live = vec![with_registry_wide(covering_registry())];
+    let (exported, _) = round_trip(&live, &policy_files());
+    insta::assert_snapshot!(as_written(&exported));
+}
+
 #[test]
 fn inline_export_of_every_repository_field_plans_empty() {
     let live = vec![covering_registry()];
@@ -297,7 +271,7 @@ fn inline_export_of_every_repository_field_plans_empty() {
     assert_eq!(api.lifecycle_policy, Setting::Present(lifecycle(7)));
     assert_eq!(
         api.repository_policy,
-        Setting::Present(pull_policy(OTHER_ACCOUNT))
+        Setting::Present(conditional_pull_policy(OTHER_ACCOUNT))
     );
     assert_eq!(
         api.image_tag_mutability_exclusions,
@@ -403,7 +377,7 @@ fn registry_wide_settings_read_back_as_live_has_them() {
 
 #[test]
 fn absent_registry_wide_documents_are_none_and_unread_ones_are_left_out() {
-    let mut live = registry(ACCOUNT, "us-east-1");
+    let mut live = RegistryState::empty(registry_in(ACCOUNT));
     live.replication = Setting::Absent;
     live.registry_policy = Setting::Absent;
     live.pull_through_cache = Some(BTreeMap::new());
@@ -424,7 +398,7 @@ fn absent_registry_wide_documents_are_none_and_unread_ones_are_left_out() {
 #[test]
 fn several_registries_are_sorted_and_same_named_documents_get_distinct_files() {
     let first = covering_registry();
-    let mut second = registry(OTHER_ACCOUNT, "eu-west-1");
+    let mut second = RegistryState::empty(registry_id("210987654321/eu-west-1"));
     let mut api = repository(TagMutability::Immutable, &[]);
     api.lifecycle_policy = Setting::Present(lifecycle(3));
     second.repositories.insert(name("team-a/api"), api);
@@ -522,7 +496,7 @@ fn reserved_tags_are_never_exported_and_ownership_is_not_granted() {
     assert!(!exported.spec.contains("aws:created-by"));
     assert_eq!(
         desired_repository(&spec, "team-a/api").tags,
-        Some(tags(&[
+        Some(tags([
             ("team", "a"),
             ("cost-center", "1234"),
             ("enabled", "true")
@@ -545,7 +519,7 @@ fn reserved_tags_are_never_exported_and_ownership_is_not_granted() {
 
 #[test]
 fn settings_live_state_did_not_read_are_left_out() {
-    let mut live = registry(ACCOUNT, "us-east-1");
+    let mut live = RegistryState::empty(registry_in(ACCOUNT));
     live.repositories.insert(
         name("partly/read"),
         RepositoryState {
@@ -606,7 +580,7 @@ fn names_the_spec_rejects_are_skipped_with_a_comment() {
 
 #[test]
 fn a_registry_whose_only_repositories_are_skipped_still_loads() {
-    let mut live = registry(ACCOUNT, "us-east-1");
+    let mut live = RegistryState::empty(registry_in(ACCOUNT));
     live.repositories
         .insert(name("9lives"), repository(TagMutability::Mutable, &[]));
     let live = vec![live];
@@ -631,18 +605,16 @@ fn settings_the_spec_cannot_express_are_left_out_and_the_rest_is_kept() {
     crowded.lifecycle_policy = Setting::Present(lifecycle(7));
     let mut shouting = repository(TagMutability::Mutable, &[]);
     // Not a reserved key to the planner, but one the spec refuses.
-    shouting.tags = Some(tags(&[("AWS:Team", "a")]));
+    shouting.tags = Some(tags([("AWS:Team", "a")]));
     // ECR's API has taken documents our lifecycle validation refuses (countUnit without a
     // since* count type).
     let mut refused = repository(TagMutability::Immutable, &[]);
-    refused.lifecycle_policy = Setting::Present(
-        LifecyclePolicy::from_value(json!({"rules": [{"rulePriority": 1,
+    refused.lifecycle_policy =
+        Setting::Present(lifecycle_policy(json!({"rules": [{"rulePriority": 1,
             "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
                           "countUnit": "days", "countNumber": 5},
-            "action": {"type": "expire"}}]}))
-        .unwrap(),
-    );
-    let mut live = registry(ACCOUNT, "us-east-1");
+            "action": {"type": "expire"}}]})));
+    let mut live = RegistryState::empty(registry_in(ACCOUNT));
     live.repositories.insert(name("crowded"), crowded);
     live.repositories.insert(name("shouting"), shouting);
     live.repositories.insert(name("refused"), refused);
@@ -695,7 +667,7 @@ fn settings_the_spec_cannot_express_are_left_out_and_the_rest_is_kept() {
 
 #[test]
 fn a_registry_wide_setting_the_spec_refuses_is_left_out_whole() {
-    let mut live = with_registry_wide(registry(ACCOUNT, "us-east-1"));
+    let mut live = with_registry_wide(RegistryState::empty(registry_in(ACCOUNT)));
     if let Setting::Present(scanning) = &mut live.scanning {
         scanning.rules[0].filters.clear();
     }
@@ -715,7 +687,10 @@ fn a_registry_wide_setting_the_spec_refuses_is_left_out_whole() {
 
 #[test]
 fn the_header_names_the_tool_and_the_registries() {
-    let live = [covering_registry(), registry(OTHER_ACCOUNT, "eu-west-1")];
+    let live = [
+        covering_registry(),
+        RegistryState::empty(registry_id("210987654321/eu-west-1")),
+    ];
     let exported = export(&live, &inline());
     let first = exported.spec.lines().next().unwrap();
     assert_eq!(
@@ -740,7 +715,10 @@ fn no_registries_is_a_valid_empty_spec() {
 
 #[test]
 fn a_registry_listed_twice_is_exported_once() {
-    let live = [covering_registry(), registry(ACCOUNT, "us-east-1")];
+    let live = [
+        covering_registry(),
+        RegistryState::empty(registry_in(ACCOUNT)),
+    ];
     let exported = export(&live, &inline());
     let spec = load_exported(&exported);
     assert_eq!(spec.desired.registries.len(), 1);
@@ -750,7 +728,7 @@ fn a_registry_listed_twice_is_exported_once() {
 
 #[test]
 fn a_registry_policy_that_refuses_exported_replication_is_left_out() {
-    let source = with_registry_wide(registry(ACCOUNT, "us-east-1"));
+    let source = with_registry_wide(RegistryState::empty(registry_in(ACCOUNT)));
     let cases = [
         (
             "no policy",
@@ -759,18 +737,15 @@ fn a_registry_policy_that_refuses_exported_replication_is_left_out() {
         ),
         (
             "a policy for another account",
-            Setting::Present(
-                IamPolicy::from_value(json!({"Statement": [{"Effect": "Allow",
+            Setting::Present(iam_policy(json!({"Statement": [{"Effect": "Allow",
                     "Principal": {"AWS": "111122223333"},
-                    "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"]}]}))
-                .unwrap(),
-            ),
+                    "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"]}]}))),
             "it does not allow account 012345678901 ecr:CreateRepository and ecr:ReplicateImage, which replication from 012345678901/us-east-1 needs",
         ),
     ];
     for (case, policy, reason) in cases {
         // with_registry_wide replicates to OTHER_ACCOUNT in us-east-1.
-        let mut destination = registry(OTHER_ACCOUNT, "us-east-1");
+        let mut destination = RegistryState::empty(registry_in(OTHER_ACCOUNT));
         destination.registry_policy = policy;
         let live = vec![source.clone(), destination];
         let exported = export(&live, &inline());
@@ -801,12 +776,10 @@ fn a_registry_policy_that_refuses_exported_replication_is_left_out() {
     }
 
     // A policy that lets the source in is exported as usual.
-    let mut destination = registry(OTHER_ACCOUNT, "us-east-1");
-    destination.registry_policy = Setting::Present(
-        IamPolicy::from_value(json!({"Statement": [{"Effect": "Allow",
-            "Principal": {"AWS": ACCOUNT}, "Action": "ecr:*"}]}))
-        .unwrap(),
-    );
+    let mut destination = RegistryState::empty(registry_in(OTHER_ACCOUNT));
+    destination.registry_policy =
+        Setting::Present(iam_policy(json!({"Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": ACCOUNT}, "Action": "ecr:*"}]})));
     let (exported, _) = round_trip(&[source, destination], &inline());
     assert!(exported.notes.is_empty(), "{:?}", exported.notes);
 }

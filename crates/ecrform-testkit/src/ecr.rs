@@ -456,16 +456,7 @@ mod tests {
     use ecrform_plan::{Aspects, ErrorKind, Missing};
 
     use super::*;
-
-    const ACCOUNT: &str = "123456789012";
-
-    fn registry_id() -> RegistryId {
-        RegistryId::parse(&format!("{ACCOUNT}/us-east-1")).unwrap()
-    }
-
-    fn name(raw: &str) -> RepositoryName {
-        RepositoryName::parse(raw).unwrap()
-    }
+    use crate::fixtures::{REGISTRY, name, registry_id};
 
     fn create(raw: &str) -> ApiCall {
         ApiCall::CreateRepository {
@@ -494,7 +485,7 @@ mod tests {
 
     /// A registry holding `app` with three images.
     fn registry_with_app() -> StoredRegistry {
-        let mut stored = StoredRegistry::new(registry_id());
+        let mut stored = StoredRegistry::new(registry_id(REGISTRY));
         stored.insert_repository(
             name("app"),
             RepositoryState {
@@ -678,7 +669,7 @@ mod tests {
 
     #[test]
     fn created_repository_reads_back_with_ecr_defaults() {
-        let mut stored = StoredRegistry::new(registry_id());
+        let mut stored = StoredRegistry::new(registry_id(REGISTRY));
         stored.execute(&create("fresh")).unwrap();
         let view = stored.view(&ReadScope::default());
         let fresh = &view.repositories[&name("fresh")];
@@ -763,7 +754,7 @@ mod tests {
 
     #[test]
     fn kms_keys_are_reported_as_key_arns_whatever_form_was_given() {
-        let id = registry_id();
+        let id = registry_id(REGISTRY);
         let key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         let kms = |key: Option<&str>| Encryption {
             kind: EncryptionType::Kms,

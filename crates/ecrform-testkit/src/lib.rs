@@ -8,11 +8,13 @@
 //! settings too (replication, registry policy, scanning, pull-through cache rules, creation
 //! templates, account settings), reports them the way ECR does, and can mark operations
 //! unsupported the way the emulator answers those it lacks. [`ecr_error`] builds the errors ECR
-//! answers with, for fault injection.
+//! answers with, for fault injection, and [`fixtures`] the ids, documents and states that
+//! tests build their scenarios from.
 
 mod ecr;
 pub mod ecr_error;
 pub mod emulator;
+pub mod fixtures;
 pub mod registry;
 
 pub use emulator::{Emulator, EmulatorError};

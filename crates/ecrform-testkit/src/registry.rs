@@ -410,13 +410,10 @@ mod tests {
 
     use super::*;
     use crate::ecr_error;
-
-    fn name(raw: &str) -> RepositoryName {
-        RepositoryName::parse(raw).unwrap()
-    }
+    use crate::fixtures::{REGISTRY, name, registry_id};
 
     fn registry() -> InMemoryRegistry {
-        InMemoryRegistry::new(RegistryId::parse("123456789012/us-east-1").unwrap())
+        InMemoryRegistry::new(registry_id(REGISTRY))
             .with_repository(name("app"), RepositoryState::default())
     }
 

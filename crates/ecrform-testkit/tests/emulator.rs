@@ -15,9 +15,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use ecrform_testkit::emulator::{DEFAULT_ACCOUNT_ID, REGION};
+use ecrform_testkit::fixtures::OTHER_ACCOUNT;
 use ecrform_testkit::{Emulator, EmulatorError};
-
-const OTHER_ACCOUNT_ID: &str = "210987654321";
 
 fn start() -> Emulator {
     Emulator::start().unwrap_or_else(|error| panic!("{error}"))
@@ -187,7 +186,7 @@ fn assumed_role_credentials_act_in_the_role_account() {
             "sts",
             "assume-role",
             "--role-arn",
-            &format!("arn:aws:iam::{OTHER_ACCOUNT_ID}:role/x"),
+            &format!("arn:aws:iam::{OTHER_ACCOUNT}:role/x"),
             "--role-session-name",
             "test",
         ])
@@ -214,13 +213,13 @@ fn assumed_role_credentials_act_in_the_role_account() {
             &["ecr", "create-repository", "--repository-name", "elsewhere"],
         )
         .unwrap();
-    assert_eq!(created["repository"]["registryId"], OTHER_ACCOUNT_ID);
+    assert_eq!(created["repository"]["registryId"], OTHER_ACCOUNT);
 
     let described = emulator
         .aws_with_env(&as_other_account, &["ecr", "describe-repositories"])
         .unwrap();
     assert_eq!(repository_names(&described), ["elsewhere"]);
-    assert_eq!(described["repositories"][0]["registryId"], OTHER_ACCOUNT_ID);
+    assert_eq!(described["repositories"][0]["registryId"], OTHER_ACCOUNT);
 
     // The default account does not see the other account's repository.
     let in_default = emulator.aws(&["ecr", "describe-repositories"]).unwrap();
@@ -230,11 +229,11 @@ fn assumed_role_credentials_act_in_the_role_account() {
 #[test]
 fn env_for_account_reaches_that_account() {
     let emulator = start();
-    let env = emulator.env_for_account(OTHER_ACCOUNT_ID).unwrap();
+    let env = emulator.env_for_account(OTHER_ACCOUNT).unwrap();
     let identity = emulator
         .aws_with_env(&env, &["sts", "get-caller-identity"])
         .unwrap();
-    assert_eq!(identity["Account"], OTHER_ACCOUNT_ID);
+    assert_eq!(identity["Account"], OTHER_ACCOUNT);
     let keys: Vec<&str> = env.iter().map(|(key, _)| key.as_str()).collect();
     let mut unique = keys.clone();
     unique.sort_unstable();

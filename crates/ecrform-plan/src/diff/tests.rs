@@ -5,69 +5,41 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use ecrform_model::{
-    DesiredRegistry, DesiredState, Encryption, EncryptionType, IamPolicy, LifecyclePolicy,
-    OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, RegistryId, RegistryState, RepositoryName,
-    RepositoryState, Setting, TagMutability, Tags,
+    DesiredState, Encryption, EncryptionType, IamPolicy, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE,
+    RegistryState, RepositoryState, Setting, TagMutability,
+};
+use ecrform_testkit::fixtures::{
+    ACCOUNT, DesiredBuilder, OTHER_ACCOUNT, REGION, REGISTRY, RegistryBuilder, RepositoryBuilder,
+    address, expire_untagged_after, iam_policy, lifecycle_policy, name, registry_in, tags,
 };
 
 use super::{field, plan};
 use crate::{Action, Plan, Summary};
 
-const REGION: &str = "us-east-1";
-const ACCOUNT: &str = "123456789012";
-const OTHER_ACCOUNT: &str = "210987654321";
 const REPO: &str = "team-a/api";
 const KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
-fn registry_id(account: &str) -> RegistryId {
-    RegistryId::parse(&format!("{account}/{REGION}")).unwrap()
-}
-
-fn repo_name(name: &str) -> RepositoryName {
-    RepositoryName::parse(name).unwrap()
-}
-
-fn tags(pairs: &[(&str, &str)]) -> Tags {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
-
-fn lifecycle(days: u32) -> LifecyclePolicy {
-    LifecyclePolicy::from_value(json!({"rules": [{
-        "rulePriority": 1,
-        "description": "expire untagged",
-        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                      "countUnit": "days", "countNumber": days},
-        "action": {"type": "expire"}
-    }]}))
-    .unwrap()
-}
-
+/// A pull policy granting the other account's root `actions`.
 fn pull_policy(actions: &[&str]) -> IamPolicy {
-    IamPolicy::from_value(json!({
+    iam_policy(json!({
         "Version": "2012-10-17",
         "Statement": [{"Sid": "pull", "Effect": "Allow",
                        "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
                        "Action": actions}]
     }))
-    .unwrap()
 }
 
 /// A repository whose every setting the spec manages, with no policies.
 fn managed_repo() -> RepositoryState {
-    RepositoryState {
-        image_tag_mutability: Some(TagMutability::Immutable),
-        image_tag_mutability_exclusions: Some(Vec::new()),
-        scan_on_push: Some(true),
-        encryption: Some(Encryption::aes256()),
-        tags: Some(tags(&[("team", "a"), ("env", "prod")])),
-        lifecycle_policy: Setting::Absent,
-        repository_policy: Setting::Absent,
-        force_delete: false,
-        image_count: None,
-    }
+    RepositoryBuilder::new()
+        .mutability(TagMutability::Immutable)
+        .no_exclusions()
+        .scan_on_push(true)
+        .encryption(Encryption::aes256())
+        .tags([("team", "a"), ("env", "prod")])
+        .no_lifecycle_policy()
+        .no_repository_policy()
+        .build()
 }
 
 /// How ECR reports a repository that ecrform created from `desired`: every field filled, the
@@ -85,39 +57,33 @@ fn as_live(desired: &RepositoryState) -> RepositoryState {
     live
 }
 
-fn registry_state(account: &str, repositories: Vec<(&str, RepositoryState)>) -> RegistryState {
-    let mut state = RegistryState::empty(registry_id(account));
-    state.repositories = repositories
-        .into_iter()
-        .map(|(name, repo)| (repo_name(name), repo))
-        .collect();
-    state
-}
-
-fn desired_registry(
+/// A spec of `account`'s registry with these repositories.
+fn desired_state(
     account: &str,
     prune: bool,
     repositories: Vec<(&str, RepositoryState)>,
-) -> DesiredRegistry {
-    DesiredRegistry {
-        state: registry_state(account, repositories),
-        role_arn: None,
-        profile: None,
-        prune,
-        prune_force_delete: false,
-    }
+) -> DesiredState {
+    DesiredBuilder::new()
+        .registry(RegistryBuilder::new(registry_in(account)).repositories(repositories))
+        .prune(prune)
+        .build()
+}
+
+/// `account`'s live registry holding these repositories.
+fn live_state(account: &str, repositories: Vec<(&str, RepositoryState)>) -> RegistryState {
+    RegistryBuilder::new(registry_in(account))
+        .repositories(repositories)
+        .build()
 }
 
 /// Plans one repository of one registry.
 fn plan_one(desired: Option<RepositoryState>, live: Option<RepositoryState>) -> Plan {
-    let desired = DesiredState {
-        registries: vec![desired_registry(
-            ACCOUNT,
-            false,
-            desired.map(|r| (REPO, r)).into_iter().collect(),
-        )],
-    };
-    let live = vec![registry_state(
+    let desired = desired_state(
+        ACCOUNT,
+        false,
+        desired.map(|r| (REPO, r)).into_iter().collect(),
+    );
+    let live = vec![live_state(
         ACCOUNT,
         live.map(|r| (REPO, r)).into_iter().collect(),
     )];
@@ -137,10 +103,6 @@ fn outline(plan: &Plan) -> Vec<(String, Action, bool, Vec<String>)> {
             )
         })
         .collect()
-}
-
-fn address(kind: &str, name: &str) -> String {
-    format!("{ACCOUNT}/{REGION}/{kind}/{name}")
 }
 
 type Edit = fn(&mut RepositoryState);
@@ -165,7 +127,7 @@ fn run_cases(cases: &[Case]) {
             .iter()
             .map(|(kind, action, fields)| {
                 (
-                    address(kind, REPO),
+                    address(REGISTRY, &format!("{kind}/{REPO}")),
                     *action,
                     matches!(action, Action::Delete | Action::Replace),
                     fields.iter().map(|f| (*f).to_owned()).collect(),
@@ -375,8 +337,8 @@ fn each_repository_field_is_compared_on_its_canonical_form() {
                     kind: EncryptionType::Kms,
                     kms_key: None,
                 });
-                r.tags = Some(tags(&[("other", "tag")]));
-                r.lifecycle_policy = Setting::Present(lifecycle(3));
+                r.tags = Some(tags([("other", "tag")]));
+                r.lifecycle_policy = Setting::Present(expire_untagged_after(3));
                 r.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
             },
             expected: &[],
@@ -403,20 +365,20 @@ fn policies_are_created_updated_and_deleted_in_place() {
     run_cases(&[
         Case {
             name: "a lifecycle policy live lacks is created",
-            desired: |r| r.lifecycle_policy = Setting::Present(lifecycle(7)),
+            desired: |r| r.lifecycle_policy = Setting::Present(expire_untagged_after(7)),
             live: keep,
             expected: &[("lifecycle_policy", Action::Create, &[field::DOCUMENT])],
         },
         Case {
             name: "a different lifecycle policy is updated, not deleted and created",
-            desired: |r| r.lifecycle_policy = Setting::Present(lifecycle(7)),
-            live: |r| r.lifecycle_policy = Setting::Present(lifecycle(14)),
+            desired: |r| r.lifecycle_policy = Setting::Present(expire_untagged_after(7)),
+            live: |r| r.lifecycle_policy = Setting::Present(expire_untagged_after(14)),
             expected: &[("lifecycle_policy", Action::Update, &[field::DOCUMENT])],
         },
         Case {
             name: "an absent lifecycle policy deletes the live one",
             desired: |r| r.lifecycle_policy = Setting::Absent,
-            live: |r| r.lifecycle_policy = Setting::Present(lifecycle(14)),
+            live: |r| r.lifecycle_policy = Setting::Present(expire_untagged_after(14)),
             expected: &[("lifecycle_policy", Action::Delete, &[field::DOCUMENT])],
         },
         Case {
@@ -460,7 +422,7 @@ fn policies_are_created_updated_and_deleted_in_place() {
                 r.repository_policy = Setting::Unmanaged;
             },
             live: |r| {
-                r.lifecycle_policy = Setting::Present(lifecycle(14));
+                r.lifecycle_policy = Setting::Present(expire_untagged_after(14));
                 r.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
             },
             expected: &[],
@@ -469,7 +431,7 @@ fn policies_are_created_updated_and_deleted_in_place() {
             name: "a repository update is followed by its lifecycle then repository policy",
             desired: |r| {
                 r.scan_on_push = Some(false);
-                r.lifecycle_policy = Setting::Present(lifecycle(7));
+                r.lifecycle_policy = Setting::Present(expire_untagged_after(7));
                 r.repository_policy = Setting::Absent;
             },
             live: |r| r.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"])),
@@ -485,24 +447,22 @@ fn policies_are_created_updated_and_deleted_in_place() {
 #[test]
 fn equal_but_differently_written_policies_are_no_change() {
     // What ECR gives back: lists reordered, a one-element list for a scalar, rules by priority.
-    let desired_policy = IamPolicy::from_value(json!({
+    let desired_policy = iam_policy(json!({
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "pull", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::210987654321:root"]},
              "Action": ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]},
             {"Sid": "list", "Effect": "Allow", "Principal": "*", "Action": "ecr:ListImages"}
         ]
-    }))
-    .unwrap();
-    let live_policy = IamPolicy::from_value(json!({
+    }));
+    let live_policy = iam_policy(json!({
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "list", "Effect": "Allow", "Principal": "*", "Action": ["ecr:ListImages"]},
             {"Sid": "pull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
              "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}
         ]
-    }))
-    .unwrap();
+    }));
     let rule = |priority: u32, status: &str| {
         let mut selection = json!({"tagStatus": status, "countType": "imageCountMoreThan",
                                    "countNumber": 10});
@@ -512,12 +472,10 @@ fn equal_but_differently_written_policies_are_no_change() {
         json!({"rulePriority": priority, "selection": selection, "action": {"type": "expire"}})
     };
     let desired_lifecycle =
-        LifecyclePolicy::from_value(json!({"rules": [rule(2, "tagged"), rule(1, "untagged")]}))
-            .unwrap();
+        lifecycle_policy(json!({"rules": [rule(2, "tagged"), rule(1, "untagged")]}));
     let mut live_rule = rule(2, "tagged");
     live_rule["selection"]["tagPrefixList"] = json!(["release", "v"]);
-    let live_lifecycle =
-        LifecyclePolicy::from_value(json!({"rules": [rule(1, "untagged"), live_rule]})).unwrap();
+    let live_lifecycle = lifecycle_policy(json!({"rules": [rule(1, "untagged"), live_rule]}));
 
     let mut desired = managed_repo();
     desired.repository_policy = Setting::Present(desired_policy);
@@ -536,7 +494,7 @@ fn a_missing_repository_is_created_with_the_ownership_tag() {
     assert_eq!(
         outline(&planned),
         vec![(
-            address("repository", REPO),
+            address(REGISTRY, "repository/team-a/api"),
             Action::Create,
             false,
             vec![
@@ -564,15 +522,12 @@ fn a_missing_repository_is_created_with_the_ownership_tag() {
 
 #[test]
 fn a_created_repository_sets_only_managed_fields_and_always_tags() {
-    let desired = RepositoryState {
-        scan_on_push: Some(true),
-        ..RepositoryState::default()
-    };
+    let desired = RepositoryBuilder::new().scan_on_push(true).build();
     let planned = plan_one(Some(desired), None);
     assert_eq!(
         outline(&planned),
         vec![(
-            address("repository", REPO),
+            address(REGISTRY, "repository/team-a/api"),
             Action::Create,
             false,
             vec![field::SCAN_ON_PUSH.to_owned(), field::TAGS.to_owned()],
@@ -587,7 +542,7 @@ fn a_created_repository_sets_only_managed_fields_and_always_tags() {
 #[test]
 fn a_created_repository_is_followed_by_its_policies() {
     let mut desired = managed_repo();
-    desired.lifecycle_policy = Setting::Present(lifecycle(7));
+    desired.lifecycle_policy = Setting::Present(expire_untagged_after(7));
     desired.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
     let planned = plan_one(Some(desired), None);
     let kinds: Vec<(String, Action)> = planned
@@ -598,9 +553,15 @@ fn a_created_repository_is_followed_by_its_policies() {
     assert_eq!(
         kinds,
         vec![
-            (address("repository", REPO), Action::Create),
-            (address("lifecycle_policy", REPO), Action::Create),
-            (address("repository_policy", REPO), Action::Create),
+            (address(REGISTRY, "repository/team-a/api"), Action::Create),
+            (
+                address(REGISTRY, "lifecycle_policy/team-a/api"),
+                Action::Create
+            ),
+            (
+                address(REGISTRY, "repository_policy/team-a/api"),
+                Action::Create
+            ),
         ]
     );
     let policy = &planned.changes[2];
@@ -633,7 +594,7 @@ fn a_replace_recreates_the_desired_policies_even_when_live_ones_are_equal() {
         kind: EncryptionType::Kms,
         kms_key: None,
     });
-    desired.lifecycle_policy = Setting::Present(lifecycle(7));
+    desired.lifecycle_policy = Setting::Present(expire_untagged_after(7));
     desired.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
     let mut live = as_live(&desired);
     live.encryption = Some(Encryption::aes256());
@@ -643,19 +604,19 @@ fn a_replace_recreates_the_desired_policies_even_when_live_ones_are_equal() {
         outline(&planned),
         vec![
             (
-                address("repository", REPO),
+                address(REGISTRY, "repository/team-a/api"),
                 Action::Replace,
                 true,
                 vec![field::ENCRYPTION.to_owned()]
             ),
             (
-                address("lifecycle_policy", REPO),
+                address(REGISTRY, "lifecycle_policy/team-a/api"),
                 Action::Create,
                 false,
                 vec![field::DOCUMENT.to_owned()]
             ),
             (
-                address("repository_policy", REPO),
+                address(REGISTRY, "repository_policy/team-a/api"),
                 Action::Create,
                 false,
                 vec![field::DOCUMENT.to_owned()]
@@ -690,7 +651,7 @@ fn a_replace_does_not_delete_policies_the_new_repository_never_has() {
         kms_key: None,
     });
     let mut live = as_live(&managed_repo());
-    live.lifecycle_policy = Setting::Present(lifecycle(7));
+    live.lifecycle_policy = Setting::Present(expire_untagged_after(7));
     let planned = plan_one(Some(desired), Some(live));
     assert_eq!(planned.changes.len(), 1);
     assert_eq!(planned.changes[0].action, Action::Replace);
@@ -699,7 +660,7 @@ fn a_replace_does_not_delete_policies_the_new_repository_never_has() {
 #[test]
 fn an_update_shows_managed_fields_before_and_after() {
     let mut desired = managed_repo();
-    desired.tags = Some(tags(&[("team", "b")]));
+    desired.tags = Some(tags([("team", "b")]));
     desired.encryption = None;
     let live = as_live(&managed_repo());
     let planned = plan_one(Some(desired), Some(live));
@@ -728,22 +689,28 @@ fn an_update_shows_managed_fields_before_and_after() {
 #[test]
 fn policy_changes_carry_canonical_documents() {
     let mut desired = managed_repo();
-    desired.lifecycle_policy = Setting::Present(lifecycle(7));
+    desired.lifecycle_policy = Setting::Present(expire_untagged_after(7));
     let mut live = as_live(&managed_repo());
-    live.lifecycle_policy = Setting::Present(lifecycle(14));
+    live.lifecycle_policy = Setting::Present(expire_untagged_after(14));
     let planned = plan_one(Some(desired), Some(live));
     let change = &planned.changes[0];
-    assert_eq!(change.before.as_ref(), Some(lifecycle(14).canonical()));
-    assert_eq!(change.after.as_ref(), Some(lifecycle(7).canonical()));
+    assert_eq!(
+        change.before.as_ref(),
+        Some(expire_untagged_after(14).canonical())
+    );
+    assert_eq!(
+        change.after.as_ref(),
+        Some(expire_untagged_after(7).canonical())
+    );
 
     let mut desired = managed_repo();
     desired.lifecycle_policy = Setting::Absent;
     let mut live = as_live(&managed_repo());
-    live.lifecycle_policy = Setting::Present(lifecycle(14));
+    live.lifecycle_policy = Setting::Present(expire_untagged_after(14));
     let planned = plan_one(Some(desired), Some(live));
     assert_eq!(
         planned.changes[0].before.as_ref(),
-        Some(lifecycle(14).canonical())
+        Some(expire_untagged_after(14).canonical())
     );
     assert_eq!(planned.changes[0].after, None);
 }
@@ -751,21 +718,15 @@ fn policy_changes_carry_canonical_documents() {
 /// A live registry with one owned and one foreign repository that the spec does not name.
 fn leftovers(prune: bool) -> Plan {
     let mut owned = as_live(&managed_repo());
-    owned.lifecycle_policy = Setting::Present(lifecycle(7));
+    owned.lifecycle_policy = Setting::Present(expire_untagged_after(7));
     owned.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
     let mut foreign = owned.clone();
     foreign
         .tags
         .get_or_insert_default()
         .remove(OWNERSHIP_TAG_KEY);
-    let desired = DesiredState {
-        registries: vec![desired_registry(
-            ACCOUNT,
-            prune,
-            vec![(REPO, managed_repo())],
-        )],
-    };
-    let live = vec![registry_state(
+    let desired = desired_state(ACCOUNT, prune, vec![(REPO, managed_repo())]);
+    let live = vec![live_state(
         ACCOUNT,
         vec![
             (REPO, as_live(&managed_repo())),
@@ -782,7 +743,7 @@ fn prune_deletes_only_owned_repositories_and_not_their_policies_separately() {
     assert_eq!(
         outline(&planned),
         vec![(
-            address("repository", "old/owned"),
+            address(REGISTRY, "repository/old/owned"),
             Action::Delete,
             true,
             vec![
@@ -801,7 +762,7 @@ fn prune_deletes_only_owned_repositories_and_not_their_policies_separately() {
         Some(&json!({"env": "prod", "team": "a", OWNERSHIP_TAG_KEY: OWNERSHIP_TAG_VALUE}))
     );
     let unmanaged: Vec<String> = planned.unmanaged.iter().map(ToString::to_string).collect();
-    assert_eq!(unmanaged, vec![address("repository", "old/foreign")]);
+    assert_eq!(unmanaged, vec![address(REGISTRY, "repository/old/foreign")]);
 }
 
 #[test]
@@ -812,22 +773,16 @@ fn without_prune_leftover_repositories_are_only_reported() {
     assert_eq!(
         unmanaged,
         vec![
-            address("repository", "old/foreign"),
-            address("repository", "old/owned")
+            address(REGISTRY, "repository/old/foreign"),
+            address(REGISTRY, "repository/old/owned")
         ]
     );
 }
 
 #[test]
 fn a_missing_live_registry_counts_as_empty() {
-    let desired = DesiredState {
-        registries: vec![desired_registry(
-            ACCOUNT,
-            true,
-            vec![(REPO, managed_repo())],
-        )],
-    };
-    let live = vec![registry_state(
+    let desired = desired_state(ACCOUNT, true, vec![(REPO, managed_repo())]);
+    let live = vec![live_state(
         OTHER_ACCOUNT,
         vec![("ignored/repo", as_live(&managed_repo()))],
     )];
@@ -838,7 +793,7 @@ fn a_missing_live_registry_counts_as_empty() {
             .iter()
             .map(|c| (c.address.to_string(), c.action))
             .collect::<Vec<_>>(),
-        vec![(address("repository", REPO), Action::Create)]
+        vec![(address(REGISTRY, "repository/team-a/api"), Action::Create)]
     );
     assert!(
         planned.unmanaged.is_empty(),
@@ -847,10 +802,10 @@ fn a_missing_live_registry_counts_as_empty() {
 }
 
 /// Two registries, each with a create, an update with policies, a replace and a prune.
-fn mixed_inputs() -> (Vec<DesiredRegistry>, Vec<RegistryState>) {
+fn mixed_inputs() -> (DesiredState, Vec<RegistryState>) {
     let mut updated = managed_repo();
     updated.scan_on_push = Some(false);
-    updated.lifecycle_policy = Setting::Present(lifecycle(7));
+    updated.lifecycle_policy = Setting::Present(expire_untagged_after(7));
     let mut replaced = managed_repo();
     replaced.encryption = Some(Encryption {
         kind: EncryptionType::Kms,
@@ -873,13 +828,15 @@ fn mixed_inputs() -> (Vec<DesiredRegistry>, Vec<RegistryState>) {
             ("z/foreign", managed_repo()),
         ]
     };
-    let desired = vec![
-        desired_registry(OTHER_ACCOUNT, true, desired_repos()),
-        desired_registry(ACCOUNT, true, desired_repos()),
-    ];
+    let desired = DesiredBuilder::new()
+        .registry(RegistryBuilder::new(registry_in(OTHER_ACCOUNT)).repositories(desired_repos()))
+        .prune(true)
+        .registry(RegistryBuilder::new(registry_in(ACCOUNT)).repositories(desired_repos()))
+        .prune(true)
+        .build();
     let live = vec![
-        registry_state(OTHER_ACCOUNT, live_repos()),
-        registry_state(ACCOUNT, live_repos()),
+        live_state(OTHER_ACCOUNT, live_repos()),
+        live_state(ACCOUNT, live_repos()),
     ];
     (desired, live)
 }
@@ -887,12 +844,7 @@ fn mixed_inputs() -> (Vec<DesiredRegistry>, Vec<RegistryState>) {
 #[test]
 fn changes_come_in_apply_order_whatever_the_input_order() {
     let (desired, live) = mixed_inputs();
-    let planned = plan(
-        &DesiredState {
-            registries: desired.clone(),
-        },
-        &live,
-    );
+    let planned = plan(&desired, &live);
 
     let mut expected = Vec::new();
     for account in [ACCOUNT, OTHER_ACCOUNT] {
@@ -922,29 +874,16 @@ fn changes_come_in_apply_order_whatever_the_input_order() {
     );
 
     let mut reversed_desired = desired;
-    reversed_desired.reverse();
+    reversed_desired.registries.reverse();
     let mut reversed_live = live;
     reversed_live.reverse();
-    assert_eq!(
-        plan(
-            &DesiredState {
-                registries: reversed_desired
-            },
-            &reversed_live
-        ),
-        planned
-    );
+    assert_eq!(plan(&reversed_desired, &reversed_live), planned);
 }
 
 #[test]
 fn summary_counts_every_action() {
     let (desired, live) = mixed_inputs();
-    let planned = plan(
-        &DesiredState {
-            registries: desired,
-        },
-        &live,
-    );
+    let planned = plan(&desired, &live);
     assert_eq!(
         planned.summary,
         Summary {
@@ -961,7 +900,7 @@ fn summary_counts_every_action() {
 fn an_empty_spec_plans_nothing() {
     let planned = plan(
         &DesiredState::default(),
-        &[registry_state(ACCOUNT, vec![(REPO, managed_repo())])],
+        &[live_state(ACCOUNT, vec![(REPO, managed_repo())])],
     );
     assert!(planned.is_empty());
     assert!(planned.unmanaged.is_empty());
@@ -992,7 +931,7 @@ fn repository_state() -> impl Strategy<Value = RepositoryState> {
         ]),
     )
         .prop_map(|(kind, kms_key)| Encryption { kind, kms_key });
-    let lifecycle_policy = (1u32..400).prop_map(lifecycle);
+    let lifecycle_policy = (1u32..400).prop_map(expire_untagged_after);
     let repository_policy = prop::sample::subsequence(
         vec![
             "ecr:BatchGetImage",
@@ -1034,10 +973,8 @@ proptest! {
     ) {
         let repositories: Vec<(&str, RepositoryState)> =
             repositories.iter().map(|(name, repo)| (name.as_str(), repo.clone())).collect();
-        let desired = DesiredState {
-            registries: vec![desired_registry(ACCOUNT, prune, repositories.clone())],
-        };
-        let live = vec![registry_state(ACCOUNT, repositories)];
+        let desired = desired_state(ACCOUNT, prune, repositories.clone());
+        let live = vec![live_state(ACCOUNT, repositories)];
         let planned = plan(&desired, &live);
         prop_assert!(planned.is_empty(), "{:?}", planned.changes);
         prop_assert!(planned.unmanaged.is_empty());
@@ -1073,17 +1010,17 @@ fn each_change_carries_the_minimal_calls_that_apply_it() {
         ),
         (
             "tag value changed",
-            |r| r.tags = Some(tags(&[("team", "b"), ("env", "prod")])),
+            |r| r.tags = Some(tags([("team", "b"), ("env", "prod")])),
             &["TagResource team-a/api"],
         ),
         (
             "tag removed",
-            |r| r.tags = Some(tags(&[("team", "a")])),
+            |r| r.tags = Some(tags([("team", "a")])),
             &["UntagResource team-a/api"],
         ),
         (
             "lifecycle added",
-            |r| r.lifecycle_policy = Setting::Present(lifecycle(7)),
+            |r| r.lifecycle_policy = Setting::Present(expire_untagged_after(7)),
             &["PutLifecyclePolicy team-a/api"],
         ),
         (
@@ -1103,22 +1040,22 @@ fn each_change_carries_the_minimal_calls_that_apply_it() {
 #[test]
 fn tag_calls_touch_only_the_differing_user_keys() {
     let mut desired = managed_repo();
-    desired.tags = Some(tags(&[("team", "b"), ("cost", "x")]));
+    desired.tags = Some(tags([("team", "b"), ("cost", "x")]));
     let plan = plan_one(Some(desired), Some(as_live(&managed_repo())));
     let calls = &plan.changes[0].calls;
     assert_eq!(calls.len(), 2, "{calls:?}");
     assert_eq!(
         calls[0],
         crate::ApiCall::TagResource {
-            repository: repo_name(REPO),
-            tags: tags(&[("cost", "x"), ("team", "b")]),
+            repository: name(REPO),
+            tags: tags([("cost", "x"), ("team", "b")]),
         }
     );
     // The ownership tag and aws: keys that live state holds are never removed.
     assert_eq!(
         calls[1],
         crate::ApiCall::UntagResource {
-            repository: repo_name(REPO),
+            repository: name(REPO),
             keys: vec!["env".to_owned()]
         }
     );
@@ -1162,7 +1099,7 @@ fn a_replace_deletes_with_the_specs_force_flag_then_creates() {
     assert_eq!(
         plan.changes[0].calls[0],
         crate::ApiCall::DeleteRepository {
-            repository: repo_name(REPO),
+            repository: name(REPO),
             force: true
         }
     );
@@ -1217,7 +1154,7 @@ fn a_replace_says_why_it_cannot_change_in_place() {
 #[test]
 fn a_policy_set_to_absent_is_deleted_by_its_own_call() {
     let mut live = as_live(&managed_repo());
-    live.lifecycle_policy = Setting::Present(lifecycle(7));
+    live.lifecycle_policy = Setting::Present(expire_untagged_after(7));
     live.repository_policy = Setting::Present(pull_policy(&["ecr:*"]));
     let plan = plan_one(Some(managed_repo()), Some(live));
     assert_eq!(
@@ -1233,16 +1170,15 @@ fn a_policy_set_to_absent_is_deleted_by_its_own_call() {
 /// and policies the spec does not manage were lost without the plan saying so.
 #[test]
 fn a_replace_keeps_what_the_spec_does_not_manage() {
-    let desired = RepositoryState {
-        encryption: Some(Encryption {
+    let desired = RepositoryBuilder::new()
+        .encryption(Encryption {
             kind: EncryptionType::Kms,
             kms_key: None,
-        }),
-        ..RepositoryState::default()
-    };
+        })
+        .build();
     let mut live = as_live(&managed_repo());
     live.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
-    live.lifecycle_policy = Setting::Present(lifecycle(7));
+    live.lifecycle_policy = Setting::Present(expire_untagged_after(7));
     let plan = plan_one(Some(desired), Some(live));
     assert_eq!(
         call_outline(&plan),

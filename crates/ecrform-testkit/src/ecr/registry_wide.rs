@@ -348,13 +348,13 @@ fn updated_template(
 
 #[cfg(test)]
 mod tests {
-    use ecrform_model::RegistryId;
     use ecrform_plan::ReadScope;
 
     use super::*;
+    use crate::fixtures::{REGISTRY, registry_id};
 
     fn stored() -> StoredRegistry {
-        StoredRegistry::new(RegistryId::parse("123456789012/us-east-1").unwrap())
+        StoredRegistry::new(registry_id(REGISTRY))
     }
 
     #[test]

@@ -1,114 +1,58 @@
 //! Planner tests of the registry-wide settings: one table per kind, each case named for the
-//! behaviour it pins down, plus their place in the plan's order and their JSON shapes.
+//! behaviour it pins down and its expected changes asserted, plus a snapshot per kind of what
+//! every case planned; their place in the plan's order and their JSON shapes.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
 use ecrform_model::{
-    AccountId, AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, DesiredRegistry,
-    DesiredState, Encryption, EncryptionType, IamPolicy, LifecyclePolicy, OWNERSHIP_TAG_KEY,
-    OWNERSHIP_TAG_VALUE, PullThroughCacheRule, Region, RegistryId, RegistryState, Replication,
-    ReplicationDestination, ReplicationRule, RepositoryName, RepositoryState, ScanFrequency,
-    ScanRule, ScanType, Scanning, Setting, TagMutability,
+    AccountSettingName, AppliedFor, CreationTemplate, Encryption, EncryptionType, IamPolicy,
+    PullThroughCacheRule, RegistryState, Replication, RepositoryState, ScanFrequency, ScanRule,
+    ScanType, Setting, TagMutability,
+};
+use ecrform_testkit::fixtures::{
+    ACCOUNT, DesiredBuilder, OTHER_ACCOUNT, REGISTRY, RegistryBuilder, RepositoryBuilder,
+    account_settings, address, by_prefix, cache_rule, destination, expire_untagged_after,
+    iam_policy, name, registry_id, replication, replication_rule, scanning,
 };
 
 use crate::diff::{field, plan};
 use crate::{Action, ApiCall, Change, Plan, TemplateChanges};
 
-const ACCOUNT: &str = "123456789012";
-const OTHER_ACCOUNT: &str = "210987654321";
-const REGION: &str = "us-east-1";
 const SECRET: &str =
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf";
 const ROLE: &str = "arn:aws:iam::123456789012:role/ecr-cache";
 
-fn registry_id() -> RegistryId {
-    RegistryId::parse(&format!("{ACCOUNT}/{REGION}")).unwrap()
-}
-
-fn at(kind_and_name: &str) -> String {
-    format!("{ACCOUNT}/{REGION}/{kind_and_name}")
-}
-
-fn destination(account: &str, region: &str) -> ReplicationDestination {
-    ReplicationDestination {
-        region: Region::parse(region).unwrap(),
-        account: AccountId::parse(account).unwrap(),
-    }
-}
-
-fn rule(destinations: &[(&str, &str)], filters: &[&str]) -> ReplicationRule {
-    ReplicationRule {
-        destinations: destinations
-            .iter()
-            .map(|(account, region)| destination(account, region))
-            .collect(),
-        repository_filters: filters.iter().map(|f| (*f).to_owned()).collect(),
-    }
-}
-
 /// Two rules: team-a to another region and to another account, and everything to us-west-2.
 fn two_rules() -> Replication {
-    Replication {
-        rules: vec![
-            rule(
-                &[(ACCOUNT, "eu-west-1"), (OTHER_ACCOUNT, "us-east-1")],
-                &["team-a/", "shared/"],
-            ),
-            rule(&[(ACCOUNT, "us-west-2")], &[]),
-        ],
-    }
+    replication([
+        replication_rule(
+            &[(ACCOUNT, "eu-west-1"), (OTHER_ACCOUNT, "us-east-1")],
+            &["team-a/", "shared/"],
+        ),
+        replication_rule(&[(ACCOUNT, "us-west-2")], &[]),
+    ])
 }
 
 /// The policy that lets the other account replicate in, written with a bare account id.
 fn replication_policy(actions: &[&str]) -> IamPolicy {
-    IamPolicy::from_value(json!({
+    iam_policy(json!({
         "Version": "2012-10-17",
         "Statement": [{"Sid": "replicate", "Effect": "Allow",
                        "Principal": {"AWS": [OTHER_ACCOUNT]},
                        "Action": actions,
                        "Resource": "arn:aws:ecr:us-east-1:123456789012:repository/*"}]
     }))
-    .unwrap()
-}
-
-fn scanning(scan_type: &str, rules: &[(&str, &[&str])]) -> Scanning {
-    Scanning {
-        scan_type: ScanType::parse(scan_type).unwrap(),
-        rules: rules
-            .iter()
-            .map(|(frequency, filters)| ScanRule {
-                frequency: ScanFrequency::parse(frequency).unwrap(),
-                filters: filters.iter().map(|f| (*f).to_owned()).collect(),
-            })
-            .collect(),
-    }
 }
 
 fn docker_hub() -> PullThroughCacheRule {
-    PullThroughCacheRule {
-        upstream_url: "registry-1.docker.io".to_owned(),
-        upstream_registry: None,
-        credential_arn: Some(SECRET.to_owned()),
-        custom_role_arn: None,
-        upstream_repository_prefix: None,
-    }
+    cache_rule("registry-1.docker.io", Some(SECRET))
 }
 
 /// How ECR reports `rule`: the upstream registry derived from the URL, ROOT for no prefix.
 fn as_reported(rule: &PullThroughCacheRule) -> PullThroughCacheRule {
     rule.as_ecr_reports()
-}
-
-fn lifecycle(days: u32) -> LifecyclePolicy {
-    LifecyclePolicy::from_value(json!({"rules": [{
-        "rulePriority": 1,
-        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                      "countUnit": "days", "countNumber": days},
-        "action": {"type": "expire"}
-    }]}))
-    .unwrap()
 }
 
 fn template() -> CreationTemplate {
@@ -119,7 +63,7 @@ fn template() -> CreationTemplate {
         image_tag_mutability_exclusions: Vec::new(),
         encryption: None,
         resource_tags: BTreeMap::new(),
-        lifecycle_policy: Some(lifecycle(7)),
+        lifecycle_policy: Some(expire_untagged_after(7)),
         repository_policy: Some(replication_policy(&["ecr:BatchGetImage"])),
         custom_role_arn: None,
     }
@@ -138,31 +82,31 @@ fn template_as_reported(template: &CreationTemplate) -> CreationTemplate {
         let mut document = policy.document().clone();
         document["Statement"][0]["Principal"]["AWS"] =
             json!(format!("arn:aws:iam::{OTHER_ACCOUNT}:root"));
-        IamPolicy::from_value(document).unwrap()
+        iam_policy(document)
     });
     reported
+}
+
+/// A registry state that manages only its creation templates, these.
+fn templates_state<'a>(
+    templates: impl IntoIterator<Item = (&'a str, CreationTemplate)>,
+) -> RegistryState {
+    RegistryBuilder::new(registry_id(REGISTRY))
+        .creation_templates(templates)
+        .build()
 }
 
 type Edit = fn(&mut RegistryState);
 
 /// A registry state that manages nothing, edited.
 fn state(edit: Edit) -> RegistryState {
-    let mut state = RegistryState::empty(registry_id());
+    let mut state = RegistryState::empty(registry_id(REGISTRY));
     edit(&mut state);
     state
 }
 
 fn plan_registry(desired: RegistryState, live: RegistryState) -> Plan {
-    let desired = DesiredState {
-        registries: vec![DesiredRegistry {
-            state: desired,
-            role_arn: None,
-            profile: None,
-            prune: false,
-            prune_force_delete: false,
-        }],
-    };
-    plan(&desired, &[live])
+    plan(&DesiredBuilder::new().registry(desired).build(), &[live])
 }
 
 /// `(address, action, destructive, fields)` of every change.
@@ -188,15 +132,18 @@ struct Case {
     expected: &'static [(&'static str, Action, &'static [&'static str])],
 }
 
-fn run_cases(cases: &[Case]) {
+/// Plans every case, asserting its expected changes, and returns what each case planned as
+/// a table for the kind's snapshot: the case, then one row per change.
+fn run_cases(cases: &[Case]) -> String {
+    let mut table = String::new();
     for case in cases {
         let planned = plan_registry(state(case.desired), state(case.live));
         let expected: Vec<(String, Action, bool, Vec<String>)> = case
             .expected
             .iter()
-            .map(|(address, action, fields)| {
+            .map(|(kind_and_name, action, fields)| {
                 (
-                    at(address),
+                    address(REGISTRY, kind_and_name),
                     *action,
                     matches!(action, Action::Delete | Action::Replace),
                     fields.iter().map(|f| (*f).to_owned()).collect(),
@@ -205,7 +152,20 @@ fn run_cases(cases: &[Case]) {
             .collect();
         assert_eq!(outline(&planned), expected, "case: {}", case.name);
         assert!(planned.unmanaged.is_empty(), "case: {}", case.name);
+        table.push_str(&format!("{}\n", case.name));
+        if planned.changes.is_empty() {
+            table.push_str("    no change\n");
+        }
+        for (address, action, destructive, fields) in outline(&planned) {
+            let destructive = if destructive { " (destructive)" } else { "" };
+            table.push_str(&format!(
+                "    {:<8} {address}{destructive}  fields: {}\n",
+                action.as_str(),
+                fields.join(", ")
+            ));
+        }
     }
+    table
 }
 
 fn only_change(plan: &Plan) -> &Change {
@@ -219,11 +179,13 @@ fn keep(_: &mut RegistryState) {}
 fn a_pull_through_cache_replace_names_the_creation_only_fields() {
     let mut moved = docker_hub();
     moved.upstream_url = "mirror.gcr.io".to_owned();
-    let mut desired = RegistryState::empty(registry_id());
-    desired.pull_through_cache = cache(&[("docker-hub", moved)]);
+    let mut desired = RegistryState::empty(registry_id(REGISTRY));
+    desired.pull_through_cache = Some(by_prefix([("docker-hub", moved)]));
     let planned = plan_registry(
         desired,
-        state(|s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))])),
+        state(|s| {
+            s.pull_through_cache = Some(by_prefix([("docker-hub", as_reported(&docker_hub()))]))
+        }),
     );
     let change = only_change(&planned);
     assert_eq!(change.action, Action::Replace);
@@ -233,11 +195,13 @@ fn a_pull_through_cache_replace_names_the_creation_only_fields() {
     );
     let mut without_credential = docker_hub();
     without_credential.credential_arn = None;
-    let mut desired = RegistryState::empty(registry_id());
-    desired.pull_through_cache = cache(&[("docker-hub", without_credential)]);
+    let mut desired = RegistryState::empty(registry_id(REGISTRY));
+    desired.pull_through_cache = Some(by_prefix([("docker-hub", without_credential)]));
     let planned = plan_registry(
         desired,
-        state(|s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))])),
+        state(|s| {
+            s.pull_through_cache = Some(by_prefix([("docker-hub", as_reported(&docker_hub()))]))
+        }),
     );
     let reason = only_change(&planned).replace_reason.clone().unwrap();
     assert!(reason.starts_with("credential_arn "), "{reason}");
@@ -249,7 +213,7 @@ fn a_pull_through_cache_replace_names_the_creation_only_fields() {
 
 #[test]
 fn replication_is_compared_whole_and_cleared_by_none() {
-    run_cases(&[
+    let table = run_cases(&[
         Case {
             name: "a multi-rule configuration over none is a create",
             desired: |s| s.replication = Setting::Present(two_rules()),
@@ -303,6 +267,7 @@ fn replication_is_compared_whole_and_cleared_by_none() {
             expected: &[],
         },
     ]);
+    insta::assert_snapshot!(table);
 }
 
 #[test]
@@ -343,7 +308,7 @@ fn a_replication_change_carries_the_canonical_document_and_one_put() {
 
 #[test]
 fn the_registry_policy_is_written_in_place_and_deleted_only_for_none() {
-    run_cases(&[
+    let table = run_cases(&[
         Case {
             name: "a policy live lacks is created",
             desired: |s| {
@@ -401,6 +366,7 @@ fn the_registry_policy_is_written_in_place_and_deleted_only_for_none() {
             expected: &[],
         },
     ]);
+    insta::assert_snapshot!(table);
     let deleted = plan_registry(
         state(|s| s.registry_policy = Setting::Absent),
         state(|s| s.registry_policy = Setting::Present(replication_policy(&["ecr:*"]))),
@@ -423,35 +389,38 @@ fn the_registry_policy_is_written_in_place_and_deleted_only_for_none() {
 
 #[test]
 fn scanning_is_replaced_whole_and_never_deleted() {
-    run_cases(&[
+    let table = run_cases(&[
         Case {
             name: "enhanced over basic is an update",
             desired: |s| {
                 s.scanning = Setting::Present(scanning(
-                    "ENHANCED",
-                    &[("CONTINUOUS_SCAN", &["team-a/*"]), ("SCAN_ON_PUSH", &["*"])],
+                    ScanType::Enhanced,
+                    &[
+                        (ScanFrequency::ContinuousScan, &["team-a/*"]),
+                        (ScanFrequency::ScanOnPush, &["*"]),
+                    ],
                 ))
             },
-            live: |s| s.scanning = Setting::Present(scanning("BASIC", &[])),
+            live: |s| s.scanning = Setting::Present(scanning(ScanType::Basic, &[])),
             expected: &[("scanning", Action::Update, &[field::DOCUMENT])],
         },
         Case {
             name: "rules and filters in another order are no change",
             desired: |s| {
                 s.scanning = Setting::Present(scanning(
-                    "ENHANCED",
+                    ScanType::Enhanced,
                     &[
-                        ("CONTINUOUS_SCAN", &["team-b/*", "team-a/*"]),
-                        ("SCAN_ON_PUSH", &["*"]),
+                        (ScanFrequency::ContinuousScan, &["team-b/*", "team-a/*"]),
+                        (ScanFrequency::ScanOnPush, &["*"]),
                     ],
                 ))
             },
             live: |s| {
                 s.scanning = Setting::Present(scanning(
-                    "ENHANCED",
+                    ScanType::Enhanced,
                     &[
-                        ("SCAN_ON_PUSH", &["*"]),
-                        ("CONTINUOUS_SCAN", &["team-a/*", "team-b/*"]),
+                        (ScanFrequency::ScanOnPush, &["*"]),
+                        (ScanFrequency::ContinuousScan, &["team-a/*", "team-b/*"]),
                     ],
                 ))
             },
@@ -460,13 +429,19 @@ fn scanning_is_replaced_whole_and_never_deleted() {
         Case {
             name: "a desired absent scanning configuration plans nothing",
             desired: |s| s.scanning = Setting::Absent,
-            live: |s| s.scanning = Setting::Present(scanning("ENHANCED", &[])),
+            live: |s| s.scanning = Setting::Present(scanning(ScanType::Enhanced, &[])),
             expected: &[],
         },
     ]);
+    insta::assert_snapshot!(table);
     let planned = plan_registry(
-        state(|s| s.scanning = Setting::Present(scanning("BASIC", &[("SCAN_ON_PUSH", &["*"])]))),
-        state(|s| s.scanning = Setting::Present(scanning("BASIC", &[]))),
+        state(|s| {
+            s.scanning = Setting::Present(scanning(
+                ScanType::Basic,
+                &[(ScanFrequency::ScanOnPush, &["*"])],
+            ))
+        }),
+        state(|s| s.scanning = Setting::Present(scanning(ScanType::Basic, &[]))),
     );
     let change = only_change(&planned);
     assert_eq!(
@@ -485,22 +460,13 @@ fn scanning_is_replaced_whole_and_never_deleted() {
     );
 }
 
-fn cache(rules: &[(&str, PullThroughCacheRule)]) -> Option<BTreeMap<String, PullThroughCacheRule>> {
-    Some(
-        rules
-            .iter()
-            .map(|(prefix, rule)| ((*prefix).to_owned(), rule.clone()))
-            .collect(),
-    )
-}
-
 #[test]
 fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
-    run_cases(&[
+    let table = run_cases(&[
         Case {
             name: "a rule live lacks is created with the fields it sets",
-            desired: |s| s.pull_through_cache = cache(&[("docker-hub", docker_hub())]),
-            live: |s| s.pull_through_cache = cache(&[]),
+            desired: |s| s.pull_through_cache = Some(by_prefix([("docker-hub", docker_hub())])),
+            live: |s| s.pull_through_cache = Some(by_prefix([])),
             expected: &[(
                 "pull_through_cache/docker-hub",
                 Action::Create,
@@ -509,8 +475,10 @@ fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
         },
         Case {
             name: "the derived upstream registry and ROOT prefix ECR reports are no change",
-            desired: |s| s.pull_through_cache = cache(&[("docker-hub", docker_hub())]),
-            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            desired: |s| s.pull_through_cache = Some(by_prefix([("docker-hub", docker_hub())])),
+            live: |s| {
+                s.pull_through_cache = Some(by_prefix([("docker-hub", as_reported(&docker_hub()))]))
+            },
             expected: &[],
         },
         Case {
@@ -519,9 +487,9 @@ fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
                 let mut rule = docker_hub();
                 rule.upstream_registry = Some("docker-hub".to_owned());
                 rule.upstream_repository_prefix = Some("ROOT".to_owned());
-                s.pull_through_cache = cache(&[("docker-hub", rule)]);
+                s.pull_through_cache = Some(by_prefix([("docker-hub", rule)]));
             },
-            live: |s| s.pull_through_cache = cache(&[("docker-hub", docker_hub())]),
+            live: |s| s.pull_through_cache = Some(by_prefix([("docker-hub", docker_hub())])),
             expected: &[],
         },
         Case {
@@ -529,9 +497,11 @@ fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
             desired: |s| {
                 let mut rule = docker_hub();
                 rule.upstream_registry = Some("ecr-public".to_owned());
-                s.pull_through_cache = cache(&[("docker-hub", rule)]);
+                s.pull_through_cache = Some(by_prefix([("docker-hub", rule)]));
             },
-            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            live: |s| {
+                s.pull_through_cache = Some(by_prefix([("docker-hub", as_reported(&docker_hub()))]))
+            },
             expected: &[(
                 "pull_through_cache/docker-hub",
                 Action::Replace,
@@ -543,9 +513,11 @@ fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
             desired: |s| {
                 let mut rule = docker_hub();
                 rule.credential_arn = Some(format!("{SECRET}-2"));
-                s.pull_through_cache = cache(&[("docker-hub", rule)]);
+                s.pull_through_cache = Some(by_prefix([("docker-hub", rule)]));
             },
-            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            live: |s| {
+                s.pull_through_cache = Some(by_prefix([("docker-hub", as_reported(&docker_hub()))]))
+            },
             expected: &[(
                 "pull_through_cache/docker-hub",
                 Action::Update,
@@ -557,9 +529,11 @@ fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
             desired: |s| {
                 let mut rule = docker_hub();
                 rule.custom_role_arn = Some(ROLE.to_owned());
-                s.pull_through_cache = cache(&[("docker-hub", rule)]);
+                s.pull_through_cache = Some(by_prefix([("docker-hub", rule)]));
             },
-            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            live: |s| {
+                s.pull_through_cache = Some(by_prefix([("docker-hub", as_reported(&docker_hub()))]))
+            },
             expected: &[(
                 "pull_through_cache/docker-hub",
                 Action::Update,
@@ -571,9 +545,11 @@ fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
             desired: |s| {
                 let mut rule = docker_hub();
                 rule.upstream_url = "mirror.gcr.io".to_owned();
-                s.pull_through_cache = cache(&[("docker-hub", rule)]);
+                s.pull_through_cache = Some(by_prefix([("docker-hub", rule)]));
             },
-            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            live: |s| {
+                s.pull_through_cache = Some(by_prefix([("docker-hub", as_reported(&docker_hub()))]))
+            },
             expected: &[(
                 "pull_through_cache/docker-hub",
                 Action::Replace,
@@ -585,9 +561,11 @@ fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
             desired: |s| {
                 let mut rule = docker_hub();
                 rule.upstream_repository_prefix = Some("library".to_owned());
-                s.pull_through_cache = cache(&[("docker-hub", rule)]);
+                s.pull_through_cache = Some(by_prefix([("docker-hub", rule)]));
             },
-            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            live: |s| {
+                s.pull_through_cache = Some(by_prefix([("docker-hub", as_reported(&docker_hub()))]))
+            },
             expected: &[(
                 "pull_through_cache/docker-hub",
                 Action::Replace,
@@ -600,12 +578,12 @@ fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
                 let mut rule = docker_hub();
                 rule.upstream_url = "public.ecr.aws".to_owned();
                 rule.credential_arn = None;
-                s.pull_through_cache = cache(&[("ecr-public", rule)]);
+                s.pull_through_cache = Some(by_prefix([("ecr-public", rule)]));
             },
             live: |s| {
                 let mut rule = docker_hub();
                 rule.upstream_url = "public.ecr.aws".to_owned();
-                s.pull_through_cache = cache(&[("ecr-public", rule)]);
+                s.pull_through_cache = Some(by_prefix([("ecr-public", rule)]));
             },
             expected: &[(
                 "pull_through_cache/ecr-public",
@@ -617,8 +595,10 @@ fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
             // The delete lists the rule's fields in canonical form: what ECR filled in by
             // itself (the derived upstream registry, the ROOT prefix) is not the rule's own.
             name: "a rule outside the spec's set is deleted",
-            desired: |s| s.pull_through_cache = cache(&[]),
-            live: |s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]),
+            desired: |s| s.pull_through_cache = Some(by_prefix([])),
+            live: |s| {
+                s.pull_through_cache = Some(by_prefix([("docker-hub", as_reported(&docker_hub()))]))
+            },
             expected: &[(
                 "pull_through_cache/docker-hub",
                 Action::Delete,
@@ -628,23 +608,25 @@ fn pull_through_cache_rules_are_an_exact_set_with_creation_only_fields() {
         Case {
             name: "rules are neither planned nor reported when the spec does not manage them",
             desired: keep,
-            live: |s| s.pull_through_cache = cache(&[("docker-hub", docker_hub())]),
+            live: |s| s.pull_through_cache = Some(by_prefix([("docker-hub", docker_hub())])),
             expected: &[],
         },
     ]);
+    insta::assert_snapshot!(table);
 }
 
 #[test]
 fn pull_through_cache_changes_carry_the_calls_ecr_needs() {
-    let live =
-        || state(|s| s.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]));
+    let live = || {
+        state(|s| {
+            s.pull_through_cache = Some(by_prefix([("docker-hub", as_reported(&docker_hub()))]))
+        })
+    };
     let mut rotated = docker_hub();
     rotated.credential_arn = Some(format!("{SECRET}-2"));
-    let rotated_state = {
-        let mut s = RegistryState::empty(registry_id());
-        s.pull_through_cache = cache(&[("docker-hub", rotated.clone())]);
-        s
-    };
+    let rotated_state = RegistryBuilder::new(registry_id(REGISTRY))
+        .pull_through_cache([("docker-hub", rotated.clone())])
+        .build();
     let planned = plan_registry(rotated_state, live());
     let change = only_change(&planned);
     assert_eq!(
@@ -668,11 +650,9 @@ fn pull_through_cache_changes_carry_the_calls_ecr_needs() {
 
     let mut moved = docker_hub();
     moved.upstream_url = "mirror.gcr.io".to_owned();
-    let moved_state = {
-        let mut s = RegistryState::empty(registry_id());
-        s.pull_through_cache = cache(&[("docker-hub", moved.clone())]);
-        s
-    };
+    let moved_state = RegistryBuilder::new(registry_id(REGISTRY))
+        .pull_through_cache([("docker-hub", moved.clone())])
+        .build();
     let planned = plan_registry(moved_state, live());
     assert_eq!(
         only_change(&planned).calls,
@@ -688,22 +668,13 @@ fn pull_through_cache_changes_carry_the_calls_ecr_needs() {
     );
 }
 
-fn templates(entries: &[(&str, CreationTemplate)]) -> Option<BTreeMap<String, CreationTemplate>> {
-    Some(
-        entries
-            .iter()
-            .map(|(prefix, template)| ((*prefix).to_owned(), template.clone()))
-            .collect(),
-    )
-}
-
 #[test]
 fn creation_templates_are_an_exact_set_updated_in_place() {
-    run_cases(&[
+    let table = run_cases(&[
         Case {
             name: "a template live lacks is created, with ECR's defaults listed",
-            desired: |s| s.creation_templates = templates(&[("ROOT", template())]),
-            live: |s| s.creation_templates = templates(&[]),
+            desired: |s| s.creation_templates = Some(by_prefix([("ROOT", template())])),
+            live: |s| s.creation_templates = Some(by_prefix([])),
             expected: &[(
                 "creation_template/ROOT",
                 Action::Create,
@@ -719,9 +690,10 @@ fn creation_templates_are_an_exact_set_updated_in_place() {
         },
         Case {
             name: "defaults, rewritten principals and reordered scenarios are no change",
-            desired: |s| s.creation_templates = templates(&[("ROOT", template())]),
+            desired: |s| s.creation_templates = Some(by_prefix([("ROOT", template())])),
             live: |s| {
-                s.creation_templates = templates(&[("ROOT", template_as_reported(&template()))])
+                s.creation_templates =
+                    Some(by_prefix([("ROOT", template_as_reported(&template()))]))
             },
             expected: &[],
         },
@@ -729,11 +701,12 @@ fn creation_templates_are_an_exact_set_updated_in_place() {
             name: "another lifecycle policy is an update of that field only",
             desired: |s| {
                 let mut want = template();
-                want.lifecycle_policy = Some(lifecycle(30));
-                s.creation_templates = templates(&[("ROOT", want)]);
+                want.lifecycle_policy = Some(expire_untagged_after(30));
+                s.creation_templates = Some(by_prefix([("ROOT", want)]));
             },
             live: |s| {
-                s.creation_templates = templates(&[("ROOT", template_as_reported(&template()))])
+                s.creation_templates =
+                    Some(by_prefix([("ROOT", template_as_reported(&template()))]))
             },
             expected: &[(
                 "creation_template/ROOT",
@@ -748,10 +721,11 @@ fn creation_templates_are_an_exact_set_updated_in_place() {
                 want.image_tag_mutability = Some(TagMutability::Immutable);
                 want.resource_tags = BTreeMap::from([("team".to_owned(), "platform".to_owned())]);
                 want.custom_role_arn = Some(ROLE.to_owned());
-                s.creation_templates = templates(&[("ROOT", want)]);
+                s.creation_templates = Some(by_prefix([("ROOT", want)]));
             },
             live: |s| {
-                s.creation_templates = templates(&[("ROOT", template_as_reported(&template()))])
+                s.creation_templates =
+                    Some(by_prefix([("ROOT", template_as_reported(&template()))]))
             },
             expected: &[(
                 "creation_template/ROOT",
@@ -765,10 +739,11 @@ fn creation_templates_are_an_exact_set_updated_in_place() {
         },
         Case {
             name: "a template outside the spec's set is deleted",
-            desired: |s| s.creation_templates = templates(&[("ROOT", template())]),
+            desired: |s| s.creation_templates = Some(by_prefix([("ROOT", template())])),
             live: |s| {
                 let reported = template_as_reported(&template());
-                s.creation_templates = templates(&[("ROOT", reported.clone()), ("old", reported)]);
+                s.creation_templates =
+                    Some(by_prefix([("ROOT", reported.clone()), ("old", reported)]));
             },
             expected: &[(
                 "creation_template/old",
@@ -786,21 +761,22 @@ fn creation_templates_are_an_exact_set_updated_in_place() {
         Case {
             name: "templates are not planned when the spec does not manage them",
             desired: keep,
-            live: |s| s.creation_templates = templates(&[("ROOT", template())]),
+            live: |s| s.creation_templates = Some(by_prefix([("ROOT", template())])),
             expected: &[],
         },
     ]);
+    insta::assert_snapshot!(table);
 }
 
 #[test]
 fn a_template_update_sends_only_what_changes_and_clears_what_was_removed() {
     let mut want = template();
-    want.lifecycle_policy = Some(lifecycle(30));
+    want.lifecycle_policy = Some(expire_untagged_after(30));
     want.description = None;
     want.repository_policy = None;
     let planned = plan_registry(
-        state(|_| {}).with_templates(&[("ROOT", want.clone())]),
-        state(|_| {}).with_templates(&[("ROOT", template_as_reported(&template()))]),
+        templates_state([("ROOT", want.clone())]),
+        templates_state([("ROOT", template_as_reported(&template()))]),
     );
     let change = only_change(&planned);
     assert_eq!(
@@ -817,14 +793,17 @@ fn a_template_update_sends_only_what_changes_and_clears_what_was_removed() {
             prefix: "ROOT".to_owned(),
             changes: TemplateChanges {
                 description: Some(String::new()),
-                lifecycle_policy: Some(lifecycle(30).to_compact_json()),
+                lifecycle_policy: Some(expire_untagged_after(30).to_compact_json()),
                 repository_policy: Some(String::new()),
                 ..TemplateChanges::default()
             },
         }]
     );
     let after = change.after.as_ref().unwrap();
-    assert_eq!(&after["lifecycle_policy"], lifecycle(30).canonical());
+    assert_eq!(
+        &after["lifecycle_policy"],
+        expire_untagged_after(30).canonical()
+    );
     assert_eq!(
         after["applied_for"],
         json!(["PULL_THROUGH_CACHE", "REPLICATION"])
@@ -834,38 +813,23 @@ fn a_template_update_sends_only_what_changes_and_clears_what_was_removed() {
     assert_eq!(after.get("description"), None);
 }
 
-trait WithTemplates {
-    fn with_templates(self, entries: &[(&str, CreationTemplate)]) -> Self;
-}
-
-impl WithTemplates for RegistryState {
-    fn with_templates(mut self, entries: &[(&str, CreationTemplate)]) -> Self {
-        self.creation_templates = templates(entries);
-        self
-    }
-}
-
-fn settings(pairs: &[(&str, &str)]) -> Option<AccountSettings> {
-    Some(
-        pairs
-            .iter()
-            .map(|(name, value)| {
-                (
-                    AccountSettingName::parse(name).unwrap(),
-                    (*value).to_owned(),
-                )
-            })
-            .collect(),
-    )
-}
-
 #[test]
 fn account_settings_are_managed_by_name() {
-    run_cases(&[
+    let table = run_cases(&[
         Case {
             name: "a different value is an update",
-            desired: |s| s.account_settings = settings(&[("REGISTRY_POLICY_SCOPE", "V2")]),
-            live: |s| s.account_settings = settings(&[("REGISTRY_POLICY_SCOPE", "V1")]),
+            desired: |s| {
+                s.account_settings = Some(account_settings([(
+                    AccountSettingName::RegistryPolicyScope,
+                    "V2",
+                )]))
+            },
+            live: |s| {
+                s.account_settings = Some(account_settings([(
+                    AccountSettingName::RegistryPolicyScope,
+                    "V1",
+                )]))
+            },
             expected: &[(
                 "account_setting/REGISTRY_POLICY_SCOPE",
                 Action::Update,
@@ -874,20 +838,30 @@ fn account_settings_are_managed_by_name() {
         },
         Case {
             name: "settings the spec does not name are untouched",
-            desired: |s| s.account_settings = settings(&[("REGISTRY_POLICY_SCOPE", "V2")]),
+            desired: |s| {
+                s.account_settings = Some(account_settings([(
+                    AccountSettingName::RegistryPolicyScope,
+                    "V2",
+                )]))
+            },
             live: |s| {
-                s.account_settings = settings(&[
-                    ("REGISTRY_POLICY_SCOPE", "V2"),
-                    ("BASIC_SCAN_TYPE_VERSION", "CLAIR"),
-                    ("BLOB_MOUNTING", "ENABLED"),
-                ])
+                s.account_settings = Some(account_settings([
+                    (AccountSettingName::RegistryPolicyScope, "V2"),
+                    (AccountSettingName::BasicScanTypeVersion, "CLAIR"),
+                    (AccountSettingName::BlobMounting, "ENABLED"),
+                ]))
             },
             expected: &[],
         },
         Case {
             name: "a setting live state did not report is written",
-            desired: |s| s.account_settings = settings(&[("BLOB_MOUNTING", "ENABLED")]),
-            live: |s| s.account_settings = settings(&[]),
+            desired: |s| {
+                s.account_settings = Some(account_settings([(
+                    AccountSettingName::BlobMounting,
+                    "ENABLED",
+                )]))
+            },
+            live: |s| s.account_settings = Some(account_settings([])),
             expected: &[(
                 "account_setting/BLOB_MOUNTING",
                 Action::Create,
@@ -895,9 +869,20 @@ fn account_settings_are_managed_by_name() {
             )],
         },
     ]);
+    insta::assert_snapshot!(table);
     let planned = plan_registry(
-        state(|s| s.account_settings = settings(&[("BASIC_SCAN_TYPE_VERSION", "AWS_NATIVE")])),
-        state(|s| s.account_settings = settings(&[("BASIC_SCAN_TYPE_VERSION", "CLAIR")])),
+        state(|s| {
+            s.account_settings = Some(account_settings([(
+                AccountSettingName::BasicScanTypeVersion,
+                "AWS_NATIVE",
+            )]))
+        }),
+        state(|s| {
+            s.account_settings = Some(account_settings([(
+                AccountSettingName::BasicScanTypeVersion,
+                "CLAIR",
+            )]))
+        }),
     );
     let change = only_change(&planned);
     assert_eq!(
@@ -914,65 +899,50 @@ fn account_settings_are_managed_by_name() {
 }
 
 /// A repository that ecrform created, with only its mutability managed.
-fn repository(mode: TagMutability) -> RepositoryState {
-    RepositoryState {
-        image_tag_mutability: Some(mode),
-        tags: Some(BTreeMap::from([(
-            OWNERSHIP_TAG_KEY.to_owned(),
-            OWNERSHIP_TAG_VALUE.to_owned(),
-        )])),
-        ..RepositoryState::default()
-    }
+fn owned_repository(mode: TagMutability) -> RepositoryState {
+    RepositoryBuilder::new().mutability(mode).owned().build()
 }
 
 #[test]
 fn registry_wide_changes_come_before_repositories_and_removals_last() {
-    let mut want = RegistryState::empty(registry_id());
-    want.repositories.insert(
-        RepositoryName::parse("app").unwrap(),
-        RepositoryState {
-            image_tag_mutability: Some(TagMutability::Immutable),
-            ..RepositoryState::default()
-        },
-    );
+    let mut want = RegistryBuilder::new(registry_id(REGISTRY))
+        .repository(
+            "app",
+            RepositoryBuilder::new().mutability(TagMutability::Immutable),
+        )
+        .build();
     want.replication = Setting::Present(two_rules());
     want.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
-    want.scanning = Setting::Present(scanning("ENHANCED", &[]));
-    want.pull_through_cache = cache(&[("quay", {
+    want.scanning = Setting::Present(scanning(ScanType::Enhanced, &[]));
+    want.pull_through_cache = Some(by_prefix([("quay", {
         let mut rule = docker_hub();
         rule.upstream_url = "quay.io".to_owned();
         rule.credential_arn = None;
         rule
-    })]);
-    want.creation_templates = templates(&[("ROOT", template())]);
-    want.account_settings = settings(&[("REGISTRY_POLICY_SCOPE", "V2")]);
+    })]));
+    want.creation_templates = Some(by_prefix([("ROOT", template())]));
+    want.account_settings = Some(account_settings([(
+        AccountSettingName::RegistryPolicyScope,
+        "V2",
+    )]));
 
     let mut live = state(|s| {
         s.replication = Setting::Absent;
         s.registry_policy = Setting::Absent;
-        s.scanning = Setting::Present(scanning("BASIC", &[]));
-        s.account_settings = settings(&[("REGISTRY_POLICY_SCOPE", "V1")]);
+        s.scanning = Setting::Present(scanning(ScanType::Basic, &[]));
+        s.account_settings = Some(account_settings([(
+            AccountSettingName::RegistryPolicyScope,
+            "V1",
+        )]));
     });
-    live.pull_through_cache = cache(&[("docker-hub", docker_hub())]);
-    live.creation_templates = templates(&[("old", template())]);
-    live.repositories.insert(
-        RepositoryName::parse("app").unwrap(),
-        repository(TagMutability::Mutable),
-    );
-    live.repositories.insert(
-        RepositoryName::parse("gone").unwrap(),
-        repository(TagMutability::Mutable),
-    );
+    live.pull_through_cache = Some(by_prefix([("docker-hub", docker_hub())]));
+    live.creation_templates = Some(by_prefix([("old", template())]));
+    live.repositories
+        .insert(name("app"), owned_repository(TagMutability::Mutable));
+    live.repositories
+        .insert(name("gone"), owned_repository(TagMutability::Mutable));
 
-    let desired = DesiredState {
-        registries: vec![DesiredRegistry {
-            state: want,
-            role_arn: None,
-            profile: None,
-            prune: true,
-            prune_force_delete: false,
-        }],
-    };
+    let desired = DesiredBuilder::new().registry(want).prune(true).build();
     let planned = plan(&desired, &[live]);
     let order: Vec<(String, Action)> = planned
         .changes
@@ -982,29 +952,41 @@ fn registry_wide_changes_come_before_repositories_and_removals_last() {
     assert_eq!(
         order,
         [
-            (at("account_setting/REGISTRY_POLICY_SCOPE"), Action::Update),
-            (at("registry_policy"), Action::Create),
-            (at("creation_template/ROOT"), Action::Create),
-            (at("pull_through_cache/quay"), Action::Create),
-            (at("replication"), Action::Create),
-            (at("scanning"), Action::Update),
-            (at("repository/app"), Action::Update),
-            (at("pull_through_cache/docker-hub"), Action::Delete),
-            (at("creation_template/old"), Action::Delete),
-            (at("repository/gone"), Action::Delete),
+            (
+                address(REGISTRY, "account_setting/REGISTRY_POLICY_SCOPE"),
+                Action::Update
+            ),
+            (address(REGISTRY, "registry_policy"), Action::Create),
+            (address(REGISTRY, "creation_template/ROOT"), Action::Create),
+            (address(REGISTRY, "pull_through_cache/quay"), Action::Create),
+            (address(REGISTRY, "replication"), Action::Create),
+            (address(REGISTRY, "scanning"), Action::Update),
+            (address(REGISTRY, "repository/app"), Action::Update),
+            (
+                address(REGISTRY, "pull_through_cache/docker-hub"),
+                Action::Delete
+            ),
+            (address(REGISTRY, "creation_template/old"), Action::Delete),
+            (address(REGISTRY, "repository/gone"), Action::Delete),
         ]
     );
 }
 
 #[test]
 fn a_registry_wide_state_planned_against_itself_is_empty() {
-    let mut full = RegistryState::empty(registry_id());
+    let mut full = RegistryState::empty(registry_id(REGISTRY));
     full.replication = Setting::Present(two_rules());
     full.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
-    full.scanning = Setting::Present(scanning("ENHANCED", &[("SCAN_ON_PUSH", &["*"])]));
-    full.pull_through_cache = cache(&[("docker-hub", docker_hub())]);
-    full.creation_templates = templates(&[("ROOT", template())]);
-    full.account_settings = settings(&[("BLOB_MOUNTING", "ENABLED")]);
+    full.scanning = Setting::Present(scanning(
+        ScanType::Enhanced,
+        &[(ScanFrequency::ScanOnPush, &["*"])],
+    ));
+    full.pull_through_cache = Some(by_prefix([("docker-hub", docker_hub())]));
+    full.creation_templates = Some(by_prefix([("ROOT", template())]));
+    full.account_settings = Some(account_settings([(
+        AccountSettingName::BlobMounting,
+        "ENABLED",
+    )]));
     let planned = plan_registry(full.clone(), full);
     assert!(planned.is_empty(), "{:?}", outline(&planned));
 }
@@ -1012,24 +994,30 @@ fn a_registry_wide_state_planned_against_itself_is_empty() {
 /// Saved plans fingerprint `before`: what `observe` sees now must be what the planner saw.
 #[test]
 fn observe_matches_before_for_every_registry_wide_kind() {
-    let mut want = RegistryState::empty(registry_id());
+    let mut want = RegistryState::empty(registry_id(REGISTRY));
     want.replication = Setting::Absent;
     want.registry_policy = Setting::Present(replication_policy(&["ecr:*"]));
-    want.scanning = Setting::Present(scanning("ENHANCED", &[]));
-    want.pull_through_cache = cache(&[("docker-hub", {
+    want.scanning = Setting::Present(scanning(ScanType::Enhanced, &[]));
+    want.pull_through_cache = Some(by_prefix([("docker-hub", {
         let mut rule = docker_hub();
         rule.custom_role_arn = Some(ROLE.to_owned());
         rule
-    })]);
-    want.creation_templates = templates(&[]);
-    want.account_settings = settings(&[("BLOB_MOUNTING", "ENABLED")]);
-    let mut live = RegistryState::empty(registry_id());
+    })]));
+    want.creation_templates = Some(by_prefix([]));
+    want.account_settings = Some(account_settings([(
+        AccountSettingName::BlobMounting,
+        "ENABLED",
+    )]));
+    let mut live = RegistryState::empty(registry_id(REGISTRY));
     live.replication = Setting::Present(two_rules());
     live.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
-    live.scanning = Setting::Present(scanning("BASIC", &[]));
-    live.pull_through_cache = cache(&[("docker-hub", as_reported(&docker_hub()))]);
-    live.creation_templates = templates(&[("ROOT", template())]);
-    live.account_settings = settings(&[("BLOB_MOUNTING", "DISABLED")]);
+    live.scanning = Setting::Present(scanning(ScanType::Basic, &[]));
+    live.pull_through_cache = Some(by_prefix([("docker-hub", as_reported(&docker_hub()))]));
+    live.creation_templates = Some(by_prefix([("ROOT", template())]));
+    live.account_settings = Some(account_settings([(
+        AccountSettingName::BlobMounting,
+        "DISABLED",
+    )]));
 
     let planned = plan_registry(want, live.clone());
     assert_eq!(planned.changes.len(), 6, "{:?}", outline(&planned));
@@ -1053,14 +1041,14 @@ fn template_kms_encryption_compares_exactly_and_is_updated_in_place() {
     want.custom_role_arn = Some(ROLE.to_owned());
     let mut have = template_as_reported(&want);
     let planned = plan_registry(
-        RegistryState::empty(registry_id()).with_templates(&[("ROOT", want.clone())]),
-        RegistryState::empty(registry_id()).with_templates(&[("ROOT", have.clone())]),
+        templates_state([("ROOT", want.clone())]),
+        templates_state([("ROOT", have.clone())]),
     );
     assert!(planned.is_empty(), "{:?}", outline(&planned));
     have.encryption = Some(Encryption::aes256());
     let planned = plan_registry(
-        RegistryState::empty(registry_id()).with_templates(&[("ROOT", want)]),
-        RegistryState::empty(registry_id()).with_templates(&[("ROOT", have)]),
+        templates_state([("ROOT", want)]),
+        templates_state([("ROOT", have)]),
     );
     assert_eq!(only_change(&planned).fields, [field::ENCRYPTION]);
     let ApiCall::UpdateRepositoryCreationTemplate { changes, .. } = &planned.changes[0].calls[0]
