@@ -344,3 +344,58 @@ fn a_saved_plan_cannot_be_restricted_to_one_registry() {
         stderr(&output)
     );
 }
+
+/// Against a snapshot, aliases resolve through its `kms_aliases`; one it does not list is
+/// compared by name, with a warning that says so.
+#[test]
+fn a_snapshot_resolves_kms_aliases_through_its_kms_aliases_map() {
+    let dir = std::env::temp_dir().join(format!("ecrform-cli-kms-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key_a = "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-12ab-34cd-56ef-1234567890ab";
+    let key_b = "arn:aws:kms:us-east-1:123456789012:key/bbbbbbbb-12ab-34cd-56ef-1234567890ab";
+    std::fs::write(
+        dir.join("ecr.yaml"),
+        "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    \
+         repositories:\n      team/secure:\n        encryption: {type: KMS, kms_key: alias/b}\n",
+    )
+    .unwrap();
+    let snapshot = |aliases: &str| {
+        format!(
+            "{{\"snapshot_version\": 1, \"registries\": [{{\"account\": \"123456789012\", \
+             \"region\": \"us-east-1\", {aliases} \"repositories\": {{\"team/secure\": \
+             {{\"encryption\": {{\"type\": \"KMS\", \"kms_key\": \"{key_a}\"}}}}}}}}]}}"
+        )
+    };
+    std::fs::write(
+        dir.join("resolved.json"),
+        snapshot(&format!("\"kms_aliases\": {{\"alias/b\": \"{key_b}\"}},")),
+    )
+    .unwrap();
+    std::fs::write(dir.join("unresolved.json"), snapshot("")).unwrap();
+
+    let resolved = ecrform(
+        &dir,
+        &["plan", "--state", "resolved.json", "--format", "json"],
+    );
+    assert_eq!(resolved.status.code(), Some(0), "{}", stderr(&resolved));
+    let plan: serde_json::Value = serde_json::from_slice(&resolved.stdout).unwrap();
+    assert_eq!(plan["changes"][0]["action"], "replace", "{plan}");
+    assert_eq!(
+        plan["changes"][0]["replace_reason"],
+        format!("encryption KMS ({key_a}) -> KMS ({key_b}, from alias/b)")
+    );
+
+    let unresolved = ecrform(
+        &dir,
+        &["plan", "--state", "unresolved.json", "--format", "json"],
+    );
+    assert_eq!(unresolved.status.code(), Some(0), "{}", stderr(&unresolved));
+    let plan: serde_json::Value = serde_json::from_slice(&unresolved.stdout).unwrap();
+    assert_eq!(plan["changes"].as_array().unwrap().len(), 0, "{plan}");
+    assert_eq!(
+        stderr(&unresolved),
+        "warning: the snapshot has no kms_aliases entry for alias/b in registry \
+         123456789012/us-east-1; its encryption is compared by the key's name only\n"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

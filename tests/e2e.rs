@@ -1079,6 +1079,18 @@ fn deletes_replaces_and_unattended_applies_need_their_flags() {
     assert_eq!(names(&h.repositories(&[])), ["manual/thing", "team/a"]);
 
     // Encryption cannot change in place: a replace, which --allow-delete does not cover.
+    let key = h.aws(&["kms", "create-key"])["KeyMetadata"]["Arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.aws(&[
+        "kms",
+        "create-alias",
+        "--alias-name",
+        "alias/team-a",
+        "--target-key-id",
+        &key,
+    ]);
     let refused = h.ecrform(&[
         "apply",
         "-f",
@@ -1114,6 +1126,70 @@ fn deletes_replaces_and_unattended_applies_need_their_flags() {
         format!("{}{NO_CHANGES}", unmanaged_block("manual/thing")),
         "{plan}"
     );
+}
+
+/// Creates a KMS key behind `alias` in the emulator; its ARN.
+fn kms_key_with_alias(h: &Harness, alias: &str) -> String {
+    let key = h.aws(&["kms", "create-key"])["KeyMetadata"]["Arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.aws(&[
+        "kms",
+        "create-alias",
+        "--alias-name",
+        alias,
+        "--target-key-id",
+        &key,
+    ]);
+    key
+}
+
+/// Keys are compared as KMS resolves them: the alias the spec names against the key the
+/// repository has. Rotating the alias is a replace naming both keys, and an alias KMS does
+/// not have is a spec error at the encryption that names it.
+#[test]
+fn kms_aliases_are_resolved_so_a_key_rotation_is_a_replace_naming_both_keys() {
+    let h = Harness::new("kms");
+    let a = kms_key_with_alias(&h, "alias/team-a");
+    let b = kms_key_with_alias(&h, "alias/team-b");
+    let secure = address(REGISTRY, "repository/team/secure");
+
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+    let again = h.ecrform(&["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
+    again.success();
+    assert_eq!(again.stdout, NO_CHANGES, "{again}");
+
+    let rotated = h.ecrform(&[
+        "plan",
+        "-f",
+        "rotated.yaml",
+        "--format",
+        "json",
+        "--detailed-exitcode",
+    ]);
+    rotated.exit(2);
+    let report = rotated.json();
+    let change = &report["changes"][0];
+    assert_eq!(change["address"], secure.as_str(), "{rotated}");
+    assert_eq!(change["action"], "replace", "{rotated}");
+    assert_eq!(
+        change["replace_reason"],
+        format!("encryption KMS ({a}, from alias/team-a) -> KMS ({b}, from alias/team-b)"),
+        "{rotated}"
+    );
+
+    // Spec problems are FILE:LINE:COLUMN lines, as validate prints them; nothing is planned.
+    let missing = h.ecrform(&["plan", "-f", "missing.yaml"]);
+    assert_eq!(missing.code, Some(1), "{missing}");
+    assert_eq!(
+        missing.stderr,
+        "missing.yaml:8:9: kms_key alias/nope does not exist in registry \
+         123456789012/us-east-1 (KMS DescribeKey found no such key or alias)\n",
+        "{missing}"
+    );
+    assert_eq!(missing.stdout, "", "{missing}");
 }
 
 /// A manifest the emulator accepts for `put-image`; no layer is ever uploaded.

@@ -58,11 +58,8 @@ fn fresh_plan(
         bail_cmd("apply writes to ECR and cannot use --state; plan against a snapshot instead")?;
     }
     let spec = load_spec(context)?;
-    let (registries, plan) = runtime.block_on(live::plan_live(
-        &spec.desired,
-        context,
-        !args.no_image_preview,
-    ))?;
+    let (registries, plan) =
+        runtime.block_on(live::plan_live(&spec, context, !args.no_image_preview))?;
     // The plan is shown before anything is written. With --format json or markdown, stdout
     // carries only the apply report, so the plan goes to stderr as text.
     if context.output.format == Format::Text {

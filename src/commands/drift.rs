@@ -9,7 +9,7 @@ use crate::output;
 
 pub fn run(context: &Context) -> Result<Outcome, CommandError> {
     let spec = load_spec(context)?;
-    let live = live_state(context, &spec.desired)?;
+    let live = live_state(context, &spec)?;
     let plan = ecrform_plan::plan(&spec.desired, &live);
     print!(
         "{}",

@@ -12,8 +12,8 @@ use crate::context::Context;
 const SPEC_FILE: &str = "ecr.yaml";
 
 pub fn run(context: &Context, args: &ExportArgs) -> Result<Outcome, CommandError> {
-    let targets = selected_targets(context)?;
-    let states = live::read_everything(&targets, context)?;
+    let (targets, _) = selected_targets(context)?;
+    let states = live::read_everything(&targets, context, &Default::default())?;
     let options = ExportOptions {
         prefix: args.prefix.clone(),
         policy_files: args.out_dir.is_some(),

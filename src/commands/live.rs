@@ -11,7 +11,9 @@ use ecrform_aws::{EcrRegistry, RegistryTarget};
 use ecrform_model::{DesiredState, RegistryId, RegistryState};
 use ecrform_plan::preview::{self, RepositoryImages};
 use ecrform_plan::{ErrorKind, Plan, ReadScope, Registry, RegistryError};
+use ecrform_spec::Spec;
 
+use crate::commands::CommandError;
 use crate::context::Context;
 
 /// The registries of one command, connected.
@@ -86,12 +88,14 @@ pub async fn preview_images(registries: &Registries, plan: &mut Plan) -> anyhow:
 /// manages, plan, and (unless `preview` is off) read the images of repositories whose
 /// lifecycle policy changes to preview what the new policy would expire.
 pub async fn plan_live(
-    desired: &DesiredState,
+    spec: &Spec,
     context: &Context,
     preview: bool,
-) -> anyhow::Result<(Registries, Plan)> {
+) -> Result<(Registries, Plan), CommandError> {
+    let desired = &spec.desired;
     let registries = connect(&targets_for(desired), context).await?;
     let live = read(&registries, &scopes_for(desired)).await?;
+    super::check_keys(context, spec, &live)?;
     let mut plan = ecrform_plan::plan(desired, &live);
     if preview {
         let held_reads = preview::held_image_reads(&plan);
@@ -129,14 +133,19 @@ async fn count_held_images(
 /// Everything about every repository and registry-wide setting of `targets` (export,
 /// snapshot). These commands only describe what exists, so a registry-wide setting the
 /// endpoint does not implement is left out with a warning instead of failing the command.
+///
+/// `kms_keys` are key references to resolve per registry (snapshots record those the spec
+/// names, so that a plan against the snapshot compares encryption by key).
 pub fn read_everything(
     targets: &[RegistryTarget],
     context: &Context,
+    kms_keys: &BTreeMap<RegistryId, std::collections::BTreeSet<String>>,
 ) -> anyhow::Result<Vec<RegistryState>> {
     runtime()?.block_on(async {
         let registries = connect(targets, context).await?;
         let reads = registries.iter().map(|(id, registry)| async move {
             let mut scope = ReadScope::everything();
+            scope.kms_keys = kms_keys.get(id).cloned().unwrap_or_default();
             loop {
                 match registry.read(&scope).await {
                     Ok(state) => return Ok(state),

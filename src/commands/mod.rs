@@ -97,7 +97,10 @@ fn load_spec(context: &Context) -> Result<Spec, CommandError> {
 
 /// The registries that `export` and `snapshot` read: `--registry` (reached with the spec's
 /// role and profile when the spec names them), or every registry of the spec.
-fn selected_targets(context: &Context) -> Result<Vec<RegistryTarget>, CommandError> {
+/// With them, the spec when it was at hand.
+fn selected_targets(
+    context: &Context,
+) -> Result<(Vec<RegistryTarget>, Option<Spec>), CommandError> {
     let selection = context.registries.clone();
     let spec = if context.spec.exists() || selection.is_none() {
         Some(ecrform_spec::load(&context.spec.load_options())?)
@@ -105,9 +108,10 @@ fn selected_targets(context: &Context) -> Result<Vec<RegistryTarget>, CommandErr
         None
     };
     let from_spec: Vec<RegistryTarget> = spec
+        .as_ref()
         .map(|spec| live::targets_for(&spec.desired))
         .unwrap_or_default();
-    Ok(match selection {
+    let targets = match selection {
         None => from_spec,
         Some(selection) => selection
             .into_iter()
@@ -123,21 +127,96 @@ fn selected_targets(context: &Context) -> Result<Vec<RegistryTarget>, CommandErr
                     })
             })
             .collect(),
-    })
+    };
+    Ok((targets, spec))
 }
 
 /// Live state for the desired registries: from the `--state` snapshot file when given,
 /// otherwise read from ECR (only what the spec manages).
-fn live_state(context: &Context, desired: &DesiredState) -> anyhow::Result<Vec<RegistryState>> {
-    match &context.state {
-        Some(path) => live_from_snapshot(path, desired),
+fn live_state(context: &Context, spec: &Spec) -> Result<Vec<RegistryState>, CommandError> {
+    let desired = &spec.desired;
+    let live = match &context.state {
+        Some(path) => live_from_snapshot(path, desired)?,
         None => {
             let runtime = live::runtime()?;
             runtime.block_on(async {
                 let registries = live::connect(&live::targets_for(desired), context).await?;
                 live::read(&registries, &live::scopes_for(desired)).await
-            })
+            })?
         }
+    };
+    check_keys(context, spec, &live)?;
+    Ok(live)
+}
+
+/// What KMS said about the keys the spec names, before anything is planned from them: an
+/// alias or key id KMS does not have is a spec error at the `encryption` that names it; a key
+/// that could not be described (no permission, or a snapshot without it) is a warning, and
+/// encryption is then compared by the key's name.
+fn check_keys(context: &Context, spec: &Spec, live: &[RegistryState]) -> Result<(), CommandError> {
+    let mut missing = Vec::new();
+    for registry in live {
+        for warning in &registry.read_warnings {
+            context.output.warn(warning);
+        }
+        let Some(desired) = spec
+            .desired
+            .registries
+            .iter()
+            .find(|desired| desired.state.id() == registry.id())
+        else {
+            continue;
+        };
+        let mut unresolved = BTreeSet::new();
+        for (name, repository) in &desired.state.repositories {
+            let Some(encryption) = &repository.encryption else {
+                continue;
+            };
+            let Some(reference) = encryption.key_to_resolve() else {
+                continue;
+            };
+            match registry.kms_keys.get(&reference) {
+                // The managed key is ECR's to create; only a key the spec names must exist.
+                Some(None) if encryption.kms_key.is_some() => {
+                    let place = spec
+                        .encryption_places
+                        .get(&(registry.id(), name.clone()))
+                        .cloned();
+                    let message = format!(
+                        "kms_key {reference} does not exist in registry {} (KMS DescribeKey \
+                         found no such key or alias)",
+                        registry.id()
+                    );
+                    missing.push(match place {
+                        Some(place) => ecrform_spec::Diagnostic { message, ..place },
+                        None => ecrform_spec::Diagnostic {
+                            file: context.spec.path().to_owned(),
+                            line: None,
+                            column: None,
+                            message,
+                        },
+                    });
+                }
+                None if context.state.is_some() => {
+                    unresolved.insert(reference);
+                }
+                _ => {}
+            }
+        }
+        for reference in unresolved {
+            context.output.warn(&format_args!(
+                "the snapshot has no kms_aliases entry for {reference} in registry {}; its \
+                 encryption is compared by the key's name only",
+                registry.id()
+            ));
+        }
+    }
+    missing.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    missing.dedup();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(CommandError::Spec(Diagnostics(missing)))
     }
 }
 

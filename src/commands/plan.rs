@@ -17,14 +17,13 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
     let plan = if context.state.is_some() {
         // A snapshot holds no images: a plan against it cannot preview them, but it may say
         // how many a repository holds.
-        let live = live_state(context, &spec.desired)?;
+        let live = live_state(context, &spec)?;
         let mut plan = ecrform_plan::plan(&spec.desired, &live);
         ecrform_plan::preview::annotate_held(&mut plan, &held_in_snapshot(&live));
         plan
     } else {
         let preview = !args.no_image_preview;
-        let (_, plan) =
-            live::runtime()?.block_on(live::plan_live(&spec.desired, context, preview))?;
+        let (_, plan) = live::runtime()?.block_on(live::plan_live(&spec, context, preview))?;
         plan
     };
     if let Some(out) = &args.out {

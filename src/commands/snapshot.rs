@@ -9,8 +9,19 @@ use crate::commands::{CommandError, Outcome, live, selected_targets};
 use crate::context::Context;
 
 pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome, CommandError> {
-    let targets = selected_targets(context)?;
-    let states = live::read_everything(&targets, context)?;
+    let (targets, spec) = selected_targets(context)?;
+    // The keys the spec names are resolved into the snapshot's kms_aliases.
+    let kms_keys = spec
+        .iter()
+        .flat_map(|spec| &spec.desired.registries)
+        .map(|registry| {
+            (
+                registry.state.id(),
+                ecrform_plan::desired_kms_keys(&registry.state),
+            )
+        })
+        .collect();
+    let states = live::read_everything(&targets, context, &kms_keys)?;
     let repositories: usize = states.iter().map(|s| s.repositories.len()).sum();
     std::fs::write(&args.out, Snapshot::new(states).to_json_pretty())
         .with_context(|| format!("cannot write the snapshot to {}", args.out.display()))?;

@@ -68,11 +68,13 @@ impl Default for ConnectOptions {
     }
 }
 
-/// A registry reached through the ECR API.
+/// A registry reached through the ECR API (and KMS, to resolve the keys its repositories are
+/// encrypted with).
 #[derive(Debug, Clone)]
 pub struct EcrRegistry {
     pub(crate) id: RegistryId,
     pub(crate) client: aws_sdk_ecr::Client,
+    pub(crate) kms: aws_sdk_kms::Client,
     /// Bounds the concurrent requests of one read.
     pub(crate) permits: Arc<Semaphore>,
 }
@@ -114,9 +116,13 @@ pub async fn connect(
     if let Some(url) = &options.endpoint_url {
         ecr = ecr.endpoint_url(url);
     }
+    // KMS with the same credentials, role and region; its endpoint is the standard chain's
+    // (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_KMS): --endpoint-url names the ECR endpoint only.
+    let kms = aws_sdk_kms::Client::new(&config);
     Ok(EcrRegistry::with_client(
         target.id.clone(),
         aws_sdk_ecr::Client::from_conf(ecr.build()),
+        kms,
         options.parallelism,
     ))
 }
@@ -149,11 +155,13 @@ impl EcrRegistry {
     pub(crate) fn with_client(
         id: RegistryId,
         client: aws_sdk_ecr::Client,
+        kms: aws_sdk_kms::Client,
         parallelism: usize,
     ) -> Self {
         EcrRegistry {
             id,
             client,
+            kms,
             permits: Arc::new(Semaphore::new(parallelism.max(1))),
         }
     }

@@ -385,7 +385,13 @@ mod tests {
         let config = test_config(&id, 1)
             .endpoint_url(format!("http://127.0.0.1:{}", closed_port()))
             .build();
-        let registry = EcrRegistry::with_client(id, aws_sdk_ecr::Client::from_conf(config), 1);
+        let kms = crate::recorded::test_kms_config(&id, 1).build();
+        let registry = EcrRegistry::with_client(
+            id,
+            aws_sdk_ecr::Client::from_conf(config),
+            aws_sdk_kms::Client::from_conf(kms),
+            1,
+        );
 
         let error = tokio::time::timeout(
             Duration::from_secs(30),

@@ -13,6 +13,7 @@
 mod connect;
 mod error;
 mod images;
+mod kms;
 mod profiles;
 mod read;
 #[cfg(test)]

@@ -26,8 +26,9 @@ use ecrform_model::RegistryId;
 use crate::EcrRegistry;
 use crate::connect::{retry_config, timeout_config};
 
-/// ECR's awsJson 1.1 operations are named in this header, after the service's target prefix.
-const TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921.";
+/// ECR's and KMS's awsJson 1.1 operations are named in this header, after the service's
+/// target prefix. Their operation names do not collide (KMS's is DescribeKey).
+const TARGET_PREFIXES: [&str; 2] = ["AmazonEC2ContainerRegistry_V20150921.", "TrentService."];
 
 /// One answer to one request: an HTTP response, or none because the connection failed.
 #[derive(Debug, Clone)]
@@ -163,14 +164,26 @@ impl RecordedEcr {
         let config = test_config(&id, max_attempts)
             .http_client(self.clone())
             .build();
-        EcrRegistry::with_client(id, aws_sdk_ecr::Client::from_conf(config), 4)
+        let kms = test_kms_config(&id, max_attempts)
+            .http_client(self.clone())
+            .build();
+        EcrRegistry::with_client(
+            id,
+            aws_sdk_ecr::Client::from_conf(config),
+            aws_sdk_kms::Client::from_conf(kms),
+            4,
+        )
     }
 
     fn respond(&self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
         let operation = request
             .headers()
             .get("x-amz-target")
-            .and_then(|target| target.strip_prefix(TARGET_PREFIX))
+            .and_then(|target| {
+                TARGET_PREFIXES
+                    .iter()
+                    .find_map(|prefix| target.strip_prefix(prefix))
+            })
             .unwrap_or_default()
             .to_owned();
         let body = request
@@ -186,7 +199,8 @@ impl RecordedEcr {
                     .and_then(|arn| arn.split_once(":repository/"))
                     .map(|(_, name)| name)
             })
-            .or_else(|| body["name"].as_str());
+            .or_else(|| body["name"].as_str())
+            .or_else(|| body["KeyId"].as_str());
         let about = subject.map(|subject| format!("{operation} {subject}"));
         let mut script = self.script.lock().unwrap();
         let answer = about
@@ -265,6 +279,29 @@ pub(crate) fn test_config(id: &RegistryId, max_attempts: u32) -> aws_sdk_ecr::co
         .retry_config(retry_config(max_attempts))
         .timeout_config(timeout_config())
         .retry_partition(RetryPartition::new(format!("ecrform-test-{partition}")))
+}
+
+/// [`test_config`] for the KMS client.
+pub(crate) fn test_kms_config(id: &RegistryId, max_attempts: u32) -> aws_sdk_kms::config::Builder {
+    static PARTITIONS: AtomicUsize = AtomicUsize::new(0);
+    let partition = PARTITIONS.fetch_add(1, Ordering::Relaxed);
+    aws_sdk_kms::Config::builder()
+        .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+        .region(aws_sdk_kms::config::Region::new(
+            id.region.as_str().to_owned(),
+        ))
+        .credentials_provider(aws_sdk_kms::config::Credentials::new(
+            "AKIDECRFORMTEST",
+            "secret",
+            None,
+            None,
+            "recorded",
+        ))
+        .retry_config(retry_config(max_attempts))
+        .timeout_config(timeout_config())
+        .retry_partition(aws_sdk_kms::config::retry::RetryPartition::new(format!(
+            "ecrform-kms-test-{partition}"
+        )))
 }
 
 /// A repository as DescribeRepositories reports it in `registry` (`ACCOUNT/REGION`).

@@ -32,7 +32,10 @@ pub use registry_wide::{
     ReplicationRule, ScanFrequency, ScanRule, ScanType, Scanning, UpstreamRegistry,
     derived_upstream_registry,
 };
-pub use repository::{Encryption, EncryptionType, RepositoryState, TagMutability, Tags};
+pub use repository::{
+    AWS_MANAGED_KEY_ALIAS, Encryption, EncryptionType, KeyResolution, KmsKeys, RepositoryState,
+    TagMutability, Tags, is_key_arn,
+};
 pub use setting::Setting;
 pub use snapshot::{SNAPSHOT_VERSION, Snapshot, SnapshotError};
 

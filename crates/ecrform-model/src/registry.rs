@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AccountId, AccountSettings, CreationTemplate, IamPolicy, PullThroughCacheRule, Region,
+    AccountId, AccountSettings, CreationTemplate, IamPolicy, KmsKeys, PullThroughCacheRule, Region,
     RegistryId, RegistryWideKind, Replication, RepositoryName, RepositoryState, Scanning, Setting,
 };
 
@@ -32,6 +32,19 @@ pub struct RegistryState {
     /// `None` when unmanaged; otherwise only the named settings are managed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_settings: Option<AccountSettings>,
+    /// Live only: the KMS key references read with the registry (the spec's aliases and key
+    /// ids, the AWS managed key's alias) and the key each resolves to, so that encryption
+    /// compares by key. Written in snapshots as `kms_aliases`.
+    #[serde(
+        default,
+        rename = "kms_aliases",
+        skip_serializing_if = "KmsKeys::is_empty"
+    )]
+    pub kms_keys: KmsKeys,
+    /// Live only: what the read could not find out and the plan must say (a key that could
+    /// not be described, say). Not part of snapshots.
+    #[serde(skip)]
+    pub read_warnings: Vec<String>,
 }
 
 impl RegistryState {
@@ -47,6 +60,8 @@ impl RegistryState {
             pull_through_cache: None,
             creation_templates: None,
             account_settings: None,
+            kms_keys: KmsKeys::new(),
+            read_warnings: Vec::new(),
         }
     }
 

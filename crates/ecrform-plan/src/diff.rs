@@ -60,7 +60,7 @@ use serde_json::{Map, Value};
 
 use ecrform_model::snapshot::fill_live_defaults;
 use ecrform_model::{
-    Address, DesiredRegistry, DesiredState, Encryption, IamPolicy, LifecyclePolicy,
+    Address, DesiredRegistry, DesiredState, Encryption, IamPolicy, KmsKeys, LifecyclePolicy,
     OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, RegistryId, RegistryState, RepositoryName,
     RepositoryState, ResourceKind, Setting, Tags, is_reserved_tag_key,
 };
@@ -168,7 +168,14 @@ fn plan_desired_repositories(registry: &RegistryContext<'_>, planned: &mut Plann
             fill_live_defaults(&mut live);
             live
         });
-        plan_repository(registry.id, name, want, have.as_ref(), planned);
+        plan_repository(
+            registry.id,
+            name,
+            want,
+            have.as_ref(),
+            &registry.live.kms_keys,
+            planned,
+        );
     }
 }
 
@@ -211,6 +218,7 @@ fn plan_repository(
     name: &RepositoryName,
     want: &RepositoryState,
     have: Option<&RepositoryState>,
+    keys: &KmsKeys,
     planned: &mut Planned,
 ) {
     let address = |kind| Address::repository(registry.clone(), kind, name.clone());
@@ -241,7 +249,7 @@ fn plan_repository(
             let differing: Vec<RepositoryField> = managed
                 .iter()
                 .copied()
-                .filter(|f| f.differs(want, have))
+                .filter(|f| f.differs(want, have, keys))
                 .collect();
             if differing.contains(&RepositoryField::Encryption) {
                 let mut replace = Change::new(
@@ -255,8 +263,8 @@ fn plan_repository(
                 // Encryption is set when a repository is created: there is no update call.
                 replace.replace_reason = Some(format!(
                     "encryption {} -> {}",
-                    encryption_phrase(have.encryption.as_ref()),
-                    encryption_phrase(want.encryption.as_ref()),
+                    encryption_phrase(have.encryption.as_ref(), keys),
+                    encryption_phrase(want.encryption.as_ref(), keys),
                 ));
                 planned.changes.push(replace);
                 None
@@ -580,11 +588,11 @@ impl RepositoryField {
     }
 
     /// Whether a field that `want` manages differs in `have`.
-    fn differs(self, want: &RepositoryState, have: &RepositoryState) -> bool {
+    fn differs(self, want: &RepositoryState, have: &RepositoryState, keys: &KmsKeys) -> bool {
         match self {
             // The key forms (alias, id, ARN) that ECR reports differently compare equal here.
             RepositoryField::Encryption => match (&want.encryption, &have.encryption) {
-                (Some(want), Some(have)) => !want.is_satisfied_by(have),
+                (Some(want), Some(have)) => !want.is_satisfied_by(have, keys),
                 (Some(_), None) => true,
                 (None, _) => false,
             },
@@ -641,16 +649,11 @@ fn created_repository_object(want: &RepositoryState, managed: &[RepositoryField]
     object
 }
 
-/// How a replace reason names an encryption: `AES256`, `KMS (arn:...)`, `KMS (the AWS managed
-/// key)`.
-fn encryption_phrase(encryption: Option<&Encryption>) -> String {
-    let Some(encryption) = encryption else {
-        return "unknown".to_owned();
-    };
-    match (&encryption.kms_key, encryption.kind.uses_kms()) {
-        (_, false) => encryption.kind.as_str().to_owned(),
-        (Some(key), true) => format!("{} ({key})", encryption.kind),
-        (None, true) => format!("{} (the AWS managed key)", encryption.kind),
+/// How a replace reason names an encryption (see [`Encryption::describe`]).
+fn encryption_phrase(encryption: Option<&Encryption>, keys: &KmsKeys) -> String {
+    match encryption {
+        Some(encryption) => encryption.describe(keys),
+        None => "unknown".to_owned(),
     }
 }
 

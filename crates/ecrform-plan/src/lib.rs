@@ -17,7 +17,10 @@ pub use plan::{
     Action, Allowed, Change, FORMAT_VERSION, HeldImages, ImagePreview, Plan, Refusal, Summary,
     human_bytes,
 };
-pub use port::{Aspects, ErrorKind, Missing, ReadScope, Registry, RegistryAspects, RegistryError};
+pub use port::{
+    Aspects, ErrorKind, Missing, ReadScope, Registry, RegistryAspects, RegistryError,
+    desired_kms_keys,
+};
 pub use saved::{
     SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, SavedRegistry, SavedSpec, spec_fingerprint,
 };

@@ -138,6 +138,11 @@ pub struct ReadScope {
     /// The registry-wide settings to read.
     #[serde(default)]
     pub registry: RegistryAspects,
+    /// KMS key references to resolve (DescribeKey) so that encryption compares by key: the
+    /// spec's aliases and key ids, and the AWS managed key's alias where the spec asks for
+    /// KMS without a key. Live references in another form than a key ARN are resolved too.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub kms_keys: BTreeSet<String>,
 }
 
 impl ReadScope {
@@ -147,6 +152,7 @@ impl ReadScope {
             repositories: BTreeMap::new(),
             other_repositories: Aspects::ALL,
             registry: RegistryAspects::everything(),
+            kms_keys: BTreeSet::new(),
         }
     }
 
@@ -179,8 +185,19 @@ impl ReadScope {
             repositories,
             other_repositories,
             registry: RegistryAspects::held_by(&desired.state),
+            kms_keys: desired_kms_keys(&desired.state),
         }
     }
+}
+
+/// The KMS key references a desired registry's repositories name (or imply, for the AWS
+/// managed key), which a read must resolve to compare encryption by key.
+pub fn desired_kms_keys(state: &RegistryState) -> BTreeSet<String> {
+    state
+        .repositories
+        .values()
+        .filter_map(|repository| repository.encryption.as_ref()?.key_to_resolve())
+        .collect()
 }
 
 /// How a registry call failed, as far as deciding what to do next needs to know. The adapter

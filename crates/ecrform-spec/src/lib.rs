@@ -67,7 +67,9 @@ mod yaml;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use ecrform_model::DesiredState;
+use std::collections::BTreeMap;
+
+use ecrform_model::{DesiredState, RegistryId, RepositoryName};
 
 pub use crate::export::{ExportOptions, Exported, export};
 use crate::policies::PolicyLibrary;
@@ -92,6 +94,9 @@ pub struct Spec {
     pub warnings: Vec<Diagnostic>,
     /// Every file that was read (spec files and policy documents), for hashing.
     pub files: Vec<PathBuf>,
+    /// Where each repository's `encryption` was written (its own or the defaults'), for
+    /// problems only KMS can tell at plan time: a diagnostic there without a message.
+    pub encryption_places: BTreeMap<(RegistryId, RepositoryName), Diagnostic>,
 }
 
 /// One problem, located in a file.
@@ -138,10 +143,20 @@ pub fn load(options: &LoadOptions<'_>) -> Result<Spec, Diagnostics> {
     desired.registries.sort_by(|a, b| {
         (&a.state.account, &a.state.region).cmp(&(&b.state.account, &b.state.region))
     });
+    let encryption_places = report
+        .encryption_places()
+        .into_iter()
+        .filter_map(|(registry, repository, place)| {
+            let registry = RegistryId::parse(&registry).ok()?;
+            let repository = RepositoryName::parse(&repository).ok()?;
+            Some(((registry, repository), place))
+        })
+        .collect();
     Ok(Spec {
         desired,
         warnings: report.warnings(),
         files: report.files_read(),
+        encryption_places,
     })
 }
 

@@ -46,6 +46,9 @@ pub(crate) struct Report {
     files: Vec<KnownFile>,
     errors: Vec<Problem>,
     warnings: Vec<Problem>,
+    /// Where each repository's encryption was written (registry, repository), for problems
+    /// only KMS can tell at plan time (an alias that does not exist).
+    encryption_places: Vec<(String, String, Location)>,
 }
 
 impl Report {
@@ -56,7 +59,34 @@ impl Report {
             files: Vec::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
+            encryption_places: Vec::new(),
         }
+    }
+
+    /// Remembers where a repository's encryption was written.
+    pub fn note_encryption(&mut self, registry: &str, repository: &str, location: Location) {
+        self.encryption_places
+            .push((registry.to_owned(), repository.to_owned(), location));
+    }
+
+    /// Every remembered encryption place as (registry, repository, a diagnostic there with no
+    /// message yet).
+    pub fn encryption_places(&self) -> Vec<(String, String, Diagnostic)> {
+        self.encryption_places
+            .iter()
+            .map(|(registry, repository, location)| {
+                let place = Problem {
+                    file: location.file,
+                    at: Some(location.at),
+                    message: String::new(),
+                };
+                (
+                    registry.clone(),
+                    repository.clone(),
+                    self.sorted(std::slice::from_ref(&place)).remove(0),
+                )
+            })
+            .collect()
     }
 
     /// Registers a path (once) and returns its id.

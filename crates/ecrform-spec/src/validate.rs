@@ -318,6 +318,10 @@ impl Validator<'_> {
                 }
                 let state = self.merge(defaults, &own);
                 if let Some(name) = name {
+                    if let Some(placed) = own.encryption.as_ref().or(defaults.encryption.as_ref()) {
+                        self.report
+                            .note_encryption(registry_name, name.as_str(), placed.at);
+                    }
                     repositories.insert(name, state);
                 }
             }

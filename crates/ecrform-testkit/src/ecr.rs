@@ -8,14 +8,14 @@
 //! non-empty repositories and absent policies. Lifecycle rule validation is not repeated here
 //! (ecrform-lifecycle owns it); a document only has to have the shape ECR parses.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use ecrform_model::snapshot::fill_live_defaults;
 use ecrform_model::{
-    Encryption, EncryptionType, IamPolicy, LifecyclePolicy, RegistryId, RegistryState,
-    RepositoryName, RepositoryState, Setting, TagMutability, Tags,
+    AWS_MANAGED_KEY_ALIAS, Encryption, EncryptionType, IamPolicy, LifecyclePolicy, RegistryId,
+    RegistryState, RepositoryName, RepositoryState, Setting, TagMutability, Tags, is_key_arn,
 };
 use ecrform_plan::{ApiCall, ReadScope, RegistryError};
 
@@ -31,8 +31,6 @@ const EXCLUSION_FILTERS_MAX: usize = 5;
 const EXCLUSION_FILTER_MAX_CHARS: usize = 128;
 const REPOSITORY_POLICY_MAX_CHARS: usize = 10_240;
 const LIFECYCLE_POLICY_CHARS: std::ops::RangeInclusive<usize> = 100..=30_720;
-/// The alias of the AWS-managed key that KMS encryption uses when no key is given.
-const AWS_MANAGED_KEY_ALIAS: &str = "alias/aws/ecr";
 
 /// A registry as ECR stores it: the state, always with every repository setting filled, and
 /// the number of images in each repository (which ECR's repository calls never report).
@@ -40,6 +38,11 @@ const AWS_MANAGED_KEY_ALIAS: &str = "alias/aws/ecr";
 pub(crate) struct StoredRegistry {
     pub(crate) state: RegistryState,
     pub(crate) image_counts: BTreeMap<RepositoryName, u64>,
+    /// The registry's KMS: every alias and key id resolves (see [`key_arn`]) but these,
+    /// which KMS does not have.
+    pub(crate) kms_missing: BTreeSet<String>,
+    /// References DescribeKey refuses to describe (the credentials lack kms:DescribeKey).
+    pub(crate) kms_denied: BTreeSet<String>,
 }
 
 impl StoredRegistry {
@@ -51,6 +54,8 @@ impl StoredRegistry {
         StoredRegistry {
             state,
             image_counts: BTreeMap::new(),
+            kms_missing: BTreeSet::new(),
+            kms_denied: BTreeSet::new(),
         }
     }
 
@@ -100,7 +105,31 @@ impl StoredRegistry {
             repository.image_count = None;
         }
         registry_wide::restrict(&mut view, &scope.registry);
+        self.resolve_keys(&mut view, scope);
         view
+    }
+
+    /// DescribeKey for the references the scope names and for live keys reported in another
+    /// form than a key ARN, as the adapter resolves them.
+    fn resolve_keys(&self, view: &mut RegistryState, scope: &ReadScope) {
+        let id = self.id();
+        let live = view
+            .repositories
+            .values()
+            .filter_map(|repository| repository.encryption.as_ref()?.kms_key.clone())
+            .filter(|key| !is_key_arn(key));
+        for reference in scope.kms_keys.iter().cloned().chain(live) {
+            if self.kms_denied.contains(&reference) {
+                view.read_warnings.push(format!(
+                    "cannot describe KMS key {reference} in registry {id} (AccessDeniedException); \
+                     its encryption is compared by the key's name only"
+                ));
+                continue;
+            }
+            let resolved =
+                (!self.kms_missing.contains(&reference)).then(|| key_arn(&id, &reference));
+            view.kms_keys.insert(reference, resolved);
+        }
     }
 
     /// Applies one write as ECR would, or refuses it with ECR's error and changes nothing.
@@ -687,6 +716,7 @@ mod tests {
             repositories: BTreeMap::from([(name("app"), aspects)]),
             other_repositories: Aspects::default(),
             registry: Default::default(),
+            kms_keys: Default::default(),
         };
 
         let view = stored.view(&in_scope(Aspects {
@@ -774,8 +804,12 @@ mod tests {
                 reported_key.starts_with("arn:aws:kms:us-east-1:123456789012:key/"),
                 "{requested:?} -> {reported_key}"
             );
+            let mut keys = ecrform_model::KmsKeys::new();
+            if let Some(reference) = requested.key_to_resolve() {
+                keys.insert(reference.clone(), Some(super::key_arn(&id, &reference)));
+            }
             assert!(
-                requested.is_satisfied_by(&reported),
+                requested.is_satisfied_by(&reported, &keys),
                 "{requested:?} -> {reported_key}"
             );
         }

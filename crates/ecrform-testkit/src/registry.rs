@@ -129,6 +129,20 @@ impl InMemoryRegistry {
         self
     }
 
+    /// Makes KMS answer that it has no key for `reference` (an alias name, alias ARN or key
+    /// id); every other reference resolves to a key derived from it.
+    pub fn with_missing_kms_key(self, reference: &str) -> Self {
+        self.lock().stored.kms_missing.insert(reference.to_owned());
+        self
+    }
+
+    /// Makes DescribeKey refuse `reference`, as it does to credentials without
+    /// kms:DescribeKey: the read reports a warning instead of the key.
+    pub fn with_undescribable_kms_key(self, reference: &str) -> Self {
+        self.lock().stored.kms_denied.insert(reference.to_owned());
+        self
+    }
+
     /// Puts these images in a repository added with [`InMemoryRegistry::with_repository`]: it
     /// then holds that many images (a delete without force is refused) and DescribeImages
     /// lists them.

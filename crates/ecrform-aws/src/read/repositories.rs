@@ -319,6 +319,7 @@ mod tests {
 
     fn scope_of(entries: &[(&str, Aspects)], others: Aspects) -> ReadScope {
         ReadScope {
+            kms_keys: Default::default(),
             repositories: entries
                 .iter()
                 .map(|(raw, aspects)| (name(raw), *aspects))

@@ -1152,6 +1152,48 @@ fn a_replace_says_why_it_cannot_change_in_place() {
 }
 
 #[test]
+fn keys_compare_as_kms_resolved_them_so_a_rotated_alias_is_a_replace() {
+    let key_a = "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-12ab-34cd-56ef-1234567890ab";
+    let key_b = "arn:aws:kms:us-east-1:123456789012:key/bbbbbbbb-12ab-34cd-56ef-1234567890ab";
+    let kms = |key: Option<&str>| Encryption {
+        kind: EncryptionType::Kms,
+        kms_key: key.map(str::to_owned),
+    };
+    let plan_with_keys = |want: Encryption, keys: &[(&str, Option<&str>)]| {
+        let mut desired = managed_repo();
+        desired.encryption = Some(want);
+        let mut live_repository = as_live(&managed_repo());
+        live_repository.encryption = Some(kms(Some(key_a)));
+        let mut live = live_state(ACCOUNT, vec![(REPO, live_repository)]);
+        live.kms_keys = keys
+            .iter()
+            .map(|(reference, arn)| ((*reference).to_owned(), arn.map(str::to_owned)))
+            .collect();
+        plan(
+            &desired_state(ACCOUNT, false, vec![(REPO, desired)]),
+            &[live],
+        )
+    };
+    let same = plan_with_keys(kms(Some("alias/a")), &[("alias/a", Some(key_a))]);
+    assert!(same.is_empty(), "{:?}", outline(&same));
+    let rotated = plan_with_keys(kms(Some("alias/b")), &[("alias/b", Some(key_b))]);
+    assert_eq!(rotated.changes[0].action, Action::Replace);
+    assert_eq!(
+        rotated.changes[0].replace_reason.as_deref(),
+        Some(format!("encryption KMS ({key_a}) -> KMS ({key_b}, from alias/b)").as_str())
+    );
+    let managed = plan_with_keys(kms(None), &[("alias/aws/ecr", Some(key_b))]);
+    assert_eq!(
+        managed.changes[0].action,
+        Action::Replace,
+        "a customer key does not satisfy the AWS managed key"
+    );
+    // Without what KMS says (no permission), the old comparison by name decides.
+    let unresolved = plan_with_keys(kms(Some("alias/b")), &[]);
+    assert!(unresolved.is_empty(), "{:?}", outline(&unresolved));
+}
+
+#[test]
 fn a_policy_set_to_absent_is_deleted_by_its_own_call() {
     let mut live = as_live(&managed_repo());
     live.lifecycle_policy = Setting::Present(expire_untagged_after(7));
