@@ -21,9 +21,12 @@ pub struct Lifecycle;
 impl DocumentKind for Lifecycle {
     const WHAT: &'static str = "lifecycle policy";
 
+    /// Nothing outside the document changes what it means.
+    type Context = ();
+
     /// Checks the document's basic shape (an object with a `rules` list) and canonicalizes
     /// it. ECR's rule-level validation lives in the `ecrform-lifecycle` crate.
-    fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
+    fn canonicalize(document: &Value, (): ()) -> Result<Value, DocumentError> {
         canonicalize(document)
     }
 }

@@ -1,18 +1,24 @@
 //! The canonical form of IAM policy documents: what makes two documents equal (see
-//! [`canonicalize`]), and the shape checks a document must pass to have one.
+//! [`canonicalize_in`]), and the shape checks a document must pass to have one.
 
 use serde_json::{Map, Value};
 
 use crate::canonical::{
     child_index, child_key, json_kind, sort_keys_deep, sorted_bag, sorted_object, sorted_set,
 };
-use crate::{DocumentError, PathSegment};
+use crate::{DocumentError, Partition, PathSegment};
 
-/// The canonical form of an IAM policy document, or the first shape error found in it.
+/// [`canonicalize_in`] the commercial partition, where most registries are.
+pub fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
+    canonicalize_in(document, Partition::Aws)
+}
+
+/// The canonical form of an IAM policy document used in `partition` (the partition of the
+/// registry that holds it), or the first shape error found in it.
 ///
 /// Two documents with equal canonical forms grant the same thing as far as ECR is concerned.
 /// The canonical form is itself a valid policy document and canonicalizing it again changes
-/// nothing. Its representation:
+/// nothing. Whether a document has one does not depend on the partition. Its representation:
 ///
 /// - `Statement` is always a list, sorted by each statement's compact canonical JSON.
 ///   Duplicate statements are kept: two identical statements are not the same document as one.
@@ -23,7 +29,9 @@ use crate::{DocumentError, PathSegment};
 ///   shows in a diff as one added line.
 /// - `Principal` and `NotPrincipal` are always objects of principal type to a sorted,
 ///   duplicate-free list: `"*"` becomes `{"AWS": ["*"]}`, and a bare 12-digit account id under
-///   `AWS` becomes `arn:aws:iam::ID:root`, which is what ECR stores.
+///   `AWS` becomes the account's root in `partition` (`arn:aws:iam::ID:root`,
+///   `arn:aws-us-gov:iam::ID:root`...), which is what ECR stores. A root ARN of another
+///   partition is another principal.
 /// - `Condition` maps each operator to each key to a sorted, duplicate-free list of values.
 /// - `Version`, `Id`, `Sid` and every key not named above are kept as written (with object
 ///   keys sorted), so they compare exactly and a change to them is a change.
@@ -32,7 +40,7 @@ use crate::{DocumentError, PathSegment};
 /// `Statement`, a statement without a valid `Effect` or without exactly one of `Action` /
 /// `NotAction`, both halves of the `Resource` or `Principal` pairs, or values of the wrong JSON
 /// type in the elements above. IAM's own checks (known actions, ARN syntax) are left to AWS.
-pub fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
+pub fn canonicalize_in(document: &Value, partition: Partition) -> Result<Value, DocumentError> {
     let Value::Object(policy) = document else {
         return Err(DocumentError::at_root(format!(
             "an IAM policy must be a JSON object, not {}",
@@ -47,7 +55,7 @@ pub fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
     let mut entries = Vec::with_capacity(policy.len());
     for (key, value) in policy {
         let canonical = if key == "Statement" {
-            canonical_statements(value, &[PathSegment::Key(key.clone())])?
+            canonical_statements(value, &[PathSegment::Key(key.clone())], partition)?
         } else {
             sort_keys_deep(value)
         };
@@ -57,9 +65,13 @@ pub fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
 }
 
 /// `Statement`: one object or a non-empty list of them, as a sorted list that keeps duplicates.
-fn canonical_statements(value: &Value, path: &[PathSegment]) -> Result<Value, DocumentError> {
+fn canonical_statements(
+    value: &Value,
+    path: &[PathSegment],
+    partition: Partition,
+) -> Result<Value, DocumentError> {
     let statements = match value {
-        Value::Object(statement) => vec![canonical_statement(statement, path)?],
+        Value::Object(statement) => vec![canonical_statement(statement, path, partition)?],
         Value::Array(items) if items.is_empty() => {
             return Err(DocumentError::new(
                 path.to_vec(),
@@ -76,7 +88,7 @@ fn canonical_statements(value: &Value, path: &[PathSegment]) -> Result<Value, Do
                         format!("each statement must be an object, not {}", json_kind(item)),
                     ));
                 };
-                statements.push(canonical_statement(statement, &item_path)?);
+                statements.push(canonical_statement(statement, &item_path, partition)?);
             }
             statements
         }
@@ -96,6 +108,7 @@ fn canonical_statements(value: &Value, path: &[PathSegment]) -> Result<Value, Do
 fn canonical_statement(
     statement: &Map<String, Value>,
     path: &[PathSegment],
+    partition: Partition,
 ) -> Result<Value, DocumentError> {
     if !statement.contains_key("Effect") {
         return Err(DocumentError::new(
@@ -138,7 +151,7 @@ fn canonical_statement(
             "Action" | "NotAction" | "Resource" | "NotResource" => {
                 Value::Array(string_set(value, &key_path, key)?)
             }
-            "Principal" | "NotPrincipal" => canonical_principal(value, &key_path, key)?,
+            "Principal" | "NotPrincipal" => canonical_principal(value, &key_path, key, partition)?,
             "Condition" => canonical_condition(value, &key_path)?,
             _ => sort_keys_deep(value),
         };
@@ -207,11 +220,13 @@ fn string_set(
     }
 }
 
-/// `"*"` or `{type: string-or-list}`, as `{type: sorted list}` with account ids as root ARNs.
+/// `"*"` or `{type: string-or-list}`, as `{type: sorted list}` with account ids as root ARNs
+/// of `partition`.
 fn canonical_principal(
     value: &Value,
     path: &[PathSegment],
     name: &str,
+    partition: Partition,
 ) -> Result<Value, DocumentError> {
     match value {
         // "Everyone" is written either way; ECR and IAM treat them alike.
@@ -225,9 +240,13 @@ fn canonical_principal(
                 let ids_path = child_key(path, principal_type);
                 let mut ids = string_set(ids, &ids_path, &format!("{name}.{principal_type}"))?;
                 if principal_type == "AWS" {
-                    // ECR stores a bare account id as the account's root ARN; rewriting before
-                    // collapsing duplicates also makes `["ID", "arn:aws:iam::ID:root"]` one entry.
-                    ids = sorted_set(ids.into_iter().map(account_id_as_root_arn));
+                    // ECR stores a bare account id as the account's root ARN in the registry's
+                    // partition; rewriting before collapsing duplicates also makes
+                    // `["ID", "arn:aws:iam::ID:root"]` one entry.
+                    ids = sorted_set(
+                        ids.into_iter()
+                            .map(|id| account_id_as_root_arn(id, partition)),
+                    );
                 }
                 entries.push((principal_type.clone(), Value::Array(ids)));
             }
@@ -250,10 +269,10 @@ fn canonical_principal(
     }
 }
 
-fn account_id_as_root_arn(id: Value) -> Value {
+fn account_id_as_root_arn(id: Value, partition: Partition) -> Value {
     match id.as_str() {
         Some(text) if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) => {
-            Value::from(format!("arn:aws:iam::{text}:root"))
+            Value::from(partition.root_arn(text))
         }
         _ => id,
     }
@@ -473,6 +492,91 @@ mod tests {
             canonicalize(&star).unwrap()["Statement"][0]["Principal"],
             json!({"AWS": ["*"]})
         );
+    }
+
+    /// `partition: left, right, equal;` for a policy used in a registry of `partition`.
+    macro_rules! in_partition {
+        ($($name:ident: $partition:expr, $left:expr, $right:expr, $equal:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                let in_partition = |text: &str| {
+                    IamPolicy::from_json_text_in(text, $partition)
+                        .unwrap_or_else(|e| panic!("{text}\nis not a policy: {e}"))
+                };
+                let (left, right) = (in_partition($left), in_partition($right));
+                assert_eq!(left == right, $equal, "{}\n{}", left.canonical(), right.canonical());
+                assert_eq!(right == left, $equal);
+                assert_eq!(left.partition(), $partition);
+            }
+        )*};
+    }
+
+    const BARE_ACCOUNT: &str = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"210987654321"},"Action":"ecr:BatchGetImage"}]}"#;
+
+    fn root_of(partition: &str) -> String {
+        format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:{partition}:iam::210987654321:root"}},"Action":"ecr:BatchGetImage"}}]}}"#
+        )
+    }
+
+    in_partition! {
+        bare_account_id_is_the_commercial_root_in_a_commercial_registry:
+            Partition::Aws, BARE_ACCOUNT, &root_of("aws"), true;
+        bare_account_id_is_the_gov_cloud_root_in_a_gov_cloud_registry:
+            Partition::AwsUsGov, BARE_ACCOUNT, &root_of("aws-us-gov"), true;
+        bare_account_id_is_the_china_root_in_a_china_registry:
+            Partition::AwsCn, BARE_ACCOUNT, &root_of("aws-cn"), true;
+        bare_account_id_is_the_iso_root_in_an_iso_registry:
+            Partition::AwsIso, BARE_ACCOUNT, &root_of("aws-iso"), true;
+        bare_account_id_is_the_isob_root_in_an_isob_registry:
+            Partition::AwsIsoB, BARE_ACCOUNT, &root_of("aws-iso-b"), true;
+        commercial_root_is_another_principal_in_a_gov_cloud_registry:
+            Partition::AwsUsGov, BARE_ACCOUNT, &root_of("aws"), false;
+        gov_cloud_root_is_another_principal_in_a_commercial_registry:
+            Partition::Aws, BARE_ACCOUNT, &root_of("aws-us-gov"), false;
+        china_root_is_another_principal_in_a_gov_cloud_registry:
+            Partition::AwsUsGov, &root_of("aws-cn"), &root_of("aws-us-gov"), false;
+        another_account_is_a_change_in_a_gov_cloud_registry:
+            Partition::AwsUsGov, BARE_ACCOUNT,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws-us-gov:iam::123456789012:root"},"Action":"ecr:BatchGetImage"}]}"#, false;
+    }
+
+    #[test]
+    fn a_policy_moved_to_another_partition_keeps_its_document() {
+        let commercial = policy(BARE_ACCOUNT);
+        assert_eq!(commercial.partition(), Partition::Aws);
+        let gov = commercial.for_partition(Partition::AwsUsGov);
+        assert_eq!(gov.partition(), Partition::AwsUsGov);
+        assert!(std::ptr::eq(gov.document(), commercial.document()));
+        assert_eq!(
+            gov,
+            policy(&root_of("aws-us-gov")).for_partition(Partition::AwsUsGov)
+        );
+        assert_ne!(gov, commercial);
+        // Moving back gives the commercial form again; staying put shares everything.
+        assert_eq!(gov.for_partition(Partition::Aws), commercial);
+        let same = commercial.for_partition(Partition::Aws);
+        assert!(std::ptr::eq(same.canonical(), commercial.canonical()));
+    }
+
+    #[test]
+    fn a_cache_moves_each_document_once_per_partition() {
+        let mut cache = crate::PartitionCache::new();
+        let shared = policy(BARE_ACCOUNT);
+        let clone = shared.clone();
+        let gov_a = cache.in_context(&shared, Partition::AwsUsGov);
+        let gov_b = cache.in_context(&clone, Partition::AwsUsGov);
+        assert!(std::ptr::eq(gov_a.canonical(), gov_b.canonical()));
+        let china = cache.in_context(&shared, Partition::AwsCn);
+        assert!(!std::ptr::eq(china.canonical(), gov_a.canonical()));
+        assert_ne!(china, gov_a);
+        // Another document with the same text is another entry, with an equal form.
+        let other = cache.in_context(&policy(BARE_ACCOUNT), Partition::AwsUsGov);
+        assert!(!std::ptr::eq(other.canonical(), gov_a.canonical()));
+        assert_eq!(other, gov_a);
+        // A document already in the partition is handed back as it is.
+        let commercial = cache.in_context(&shared, Partition::Aws);
+        assert!(std::ptr::eq(commercial.canonical(), shared.canonical()));
     }
 
     #[test]
