@@ -13,12 +13,13 @@
 //! account id is that partition's root), so an [`IamPolicy`] carries the partition it was
 //! canonicalized in: the commercial one unless it is moved ([`IamPolicy::for_partition`]).
 //!
-//! The parts: [`IamPolicy`] itself (`iam_policy`), its canonical form (`canonical_form`) and
-//! what a policy grants (`grant`).
+//! The parts: [`IamPolicy`] itself (`iam_policy`), its canonical form (`canonical_form`), the
+//! names IAM reads case-insensitively (`vocabulary`) and what a policy grants (`grant`).
 
 mod canonical_form;
 mod grant;
 mod iam_policy;
+mod vocabulary;
 
 pub use self::canonical_form::{canonicalize, canonicalize_in};
 pub use self::grant::Grant;
