@@ -704,6 +704,132 @@ fn a_policy_in_the_form_aws_rewrites_it_to_plans_no_change() {
     assert!(changes(&drift.json()).is_empty(), "{drift}");
 }
 
+/// The policy of `equivalent/ecr.yaml` in forms IAM and ECR read as the same: ECR's
+/// formatting, the bare account id as its root ARN, actions and condition keys in other case,
+/// the boolean and the number as strings, and the statement twice.
+const ORG_PULL_AS_IAM_READS_IT: &str = r#"{
+  "Version" : "2012-10-17",
+  "Statement" : [ {
+    "Sid" : "OrgPull",
+    "Effect" : "Allow",
+    "Principal" : { "AWS" : "arn:aws:iam::210987654321:root" },
+    "Action" : [ "ECR:DESCRIBE*", "ecr:getdownloadurlforlayer", "ECR:BatchGetImage" ],
+    "Condition" : {
+      "StringEquals" : { "AWS:principalorgid" : "o-abc123", "aws:resourcetag/team" : "platform" },
+      "Bool" : { "aws:securetransport" : "true" },
+      "NumericLessThan" : { "AWS:MULTIFACTORAUTHAGE" : "3600" }
+    }
+  }, {
+    "Sid" : "OrgPull",
+    "Effect" : "Allow",
+    "Principal" : { "AWS" : [ "210987654321" ] },
+    "Action" : [ "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:Describe*" ],
+    "Condition" : {
+      "StringEquals" : { "aws:PrincipalOrgID" : [ "o-abc123" ], "aws:ResourceTag/Team" : "platform" },
+      "Bool" : { "aws:SecureTransport" : true },
+      "NumericLessThan" : { "aws:MultiFactorAuthAge" : "3600" }
+    }
+  } ]
+}"#;
+
+/// The lifecycle policy of `equivalent/ecr.yaml` as ECR returns it: minified, no storage
+/// class (standard is the default) and the count written as a float.
+const EXPIRE_UNTAGGED_AS_ECR_HOLDS_IT: &str = r#"{"rules":[{"rulePriority":1,"description":"Expire untagged images after 7 days","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7.0},"action":{"type":"expire"}}]}"#;
+
+#[test]
+fn policies_in_forms_iam_and_ecr_read_alike_plan_no_change_and_a_real_difference_plans_an_update() {
+    let h = Harness::new("equivalent");
+    h.aws(&[
+        "ecr",
+        "create-repository",
+        "--repository-name",
+        "team-a/api",
+    ]);
+    let plant = |policy: &str, lifecycle: &str| {
+        h.aws(&[
+            "ecr",
+            "set-repository-policy",
+            "--repository-name",
+            "team-a/api",
+            "--policy-text",
+            policy,
+        ]);
+        h.aws(&[
+            "ecr",
+            "put-lifecycle-policy",
+            "--repository-name",
+            "team-a/api",
+            "--lifecycle-policy-text",
+            lifecycle,
+        ]);
+    };
+
+    plant(ORG_PULL_AS_IAM_READS_IT, EXPIRE_UNTAGGED_AS_ECR_HOLDS_IT);
+    let plan = h.ecrform(&["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
+    plan.success();
+    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+
+    // A condition value in another case is another value, and 8.0 another count.
+    plant(
+        &ORG_PULL_AS_IAM_READS_IT.replace("\"o-abc123\"", "\"O-ABC123\""),
+        &EXPIRE_UNTAGGED_AS_ECR_HOLDS_IT.replace("7.0", "8.0"),
+    );
+    let plan = h.ecrform(&[
+        "plan",
+        "-f",
+        "ecr.yaml",
+        "--detailed-exitcode",
+        "--format",
+        "json",
+    ]);
+    plan.exit(2);
+    let report = plan.json();
+    assert_eq!(
+        changes(&report),
+        [
+            change(
+                &address(REGISTRY, "lifecycle_policy/team-a/api"),
+                "update",
+                &["document"]
+            ),
+            change(
+                &address(REGISTRY, "repository_policy/team-a/api"),
+                "update",
+                &["document"]
+            ),
+        ],
+        "{plan}"
+    );
+    // The canonical forms the plan shows: documented spellings, strings, one statement.
+    let policy = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|change| change["address"] == address(REGISTRY, "repository_policy/team-a/api"))
+        .unwrap();
+    let statements = policy["after"]["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 1, "{plan}");
+    assert_eq!(
+        strings(&statements[0]["Action"]),
+        [
+            "ecr:BatchGetImage",
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:describe*"
+        ],
+        "{plan}"
+    );
+    assert_eq!(
+        statements[0]["Condition"]["NumericLessThan"]["aws:MultiFactorAuthAge"],
+        serde_json::json!(["3600"]),
+        "{plan}"
+    );
+    assert_eq!(
+        policy["before"]["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"],
+        serde_json::json!(["O-ABC123"]),
+        "{plan}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. Saved plans
 // ---------------------------------------------------------------------------------------------

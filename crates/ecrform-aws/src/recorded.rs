@@ -21,7 +21,7 @@ use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use serde_json::{Value, json};
 
-use ecrform_model::RegistryId;
+use ecrform_model::{Partition, RegistryId, RepositoryName};
 
 use crate::EcrRegistry;
 use crate::connect::{retry_config, timeout_config};
@@ -308,11 +308,15 @@ pub(crate) fn test_kms_config(id: &RegistryId, max_attempts: u32) -> aws_sdk_kms
 pub(crate) fn described(registry: &str, name: &str) -> Value {
     let id = RegistryId::parse(registry).unwrap();
     let (account, region) = (id.account.as_str(), id.region.as_str());
+    let domain = match id.region.partition() {
+        Partition::AwsCn => "amazonaws.com.cn",
+        _ => "amazonaws.com",
+    };
     json!({
-        "repositoryArn": format!("arn:aws:ecr:{region}:{account}:repository/{name}"),
+        "repositoryArn": id.repository_arn(&RepositoryName::parse(name).unwrap()),
         "registryId": account,
         "repositoryName": name,
-        "repositoryUri": format!("{account}.dkr.ecr.{region}.amazonaws.com/{name}"),
+        "repositoryUri": format!("{account}.dkr.ecr.{region}.{domain}/{name}"),
         "createdAt": 1.700000123456E9,
         "imageTagMutability": "MUTABLE",
         "imageScanningConfiguration": { "scanOnPush": false },

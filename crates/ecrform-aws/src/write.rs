@@ -8,7 +8,7 @@ use aws_sdk_ecr::types::{
     ReplicationRule as SdkReplicationRule, RepositoryFilter, RepositoryFilterType, ScanFrequency,
     ScanType, ScanningRepositoryFilter, ScanningRepositoryFilterType, Tag, UpstreamRegistry,
 };
-use ecrform_model::{Encryption, ReplicationRule, RepositoryName, ScanRule, TagMutability, Tags};
+use ecrform_model::{Encryption, ReplicationRule, ScanRule, TagMutability, Tags};
 use ecrform_plan::{ApiCall, ErrorKind, RegistryError};
 
 use crate::EcrRegistry;
@@ -87,12 +87,12 @@ pub(crate) async fn execute(registry: &EcrRegistry, call: &ApiCall) -> Result<()
         ),
         ApiCall::TagResource { repository, tags } => send!(
             ecr.tag_resource()
-                .resource_arn(repository_arn(registry, repository))
+                .resource_arn(registry.id.repository_arn(repository))
                 .set_tags(Some(sdk_tags(tags)?))
         ),
         ApiCall::UntagResource { repository, keys } => send!(
             ecr.untag_resource()
-                .resource_arn(repository_arn(registry, repository))
+                .resource_arn(registry.id.repository_arn(repository))
                 .set_tag_keys(Some(keys.clone()))
         ),
         ApiCall::PutLifecyclePolicy { repository, text } => send!(
@@ -322,23 +322,6 @@ fn sdk_template_encryption(
         .map_err(request_error)
 }
 
-/// Tagging takes an ARN; ECR's repository ARNs are predictable from the registry and name.
-/// The partition follows the region (GovCloud and China have their own).
-fn repository_arn(registry: &EcrRegistry, repository: &RepositoryName) -> String {
-    let region = registry.id.region.as_str();
-    let partition = if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    };
-    format!(
-        "arn:{partition}:ecr:{region}:{}:repository/{repository}",
-        registry.id.account
-    )
-}
-
 fn sdk_mutability(mode: TagMutability) -> ImageTagMutability {
     ImageTagMutability::from(mode.as_str())
 }
@@ -395,7 +378,7 @@ mod tests {
 
     use super::*;
     use crate::recorded::{Answer, RecordedEcr, described};
-    use ecrform_model::EncryptionType;
+    use ecrform_model::{EncryptionType, RepositoryName};
     use ecrform_plan::Registry;
 
     const REGISTRY: &str = "123456789012/eu-west-1";

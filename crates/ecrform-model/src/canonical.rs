@@ -49,16 +49,6 @@ pub(crate) fn sorted_set(values: impl IntoIterator<Item = Value>) -> Vec<Value> 
     keyed.into_iter().map(|(_, value)| value).collect()
 }
 
-/// Sorts values whose order does not matter but whose multiplicity does.
-pub(crate) fn sorted_bag(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
-    let mut keyed: Vec<(String, Value)> = values
-        .into_iter()
-        .map(|value| (sort_key(&value), value))
-        .collect();
-    keyed.sort_by(|(a, _), (b, _)| a.cmp(b));
-    keyed.into_iter().map(|(_, value)| value).collect()
-}
-
 /// `path` extended by one object key.
 pub(crate) fn child_key(path: &[PathSegment], key: &str) -> Vec<PathSegment> {
     let mut child = path.to_vec();
@@ -107,12 +97,6 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(sorted_set(input.clone()), expected, "input {input:?}");
         }
-    }
-
-    #[test]
-    fn sorted_bag_orders_and_keeps_duplicates() {
-        let input = vec![json!("b"), json!("a"), json!("b")];
-        assert_eq!(sorted_bag(input), vec![json!("a"), json!("b"), json!("b")]);
     }
 
     #[test]

@@ -21,10 +21,10 @@ pub mod snapshot;
 pub use address::{Address, ResourceKind, Target};
 pub use document::{DocumentError, PathSegment};
 pub use lifecycle::LifecyclePolicy;
-pub use names::{AccountId, NameError, Region, RegistryId, RepositoryName};
+pub use names::{AccountId, NameError, Partition, Region, RegistryId, RepositoryName};
 pub use operation::Operation;
-pub use policy::IamPolicy;
-pub use policy_document::{DocumentKind, PolicyDocument};
+pub use policy::{IamPolicy, PartitionCache};
+pub use policy_document::{ContextCache, DocumentKind, PolicyDocument};
 pub use registry::{DesiredRegistry, DesiredState, RegistryState};
 pub use registry_wide::{
     AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, PullThroughCacheField,

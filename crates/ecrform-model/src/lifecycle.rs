@@ -1,16 +1,15 @@
 //! Lifecycle policy documents and their canonical form.
 //!
 //! ECR returns lifecycle policies minified with rules ordered by priority. Canonicalization
-//! sorts rules by priority and tag lists, drops empty optionals, and keeps every key it does
-//! not model, so that a change to such a key is still a change.
+//! sorts rules by priority and tag lists, drops empty optionals and the default storage
+//! class, compares numbers by value, and keeps every key it does not model, so that a change
+//! to such a key is still a change.
 
 use std::cmp::Ordering;
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
-use crate::canonical::{
-    child_index, json_kind, sort_key, sort_keys_deep, sorted_object, sorted_set,
-};
+use crate::canonical::{child_index, json_kind, sort_key, sorted_object, sorted_set};
 use crate::policy_document::{DocumentKind, PolicyDocument};
 use crate::{DocumentError, PathSegment};
 
@@ -21,9 +20,12 @@ pub struct Lifecycle;
 impl DocumentKind for Lifecycle {
     const WHAT: &'static str = "lifecycle policy";
 
+    /// Nothing outside the document changes what it means.
+    type Context = ();
+
     /// Checks the document's basic shape (an object with a `rules` list) and canonicalizes
     /// it. ECR's rule-level validation lives in the `ecrform-lifecycle` crate.
-    fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
+    fn canonicalize(document: &Value, (): ()) -> Result<Value, DocumentError> {
         canonicalize(document)
     }
 }
@@ -46,6 +48,14 @@ pub type LifecyclePolicy = PolicyDocument<Lifecycle>;
 ///   `tagPatternList`, `storageClass`, `countUnit`, `targetStorageClass`) whose value is null
 ///   or an empty list, and an empty `description`. ECR leaves them out when it returns a
 ///   policy.
+/// - `storageClass: "standard"` dropped from a selection: a rule that names no storage class
+///   selects standard images (ECR's default, which `ecrform-lifecycle` evaluates too), so both
+///   are one rule. Dropping the default rather than filling it in keeps the canonical form, and
+///   the plan diffs shown from it, the shape users write and most policies have (storage
+///   classes came late); `archive`, the one that changes what a rule selects, still shows.
+/// - Numbers compared by value, at any depth: ECR reads a lifecycle policy's numbers as
+///   numbers, so `7.0` is the `countNumber` (or `rulePriority`) `7`. A whole number is written
+///   as an integer.
 /// - Every other key, at the top level and in rules, selections and actions, is kept as
 ///   written (object keys sorted), even when null or empty: a key ecrform does not model may
 ///   mean something to ECR, so adding, removing or changing it is a change.
@@ -92,7 +102,7 @@ pub fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
     let mut entries: Vec<(String, Value)> = policy
         .iter()
         .filter(|(key, _)| key.as_str() != "rules")
-        .map(|(key, value)| (key.clone(), sort_keys_deep(value)))
+        .map(|(key, value)| (key.clone(), by_value(value)))
         .collect();
     entries.push(("rules".to_string(), Value::Array(canonical_rules)));
     Ok(Value::Object(sorted_object(entries)))
@@ -118,6 +128,9 @@ const OPTIONAL_SELECTION_KEYS: &[&str] = &[
 ];
 const OPTIONAL_ACTION_KEYS: &[&str] = &["targetStorageClass"];
 
+/// The storage class a selection without `storageClass` selects.
+const DEFAULT_STORAGE_CLASS: &str = "standard";
+
 fn canonical_rule(rule: &Map<String, Value>) -> Value {
     let mut entries = Vec::with_capacity(rule.len());
     for (key, value) in rule {
@@ -133,7 +146,7 @@ fn canonical_rule(rule: &Map<String, Value>) -> Value {
             }
             // A selection or action of the wrong type is for validation to report; kept as is
             // it still compares.
-            _ => sort_keys_deep(value),
+            _ => by_value(value),
         };
         entries.push((key.clone(), canonical));
     }
@@ -143,14 +156,16 @@ fn canonical_rule(rule: &Map<String, Value>) -> Value {
 fn canonical_selection(selection: &Map<String, Value>) -> Value {
     let mut entries = Vec::with_capacity(selection.len());
     for (key, value) in selection {
-        if is_empty_optional(OPTIONAL_SELECTION_KEYS, key, value) {
+        if is_empty_optional(OPTIONAL_SELECTION_KEYS, key, value)
+            || (key == "storageClass" && value.as_str() == Some(DEFAULT_STORAGE_CLASS))
+        {
             continue;
         }
         let canonical = match (key.as_str(), value) {
             ("tagPrefixList" | "tagPatternList", Value::Array(tags)) => {
-                Value::Array(sorted_set(tags.iter().map(sort_keys_deep)))
+                Value::Array(sorted_set(tags.iter().map(by_value)))
             }
-            _ => sort_keys_deep(value),
+            _ => by_value(value),
         };
         entries.push((key.clone(), canonical));
     }
@@ -161,8 +176,41 @@ fn without_empty_optionals(optional_keys: &[&str], object: &Map<String, Value>) 
     let entries = object
         .iter()
         .filter(|(key, value)| !is_empty_optional(optional_keys, key, value))
-        .map(|(key, value)| (key.clone(), sort_keys_deep(value)));
+        .map(|(key, value)| (key.clone(), by_value(value)));
     Value::Object(sorted_object(entries))
+}
+
+/// A value kept as written, with object keys sorted and numbers by value at any depth.
+fn by_value(value: &Value) -> Value {
+    match value {
+        Value::Number(number) => Value::Number(number_by_value(number)),
+        Value::Array(items) => Value::Array(items.iter().map(by_value).collect()),
+        Value::Object(map) => Value::Object(sorted_object(
+            map.iter()
+                .map(|(key, value)| (key.clone(), by_value(value))),
+        )),
+        other => other.clone(),
+    }
+}
+
+/// One spelling per numeric value: a float with no fraction (`7.0`, `7e0`) as the integer it
+/// equals, when an integer can hold it exactly; every other number as it is.
+fn number_by_value(number: &Number) -> Number {
+    // 2^63 and 2^64, exactly representable: the bounds of i64 and u64 as floats.
+    const I64_MIN: f64 = -9_223_372_036_854_775_808.0;
+    const U64_END: f64 = 18_446_744_073_709_551_616.0;
+    match number.as_f64() {
+        Some(float) if number.is_f64() && float.fract() == 0.0 => {
+            if (0.0..U64_END).contains(&float) {
+                Number::from(float as u64)
+            } else if (I64_MIN..0.0).contains(&float) {
+                Number::from(float as i64)
+            } else {
+                number.clone()
+            }
+        }
+        _ => number.clone(),
+    }
 }
 
 /// Whether `key` is one of the modeled `optional_keys` and holds nothing (null or `[]`).
@@ -272,6 +320,28 @@ mod tests {
         null_optionals_in_selection_and_action_are_no_change:
             r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","tagPrefixList":null,"storageClass":null,"countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire","targetStorageClass":null}}]}"#,
             UNTAGGED_RULE;
+
+        // A selection without a storage class selects standard images.
+        selection_without_storage_class_equals_standard:
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","storageClass":"standard","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}"#,
+            UNTAGGED_RULE;
+        transition_rule_without_storage_class_equals_standard:
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"sinceImagePulled","countUnit":"days","countNumber":30},"action":{"type":"transition","targetStorageClass":"archive"}}]}"#,
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","storageClass":"standard","countType":"sinceImagePulled","countUnit":"days","countNumber":30},"action":{"type":"transition","targetStorageClass":"archive"}}]}"#;
+
+        // Numbers compare by value.
+        whole_float_count_number_equals_the_integer:
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7.0},"action":{"type":"expire"}}]}"#,
+            UNTAGGED_RULE;
+        exponent_count_number_equals_the_integer:
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":0.7e1},"action":{"type":"expire"}}]}"#,
+            UNTAGGED_RULE;
+        whole_float_rule_priorities_equal_the_integers:
+            TWO_RULES_AS_ECR_RETURNS_THEM,
+            r#"{"rules":[{"rulePriority":2.0,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}},{"rulePriority":1.0,"description":"keep ten releases","selection":{"tagStatus":"tagged","tagPrefixList":["v","release-"],"countType":"imageCountMoreThan","countNumber":10.0},"action":{"type":"expire"}}]}"#;
+        whole_float_in_an_unknown_key_equals_the_integer:
+            r#"{"rules":[{"rulePriority":1,"x-weight":3,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}"#,
+            r#"{"rules":[{"rulePriority":1,"x-weight":3.0,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}"#;
     }
 
     change! {
@@ -308,6 +378,21 @@ mod tests {
         tag_added_to_prefix_list_is_a_change:
             r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"tagged","tagPrefixList":["prod"],"countType":"imageCountMoreThan","countNumber":3},"action":{"type":"expire"}}]}"#,
             r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"tagged","tagPrefixList":["prod","stage"],"countType":"imageCountMoreThan","countNumber":3},"action":{"type":"expire"}}]}"#;
+        standard_storage_class_changed_to_archive_is_a_change:
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","storageClass":"standard","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}"#,
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","storageClass":"archive","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}"#;
+        storage_class_in_another_case_is_a_change:
+            UNTAGGED_RULE,
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","storageClass":"Standard","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}"#;
+        fractional_count_number_is_a_change:
+            UNTAGGED_RULE,
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7.5},"action":{"type":"expire"}}]}"#;
+        another_count_number_written_as_a_float_is_a_change:
+            UNTAGGED_RULE,
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":8.0},"action":{"type":"expire"}}]}"#;
+        count_number_as_a_string_is_a_change:
+            UNTAGGED_RULE,
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":"7"},"action":{"type":"expire"}}]}"#;
         rule_added_is_a_change:
             UNTAGGED_RULE,
             r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}},{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}"#;
@@ -341,6 +426,46 @@ mod tests {
             ],
         });
         assert_eq!(canonicalize(&document).unwrap(), expected);
+    }
+
+    #[test]
+    fn canonical_form_drops_the_standard_storage_class_and_writes_whole_numbers_as_integers() {
+        let document = json!({"rules": [{
+            "rulePriority": 3.0,
+            "selection": {"tagStatus": "any", "storageClass": "standard",
+                          "countType": "imageCountMoreThan", "countNumber": 1e2},
+            "action": {"type": "expire"},
+        }]});
+        let expected = json!({"rules": [{
+            "rulePriority": 3,
+            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 100},
+            "action": {"type": "expire"},
+        }]});
+        let canonical = canonicalize(&document).unwrap();
+        assert_eq!(canonical, expected);
+        // Integers, not floats that compare equal: the text a plan diff shows is `100`.
+        assert_eq!(canonical.to_string(), expected.to_string());
+        assert!(canonical["rules"][0]["rulePriority"].is_u64());
+    }
+
+    #[test]
+    fn numbers_keep_their_value_whatever_their_size_or_sign() {
+        let cases = [
+            (json!(-3.0), json!(-3)),
+            (json!(-0.0), json!(0)),
+            (json!(2.5), json!(2.5)),
+            (json!(1e300), json!(1e300)),
+            (json!(u64::MAX), json!(u64::MAX)),
+            (json!(i64::MIN), json!(i64::MIN)),
+        ];
+        for (written, canonical) in cases {
+            assert_eq!(by_value(&written), canonical, "{written}");
+            assert_eq!(
+                by_value(&written).to_string(),
+                canonical.to_string(),
+                "{written}"
+            );
+        }
     }
 
     #[test]
@@ -451,7 +576,7 @@ mod tests {
             tags: Option<(bool, Vec<&'static str>)>,
             count_days: Option<u32>,
             count_number: u32,
-            storage_class: Option<&'static str>,
+            archive: bool,
             unknown: Option<(String, Value)>,
         }
 
@@ -464,7 +589,7 @@ mod tests {
                 )),
                 any::<bool>(),
                 1u32..100,
-                proptest::option::of(prop::sample::select(&["standard", "archive"][..])),
+                any::<bool>(),
                 proptest::option::of((
                     "x-[a-z]{1,6}",
                     prop_oneof![
@@ -475,15 +600,13 @@ mod tests {
                 )),
             )
                 .prop_map(
-                    |(description, tags, by_days, count_number, storage_class, unknown)| {
-                        RuleModel {
-                            description,
-                            tags,
-                            count_days: by_days.then_some(count_number),
-                            count_number,
-                            storage_class,
-                            unknown,
-                        }
+                    |(description, tags, by_days, count_number, archive, unknown)| RuleModel {
+                        description,
+                        tags,
+                        count_days: by_days.then_some(count_number),
+                        count_number,
+                        archive,
+                        unknown,
                     },
                 )
         }
@@ -522,6 +645,15 @@ mod tests {
             fn empty_optional(&mut self) -> Value {
                 if self.coin() { Value::Null } else { json!([]) }
             }
+
+            /// A whole number as an integer or as a float of the same value.
+            fn number(&mut self, number: u32) -> Value {
+                if self.coin() {
+                    json!(number)
+                } else {
+                    json!(f64::from(number))
+                }
+            }
         }
 
         fn render_rule(priority: u32, rule: &RuleModel, choices: &mut Choices) -> Value {
@@ -552,21 +684,25 @@ mod tests {
                 Some(days) => {
                     selection.insert("countType".into(), json!("sinceImagePushed"));
                     selection.insert("countUnit".into(), json!("days"));
-                    selection.insert("countNumber".into(), json!(days));
+                    selection.insert("countNumber".into(), choices.number(days));
                 }
                 None => {
                     selection.insert("countType".into(), json!("imageCountMoreThan"));
-                    selection.insert("countNumber".into(), json!(rule.count_number));
+                    selection.insert("countNumber".into(), choices.number(rule.count_number));
                 }
             }
-            match rule.storage_class {
-                Some(class) => {
-                    selection.insert("storageClass".into(), json!(class));
+            if rule.archive {
+                selection.insert("storageClass".into(), json!("archive"));
+            } else {
+                match choices.below(3) {
+                    0 => {
+                        selection.insert("storageClass".into(), Value::Null);
+                    }
+                    1 => {
+                        selection.insert("storageClass".into(), json!("standard"));
+                    }
+                    _ => {}
                 }
-                None if choices.coin() => {
-                    selection.insert("storageClass".into(), Value::Null);
-                }
-                None => {}
             }
             let mut action = Map::new();
             action.insert("type".into(), json!("expire"));
@@ -574,7 +710,7 @@ mod tests {
                 action.insert("targetStorageClass".into(), Value::Null);
             }
             let mut object = Map::new();
-            object.insert("rulePriority".into(), json!(priority));
+            object.insert("rulePriority".into(), choices.number(priority));
             match &rule.description {
                 Some(description) => {
                     object.insert("description".into(), json!(description));
@@ -651,6 +787,23 @@ mod tests {
                 rule.count_days = rule.count_days.map(|days| days + 1);
                 let a = LifecyclePolicy::from_value(render(&model, seed)).unwrap();
                 let b = LifecyclePolicy::from_value(render(&changed, seed)).unwrap();
+                prop_assert!(a != b);
+                prop_assert!(b != a);
+            }
+
+            #[test]
+            fn a_changed_storage_class_is_never_equal(
+                model in prop::collection::btree_map(1u32..200, rule_model(), 1..6)
+                    .prop_map(|rules| rules.into_iter().collect::<Vec<_>>()),
+                seed_a in any::<u64>(),
+                seed_b in any::<u64>(),
+                which in any::<prop::sample::Index>(),
+            ) {
+                let mut changed = model.clone();
+                let rule = &mut changed[which.index(model.len())].1;
+                rule.archive = !rule.archive;
+                let a = LifecyclePolicy::from_value(render(&model, seed_a)).unwrap();
+                let b = LifecyclePolicy::from_value(render(&changed, seed_b)).unwrap();
                 prop_assert!(a != b);
                 prop_assert!(b != a);
             }

@@ -83,6 +83,101 @@ impl Region {
 }
 string_newtype!(Region, Region::parse);
 
+impl Region {
+    /// The partition the region belongs to: what ARNs in it start with (`arn:PARTITION:`) and
+    /// whose root a bare account id in a policy names. Regions of no known partition are
+    /// commercial, as the AWS SDKs resolve them.
+    pub fn partition(&self) -> Partition {
+        Partition::ALL
+            .iter()
+            .copied()
+            .find(|partition| {
+                partition
+                    .region_prefix()
+                    .is_some_and(|prefix| self.0.starts_with(prefix))
+            })
+            .unwrap_or(Partition::Aws)
+    }
+}
+
+/// An AWS partition: a separate namespace of accounts, principals and ARNs. GovCloud and
+/// China are the ones users meet; the isolated partitions follow the same rules.
+///
+/// ECR stores a bare account id in a policy as the root of that account in the registry's own
+/// partition, and every ARN ecrform builds (a repository's, for tagging) carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Partition {
+    /// The commercial partition (`aws`): every region not named below.
+    #[default]
+    Aws,
+    /// China (`aws-cn`): `cn-*`.
+    AwsCn,
+    /// GovCloud (US) (`aws-us-gov`): `us-gov-*`.
+    AwsUsGov,
+    /// The US ISO partition (`aws-iso`): `us-iso-*`.
+    AwsIso,
+    /// The US ISOB partition (`aws-iso-b`): `us-isob-*`.
+    AwsIsoB,
+    /// The EU ISOE partition (`aws-iso-e`): `eu-isoe-*`.
+    AwsIsoE,
+    /// The US ISOF partition (`aws-iso-f`): `us-isof-*`.
+    AwsIsoF,
+}
+
+impl Partition {
+    /// Every partition, in declaration order.
+    pub const ALL: [Partition; 7] = [
+        Partition::Aws,
+        Partition::AwsCn,
+        Partition::AwsUsGov,
+        Partition::AwsIso,
+        Partition::AwsIsoB,
+        Partition::AwsIsoE,
+        Partition::AwsIsoF,
+    ];
+
+    /// The partition's name as ARNs spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Partition::Aws => "aws",
+            Partition::AwsCn => "aws-cn",
+            Partition::AwsUsGov => "aws-us-gov",
+            Partition::AwsIso => "aws-iso",
+            Partition::AwsIsoB => "aws-iso-b",
+            Partition::AwsIsoE => "aws-iso-e",
+            Partition::AwsIsoF => "aws-iso-f",
+        }
+    }
+
+    /// What the names of the partition's regions start with; the commercial partition has
+    /// every other region. The prefixes are the SDKs' partition patterns (`^us\-gov\-\w+\-\d+$`
+    /// and so on); none is a prefix of another's regions (`us-iso-` does not match
+    /// `us-isob-east-1`).
+    fn region_prefix(self) -> Option<&'static str> {
+        match self {
+            Partition::Aws => None,
+            Partition::AwsCn => Some("cn-"),
+            Partition::AwsUsGov => Some("us-gov-"),
+            Partition::AwsIso => Some("us-iso-"),
+            Partition::AwsIsoB => Some("us-isob-"),
+            Partition::AwsIsoE => Some("eu-isoe-"),
+            Partition::AwsIsoF => Some("us-isof-"),
+        }
+    }
+
+    /// The ARN of an account's root in this partition: what a bare account id in a policy's
+    /// principal stands for.
+    pub fn root_arn(self, account: &str) -> String {
+        format!("arn:{}:iam::{account}:root", self.as_str())
+    }
+}
+
+impl fmt::Display for Partition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One registry: an account in a region. Displayed as `ACCOUNT/REGION`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RegistryId {
@@ -104,6 +199,19 @@ impl RegistryId {
             AccountId::parse(account)?,
             Region::parse(region)?,
         ))
+    }
+}
+
+impl RegistryId {
+    /// The ARN of one of the registry's repositories, which tagging takes. ECR's repository
+    /// ARNs follow from the registry and the name: `arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME`.
+    pub fn repository_arn(&self, repository: &RepositoryName) -> String {
+        format!(
+            "arn:{}:ecr:{}:{}:repository/{repository}",
+            self.region.partition(),
+            self.region,
+            self.account
+        )
     }
 }
 
@@ -257,6 +365,58 @@ mod tests {
         for bad in ["1abc", "a__b", "a--b"] {
             assert!(RepositoryName::parse(bad).is_ok(), "{bad}");
             assert!(RepositoryName::parse_strict(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_region_is_in_the_partition_its_name_says() {
+        let cases = [
+            ("us-east-1", Partition::Aws, "aws"),
+            ("eu-west-1", Partition::Aws, "aws"),
+            ("ap-southeast-7", Partition::Aws, "aws"),
+            ("us-gov-west-1", Partition::AwsUsGov, "aws-us-gov"),
+            ("us-gov-east-1", Partition::AwsUsGov, "aws-us-gov"),
+            ("cn-north-1", Partition::AwsCn, "aws-cn"),
+            ("cn-northwest-1", Partition::AwsCn, "aws-cn"),
+            ("us-iso-east-1", Partition::AwsIso, "aws-iso"),
+            ("us-isob-east-1", Partition::AwsIsoB, "aws-iso-b"),
+            ("eu-isoe-west-1", Partition::AwsIsoE, "aws-iso-e"),
+            ("us-isof-south-1", Partition::AwsIsoF, "aws-iso-f"),
+            // Not a partition's prefix, only like one: commercial, as the SDKs resolve it.
+            ("us-governor-1", Partition::Aws, "aws"),
+        ];
+        for (region, partition, name) in cases {
+            let found = Region::parse(region).unwrap().partition();
+            assert_eq!(found, partition, "{region}");
+            assert_eq!(found.to_string(), name, "{region}");
+        }
+        assert_eq!(Partition::default(), Partition::Aws);
+    }
+
+    #[test]
+    fn root_and_repository_arns_carry_the_partition() {
+        assert_eq!(
+            Partition::AwsUsGov.root_arn("123456789012"),
+            "arn:aws-us-gov:iam::123456789012:root"
+        );
+        let cases = [
+            (
+                "123456789012/eu-west-1",
+                "arn:aws:ecr:eu-west-1:123456789012:repository/team/app",
+            ),
+            (
+                "123456789012/cn-north-1",
+                "arn:aws-cn:ecr:cn-north-1:123456789012:repository/team/app",
+            ),
+            (
+                "123456789012/us-gov-west-1",
+                "arn:aws-us-gov:ecr:us-gov-west-1:123456789012:repository/team/app",
+            ),
+        ];
+        let name = RepositoryName::parse("team/app").unwrap();
+        for (registry, arn) in cases {
+            let registry = RegistryId::parse(registry).unwrap();
+            assert_eq!(registry.repository_arn(&name), arn, "{registry}");
         }
     }
 

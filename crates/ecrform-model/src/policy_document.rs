@@ -4,9 +4,17 @@
 //!
 //! IAM policies and lifecycle policies are stored, parsed, compared and serialized the same
 //! way; [`PolicyDocument`] is that one way, and [`DocumentKind`] is what differs.
+//!
+//! A kind's canonical form may depend on where the document is used as well as on its text: a
+//! bare account id in an IAM policy is the account's root in the registry's own partition. That
+//! is the kind's [`DocumentKind::Context`]. Its default is the common case (the commercial
+//! partition), so a document read without one costs nothing extra; a document used elsewhere is
+//! moved there with [`PolicyDocument::in_context`], which keeps the document and computes only
+//! its canonical form again, and [`ContextCache`] does that once per document and context.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::marker::PhantomData;
+use std::hash::Hash;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -19,39 +27,76 @@ pub trait DocumentKind {
     /// How messages name the document ("policy", "lifecycle policy").
     const WHAT: &'static str;
 
-    /// The canonical form, or the first shape error found in the document.
-    fn canonicalize(document: &Value) -> Result<Value, DocumentError>;
+    /// What the canonical form depends on besides the document (`()` when nothing does). The
+    /// default is what [`PolicyDocument::from_value`] and deserialization use.
+    type Context: Copy + Eq + Hash + Default + fmt::Debug;
+
+    /// The canonical form in `context`, or the first shape error found in the document.
+    ///
+    /// Whether a document has a canonical form must not depend on the context, only what the
+    /// form is: [`PolicyDocument::in_context`] relies on that.
+    fn canonicalize(document: &Value, context: Self::Context) -> Result<Value, DocumentError>;
 }
 
 /// A document and its canonical form. Clones are cheap: a spec applies one named document to
 /// many repositories, and every clone (desired state, plans) costs a pointer, not a JSON tree.
-pub struct PolicyDocument<K> {
+pub struct PolicyDocument<K: DocumentKind> {
     document: Arc<Value>,
     canonical: Arc<Value>,
-    kind: PhantomData<K>,
+    context: K::Context,
 }
 
 impl<K: DocumentKind> PolicyDocument<K> {
-    /// Checks the document's shape and computes its canonical form.
+    /// Checks the document's shape and computes its canonical form in the default context.
     pub fn from_value(document: Value) -> Result<Self, DocumentError> {
-        let canonical = K::canonicalize(&document)?;
+        Self::from_value_in(document, K::Context::default())
+    }
+
+    /// Checks the document's shape and computes its canonical form in `context`.
+    pub fn from_value_in(document: Value, context: K::Context) -> Result<Self, DocumentError> {
+        let canonical = K::canonicalize(&document, context)?;
         Ok(PolicyDocument {
             document: Arc::new(document),
             canonical: Arc::new(canonical),
-            kind: PhantomData,
+            context,
         })
     }
 
-    /// Parses the document from text as ECR returns it (any JSON formatting).
+    /// Parses the document from text as ECR returns it (any JSON formatting), in the default
+    /// context.
     pub fn from_json_text(text: &str) -> Result<Self, DocumentError> {
+        Self::from_json_text_in(text, K::Context::default())
+    }
+
+    /// Parses the document from text as ECR returns it, in `context`.
+    pub fn from_json_text_in(text: &str, context: K::Context) -> Result<Self, DocumentError> {
         let document: Value = serde_json::from_str(text).map_err(|e| {
             DocumentError::at_root(format!("{} text is not valid JSON: {e}", K::WHAT))
         })?;
-        Self::from_value(document)
+        Self::from_value_in(document, context)
     }
-}
 
-impl<K> PolicyDocument<K> {
+    /// The context the canonical form was computed in.
+    pub fn context(&self) -> K::Context {
+        self.context
+    }
+
+    /// The same document with its canonical form in `context`: a clone when it is already
+    /// there, otherwise the document (shared, not copied) canonicalized again. Nothing is
+    /// checked again: a document that has a canonical form has one in every context.
+    pub fn in_context(&self, context: K::Context) -> Self {
+        if context == self.context {
+            return self.clone();
+        }
+        let canonical = K::canonicalize(&self.document, context)
+            .expect("a document with a canonical form in one context has one in every context");
+        PolicyDocument {
+            document: Arc::clone(&self.document),
+            canonical: Arc::new(canonical),
+            context,
+        }
+    }
+
     /// The document as written.
     pub fn document(&self) -> &Value {
         &self.document
@@ -68,41 +113,43 @@ impl<K> PolicyDocument<K> {
     }
 }
 
-impl<K> Clone for PolicyDocument<K> {
+impl<K: DocumentKind> Clone for PolicyDocument<K> {
     fn clone(&self) -> Self {
         PolicyDocument {
             document: Arc::clone(&self.document),
             canonical: Arc::clone(&self.canonical),
-            kind: PhantomData,
+            context: self.context,
         }
     }
 }
 
-impl<K> fmt::Debug for PolicyDocument<K> {
+impl<K: DocumentKind> fmt::Debug for PolicyDocument<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PolicyDocument")
             .field("document", &self.document)
             .field("canonical", &self.canonical)
+            .field("context", &self.context)
             .finish()
     }
 }
 
 /// Equal when the canonical forms are: equivalent documents are the same document to ECR.
-impl<K> PartialEq for PolicyDocument<K> {
+impl<K: DocumentKind> PartialEq for PolicyDocument<K> {
     fn eq(&self, other: &Self) -> bool {
         self.canonical == other.canonical
     }
 }
 
 /// Serialized as written.
-impl<K> Serialize for PolicyDocument<K> {
+impl<K: DocumentKind> Serialize for PolicyDocument<K> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.document.serialize(serializer)
     }
 }
 
 impl<'de, K: DocumentKind> Deserialize<'de> for PolicyDocument<K> {
-    /// Accepts a JSON object or the document text ECR returns.
+    /// Accepts a JSON object or the document text ECR returns, in the default context (a
+    /// caller that knows the context moves it there with [`PolicyDocument::in_context`]).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         let result = match value {
@@ -110,5 +157,52 @@ impl<'de, K: DocumentKind> Deserialize<'de> for PolicyDocument<K> {
             other => Self::from_value(other),
         };
         result.map_err(|e| serde::de::Error::custom(format!("{}{}: {e}", K::WHAT, e.pointer())))
+    }
+}
+
+/// Documents moved into other contexts, each document once per context: a named policy that
+/// a thousand repositories of a GovCloud registry share gets one GovCloud canonical form, not a
+/// thousand. Documents are told apart by identity (the shared document a clone points to),
+/// which the cache keeps alive, so an entry can never be mistaken for another document's.
+pub struct ContextCache<K: DocumentKind> {
+    moved: HashMap<(usize, K::Context), PolicyDocument<K>>,
+}
+
+impl<K: DocumentKind> ContextCache<K> {
+    pub fn new() -> Self {
+        ContextCache {
+            moved: HashMap::new(),
+        }
+    }
+
+    /// `document` in `context`, as [`PolicyDocument::in_context`], sharing the canonical form
+    /// with every other clone of the same document moved to the same context.
+    pub fn in_context(
+        &mut self,
+        document: &PolicyDocument<K>,
+        context: K::Context,
+    ) -> PolicyDocument<K> {
+        if document.context == context {
+            return document.clone();
+        }
+        let identity = Arc::as_ptr(&document.document) as usize;
+        self.moved
+            .entry((identity, context))
+            .or_insert_with(|| document.in_context(context))
+            .clone()
+    }
+}
+
+impl<K: DocumentKind> Default for ContextCache<K> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: DocumentKind> fmt::Debug for ContextCache<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContextCache")
+            .field("moved", &self.moved.len())
+            .finish()
     }
 }

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AccountId, AccountSettings, CreationTemplate, IamPolicy, KmsKeys, PullThroughCacheRule, Region,
-    RegistryId, RegistryWideKind, Replication, RepositoryName, RepositoryState, Scanning, Setting,
+    AccountId, AccountSettings, CreationTemplate, IamPolicy, KmsKeys, PartitionCache,
+    PullThroughCacheRule, Region, RegistryId, RegistryWideKind, Replication, RepositoryName,
+    RepositoryState, Scanning, Setting,
 };
 
 /// One registry's state.
@@ -79,6 +80,38 @@ impl RegistryState {
             RegistryWideKind::PullThroughCache => self.pull_through_cache.is_some(),
             RegistryWideKind::Replication => self.replication.is_managed(),
             RegistryWideKind::Scanning => self.scanning.is_managed(),
+        }
+    }
+
+    /// Gives every IAM policy of the registry (repository policies, the registry policy and the
+    /// creation templates' repository policies) its canonical form in the registry's
+    /// partition, where a bare account id names that partition's root. Policies built without
+    /// knowing where they would be used (a spec's shared documents, a snapshot's) are in the
+    /// commercial partition; in a commercial registry nothing changes and nothing is computed.
+    /// `cache` shares one canonical form per document and partition across registries.
+    pub fn place_policies_in_partition(&mut self, cache: &mut PartitionCache) {
+        let partition = self.region.partition();
+        let mut place = |policy: &mut IamPolicy| {
+            if policy.partition() != partition {
+                *policy = cache.in_context(policy, partition);
+            }
+        };
+        for repository in self.repositories.values_mut() {
+            if let Setting::Present(policy) = &mut repository.repository_policy {
+                place(policy);
+            }
+        }
+        if let Setting::Present(policy) = &mut self.registry_policy {
+            place(policy);
+        }
+        for template in self
+            .creation_templates
+            .iter_mut()
+            .flat_map(BTreeMap::values_mut)
+        {
+            if let Some(policy) = &mut template.repository_policy {
+                place(policy);
+            }
         }
     }
 

@@ -6,13 +6,16 @@
 //!  "registries": [{"account": "123456789012", "region": "us-east-1",
 //!                  "repositories": {"team-a/api": {"image_tag_mutability": "MUTABLE", ...}}}]}
 //! ```
-//! Policy documents may be JSON objects or the JSON text ECR returns. A repository setting left
+//! Policy documents may be JSON objects or the JSON text ECR returns; IAM policies are read in
+//! their registry's partition, as the adapter reads them from ECR. A repository setting left
 //! out takes ECR's default (MUTABLE, scan on push off, AES256, no tags, no policies), exactly
 //! as DescribeRepositories reports an unset setting.
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Encryption, RegistryId, RegistryState, RepositoryState, Setting, TagMutability};
+use crate::{
+    Encryption, PartitionCache, RegistryId, RegistryState, RepositoryState, Setting, TagMutability,
+};
 
 /// The snapshot format version this build reads and writes.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -49,7 +52,8 @@ impl Snapshot {
         }
     }
 
-    /// Parses a snapshot, filling ECR's defaults into every repository.
+    /// Parses a snapshot, filling ECR's defaults into every repository and putting every IAM
+    /// policy in its registry's partition.
     pub fn from_json(text: &str) -> Result<Self, SnapshotError> {
         #[derive(Deserialize)]
         struct VersionOnly {
@@ -73,6 +77,7 @@ impl Snapshot {
         }
         let mut snapshot: Snapshot = serde_json::from_str(text).map_err(json_error)?;
         let mut seen = std::collections::BTreeSet::new();
+        let mut partitions = PartitionCache::new();
         for registry in &mut snapshot.registries {
             if !seen.insert(registry.id()) {
                 return Err(SnapshotError::DuplicateRegistry(registry.id()));
@@ -80,6 +85,7 @@ impl Snapshot {
             for repository in registry.repositories.values_mut() {
                 fill_live_defaults(repository);
             }
+            registry.place_policies_in_partition(&mut partitions);
         }
         Ok(snapshot)
     }
@@ -141,6 +147,50 @@ mod tests {
         assert_eq!(repo.scan_on_push, Some(false));
         assert_eq!(repo.encryption, Some(Encryption::aes256()));
         assert_eq!(repo.lifecycle_policy, Setting::Absent);
+    }
+
+    #[test]
+    fn policies_are_read_in_the_partition_of_their_registry() {
+        let policy = r#"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "210987654321"},
+                                         "Action": "ecr:BatchGetImage"}]}"#;
+        let text = format!(
+            r#"{{"snapshot_version": 1, "registries": [
+                {{"account": "123456789012", "region": "us-east-1",
+                  "repositories": {{"app": {{"repository_policy": {policy}}}}}}},
+                {{"account": "123456789012", "region": "us-gov-west-1",
+                  "repositories": {{"app": {{"repository_policy": {policy}}}}},
+                  "registry_policy": {policy}}}]}}"#
+        );
+        let snapshot = Snapshot::from_json(&text).unwrap();
+        let principal = |policy: &crate::IamPolicy| {
+            policy.canonical()["Statement"][0]["Principal"]["AWS"][0].clone()
+        };
+        let [commercial, gov] = snapshot.registries.as_slice() else {
+            panic!("two registries");
+        };
+        let app = |registry: &RegistryState| {
+            registry
+                .repositories
+                .values()
+                .next()
+                .unwrap()
+                .repository_policy
+                .present()
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(
+            principal(&app(commercial)),
+            "arn:aws:iam::210987654321:root"
+        );
+        assert_eq!(
+            principal(&app(gov)),
+            "arn:aws-us-gov:iam::210987654321:root"
+        );
+        assert_eq!(
+            principal(gov.registry_policy.present().unwrap()),
+            "arn:aws-us-gov:iam::210987654321:root"
+        );
     }
 
     #[test]

@@ -4,12 +4,21 @@
 //! (ECR's rule validation), and held to ECR's size limits; every problem found in a document is
 //! mapped from its JSON path back to a position. A named document is read and checked once,
 //! however many repositories use it, so its problems are reported once, in its own file.
+//!
+//! An IAM policy's canonical form depends on the partition of the registry it is used in (a
+//! bare account id is that partition's root), which a document does not know when it is
+//! checked (a `defaults` policy serves every registry). Documents are checked in the
+//! commercial partition, and [`PolicyLibrary::place_in_partition`] moves a registry's policies
+//! into its own once the registry is assembled: one canonical form per document and partition,
+//! with nothing read or checked again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ecrform_model::{DocumentError, IamPolicy, LifecyclePolicy, PathSegment};
+use ecrform_model::{
+    DocumentError, IamPolicy, LifecyclePolicy, PartitionCache, PathSegment, RegistryState,
+};
 use serde_json::Value;
 
 use crate::document::{self, PathIndex};
@@ -105,6 +114,8 @@ pub(crate) struct PolicyLibrary {
     listings: HashMap<PolicyKind, Listing>,
     named_documents: HashMap<PathBuf, Option<CheckedDocument>>,
     template_texts: HashMap<PathBuf, Option<String>>,
+    /// The IAM policies moved into other partitions than the commercial one.
+    partitions: PartitionCache,
 }
 
 impl PolicyLibrary {
@@ -115,7 +126,15 @@ impl PolicyLibrary {
             listings: HashMap::new(),
             named_documents: HashMap::new(),
             template_texts: HashMap::new(),
+            partitions: PartitionCache::new(),
         }
+    }
+
+    /// Gives every IAM policy of a registry's desired state the canonical form of the
+    /// registry's partition, sharing it among the registry's (and other registries') uses of
+    /// one document. In a commercial registry nothing changes.
+    pub fn place_in_partition(&mut self, state: &mut RegistryState) {
+        state.place_policies_in_partition(&mut self.partitions);
     }
 
     /// Resolves and checks a document of `kind` the spec refers to from `file`; `None` when a

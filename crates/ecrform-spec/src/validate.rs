@@ -159,6 +159,7 @@ impl Validator<'_> {
         );
         let mut state = state?;
         state.repositories = repositories;
+        self.library.place_in_partition(&mut state);
         Some(DesiredRegistry {
             state,
             role_arn,

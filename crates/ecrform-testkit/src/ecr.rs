@@ -14,8 +14,9 @@ use serde_json::Value;
 
 use ecrform_model::snapshot::fill_live_defaults;
 use ecrform_model::{
-    AWS_MANAGED_KEY_ALIAS, Encryption, EncryptionType, IamPolicy, LifecyclePolicy, RegistryId,
-    RegistryState, RepositoryName, RepositoryState, Setting, TagMutability, Tags, is_key_arn,
+    AWS_MANAGED_KEY_ALIAS, Encryption, EncryptionType, IamPolicy, LifecyclePolicy, Partition,
+    RegistryId, RegistryState, RepositoryName, RepositoryState, Setting, TagMutability, Tags,
+    is_key_arn,
 };
 use ecrform_plan::{ApiCall, ReadScope, RegistryError};
 
@@ -223,7 +224,8 @@ impl StoredRegistry {
                 text,
             } => {
                 let stored = self.existing(name)?;
-                stored.repository_policy = Setting::Present(parse_repository_policy(text)?);
+                stored.repository_policy =
+                    Setting::Present(parse_repository_policy(text, id.region.partition())?);
             }
             ApiCall::DeleteRepositoryPolicy { repository: name } => {
                 let stored = self.existing(name)?;
@@ -375,8 +377,10 @@ fn key_arn(registry: &RegistryId, key: &str) -> String {
         None => resource.to_owned(),
     };
     format!(
-        "arn:aws:kms:{}:{}:key/{key_id}",
-        registry.region, registry.account
+        "arn:{}:kms:{}:{}:key/{key_id}",
+        registry.region.partition().as_str(),
+        registry.region,
+        registry.account
     )
 }
 
@@ -400,9 +404,11 @@ fn key_id_for_alias(alias: &str) -> String {
 }
 
 /// Parses a policy's text the way ECR reads it back: bare account-id principals rewritten to
-/// root ARNs. `invalid` is the operation's answer for a document it cannot accept.
+/// root ARNs of the registry's `partition`, and the policy canonical there. `invalid` is the
+/// operation's answer for a document it cannot accept.
 fn parse_policy(
     text: &str,
+    partition: Partition,
     invalid: impl Fn() -> RegistryError,
 ) -> Result<IamPolicy, RegistryError> {
     if text.chars().count() > REPOSITORY_POLICY_MAX_CHARS {
@@ -412,13 +418,14 @@ fn parse_policy(
         ));
     }
     let policy = IamPolicy::from_json_text(text).map_err(|_| invalid())?;
-    IamPolicy::from_value(rewrite_principals(policy.document())).map_err(|_| invalid())
+    IamPolicy::from_value_in(rewrite_principals(policy.document(), partition), partition)
+        .map_err(|_| invalid())
 }
 
 /// Parses SetRepositoryPolicy's text and keeps it the way GetRepositoryPolicy gives it back:
-/// bare account-id principals rewritten to root ARNs.
-fn parse_repository_policy(text: &str) -> Result<IamPolicy, RegistryError> {
-    parse_policy(text, ecr_error::invalid_repository_policy)
+/// bare account-id principals rewritten to root ARNs of the registry's `partition`.
+fn parse_repository_policy(text: &str, partition: Partition) -> Result<IamPolicy, RegistryError> {
+    parse_policy(text, partition, ecr_error::invalid_repository_policy)
 }
 
 /// Parses PutLifecyclePolicy's text and keeps it the way GetLifecyclePolicy gives it back:
@@ -440,8 +447,9 @@ fn parse_lifecycle_policy(text: &str) -> Result<LifecyclePolicy, RegistryError> 
         .map_err(|error| ecr_error::invalid_lifecycle_policy(&error.to_string()))
 }
 
-/// ECR stores bare account ids in `Principal`/`NotPrincipal` `AWS` entries as root ARNs.
-fn rewrite_principals(document: &Value) -> Value {
+/// ECR stores bare account ids in `Principal`/`NotPrincipal` `AWS` entries as root ARNs of the
+/// registry's partition.
+fn rewrite_principals(document: &Value, partition: Partition) -> Value {
     let mut document = document.clone();
     let statements: Vec<&mut Value> = match document.get_mut("Statement") {
         Some(Value::Array(statements)) => statements.iter_mut().collect(),
@@ -451,21 +459,23 @@ fn rewrite_principals(document: &Value) -> Value {
     for statement in statements {
         for key in ["Principal", "NotPrincipal"] {
             if let Some(aws) = statement.get_mut(key).and_then(|p| p.get_mut("AWS")) {
-                rewrite_account_ids(aws);
+                rewrite_account_ids(aws, partition);
             }
         }
     }
     document
 }
 
-fn rewrite_account_ids(value: &mut Value) {
+fn rewrite_account_ids(value: &mut Value, partition: Partition) {
     match value {
         Value::String(principal)
             if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) =>
         {
-            *principal = format!("arn:aws:iam::{principal}:root");
+            *principal = partition.root_arn(principal);
         }
-        Value::Array(principals) => principals.iter_mut().for_each(rewrite_account_ids),
+        Value::Array(principals) => principals
+            .iter_mut()
+            .for_each(|principal| rewrite_account_ids(principal, partition)),
         _ => {}
     }
 }
@@ -485,7 +495,7 @@ mod tests {
     use ecrform_plan::{Aspects, ErrorKind, Missing};
 
     use super::*;
-    use crate::fixtures::{REGISTRY, name, registry_id};
+    use crate::fixtures::{ACCOUNT, REGISTRY, name, registry_id};
 
     fn create(raw: &str) -> ApiCall {
         ApiCall::CreateRepository {
@@ -780,6 +790,40 @@ mod tests {
             lifecycle,
             &LifecyclePolicy::from_json_text(&lifecycle_text()).unwrap()
         );
+    }
+
+    #[test]
+    fn a_gov_cloud_registry_rewrites_bare_account_ids_to_gov_cloud_roots() {
+        let gov = RegistryId::parse(&format!("{ACCOUNT}/us-gov-west-1")).unwrap();
+        let mut stored = StoredRegistry::new(gov);
+        let app = name("app");
+        stored.execute(&create("app")).unwrap();
+        stored
+            .execute(&ApiCall::SetRepositoryPolicy {
+                repository: app.clone(),
+                text: policy_text(),
+            })
+            .unwrap();
+        stored
+            .execute(&ApiCall::PutRegistryPolicy {
+                text: policy_text(),
+            })
+            .unwrap();
+
+        let partition = Partition::AwsUsGov;
+        let written = IamPolicy::from_json_text(&policy_text())
+            .unwrap()
+            .for_partition(partition);
+        let policy = stored.state.repositories[&app]
+            .repository_policy
+            .present()
+            .unwrap();
+        assert_eq!(
+            policy.document()["Statement"][0]["Principal"]["AWS"],
+            json!(["arn:aws-us-gov:iam::210987654321:root"])
+        );
+        assert_eq!(policy, &written);
+        assert_eq!(stored.state.registry_policy.present().unwrap(), &written);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use aws_sdk_ecr::types::{
 };
 use ecrform_model::{
     AccountId, AppliedFor, CreationTemplate, Encryption, EncryptionType, IamPolicy,
-    LifecyclePolicy, PullThroughCacheRule, Region, Replication, ReplicationDestination,
+    LifecyclePolicy, Partition, PullThroughCacheRule, Region, Replication, ReplicationDestination,
     ReplicationRule, ScanFrequency, ScanRule, ScanType, Scanning, Setting, TagMutability,
 };
 use ecrform_plan::{ErrorKind, RegistryError};
@@ -119,8 +119,11 @@ pub(super) fn pull_through_cache_rule(
     Ok((prefix.to_owned(), read))
 }
 
+/// A creation template as ECR reports it; its repository policy is read in `partition`, the
+/// registry's.
 pub(super) fn creation_template(
     template: &RepositoryCreationTemplate,
+    partition: Partition,
 ) -> Result<(String, CreationTemplate), RegistryError> {
     let prefix = template
         .prefix()
@@ -155,7 +158,7 @@ pub(super) fn creation_template(
         .transpose()?;
     let repository_policy = non_empty(template.repository_policy())
         .map(|text| {
-            IamPolicy::from_json_text(&text)
+            IamPolicy::from_json_text_in(&text, partition)
                 .map_err(|e| unreadable_policy(&format!("the repository policy of {what}"), e))
         })
         .transpose()?;

@@ -161,7 +161,7 @@ async fn read_registry_policy(registry: &EcrRegistry) -> Result<Setting<IamPolic
     };
     match text.filter(|text| !text.trim().is_empty()) {
         None => Ok(Setting::Absent),
-        Some(text) => IamPolicy::from_json_text(&text)
+        Some(text) => IamPolicy::from_json_text_in(&text, registry.id.region.partition())
             .map(Setting::Present)
             .map_err(|e| convert::unreadable_policy("registry policy", e)),
     }
@@ -213,7 +213,8 @@ async fn read_creation_templates(
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify(&e))?;
         for template in page.repository_creation_templates() {
-            let (prefix, template) = convert::creation_template(template)?;
+            let (prefix, template) =
+                convert::creation_template(template, registry.id.region.partition())?;
             templates.insert(prefix, template);
         }
     }
@@ -392,6 +393,55 @@ mod tests {
         let as_written = IamPolicy::from_json_text(AS_WRITTEN_REGISTRY_POLICY).unwrap();
         assert_eq!(state.registry_policy, Setting::Present(as_written));
         assert_eq!(ecr.received("GetRegistryPolicy"), [json!({})]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_gov_cloud_registry_reads_its_registry_policy_and_template_policies_in_its_partition()
+    {
+        const GOV: &str = "123456789012/us-gov-west-1";
+        let in_gov = REWRITTEN_REGISTRY_POLICY.replace("arn:aws:", "arn:aws-us-gov:");
+        let template_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\
+             \"Principal\":{\"AWS\":\"arn:aws-us-gov:iam::210987654321:root\"},\"Action\":\"ecr:BatchGetImage\"}]}";
+        let ecr = recorded();
+        ecr.then(
+            "GetRegistryPolicy",
+            Answer::ok(json!({ "registryId": "123456789012", "policyText": in_gov })),
+        )
+        .then(
+            "DescribeRepositoryCreationTemplates",
+            template_page(
+                vec![json!({
+                    "prefix": "ROOT",
+                    "appliedFor": ["REPLICATION"],
+                    "repositoryPolicy": template_policy
+                })],
+                None,
+            ),
+        );
+
+        let state = ecr
+            .registry(GOV, 3)
+            .read(&scope(RegistryAspects::only([
+                RegistryWideKind::RegistryPolicy,
+                RegistryWideKind::CreationTemplates,
+            ])))
+            .await
+            .unwrap();
+
+        let gov = ecrform_model::Partition::AwsUsGov;
+        let as_written = IamPolicy::from_json_text(
+            &AS_WRITTEN_REGISTRY_POLICY.replace("arn:aws:", "arn:aws-us-gov:"),
+        )
+        .unwrap()
+        .for_partition(gov);
+        assert_eq!(state.registry_policy, Setting::Present(as_written));
+        let template = &state.creation_templates.unwrap()["ROOT"];
+        let bare = IamPolicy::from_json_text(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"210987654321"},"Action":"ecr:BatchGetImage"}]}"#,
+        )
+        .unwrap()
+        .for_partition(gov);
+        assert_eq!(template.repository_policy.as_ref(), Some(&bare));
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,7 +1,9 @@
 //! Reading repositories: DescribeRepositories through the paginator, then, concurrently and
 //! only for what the scope names, ListTagsForResource, GetLifecyclePolicy and
 //! GetRepositoryPolicy. A policy's not-found answer means "no policy"; a repository that is
-//! not found by its own reads was deleted after the listing and is left out.
+//! not found by its own reads was deleted after the listing and is left out. Repository
+//! policies are read in the registry's partition, where ECR stores a bare account id as that
+//! partition's root.
 
 use futures_util::future::join_all;
 
@@ -37,7 +39,11 @@ pub(super) async fn read_repositories(
             Some(aspects) => *aspects,
             None => scope.other_repositories,
         };
-        let arn = repository.repository_arn().unwrap_or_default().to_owned();
+        // ECR reports the ARN; should it not, the ARN it would report.
+        let arn = repository
+            .repository_arn()
+            .filter(|arn| !arn.is_empty())
+            .map_or_else(|| registry.id.repository_arn(&name), str::to_owned);
         let described =
             describe(repository).map_err(|unknown| unknown.error(&registry.id, &name))?;
         state.repositories.insert(name.clone(), described);
@@ -202,6 +208,7 @@ async fn read_aspects(
         ))
     };
     let account = registry.id.account.as_str();
+    let partition = registry.id.region.partition();
     let lifecycle = read_document(
         registry,
         aspects.lifecycle_policy,
@@ -235,7 +242,7 @@ async fn read_aspects(
                 .map_err(|error| classify(&error))
         },
         Missing::RepositoryPolicy,
-        IamPolicy::from_json_text,
+        |text: &str| IamPolicy::from_json_text_in(text, partition),
         (&name, "repository policy"),
     );
     let (tags, lifecycle_policy, repository_policy) = tokio::join!(tags, lifecycle, policy);
@@ -582,6 +589,87 @@ mod tests {
         assert_eq!(
             ecr.received("ListTagsForResource"),
             [json!({ "resourceArn": "arn:aws:ecr:eu-west-1:123456789012:repository/app" })]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_gov_cloud_registry_reads_its_policies_and_tags_in_its_partition() {
+        const GOV: &str = "123456789012/us-gov-west-1";
+        let ecr = RecordedEcr::new();
+        ecr.then(
+            "DescribeRepositories",
+            Answer::ok(json!({ "repositories": [described(GOV, "app")] })),
+        );
+        // What GovCloud's ECR gives back for a policy put with a bare account id.
+        let rewritten = "{\n  \"Version\" : \"2012-10-17\",\n  \"Statement\" : [ {\n    \
+             \"Effect\" : \"Allow\",\n    \"Principal\" : {\n      \
+             \"AWS\" : \"arn:aws-us-gov:iam::210987654321:root\"\n    },\n    \"Action\" : \
+             \"ecr:BatchGetImage\"\n  } ]\n}";
+        ecr.then(
+            "GetRepositoryPolicy",
+            Answer::ok(json!({
+                "registryId": "123456789012",
+                "repositoryName": "app",
+                "policyText": rewritten
+            })),
+        )
+        .then("ListTagsForResource", Answer::ok(json!({ "tags": [] })));
+        let aspects = Aspects {
+            tags: true,
+            repository_policy: true,
+            ..Aspects::default()
+        };
+
+        let state = ecr
+            .registry(GOV, 3)
+            .read(&scope_of(&[("app", aspects)], Aspects::default()))
+            .await
+            .unwrap();
+
+        let live = state.repositories[&name("app")]
+            .repository_policy
+            .present()
+            .unwrap();
+        assert_eq!(live.partition(), ecrform_model::Partition::AwsUsGov);
+        let bare = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"210987654321"},"Action":"ecr:BatchGetImage"}]}"#;
+        let desired = IamPolicy::from_json_text(bare)
+            .unwrap()
+            .for_partition(ecrform_model::Partition::AwsUsGov);
+        assert_eq!(live, &desired);
+        // The bare account id read as if commercial never converges with what ECR holds.
+        assert_ne!(IamPolicy::from_json_text(bare).unwrap(), *live);
+        assert_eq!(
+            ecr.received("ListTagsForResource"),
+            [
+                json!({ "resourceArn": "arn:aws-us-gov:ecr:us-gov-west-1:123456789012:repository/app" })
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_repository_listed_without_an_arn_is_read_by_the_arn_ecr_gives_it() {
+        const CHINA: &str = "123456789012/cn-north-1";
+        let ecr = RecordedEcr::new();
+        let mut repository = described(CHINA, "app");
+        repository.as_object_mut().unwrap().remove("repositoryArn");
+        ecr.then(
+            "DescribeRepositories",
+            Answer::ok(json!({ "repositories": [repository] })),
+        )
+        .then("ListTagsForResource", Answer::ok(json!({ "tags": [] })));
+        let tags = Aspects {
+            tags: true,
+            ..Aspects::default()
+        };
+
+        ecr.registry(CHINA, 3)
+            .read(&scope_of(&[("app", tags)], Aspects::default()))
+            .await
+            .unwrap();
+
+        assert_eq!(
+            ecr.received("ListTagsForResource"),
+            [json!({ "resourceArn": "arn:aws-cn:ecr:cn-north-1:123456789012:repository/app" })]
         );
     }
 

@@ -1,30 +1,57 @@
 //! The canonical form of IAM policy documents: what makes two documents equal (see
-//! [`canonicalize`]), and the shape checks a document must pass to have one.
+//! [`canonicalize_in`]), and the shape checks a document must pass to have one.
+//!
+//! The form follows what IAM and ECR treat as the same policy, in both directions: every
+//! spelling ECR or IAM reads alike becomes one spelling (or a plan would rewrite the policy on
+//! every run), and nothing they tell apart is merged (or a real change would go unplanned).
+
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::vocabulary::{canonical_action, canonical_condition_key};
 use crate::canonical::{
-    child_index, child_key, json_kind, sort_keys_deep, sorted_bag, sorted_object, sorted_set,
+    child_index, child_key, json_kind, sort_keys_deep, sorted_object, sorted_set,
 };
-use crate::{DocumentError, PathSegment};
+use crate::{DocumentError, Partition, PathSegment};
 
-/// The canonical form of an IAM policy document, or the first shape error found in it.
+/// [`canonicalize_in`] the commercial partition, where most registries are.
+pub fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
+    canonicalize_in(document, Partition::Aws)
+}
+
+/// The canonical form of an IAM policy document used in `partition` (the partition of the
+/// registry that holds it), or the first shape error found in it.
 ///
 /// Two documents with equal canonical forms grant the same thing as far as ECR is concerned.
 /// The canonical form is itself a valid policy document and canonicalizing it again changes
-/// nothing. Its representation:
+/// nothing. Whether a document has one does not depend on the partition. Its representation:
 ///
-/// - `Statement` is always a list, sorted by each statement's compact canonical JSON.
-///   Duplicate statements are kept: two identical statements are not the same document as one.
+/// - `Statement` is always a list, sorted by each statement's compact canonical JSON, with
+///   duplicates collapsed: IAM grants what any statement grants, so a statement written twice
+///   grants nothing more than once (and a Deny twice denies nothing more).
 /// - `Effect` is `"Allow"` or `"Deny"`, whatever case was written.
 /// - `Action`, `NotAction`, `Resource`, `NotResource` are always lists (a single string
 ///   becomes a one-element list), sorted, with duplicates collapsed. A list was chosen over
 ///   "a string when there is one element" so that adding an action to a one-action statement
 ///   shows in a diff as one added line.
+/// - Actions are case-insensitive in IAM, prefix and name alike: an ECR action is written as
+///   the Service Authorization Reference spells it (`ecr:BatchGetImage`), anything else (a
+///   wildcard pattern such as `ecr:batch*`, another service's action) in lowercase. Resources
+///   (ARNs) are case-sensitive and stay as written.
 /// - `Principal` and `NotPrincipal` are always objects of principal type to a sorted,
 ///   duplicate-free list: `"*"` becomes `{"AWS": ["*"]}`, and a bare 12-digit account id under
-///   `AWS` becomes `arn:aws:iam::ID:root`, which is what ECR stores.
+///   `AWS` becomes the account's root in `partition` (`arn:aws:iam::ID:root`,
+///   `arn:aws-us-gov:iam::ID:root`...), which is what ECR stores. A root ARN of another
+///   partition is another principal.
 /// - `Condition` maps each operator to each key to a sorted, duplicate-free list of values.
+///   Operators are kept as written (`StringEquals` is not `stringequals`). Context key names
+///   are case-insensitive in IAM and are written as documented (`aws:PrincipalOrgID`), with the
+///   tag key of `aws:ResourceTag/...` and the like, and unknown keys, in lowercase; when two
+///   keys of one operator differ only in case, both are kept as written, since they are two
+///   conditions and merging their values would change what they mean. Values are strings:
+///   IAM stores `true` and `3600` as `"true"` and `"3600"`; their case is kept, as most
+///   operators compare it.
 /// - `Version`, `Id`, `Sid` and every key not named above are kept as written (with object
 ///   keys sorted), so they compare exactly and a change to them is a change.
 ///
@@ -32,7 +59,7 @@ use crate::{DocumentError, PathSegment};
 /// `Statement`, a statement without a valid `Effect` or without exactly one of `Action` /
 /// `NotAction`, both halves of the `Resource` or `Principal` pairs, or values of the wrong JSON
 /// type in the elements above. IAM's own checks (known actions, ARN syntax) are left to AWS.
-pub fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
+pub fn canonicalize_in(document: &Value, partition: Partition) -> Result<Value, DocumentError> {
     let Value::Object(policy) = document else {
         return Err(DocumentError::at_root(format!(
             "an IAM policy must be a JSON object, not {}",
@@ -47,7 +74,7 @@ pub fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
     let mut entries = Vec::with_capacity(policy.len());
     for (key, value) in policy {
         let canonical = if key == "Statement" {
-            canonical_statements(value, &[PathSegment::Key(key.clone())])?
+            canonical_statements(value, &[PathSegment::Key(key.clone())], partition)?
         } else {
             sort_keys_deep(value)
         };
@@ -56,10 +83,14 @@ pub fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
     Ok(Value::Object(sorted_object(entries)))
 }
 
-/// `Statement`: one object or a non-empty list of them, as a sorted list that keeps duplicates.
-fn canonical_statements(value: &Value, path: &[PathSegment]) -> Result<Value, DocumentError> {
+/// `Statement`: one object or a non-empty list of them, as a sorted list without duplicates.
+fn canonical_statements(
+    value: &Value,
+    path: &[PathSegment],
+    partition: Partition,
+) -> Result<Value, DocumentError> {
     let statements = match value {
-        Value::Object(statement) => vec![canonical_statement(statement, path)?],
+        Value::Object(statement) => vec![canonical_statement(statement, path, partition)?],
         Value::Array(items) if items.is_empty() => {
             return Err(DocumentError::new(
                 path.to_vec(),
@@ -76,7 +107,7 @@ fn canonical_statements(value: &Value, path: &[PathSegment]) -> Result<Value, Do
                         format!("each statement must be an object, not {}", json_kind(item)),
                     ));
                 };
-                statements.push(canonical_statement(statement, &item_path)?);
+                statements.push(canonical_statement(statement, &item_path, partition)?);
             }
             statements
         }
@@ -90,12 +121,13 @@ fn canonical_statements(value: &Value, path: &[PathSegment]) -> Result<Value, Do
             ));
         }
     };
-    Ok(Value::Array(sorted_bag(statements)))
+    Ok(Value::Array(sorted_set(statements)))
 }
 
 fn canonical_statement(
     statement: &Map<String, Value>,
     path: &[PathSegment],
+    partition: Partition,
 ) -> Result<Value, DocumentError> {
     if !statement.contains_key("Effect") {
         return Err(DocumentError::new(
@@ -135,10 +167,16 @@ fn canonical_statement(
         let key_path = child_key(path, key);
         let canonical = match key.as_str() {
             "Effect" => canonical_effect(value, &key_path)?,
-            "Action" | "NotAction" | "Resource" | "NotResource" => {
-                Value::Array(string_set(value, &key_path, key)?)
+            "Action" | "NotAction" => {
+                let actions = string_set(value, &key_path, key)?;
+                Value::Array(sorted_set(actions.iter().map(|action| {
+                    action
+                        .as_str()
+                        .map_or_else(|| action.clone(), |text| canonical_action(text).into())
+                })))
             }
-            "Principal" | "NotPrincipal" => canonical_principal(value, &key_path, key)?,
+            "Resource" | "NotResource" => Value::Array(string_set(value, &key_path, key)?),
+            "Principal" | "NotPrincipal" => canonical_principal(value, &key_path, key, partition)?,
             "Condition" => canonical_condition(value, &key_path)?,
             _ => sort_keys_deep(value),
         };
@@ -207,11 +245,13 @@ fn string_set(
     }
 }
 
-/// `"*"` or `{type: string-or-list}`, as `{type: sorted list}` with account ids as root ARNs.
+/// `"*"` or `{type: string-or-list}`, as `{type: sorted list}` with account ids as root ARNs
+/// of `partition`.
 fn canonical_principal(
     value: &Value,
     path: &[PathSegment],
     name: &str,
+    partition: Partition,
 ) -> Result<Value, DocumentError> {
     match value {
         // "Everyone" is written either way; ECR and IAM treat them alike.
@@ -225,9 +265,13 @@ fn canonical_principal(
                 let ids_path = child_key(path, principal_type);
                 let mut ids = string_set(ids, &ids_path, &format!("{name}.{principal_type}"))?;
                 if principal_type == "AWS" {
-                    // ECR stores a bare account id as the account's root ARN; rewriting before
-                    // collapsing duplicates also makes `["ID", "arn:aws:iam::ID:root"]` one entry.
-                    ids = sorted_set(ids.into_iter().map(account_id_as_root_arn));
+                    // ECR stores a bare account id as the account's root ARN in the registry's
+                    // partition; rewriting before collapsing duplicates also makes
+                    // `["ID", "arn:aws:iam::ID:root"]` one entry.
+                    ids = sorted_set(
+                        ids.into_iter()
+                            .map(|id| account_id_as_root_arn(id, partition)),
+                    );
                 }
                 entries.push((principal_type.clone(), Value::Array(ids)));
             }
@@ -250,18 +294,18 @@ fn canonical_principal(
     }
 }
 
-fn account_id_as_root_arn(id: Value) -> Value {
+fn account_id_as_root_arn(id: Value, partition: Partition) -> Value {
     match id.as_str() {
         Some(text) if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) => {
-            Value::from(format!("arn:aws:iam::{text}:root"))
+            Value::from(partition.root_arn(text))
         }
         _ => id,
     }
 }
 
-/// `{operator: {key: value-or-list}}`, with every value a sorted list without duplicates:
-/// IAM matches a condition key against any of the listed values, so order and repeats do not
-/// matter.
+/// `{operator: {key: value-or-list}}`, with every key in its canonical spelling and every value
+/// a sorted list of strings without duplicates: IAM matches a condition key against any of the
+/// listed values, so order and repeats do not matter.
 fn canonical_condition(value: &Value, path: &[PathSegment]) -> Result<Value, DocumentError> {
     let Value::Object(operators) = value else {
         return Err(DocumentError::new(
@@ -283,12 +327,12 @@ fn canonical_condition(value: &Value, path: &[PathSegment]) -> Result<Value, Doc
                 ),
             ));
         };
-        let canonical_keys = keys.iter().map(|(key, values)| {
+        let canonical_keys = canonical_condition_keys(keys).map(|(key, values)| {
             let values = match values {
-                Value::Array(items) => sorted_set(items.iter().map(sort_keys_deep)),
-                scalar => vec![sort_keys_deep(scalar)],
+                Value::Array(items) => sorted_set(items.iter().map(condition_value)),
+                scalar => vec![condition_value(scalar)],
             };
-            (key.clone(), Value::Array(values))
+            (key, Value::Array(values))
         });
         canonical_operators.push((
             operator.clone(),
@@ -296,6 +340,34 @@ fn canonical_condition(value: &Value, path: &[PathSegment]) -> Result<Value, Doc
         ));
     }
     Ok(Value::Object(sorted_object(canonical_operators)))
+}
+
+/// One operator's keys in their canonical spelling, except keys that would then collide: two
+/// keys that differ only in case are two conditions IAM checks both of, and one key with the
+/// union of their values would mean something else, so those keep the spelling they have.
+fn canonical_condition_keys(keys: &Map<String, Value>) -> impl Iterator<Item = (String, &Value)> {
+    let mut spellings: BTreeMap<String, usize> = BTreeMap::new();
+    for key in keys.keys() {
+        *spellings.entry(canonical_condition_key(key)).or_default() += 1;
+    }
+    keys.iter().map(move |(key, values)| {
+        let canonical = canonical_condition_key(key);
+        if spellings.get(&canonical) == Some(&1) {
+            (canonical, values)
+        } else {
+            (key.clone(), values)
+        }
+    })
+}
+
+/// A condition value as IAM stores it: booleans and numbers as their text (`true` is
+/// `"true"`, `3600` is `"3600"`), strings as written.
+fn condition_value(value: &Value) -> Value {
+    match value {
+        Value::Bool(flag) => Value::from(flag.to_string()),
+        Value::Number(number) => Value::from(number.to_string()),
+        other => sort_keys_deep(other),
+    }
 }
 
 #[cfg(test)]
@@ -390,6 +462,57 @@ mod tests {
         condition_value_order_is_no_change:
             r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:PrincipalOrgID":["o-b","o-a"]}}}]}"#,
             r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:PrincipalOrgID":["o-a","o-b"]}}}]}"#;
+
+        // A statement is a set member: IAM grants what any statement grants.
+        statement_written_twice_is_no_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*"},{"Effect":"Allow","Principal":"*","Action":"ecr:*"}]}"#;
+        statement_written_twice_in_two_spellings_is_no_change:
+            r#"{"Statement":[{"Sid":"Pull","Effect":"Allow","Principal":{"AWS":"210987654321"},"Action":"ecr:BatchGetImage"}]}"#,
+            r#"{"Statement":[{"Sid":"Pull","Effect":"Allow","Principal":{"AWS":"210987654321"},"Action":"ecr:BatchGetImage"},
+                             {"Sid":"Pull","Effect":"allow","Principal":{"AWS":["arn:aws:iam::210987654321:root"]},"Action":["ECR:batchgetimage"]}]}"#;
+
+        // Actions: IAM reads prefix and name case-insensitively.
+        action_name_case_is_no_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":["ecr:batchgetimage","ecr:GETDOWNLOADURLFORLAYER"]}]}"#;
+        service_prefix_case_is_no_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:BatchGetImage"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ECR:BatchGetImage"}]}"#;
+        wildcard_pattern_case_is_no_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:Batch*"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ECR:batch*"}]}"#;
+        not_action_case_is_no_change:
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","NotAction":["ecr:BatchGetImage","ecr:Get*"]}]}"#,
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","NotAction":["Ecr:BATCHGETIMAGE","ecr:get*"]}]}"#;
+        another_service_action_case_is_no_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"KMS:decrypt"}]}"#;
+        one_action_in_two_spellings_is_one_action:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":["ecr:BatchGetImage","ecr:batchgetimage"]}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:BatchGetImage"}]}"#;
+
+        // Condition keys: context key names are case-insensitive, a tag key inside one too.
+        condition_key_case_is_no_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc","aws:SourceAccount":"123456789012"}}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"AWS:principalorgid":"o-abc","aws:SOURCEACCOUNT":"123456789012"}}}]}"#;
+        tag_key_case_in_a_condition_key_is_no_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"ecr:ResourceTag/Team":"a","aws:PrincipalTag/Dept":"b"}}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"ECR:resourcetag/team":"a","aws:principaltag/DEPT":"b"}}}]}"#;
+        unknown_condition_key_case_is_no_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"kms:ViaService":"ecr.us-east-1.amazonaws.com"}}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"KMS:viaservice":"ecr.us-east-1.amazonaws.com"}}}]}"#;
+
+        // Condition values: IAM stores booleans and numbers as strings.
+        boolean_condition_value_equals_its_string:
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"ecr:*","Condition":{"Bool":{"aws:SecureTransport":false}}}]}"#,
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"ecr:*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#;
+        number_condition_value_equals_its_string:
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"ecr:*","Condition":{"NumericGreaterThan":{"aws:MultiFactorAuthAge":3600}}}]}"#,
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"ecr:*","Condition":{"NumericGreaterThan":{"aws:MultiFactorAuthAge":"3600"}}}]}"#;
+        scalar_values_in_a_condition_list_equal_their_strings:
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"ecr:*","Condition":{"Null":{"aws:TokenIssueTime":[true,"true"]},"NumericEquals":{"aws:MultiFactorAuthAge":[1,"2"]}}}]}"#,
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"ecr:*","Condition":{"Null":{"aws:TokenIssueTime":"true"},"NumericEquals":{"aws:MultiFactorAuthAge":["1",2]}}}]}"#;
     }
 
     change! {
@@ -418,9 +541,12 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[{"Sid":"Pull","Effect":"Allow",
                 "Principal":{"AWS":["210987654321"]},
                 "Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}"#;
-        duplicated_statement_is_a_change:
+        statement_repeated_with_another_sid_is_a_change:
+            r#"{"Statement":[{"Sid":"A","Effect":"Allow","Principal":"*","Action":"ecr:*"}]}"#,
+            r#"{"Statement":[{"Sid":"A","Effect":"Allow","Principal":"*","Action":"ecr:*"},{"Sid":"B","Effect":"Allow","Principal":"*","Action":"ecr:*"}]}"#;
+        statement_repeated_with_another_effect_is_a_change:
             r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*"}]}"#,
-            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*"},{"Effect":"Allow","Principal":"*","Action":"ecr:*"}]}"#;
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*"},{"Effect":"Deny","Principal":"*","Action":"ecr:*"}]}"#;
         condition_value_change_is_a_change:
             r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}}]}"#,
             r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-xyz"}}}]}"#;
@@ -436,6 +562,42 @@ mod tests {
         account_id_in_another_partition_is_a_change:
             r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"210987654321"},"Action":"ecr:*"}]}"#,
             r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws-cn:iam::210987654321:root"},"Action":"ecr:*"}]}"#;
+        another_action_is_a_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:BatchGetImage"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:BatchDeleteImage"}]}"#;
+        another_wildcard_pattern_is_a_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:Batch*"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:BatchGet*"}]}"#;
+        action_of_another_service_with_the_same_name_is_a_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:BatchGetImage"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr-public:BatchGetImage"}]}"#;
+        not_action_with_another_action_is_a_change:
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","NotAction":"ecr:BatchGetImage"}]}"#,
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","NotAction":"ecr:BatchGetImages"}]}"#;
+        resource_case_is_a_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Resource":"arn:aws:ecr:us-east-1:123456789012:repository/team-a/*"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Resource":"arn:aws:ecr:us-east-1:123456789012:repository/Team-A/*"}]}"#;
+        condition_operator_case_is_a_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"stringequals":{"aws:PrincipalOrgID":"o-abc"}}}]}"#;
+        condition_value_case_is_a_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"O-ABC"}}}]}"#;
+        another_condition_key_is_a_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:SourceOrgID":"o-abc"}}}]}"#;
+        another_tag_key_in_a_condition_key_is_a_change:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"ecr:ResourceTag/team":"a"}}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"ecr:ResourceTag/teams":"a"}}}]}"#;
+        condition_keys_differing_only_in_case_are_not_merged:
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333","AWS:SOURCEACCOUNT":"444455556666"}}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:SourceAccount":["111122223333","444455556666"]}}}]}"#;
+        another_boolean_condition_value_is_a_change:
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"ecr:*","Condition":{"Bool":{"aws:SecureTransport":false}}}]}"#,
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"ecr:*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#;
+        another_number_condition_value_is_a_change:
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"ecr:*","Condition":{"NumericGreaterThan":{"aws:MultiFactorAuthAge":3600}}}]}"#,
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"ecr:*","Condition":{"NumericGreaterThan":{"aws:MultiFactorAuthAge":"360"}}}]}"#;
         unknown_statement_key_change_is_a_change:
             r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Extra":{"a":1}}]}"#,
             r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Extra":{"a":2}}]}"#;
@@ -473,6 +635,130 @@ mod tests {
             canonicalize(&star).unwrap()["Statement"][0]["Principal"],
             json!({"AWS": ["*"]})
         );
+    }
+
+    #[test]
+    fn canonical_spellings_are_the_documented_ones_or_lowercase() {
+        let document = json!({"Statement": {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": ["ECR:batchgetimage", "ecr:Get*", "S3:GetObject", "*"],
+            "Condition": {
+                "StringEquals": {"AWS:principalorgid": "O-Abc", "ECR:ResourceTag/Team": "Platform"},
+                "Bool": {"aws:securetransport": true},
+                "NumericLessThan": {"aws:MultiFactorAuthAge": [3600, "60"]},
+                "StringLike": {"aws:SourceAccount": "1", "AWS:SourceAccount": "2"},
+            },
+        }});
+        let expected = json!([{
+            "Effect": "Allow",
+            "Principal": {"AWS": ["*"]},
+            "Action": ["*", "ecr:BatchGetImage", "ecr:get*", "s3:getobject"],
+            "Condition": {
+                "StringEquals": {"aws:PrincipalOrgID": ["O-Abc"], "ecr:ResourceTag/team": ["Platform"]},
+                "Bool": {"aws:SecureTransport": ["true"]},
+                "NumericLessThan": {"aws:MultiFactorAuthAge": ["3600", "60"]},
+                "StringLike": {"AWS:SourceAccount": ["2"], "aws:SourceAccount": ["1"]},
+            },
+        }]);
+        assert_eq!(canonicalize(&document).unwrap()["Statement"], expected);
+    }
+
+    #[test]
+    fn a_statement_written_twice_is_kept_once() {
+        let statement = json!({"Effect": "Allow", "Principal": "*", "Action": "ecr:*"});
+        let document = json!({"Statement": [statement, statement, statement]});
+        assert_eq!(
+            canonicalize(&document).unwrap()["Statement"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+    }
+
+    /// `partition: left, right, equal;` for a policy used in a registry of `partition`.
+    macro_rules! in_partition {
+        ($($name:ident: $partition:expr, $left:expr, $right:expr, $equal:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                let in_partition = |text: &str| {
+                    IamPolicy::from_json_text_in(text, $partition)
+                        .unwrap_or_else(|e| panic!("{text}\nis not a policy: {e}"))
+                };
+                let (left, right) = (in_partition($left), in_partition($right));
+                assert_eq!(left == right, $equal, "{}\n{}", left.canonical(), right.canonical());
+                assert_eq!(right == left, $equal);
+                assert_eq!(left.partition(), $partition);
+            }
+        )*};
+    }
+
+    const BARE_ACCOUNT: &str = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"210987654321"},"Action":"ecr:BatchGetImage"}]}"#;
+
+    fn root_of(partition: &str) -> String {
+        format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:{partition}:iam::210987654321:root"}},"Action":"ecr:BatchGetImage"}}]}}"#
+        )
+    }
+
+    in_partition! {
+        bare_account_id_is_the_commercial_root_in_a_commercial_registry:
+            Partition::Aws, BARE_ACCOUNT, &root_of("aws"), true;
+        bare_account_id_is_the_gov_cloud_root_in_a_gov_cloud_registry:
+            Partition::AwsUsGov, BARE_ACCOUNT, &root_of("aws-us-gov"), true;
+        bare_account_id_is_the_china_root_in_a_china_registry:
+            Partition::AwsCn, BARE_ACCOUNT, &root_of("aws-cn"), true;
+        bare_account_id_is_the_iso_root_in_an_iso_registry:
+            Partition::AwsIso, BARE_ACCOUNT, &root_of("aws-iso"), true;
+        bare_account_id_is_the_isob_root_in_an_isob_registry:
+            Partition::AwsIsoB, BARE_ACCOUNT, &root_of("aws-iso-b"), true;
+        commercial_root_is_another_principal_in_a_gov_cloud_registry:
+            Partition::AwsUsGov, BARE_ACCOUNT, &root_of("aws"), false;
+        gov_cloud_root_is_another_principal_in_a_commercial_registry:
+            Partition::Aws, BARE_ACCOUNT, &root_of("aws-us-gov"), false;
+        china_root_is_another_principal_in_a_gov_cloud_registry:
+            Partition::AwsUsGov, &root_of("aws-cn"), &root_of("aws-us-gov"), false;
+        another_account_is_a_change_in_a_gov_cloud_registry:
+            Partition::AwsUsGov, BARE_ACCOUNT,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws-us-gov:iam::123456789012:root"},"Action":"ecr:BatchGetImage"}]}"#, false;
+    }
+
+    #[test]
+    fn a_policy_moved_to_another_partition_keeps_its_document() {
+        let commercial = policy(BARE_ACCOUNT);
+        assert_eq!(commercial.partition(), Partition::Aws);
+        let gov = commercial.for_partition(Partition::AwsUsGov);
+        assert_eq!(gov.partition(), Partition::AwsUsGov);
+        assert!(std::ptr::eq(gov.document(), commercial.document()));
+        assert_eq!(
+            gov,
+            policy(&root_of("aws-us-gov")).for_partition(Partition::AwsUsGov)
+        );
+        assert_ne!(gov, commercial);
+        // Moving back gives the commercial form again; staying put shares everything.
+        assert_eq!(gov.for_partition(Partition::Aws), commercial);
+        let same = commercial.for_partition(Partition::Aws);
+        assert!(std::ptr::eq(same.canonical(), commercial.canonical()));
+    }
+
+    #[test]
+    fn a_cache_moves_each_document_once_per_partition() {
+        let mut cache = crate::PartitionCache::new();
+        let shared = policy(BARE_ACCOUNT);
+        let clone = shared.clone();
+        let gov_a = cache.in_context(&shared, Partition::AwsUsGov);
+        let gov_b = cache.in_context(&clone, Partition::AwsUsGov);
+        assert!(std::ptr::eq(gov_a.canonical(), gov_b.canonical()));
+        let china = cache.in_context(&shared, Partition::AwsCn);
+        assert!(!std::ptr::eq(china.canonical(), gov_a.canonical()));
+        assert_ne!(china, gov_a);
+        // Another document with the same text is another entry, with an equal form.
+        let other = cache.in_context(&policy(BARE_ACCOUNT), Partition::AwsUsGov);
+        assert!(!std::ptr::eq(other.canonical(), gov_a.canonical()));
+        assert_eq!(other, gov_a);
+        // A document already in the partition is handed back as it is.
+        let commercial = cache.in_context(&shared, Partition::Aws);
+        assert!(std::ptr::eq(commercial.canonical(), shared.canonical()));
     }
 
     #[test]
@@ -546,12 +832,15 @@ mod tests {
     }
 
     /// Generated policies: a model of what a policy grants, rendered into JSON in many
-    /// equivalent ways.
+    /// equivalent ways (orders, scalars or lists, repeats, the case of what IAM reads without
+    /// case, booleans and numbers quoted or not, account ids bare or as root ARNs of the
+    /// partition the policy is used in).
     mod properties {
         use proptest::prelude::*;
         use serde_json::{Map, Value, json};
 
-        use crate::policy::{IamPolicy, canonicalize};
+        use crate::Partition;
+        use crate::policy::{IamPolicy, canonicalize_in};
 
         const ACTIONS: &[&str] = &[
             "ecr:BatchGetImage",
@@ -559,6 +848,8 @@ mod tests {
             "ecr:BatchCheckLayerAvailability",
             "ecr:PutImage",
             "ecr:*",
+            "ecr:Batch*",
+            "kms:Decrypt",
         ];
         const RESOURCES: &[&str] = &[
             "*",
@@ -596,7 +887,9 @@ mod tests {
             actions: Vec<&'static str>,
             principal: Option<PrincipalModel>,
             resources: Option<Vec<&'static str>>,
-            orgs: Option<Vec<&'static str>>,
+            orgs: Option<Vec<String>>,
+            secure_transport: Option<bool>,
+            max_auth_age: Option<u32>,
         }
 
         fn principal_model() -> impl Strategy<Value = PrincipalModel> {
@@ -622,10 +915,25 @@ mod tests {
                 prop::collection::vec(prop::sample::select(ACTIONS), 1..4),
                 proptest::option::of(principal_model()),
                 proptest::option::of(prop::collection::vec(prop::sample::select(RESOURCES), 1..3)),
-                proptest::option::of(prop::collection::vec(prop::sample::select(ORGS), 1..3)),
+                proptest::option::of(prop::collection::vec(
+                    prop::sample::select(ORGS).prop_map(str::to_owned),
+                    1..3,
+                )),
+                proptest::option::of(any::<bool>()),
+                proptest::option::of(1u32..100_000),
             )
                 .prop_map(
-                    |(sid, allow, not_action, actions, principal, resources, orgs)| {
+                    |(
+                        sid,
+                        allow,
+                        not_action,
+                        actions,
+                        principal,
+                        resources,
+                        orgs,
+                        secure_transport,
+                        max_auth_age,
+                    )| {
                         StatementModel {
                             sid,
                             allow,
@@ -634,16 +942,24 @@ mod tests {
                             principal,
                             resources,
                             orgs,
+                            secure_transport,
+                            max_auth_age,
                         }
                     },
                 )
         }
 
-        fn policy_model() -> impl Strategy<Value = (Option<&'static str>, Vec<StatementModel>)> {
+        type PolicyModel = (Option<&'static str>, Vec<StatementModel>);
+
+        fn policy_model() -> impl Strategy<Value = PolicyModel> {
             (
                 proptest::option::of(prop::sample::select(&["2012-10-17", "2008-10-17"][..])),
                 prop::collection::vec(statement_model(), 1..5),
             )
+        }
+
+        fn partition() -> impl Strategy<Value = Partition> {
+            prop::sample::select(&Partition::ALL[..])
         }
 
         /// Rendering choices, drawn from a seed (splitmix64) so that one model renders in many
@@ -673,6 +989,26 @@ mod tests {
                 }
             }
 
+            /// A name IAM reads without case, in some case: as written, lower, upper, or each
+            /// letter flipped at random.
+            fn any_case(&mut self, name: &str) -> String {
+                match self.below(4) {
+                    0 => name.to_owned(),
+                    1 => name.to_ascii_lowercase(),
+                    2 => name.to_ascii_uppercase(),
+                    _ => name
+                        .chars()
+                        .map(|c| {
+                            if self.coin() {
+                                c.to_ascii_uppercase()
+                            } else {
+                                c.to_ascii_lowercase()
+                            }
+                        })
+                        .collect(),
+                }
+            }
+
             /// A set of strings as a scalar or a list, shuffled, maybe with a repeat.
             fn string_set(&mut self, values: &[String]) -> Value {
                 let mut values = values.to_vec();
@@ -690,9 +1026,22 @@ mod tests {
                     Value::from(values)
                 }
             }
+
+            /// A boolean or number condition value, quoted or not.
+            fn scalar(&mut self, value: Value) -> Value {
+                if self.coin() {
+                    Value::from(value.to_string())
+                } else {
+                    value
+                }
+            }
         }
 
-        fn render_principal(principal: &PrincipalModel, choices: &mut Choices) -> Value {
+        fn render_principal(
+            principal: &PrincipalModel,
+            partition: Partition,
+            choices: &mut Choices,
+        ) -> Value {
             match principal {
                 PrincipalModel::Everyone => match choices.below(3) {
                     0 => json!("*"),
@@ -704,7 +1053,7 @@ mod tests {
                         .iter()
                         .map(|principal| match principal {
                             AwsPrincipal::Account(id) if choices.coin() => id.to_string(),
-                            AwsPrincipal::Account(id) => format!("arn:aws:iam::{id}:root"),
+                            AwsPrincipal::Account(id) => partition.root_arn(id),
                             AwsPrincipal::Role(arn) => arn.to_string(),
                         })
                         .collect();
@@ -720,7 +1069,11 @@ mod tests {
             }
         }
 
-        fn render_statement(statement: &StatementModel, choices: &mut Choices) -> Value {
+        fn render_statement(
+            statement: &StatementModel,
+            partition: Partition,
+            choices: &mut Choices,
+        ) -> Value {
             let strings =
                 |values: &[&str]| values.iter().map(|v| v.to_string()).collect::<Vec<_>>();
             let mut object = Map::new();
@@ -728,45 +1081,54 @@ mod tests {
                 object.insert("Sid".into(), json!(sid));
             }
             let effect = if statement.allow { "Allow" } else { "Deny" };
-            let effect = match choices.below(3) {
-                0 => effect.to_string(),
-                1 => effect.to_lowercase(),
-                _ => effect.to_uppercase(),
-            };
-            object.insert("Effect".into(), json!(effect));
+            object.insert("Effect".into(), json!(choices.any_case(effect)));
             let action_key = if statement.not_action {
                 "NotAction"
             } else {
                 "Action"
             };
-            object.insert(
-                action_key.into(),
-                choices.string_set(&strings(&statement.actions)),
-            );
+            let actions: Vec<String> = statement
+                .actions
+                .iter()
+                .map(|action| choices.any_case(action))
+                .collect();
+            object.insert(action_key.into(), choices.string_set(&actions));
             if let Some(principal) = &statement.principal {
-                object.insert("Principal".into(), render_principal(principal, choices));
+                object.insert(
+                    "Principal".into(),
+                    render_principal(principal, partition, choices),
+                );
             }
             if let Some(resources) = &statement.resources {
                 object.insert("Resource".into(), choices.string_set(&strings(resources)));
             }
+            let mut condition = Map::new();
             if let Some(orgs) = &statement.orgs {
-                let values = choices.string_set(&strings(orgs));
-                object.insert(
-                    "Condition".into(),
-                    json!({"StringEquals": {"aws:PrincipalOrgID": values}}),
-                );
+                let values = choices.string_set(orgs);
+                let key = choices.any_case("aws:PrincipalOrgID");
+                condition.insert("StringEquals".into(), json!({ key: values }));
+            }
+            if let Some(secure) = statement.secure_transport {
+                let key = choices.any_case("aws:SecureTransport");
+                let value = choices.scalar(json!(secure));
+                condition.insert("Bool".into(), json!({ key: value }));
+            }
+            if let Some(age) = statement.max_auth_age {
+                let key = choices.any_case("aws:MultiFactorAuthAge");
+                let value = choices.scalar(json!(age));
+                condition.insert("NumericLessThan".into(), json!({ key: value }));
+            }
+            if !condition.is_empty() {
+                object.insert("Condition".into(), Value::Object(condition));
             }
             Value::Object(object)
         }
 
-        fn render(
-            (version, statements): &(Option<&'static str>, Vec<StatementModel>),
-            seed: u64,
-        ) -> Value {
+        fn render((version, statements): &PolicyModel, seed: u64, partition: Partition) -> Value {
             let mut choices = Choices(seed);
             let mut rendered: Vec<Value> = statements
                 .iter()
-                .map(|s| render_statement(s, &mut choices))
+                .map(|s| render_statement(s, partition, &mut choices))
                 .collect();
             choices.shuffle(&mut rendered);
             let mut policy = Map::new();
@@ -782,11 +1144,19 @@ mod tests {
             Value::Object(policy)
         }
 
+        fn in_partition(document: Value, partition: Partition) -> IamPolicy {
+            IamPolicy::from_value_in(document, partition).unwrap()
+        }
+
         proptest! {
             #[test]
-            fn canonicalize_is_idempotent(model in policy_model(), seed in any::<u64>()) {
-                let canonical = canonicalize(&render(&model, seed)).unwrap();
-                prop_assert_eq!(canonicalize(&canonical).unwrap(), canonical);
+            fn canonicalize_is_idempotent(
+                model in policy_model(),
+                seed in any::<u64>(),
+                partition in partition(),
+            ) {
+                let canonical = canonicalize_in(&render(&model, seed, partition), partition).unwrap();
+                prop_assert_eq!(canonicalize_in(&canonical, partition).unwrap(), canonical);
             }
 
             #[test]
@@ -794,11 +1164,24 @@ mod tests {
                 model in policy_model(),
                 seed_a in any::<u64>(),
                 seed_b in any::<u64>(),
+                partition in partition(),
             ) {
-                let a = IamPolicy::from_value(render(&model, seed_a)).unwrap();
-                let b = IamPolicy::from_value(render(&model, seed_b)).unwrap();
+                let a = in_partition(render(&model, seed_a, partition), partition);
+                let b = in_partition(render(&model, seed_b, partition), partition);
                 prop_assert!(a == b, "{} != {}", a.canonical(), b.canonical());
                 prop_assert!(b == a);
+            }
+
+            #[test]
+            fn a_policy_moved_to_a_partition_equals_it_read_there(
+                model in policy_model(),
+                seed in any::<u64>(),
+                partition in partition(),
+            ) {
+                let document = render(&model, seed, partition);
+                let moved = IamPolicy::from_value(document.clone()).unwrap().for_partition(partition);
+                let read_there = in_partition(document, partition);
+                prop_assert_eq!(moved.canonical(), read_there.canonical());
             }
 
             #[test]
@@ -808,8 +1191,8 @@ mod tests {
                 seed_a in any::<u64>(),
                 seed_b in any::<u64>(),
             ) {
-                let a = IamPolicy::from_value(render(&model_a, seed_a)).unwrap();
-                let b = IamPolicy::from_value(render(&model_b, seed_b)).unwrap();
+                let a = IamPolicy::from_value(render(&model_a, seed_a, Partition::Aws)).unwrap();
+                let b = IamPolicy::from_value(render(&model_b, seed_b, Partition::Aws)).unwrap();
                 prop_assert_eq!(a == b, b == a);
             }
 
@@ -822,24 +1205,77 @@ mod tests {
                 let mut changed = model.clone();
                 let index = which.index(changed.1.len());
                 changed.1[index].actions.push("ecr:DeleteRepository");
-                let a = IamPolicy::from_value(render(&model, seed)).unwrap();
-                let b = IamPolicy::from_value(render(&changed, seed)).unwrap();
+                let a = IamPolicy::from_value(render(&model, seed, Partition::Aws)).unwrap();
+                let b = IamPolicy::from_value(render(&changed, seed, Partition::Aws)).unwrap();
                 prop_assert!(a != b);
                 prop_assert!(b != a);
             }
 
             #[test]
-            fn a_duplicated_statement_is_never_equal(
+            fn a_duplicated_statement_is_always_equal(
                 model in policy_model(),
-                seed in any::<u64>(),
+                seed_a in any::<u64>(),
+                seed_b in any::<u64>(),
                 which in any::<prop::sample::Index>(),
             ) {
                 let mut changed = model.clone();
                 let index = which.index(changed.1.len());
                 let duplicate = changed.1[index].clone();
                 changed.1.push(duplicate);
-                let a = IamPolicy::from_value(render(&model, seed)).unwrap();
-                let b = IamPolicy::from_value(render(&changed, seed)).unwrap();
+                let a = IamPolicy::from_value(render(&model, seed_a, Partition::Aws)).unwrap();
+                let b = IamPolicy::from_value(render(&changed, seed_b, Partition::Aws)).unwrap();
+                prop_assert!(a == b, "{} != {}", a.canonical(), b.canonical());
+                prop_assert!(b == a);
+            }
+
+            #[test]
+            fn a_condition_value_in_another_case_or_of_another_value_is_never_equal(
+                model in policy_model(),
+                seed in any::<u64>(),
+                which in any::<prop::sample::Index>(),
+            ) {
+                let mut changed = model.clone();
+                let index = which.index(changed.1.len());
+                let statement = &mut changed.1[index];
+                match (&mut statement.orgs, &mut statement.secure_transport, &mut statement.max_auth_age) {
+                    (Some(orgs), _, _) => {
+                        for org in orgs.iter_mut() {
+                            *org = org.to_ascii_uppercase();
+                        }
+                    }
+                    (None, Some(secure), _) => *secure = !*secure,
+                    (None, None, Some(age)) => *age += 1,
+                    (None, None, None) => statement.secure_transport = Some(true),
+                }
+                let a = IamPolicy::from_value(render(&model, seed, Partition::Aws)).unwrap();
+                let b = IamPolicy::from_value(render(&changed, seed, Partition::Aws)).unwrap();
+                prop_assert!(a != b);
+                prop_assert!(b != a);
+            }
+
+            #[test]
+            fn an_account_root_of_another_partition_is_never_equal(
+                model in policy_model(),
+                seed in any::<u64>(),
+                used_in in partition(),
+                written_for in partition(),
+            ) {
+                prop_assume!(used_in != written_for);
+                // Root ARNs written out, so that the text names a partition.
+                let roots_only = |partition: Partition| {
+                    let mut document = render(&model, seed, partition);
+                    let canonical = canonicalize_in(&document, partition).unwrap();
+                    document["Statement"] = canonical["Statement"].clone();
+                    document
+                };
+                let names_an_account = model.1.iter().any(|statement| matches!(
+                    &statement.principal,
+                    Some(PrincipalModel::Named { aws, .. })
+                        if aws.iter().any(|p| matches!(p, AwsPrincipal::Account(_)))
+                ));
+                prop_assume!(names_an_account);
+                let a = in_partition(roots_only(used_in), used_in);
+                let b = in_partition(roots_only(written_for), used_in);
                 prop_assert!(a != b);
                 prop_assert!(b != a);
             }

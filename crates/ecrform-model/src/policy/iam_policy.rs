@@ -1,11 +1,11 @@
 //! The [`IamPolicy`] type: a [`PolicyDocument`] whose canonical form is IAM's (see
-//! [`canonicalize`]).
+//! [`canonicalize_in`]) in the partition of the registry that holds it.
 
 use serde_json::Value;
 
-use super::canonicalize;
-use crate::DocumentError;
-use crate::policy_document::{DocumentKind, PolicyDocument};
+use super::canonicalize_in;
+use crate::policy_document::{ContextCache, DocumentKind, PolicyDocument};
+use crate::{DocumentError, Partition};
 
 /// The kind of repository and registry policies.
 #[derive(Debug, Clone, Copy)]
@@ -14,14 +14,34 @@ pub struct Iam;
 impl DocumentKind for Iam {
     const WHAT: &'static str = "policy";
 
-    fn canonicalize(document: &Value) -> Result<Value, DocumentError> {
-        canonicalize(document)
+    /// A bare account id means the account's root in the registry's partition.
+    type Context = Partition;
+
+    fn canonicalize(document: &Value, partition: Partition) -> Result<Value, DocumentError> {
+        canonicalize_in(document, partition)
     }
 }
 
 /// A repository or registry policy: the document as written (what ecrform sends) and its
-/// canonical form (what ecrform compares and shows in diffs).
+/// canonical form (what ecrform compares and shows in diffs) in one partition, the commercial
+/// one unless the policy was made or moved elsewhere.
 pub type IamPolicy = PolicyDocument<Iam>;
+
+/// Policies moved into partitions, each document once per partition.
+pub type PartitionCache = ContextCache<Iam>;
+
+impl IamPolicy {
+    /// The partition the canonical form is for.
+    pub fn partition(&self) -> Partition {
+        self.context()
+    }
+
+    /// The same policy as a registry in `partition` holds it: a bare account id is that
+    /// partition's root. The document is shared, and nothing is checked again.
+    pub fn for_partition(&self, partition: Partition) -> IamPolicy {
+        self.in_context(partition)
+    }
+}
 
 #[cfg(test)]
 mod tests {

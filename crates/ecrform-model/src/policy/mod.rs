@@ -9,16 +9,21 @@
 //! [`IamPolicy::grant`]): validation uses it to check, before any API call, that a registry
 //! policy lets another account replicate into its registry.
 //!
-//! The parts: [`IamPolicy`] itself (`iam_policy`), its canonical form (`canonical_form`) and
-//! what a policy grants (`grant`).
+//! A policy's canonical form depends on the partition of the registry that holds it (a bare
+//! account id is that partition's root), so an [`IamPolicy`] carries the partition it was
+//! canonicalized in: the commercial one unless it is moved ([`IamPolicy::for_partition`]).
+//!
+//! The parts: [`IamPolicy`] itself (`iam_policy`), its canonical form (`canonical_form`), the
+//! names IAM reads case-insensitively (`vocabulary`) and what a policy grants (`grant`).
 
 mod canonical_form;
 mod grant;
 mod iam_policy;
+mod vocabulary;
 
-pub use self::canonical_form::canonicalize;
+pub use self::canonical_form::{canonicalize, canonicalize_in};
 pub use self::grant::Grant;
-pub use self::iam_policy::IamPolicy;
+pub use self::iam_policy::{Iam, IamPolicy, PartitionCache};
 
 /// Policies that the tests of every part share.
 #[cfg(test)]

@@ -213,3 +213,114 @@ fn a_missing_policy_directory_names_the_file_it_looked_for() {
         ]
     );
 }
+
+const BARE_ACCOUNT_PULL: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+  "Principal": {"AWS": "210987654321"}, "Action": "ecr:BatchGetImage"}]}
+"#;
+
+/// What ECR in `partition` stores for [`BARE_ACCOUNT_PULL`].
+fn root_pull(partition: &str) -> ecrform_model::IamPolicy {
+    ecrform_model::IamPolicy::from_json_text(&format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+          "Principal": {{"AWS": "arn:{partition}:iam::210987654321:root"}}, "Action": "ecr:BatchGetImage"}}]}}"#
+    ))
+    .unwrap()
+}
+
+#[test]
+fn a_gov_cloud_registry_reads_a_bare_account_id_as_the_gov_cloud_root() {
+    let fixture = Fixture::new()
+        .with("policies/repository/pull.json", BARE_ACCOUNT_PULL)
+        .with("policies/registry/pull.json", BARE_ACCOUNT_PULL)
+        .with(
+            "spec.yaml",
+            "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-gov-west-1\n    \
+             registry_policy: pull\n    creation_templates:\n      ROOT: {applied_for: [REPLICATION], policy: pull}\n    \
+             repositories:\n      api:\n        policy: pull\n      web:\n        policy: {\"Statement\": [{\"Effect\": \"Allow\", \
+             \"Principal\": {\"AWS\": \"210987654321\"}, \"Action\": \"ecr:BatchGetImage\"}], \"Version\": \"2012-10-17\"}\n",
+        );
+    let spec = fixture.load("spec.yaml").unwrap();
+    let state = &spec.desired.registries[0].state;
+    let live = root_pull("aws-us-gov").for_partition(ecrform_model::Partition::AwsUsGov);
+    let repository = |name: &str| {
+        state.repositories[&ecrform_model::RepositoryName::parse(name).unwrap()]
+            .repository_policy
+            .present()
+            .unwrap()
+    };
+    assert_eq!(repository("api"), &live);
+    assert_eq!(repository("web"), &live);
+    assert_eq!(state.registry_policy.present().unwrap(), &live);
+    let template = &state.creation_templates.as_ref().unwrap()["ROOT"];
+    assert_eq!(template.repository_policy.as_ref().unwrap(), &live);
+    // The commercial root is another account's principal to a GovCloud registry.
+    assert_ne!(
+        repository("api"),
+        &root_pull("aws").for_partition(ecrform_model::Partition::AwsUsGov)
+    );
+    // What is sent to ECR is the document as written.
+    assert_eq!(
+        repository("api").document()["Statement"][0]["Principal"]["AWS"],
+        "210987654321"
+    );
+}
+
+#[test]
+fn a_document_shared_by_registries_of_two_partitions_has_one_canonical_form_per_partition() {
+    let fixture = Fixture::new()
+        .with("policies/repository/pull.json", BARE_ACCOUNT_PULL)
+        .with(
+            "spec.yaml",
+            "version: 1\ndefaults:\n  policy: pull\nregistries:\n  \
+             - account: \"123456789012\"\n    region: us-east-1\n    repositories: {api: {}, web: {}}\n  \
+             - account: \"123456789012\"\n    region: us-gov-west-1\n    repositories: {api: {}, web: {}}\n  \
+             - account: \"210987654321\"\n    region: us-gov-east-1\n    repositories: {api: {}}\n  \
+             - account: \"123456789012\"\n    region: cn-north-1\n    repositories: {api: {}}\n",
+        );
+    let spec = fixture.load("spec.yaml").unwrap();
+    let policy = |registry: &str, name: &str| {
+        let id = ecrform_model::RegistryId::parse(registry).unwrap();
+        let state = &spec
+            .desired
+            .registries
+            .iter()
+            .find(|registry| registry.state.id() == id)
+            .unwrap()
+            .state;
+        state.repositories[&ecrform_model::RepositoryName::parse(name).unwrap()]
+            .repository_policy
+            .present()
+            .unwrap()
+            .clone()
+    };
+    let principal = |policy: &ecrform_model::IamPolicy| {
+        policy.canonical()["Statement"][0]["Principal"]["AWS"][0].clone()
+    };
+    let commercial = policy("123456789012/us-east-1", "api");
+    let gov = policy("123456789012/us-gov-west-1", "api");
+    let china = policy("123456789012/cn-north-1", "api");
+    assert_eq!(principal(&commercial), "arn:aws:iam::210987654321:root");
+    assert_eq!(principal(&gov), "arn:aws-us-gov:iam::210987654321:root");
+    assert_eq!(principal(&china), "arn:aws-cn:iam::210987654321:root");
+    // One document, read once; one canonical form per partition, shared by its registries.
+    assert!(std::ptr::eq(commercial.document(), gov.document()));
+    for (registry, name) in [
+        ("123456789012/us-gov-west-1", "web"),
+        ("210987654321/us-gov-east-1", "api"),
+    ] {
+        assert!(
+            std::ptr::eq(policy(registry, name).canonical(), gov.canonical()),
+            "{registry}"
+        );
+    }
+    assert!(std::ptr::eq(
+        policy("123456789012/us-east-1", "web").canonical(),
+        commercial.canonical()
+    ));
+    let read: Vec<_> = spec
+        .files
+        .iter()
+        .filter(|path| path.ends_with("pull.json"))
+        .collect();
+    assert_eq!(read.len(), 1);
+}

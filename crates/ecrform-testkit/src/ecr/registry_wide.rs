@@ -12,8 +12,9 @@
 use std::collections::BTreeSet;
 
 use ecrform_model::{
-    AccountSettingName, CreationTemplate, EncryptionType, RegistryState, RegistryWideKind,
-    Replication, ReplicationRule, ScanFrequency, ScanRule, ScanType, Scanning, Setting,
+    AccountSettingName, CreationTemplate, EncryptionType, Partition, RegistryState,
+    RegistryWideKind, Replication, ReplicationRule, ScanFrequency, ScanRule, ScanType, Scanning,
+    Setting,
 };
 use ecrform_plan::{ApiCall, RegistryAspects, RegistryError, TemplateChanges};
 
@@ -70,8 +71,11 @@ impl StoredRegistry {
                 });
             }
             ApiCall::PutRegistryPolicy { text } => {
-                state.registry_policy =
-                    Setting::Present(parse_policy(text, ecr_error::invalid_registry_policy)?);
+                state.registry_policy = Setting::Present(parse_policy(
+                    text,
+                    id.region.partition(),
+                    ecr_error::invalid_registry_policy,
+                )?);
             }
             ApiCall::DeleteRegistryPolicy => {
                 if state.registry_policy.present().is_none() {
@@ -129,7 +133,7 @@ impl StoredRegistry {
                 if templates.contains_key(prefix) {
                     return Err(ecr_error::template_already_exists(prefix));
                 }
-                let reported = reported_template(template)?;
+                let reported = reported_template(template, id.region.partition())?;
                 templates.insert(prefix.clone(), reported);
             }
             ApiCall::UpdateRepositoryCreationTemplate { prefix, changes } => {
@@ -137,7 +141,7 @@ impl StoredRegistry {
                 let stored = templates
                     .get(prefix)
                     .ok_or_else(|| ecr_error::template_not_found(prefix))?;
-                let updated = updated_template(stored, changes)?;
+                let updated = updated_template(stored, changes, id.region.partition())?;
                 templates.insert(prefix.clone(), updated);
             }
             ApiCall::DeleteRepositoryCreationTemplate { prefix } => {
@@ -250,8 +254,11 @@ fn check_account_setting(name: AccountSettingName, value: &str) -> Result<(), Re
 }
 
 /// A template the way DescribeRepositoryCreationTemplates reports it, after ECR's checks:
-/// defaults filled and policies as ECR stores them.
-fn reported_template(template: &CreationTemplate) -> Result<CreationTemplate, RegistryError> {
+/// defaults filled and policies as ECR stores them in the registry's `partition`.
+fn reported_template(
+    template: &CreationTemplate,
+    partition: Partition,
+) -> Result<CreationTemplate, RegistryError> {
     if template.applied_for.is_empty() {
         return Err(ecr_error::invalid_parameter(
             "appliedFor",
@@ -290,7 +297,7 @@ fn reported_template(template: &CreationTemplate) -> Result<CreationTemplate, Re
     let repository_policy = template
         .repository_policy
         .as_ref()
-        .map(|policy| parse_repository_policy(&policy.to_compact_json()))
+        .map(|policy| parse_repository_policy(&policy.to_compact_json(), partition))
         .transpose()?;
     Ok(CreationTemplate {
         lifecycle_policy,
@@ -304,6 +311,7 @@ fn reported_template(template: &CreationTemplate) -> Result<CreationTemplate, Re
 fn updated_template(
     stored: &CreationTemplate,
     changes: &TemplateChanges,
+    partition: Partition,
 ) -> Result<CreationTemplate, RegistryError> {
     let mut template = stored.clone();
     if let Some(applied_for) = &changes.applied_for {
@@ -336,14 +344,14 @@ fn updated_template(
         template.repository_policy = if text.is_empty() {
             None
         } else {
-            Some(parse_repository_policy(text)?)
+            Some(parse_repository_policy(text, partition)?)
         };
     }
     if let Some(role) = &changes.custom_role_arn {
         template.custom_role_arn = Some(role.clone());
     }
     // The same checks and the same reported shape as a create.
-    reported_template(&template)
+    reported_template(&template, partition)
 }
 
 #[cfg(test)]
