@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AccountId, AccountSettings, CreationTemplate, IamPolicy, PullThroughCacheRule, Region,
-    RegistryId, RegistryWideKind, Replication, RepositoryName, RepositoryState, Scanning, Setting,
+    AccountId, AccountSettings, CreationTemplate, IamPolicy, PullThroughCacheRule,
+    PullTimeUpdateExclusions, Region, RegistryId, RegistryWideKind, Replication, RepositoryName,
+    RepositoryState, Scanning, Setting, SigningConfiguration,
 };
 
 /// One registry's state.
@@ -32,6 +33,11 @@ pub struct RegistryState {
     /// `None` when unmanaged; otherwise only the named settings are managed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_settings: Option<AccountSettings>,
+    #[serde(default, skip_serializing_if = "Setting::is_unmanaged")]
+    pub signing_configuration: Setting<SigningConfiguration>,
+    /// `None` when unmanaged; otherwise the exact set of excluded principals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_time_update_exclusions: Option<PullTimeUpdateExclusions>,
 }
 
 impl RegistryState {
@@ -47,6 +53,8 @@ impl RegistryState {
             pull_through_cache: None,
             creation_templates: None,
             account_settings: None,
+            signing_configuration: Setting::Unmanaged,
+            pull_time_update_exclusions: None,
         }
     }
 
@@ -64,6 +72,10 @@ impl RegistryState {
             RegistryWideKind::PullThroughCache => self.pull_through_cache.is_some(),
             RegistryWideKind::Replication => self.replication.is_managed(),
             RegistryWideKind::Scanning => self.scanning.is_managed(),
+            RegistryWideKind::SigningConfiguration => self.signing_configuration.is_managed(),
+            RegistryWideKind::PullTimeUpdateExclusions => {
+                self.pull_time_update_exclusions.is_some()
+            }
         }
     }
 
@@ -76,6 +88,10 @@ impl RegistryState {
             RegistryWideKind::PullThroughCache => self.pull_through_cache = None,
             RegistryWideKind::Replication => self.replication = Setting::Unmanaged,
             RegistryWideKind::Scanning => self.scanning = Setting::Unmanaged,
+            RegistryWideKind::SigningConfiguration => {
+                self.signing_configuration = Setting::Unmanaged
+            }
+            RegistryWideKind::PullTimeUpdateExclusions => self.pull_time_update_exclusions = None,
         }
     }
 }
@@ -96,4 +112,39 @@ pub struct DesiredRegistry {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DesiredState {
     pub registries: Vec<DesiredRegistry>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// A registry whose state holds every registry-wide kind.
+    fn holding_everything() -> RegistryState {
+        let mut state = RegistryState::empty(RegistryId::parse("123456789012/us-east-1").unwrap());
+        state.replication = Setting::Absent;
+        state.registry_policy = Setting::Absent;
+        state.scanning = Setting::Present(Scanning::ecr_default());
+        state.pull_through_cache = Some(BTreeMap::new());
+        state.creation_templates = Some(BTreeMap::new());
+        state.account_settings = Some(AccountSettings::new());
+        state.signing_configuration = Setting::Absent;
+        state.pull_time_update_exclusions = Some(PullTimeUpdateExclusions::new());
+        state
+    }
+
+    #[test]
+    fn forgetting_a_kind_drops_that_kind_alone() {
+        let empty = RegistryState::empty(RegistryId::parse("123456789012/us-east-1").unwrap());
+        for kind in RegistryWideKind::ALL {
+            assert!(!empty.holds(kind), "{kind}");
+            let mut state = holding_everything();
+            assert!(state.holds(kind), "{kind}");
+            state.forget(kind);
+            for other in RegistryWideKind::ALL {
+                assert_eq!(state.holds(other), other != kind, "{kind} then {other}");
+            }
+        }
+    }
 }

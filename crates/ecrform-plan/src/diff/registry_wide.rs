@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use ecrform_model::{
     AccountSettings, Address, CreationTemplate, Encryption, IamPolicy, PullThroughCacheField,
     PullThroughCacheRule, RegistryState, RegistryWideKind, Replication, Scanning, Setting,
-    TagMutability, Tags,
+    SigningConfiguration, TagMutability, Tags,
 };
 
 use super::{DocumentCalls, Planned, RegistryContext, encryption_value, field, plan_document};
@@ -364,6 +364,16 @@ pub(super) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
                 .get(&name)
                 .map(|value| Value::String(value.clone()))
         }
+        RegistryWideKind::SigningConfiguration => live
+            .signing_configuration
+            .present()
+            .and_then(SigningConfiguration::canonical)
+            .map(|configuration| to_json(&configuration)),
+        RegistryWideKind::PullTimeUpdateExclusions => live
+            .pull_time_update_exclusions
+            .as_ref()?
+            .get(key?)
+            .map(|principal| Value::String(principal.clone())),
     }
 }
 
