@@ -1,8 +1,9 @@
 //! Snapshot tests of a plan with registry-wide changes, made by the planner from desired and
 //! live states so that the shapes rendered are the ones it produces: the singletons
-//! (replication, registry policy, scanning) as document diffs; pull-through cache rules,
-//! creation templates and account settings field by field, a template's policies as nested
-//! document diffs and its resource tags key by key.
+//! (replication, registry policy, scanning, signing configuration) as document diffs;
+//! pull-through cache rules, creation templates, account settings and pull-time update
+//! exclusions field by field (one address each), a template's policies as nested document
+//! diffs and its resource tags key by key.
 
 // An integration test is not `cfg(test)`, so clippy's allow-unwrap-in-tests does not reach it.
 #![allow(clippy::unwrap_used)]
@@ -13,9 +14,9 @@ use serde_json::json;
 
 use ecrform_model::{
     AccountId, AccountSettingName, AppliedFor, CreationTemplate, DesiredRegistry, DesiredState,
-    IamPolicy, LifecyclePolicy, PullThroughCacheRule, Region, RegistryId, RegistryState,
-    Replication, ReplicationDestination, ReplicationRule, ScanFrequency, ScanRule, ScanType,
-    Scanning, Setting,
+    IamPolicy, LifecyclePolicy, PullThroughCacheRule, PullTimeUpdateExclusions, Region, RegistryId,
+    RegistryState, Replication, ReplicationDestination, ReplicationRule, ScanFrequency, ScanRule,
+    ScanType, Scanning, Setting, SigningConfiguration, SigningRule,
 };
 use ecrform_plan::Plan;
 use ecrform_render::{TextOptions, render_json, render_markdown, render_text};
@@ -85,8 +86,22 @@ fn template(days: u32, description: &str, tags: &[(&str, &str)]) -> CreationTemp
     }
 }
 
+fn signing_rule(profile: &str, filters: &[&str]) -> SigningRule {
+    SigningRule {
+        signing_profile_arn: format!(
+            "arn:aws:signer:us-east-1:{ACCOUNT}:/signing-profiles/{profile}"
+        ),
+        repository_filters: filters.iter().map(|f| (*f).to_owned()).collect(),
+    }
+}
+
+fn principal(path: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:{path}")
+}
+
 /// Every registry-wide kind changes: settings, policy, templates, cache rules (an update, a
-/// replace and a delete), replication and scanning.
+/// replace and a delete), replication, scanning, the signing configuration (a filter and a
+/// rule more) and pull-time update exclusions (one registered, one deregistered).
 fn registry_wide_plan() -> Plan {
     let mut want = RegistryState::empty(registry_id());
     want.account_settings = Some(
@@ -128,6 +143,16 @@ fn registry_wide_plan() -> Plan {
             filters: vec!["team-a/*".to_owned()],
         }],
     });
+    want.signing_configuration = Setting::Present(SigningConfiguration {
+        rules: vec![
+            signing_rule("release_images", &["team-a/*", "release/*"]),
+            signing_rule("everything", &[]),
+        ],
+    });
+    want.pull_time_update_exclusions = Some(PullTimeUpdateExclusions::from_iter([
+        principal("role/security/scanner"),
+        principal("user/mirror"),
+    ]));
 
     let mut live = RegistryState::empty(registry_id());
     live.account_settings = Some(
@@ -153,6 +178,13 @@ fn registry_wide_plan() -> Plan {
         scan_type: ScanType::Basic,
         rules: Vec::new(),
     });
+    live.signing_configuration = Setting::Present(SigningConfiguration {
+        rules: vec![signing_rule("release_images", &["release/*"])],
+    });
+    live.pull_time_update_exclusions = Some(PullTimeUpdateExclusions::from_iter([
+        principal("user/mirror"),
+        principal("role/old-scanner"),
+    ]));
 
     let desired = DesiredState {
         registries: vec![DesiredRegistry {
