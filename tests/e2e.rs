@@ -1527,6 +1527,8 @@ const EMULATOR_GAPS: &str = "\
 warning: registry 123456789012/us-east-1: the endpoint does not support pull-through cache rules (DescribePullThroughCacheRules answered HTTP 500); left out
 warning: registry 123456789012/us-east-1: the endpoint does not support repository creation templates (DescribeRepositoryCreationTemplates answered HTTP 500); left out
 warning: registry 123456789012/us-east-1: the endpoint does not support account settings (GetAccountSetting answered HTTP 500); left out
+warning: registry 123456789012/us-east-1: the endpoint does not support signing configurations (GetSigningConfiguration answered HTTP 500); left out
+warning: registry 123456789012/us-east-1: the endpoint does not support pull-time update exclusions (ListPullTimeUpdateExclusions answered HTTP 500); left out
 ";
 
 #[test]
@@ -1823,4 +1825,34 @@ fn a_setting_the_endpoint_does_not_implement_stops_apply_before_any_write() {
         "{apply}"
     );
     assert!(h.repositories(&[]).is_empty(), "nothing may be written");
+}
+
+#[test]
+fn signing_and_pull_time_exclusions_the_endpoint_lacks_stop_apply_before_any_write() {
+    let cases = [
+        (
+            "signing",
+            "GetSigningConfiguration: the endpoint does not support signing configurations \
+             (GetSigningConfiguration answered HTTP 500); remove signing_configuration from the \
+             spec for this registry or use a real ECR endpoint",
+        ),
+        (
+            "exclusions",
+            "ListPullTimeUpdateExclusions: the endpoint does not support pull-time update \
+             exclusions (ListPullTimeUpdateExclusions answered HTTP 500); remove \
+             pull_time_update_exclusions from the spec for this registry or use a real ECR \
+             endpoint",
+        ),
+    ];
+    for (fixture, error) in cases {
+        let file = format!("unsupported-{fixture}.yaml");
+        let h = Harness::new(&format!("registry/{file}"));
+        let apply = h.ecrform(&["apply", "-f", &file, "--auto-approve"]);
+        assert_eq!(
+            apply.one_line_error(),
+            format!("error: cannot read registry 123456789012/us-east-1: {error}"),
+            "{apply}"
+        );
+        assert!(h.repositories(&[]).is_empty(), "nothing may be written");
+    }
 }

@@ -13,9 +13,9 @@
 //!      registry policy change did not apply is skipped, naming that change: ECR would accept
 //!      the configuration and then fail every replication into that registry quietly;
 //!   3. removals (repositories pruned, pull-through cache rules and creation templates whose
-//!      prefix left the spec), skipped in a registry where anything else did not apply: a
-//!      failed apply never leaves a registry with less than it started with (think of a
-//!      rename whose create failed).
+//!      prefix left the spec, pull-time update exclusions whose principal left it), skipped in
+//!      a registry where anything else did not apply: a failed apply never leaves a registry
+//!      with less than it started with (think of a rename whose create failed).
 //! - A change whose repository could not be created or replaced is skipped, naming that
 //!   change; a failed update does not stop the repository's policies, which do not need it.
 //! - A policy refused because IAM has not yet propagated a new principal is retried with
@@ -206,14 +206,18 @@ impl<R: Registry> Runner<'_, R> {
 const MAX_PARALLELISM: usize = 1024;
 
 /// An object that leaves the registry because it left the spec (a pruned repository, a
-/// pull-through cache rule or creation template outside the spec's exact set): deleted only
-/// once everything else applied.
+/// pull-through cache rule, creation template or pull-time update exclusion outside the spec's
+/// exact set): deleted only once everything else applied. A singleton the spec sets to `none`
+/// (a registry policy, replication, the signing configuration) is not one: the spec asks for
+/// its absence as it asks for any other value.
 fn is_removal(change: &Change) -> bool {
     matches!(
         change.address.kind,
         ResourceKind::Repository
             | ResourceKind::RegistryWide(
-                RegistryWideKind::PullThroughCache | RegistryWideKind::CreationTemplates
+                RegistryWideKind::PullThroughCache
+                    | RegistryWideKind::CreationTemplates
+                    | RegistryWideKind::PullTimeUpdateExclusions
             )
     ) && change.action == Action::Delete
 }

@@ -1,6 +1,7 @@
 //! Registry-wide settings planned and applied against in-memory registries: replication,
-//! the registry policy, scanning, pull-through cache rules, creation templates and account
-//! settings, each created, changed and removed, with ECR's way of reporting them back; the
+//! the registry policy, scanning, pull-through cache rules, creation templates, account
+//! settings, the signing configuration and pull-time update exclusions, each created, changed
+//! and removed, with ECR's way of reporting them back; the
 //! cross-account order (a destination's policy before the source's replication); a second
 //! apply that writes nothing; operations an endpoint does not implement; and stale saved plans.
 //!
@@ -16,13 +17,14 @@ use serde_json::json;
 
 use ecrform_apply::{ApplyOptions, ApplyReport, ChangeOutcome};
 use ecrform_model::{
-    AccountSettingName, AppliedFor, CreationTemplate, DesiredState, IamPolicy, Operation,
-    PullThroughCacheRule, RegistryId, RegistryState, RegistryWideKind, Replication, ScanFrequency,
-    ScanRule, ScanType, Setting, TagMutability,
+    AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, DesiredState, IamPolicy,
+    Operation, PullThroughCacheRule, PullTimeUpdateExclusions, RegistryId, RegistryState,
+    RegistryWideKind, Replication, ScanFrequency, ScanRule, ScanType, Setting,
+    SigningConfiguration, SigningRule, TagMutability,
 };
 use ecrform_plan::{
-    Action, ApiCall, ErrorKind, Missing, Plan, ReadScope, Registry, SavedPlan, TemplateChanges,
-    plan,
+    Action, Allowed, ApiCall, ErrorKind, Missing, Plan, ReadScope, Refusal, Registry, SavedPlan,
+    TemplateChanges, plan,
 };
 use ecrform_testkit::fixtures::{
     DesiredBuilder, REGION, account_settings, address, by_prefix, cache_rule, destination,
@@ -573,6 +575,233 @@ async fn account_settings_update_only_the_named_ones() {
     assert_converged(&spec, &registries).await;
 }
 
+const RELEASE_PROFILE: &str = "arn:aws:signer:us-east-1:111111111111:/signing-profiles/release";
+const DEV_PROFILE: &str = "arn:aws:signer:us-east-1:111111111111:/signing-profiles/dev_builds";
+const SCANNER: &str = "arn:aws:iam::111111111111:role/security/scanner";
+const MIRROR: &str = "arn:aws:iam::111111111111:user/mirror";
+
+fn signing(rules: &[(&str, &[&str])]) -> SigningConfiguration {
+    SigningConfiguration {
+        rules: rules
+            .iter()
+            .map(|(profile, filters)| SigningRule {
+                signing_profile_arn: (*profile).to_owned(),
+                repository_filters: filters.iter().map(|f| (*f).to_owned()).collect(),
+            })
+            .collect(),
+    }
+}
+
+fn exclusions(principals: &[&str]) -> Option<PullTimeUpdateExclusions> {
+    Some(principals.iter().copied().collect())
+}
+
+fn exclusion_address(principal: &str) -> String {
+    address(
+        SOURCE_REGISTRY,
+        &format!("pull_time_update_exclusion/{principal}"),
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_signing_configuration_is_created_updated_and_deleted() {
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
+    let address = address(SOURCE_REGISTRY, "signing_configuration");
+
+    let create = desired(|s| {
+        s.signing_configuration = Setting::Present(signing(&[
+            (RELEASE_PROFILE, &["team-b/*", "team-a/*"]),
+            (DEV_PROFILE, &[]),
+        ]))
+    });
+    let planned = converge(&create, &registries).await;
+    assert_eq!(outline(&planned), [(address.clone(), Action::Create)]);
+    assert_eq!(operations(source), [Operation::PutSigningConfiguration]);
+    assert!(source.state().signing_configuration.present().is_some());
+    assert_converged(&create, &registries).await;
+
+    // The same rules and filters in another order are the same configuration.
+    let reordered = desired(|s| {
+        s.signing_configuration = Setting::Present(signing(&[
+            (DEV_PROFILE, &[]),
+            (RELEASE_PROFILE, &["team-a/*", "team-b/*", "team-a/*"]),
+        ]))
+    });
+    assert_converged(&reordered, &registries).await;
+
+    let update = desired(|s| {
+        s.signing_configuration = Setting::Present(signing(&[(RELEASE_PROFILE, &["team-a/*"])]))
+    });
+    let planned = converge(&update, &registries).await;
+    assert_eq!(outline(&planned), [(address.clone(), Action::Update)]);
+    assert_eq!(
+        source.calls()[0].call,
+        ApiCall::PutSigningConfiguration {
+            rules: signing(&[(RELEASE_PROFILE, &["team-a/*"])]).rules
+        },
+        "the Put carries the whole configuration"
+    );
+    assert_eq!(
+        source.state().signing_configuration,
+        Setting::Present(signing(&[(RELEASE_PROFILE, &["team-a/*"])]))
+    );
+    assert_converged(&update, &registries).await;
+
+    let delete = desired(|s| s.signing_configuration = Setting::Absent);
+    let planned = read_and_plan(&delete, &registries).await;
+    assert_eq!(outline(&planned), [(address.clone(), Action::Delete)]);
+    assert!(planned.changes[0].destructive);
+    assert!(
+        matches!(
+            planned.refusals(&Allowed::default()).as_slice(),
+            [Refusal::Deletes(addresses)] if addresses[0].to_string() == address
+        ),
+        "a delete needs --allow-delete"
+    );
+    assert!(apply(&planned, &registries).await.is_success());
+    assert_eq!(operations(source), [Operation::DeleteSigningConfiguration]);
+    assert_eq!(source.state().signing_configuration, Setting::Absent);
+    assert_converged(&delete, &registries).await;
+    // A spec of no rules asks for what `none` asks for: nothing to do now.
+    let no_rules = desired(|s| s.signing_configuration = Setting::Present(signing(&[])));
+    assert_converged(&no_rules, &registries).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn pull_time_update_exclusions_are_registered_and_deregistered() {
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
+
+    let both = desired(|s| s.pull_time_update_exclusions = exclusions(&[SCANNER, MIRROR]));
+    let planned = converge(&both, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [
+            (exclusion_address(SCANNER), Action::Create),
+            (exclusion_address(MIRROR), Action::Create),
+        ]
+    );
+    assert_eq!(
+        operations(source),
+        [
+            Operation::RegisterPullTimeUpdateExclusion,
+            Operation::RegisterPullTimeUpdateExclusion
+        ]
+    );
+    assert_eq!(
+        source.state().pull_time_update_exclusions,
+        exclusions(&[SCANNER, MIRROR])
+    );
+    assert_converged(&both, &registries).await;
+
+    let scanner_only = desired(|s| s.pull_time_update_exclusions = exclusions(&[SCANNER]));
+    let planned = read_and_plan(&scanner_only, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(exclusion_address(MIRROR), Action::Delete)]
+    );
+    assert!(planned.changes[0].destructive);
+    assert!(!planned.refusals(&Allowed::default()).is_empty());
+    assert!(apply(&planned, &registries).await.is_success());
+    assert_eq!(
+        source.calls()[0].call,
+        ApiCall::DeregisterPullTimeUpdateExclusion {
+            principal_arn: MIRROR.to_owned()
+        }
+    );
+    assert_converged(&scanner_only, &registries).await;
+
+    // `none` is the empty set.
+    let none = desired(|s| s.pull_time_update_exclusions = exclusions(&[]));
+    let planned = converge(&none, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [(exclusion_address(SCANNER), Action::Delete)]
+    );
+    assert_eq!(
+        source.state().pull_time_update_exclusions,
+        Some(PullTimeUpdateExclusions::new())
+    );
+    assert_converged(&none, &registries).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn signing_and_exclusion_writes_answer_with_ecr_codes() {
+    let registry = InMemoryRegistry::new(registry_in(SOURCE));
+    let register = ApiCall::RegisterPullTimeUpdateExclusion {
+        principal_arn: SCANNER.to_owned(),
+    };
+    registry.call(&register).await.unwrap();
+    let cases = [
+        (
+            ApiCall::DeleteSigningConfiguration,
+            ErrorKind::NotFound(Missing::SigningConfiguration),
+            "SigningConfigurationNotFoundException",
+        ),
+        (
+            register,
+            ErrorKind::AlreadyExists,
+            "ExclusionAlreadyExistsException",
+        ),
+        (
+            ApiCall::DeregisterPullTimeUpdateExclusion {
+                principal_arn: MIRROR.to_owned(),
+            },
+            ErrorKind::NotFound(Missing::PullTimeUpdateExclusion),
+            "ExclusionNotFoundException",
+        ),
+    ];
+    for (call, kind, code) in cases {
+        let before = registry.state();
+        let error = registry.call(&call).await.unwrap_err();
+        assert_eq!((error.kind, error.code.as_str()), (kind, code), "{call:?}");
+        assert_eq!(registry.state(), before, "a refused write changes nothing");
+    }
+}
+
+/// The removal phase: a principal swapped for another is deregistered only once its
+/// successor is registered, so that a failed apply never leaves neither excluded.
+#[tokio::test(start_paused = true)]
+async fn an_exclusion_that_left_the_spec_is_kept_when_its_successor_failed() {
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
+    converge(
+        &desired(|s| s.pull_time_update_exclusions = exclusions(&[MIRROR])),
+        &registries,
+    )
+    .await;
+    source.fail_next(
+        Operation::RegisterPullTimeUpdateExclusion,
+        ecr_error::throttled(),
+        1,
+    );
+    let swapped = desired(|s| s.pull_time_update_exclusions = exclusions(&[SCANNER]));
+    let planned = read_and_plan(&swapped, &registries).await;
+    assert_eq!(
+        outline(&planned),
+        [
+            (exclusion_address(SCANNER), Action::Create),
+            (exclusion_address(MIRROR), Action::Delete),
+        ]
+    );
+    let report = apply(&planned, &registries).await;
+    assert!(matches!(
+        outcome_of(&report, &exclusion_address(SCANNER)),
+        ChangeOutcome::Failed { .. }
+    ));
+    assert!(matches!(
+        outcome_of(&report, &exclusion_address(MIRROR)),
+        ChangeOutcome::Skipped { .. }
+    ));
+    assert_eq!(
+        source.state().pull_time_update_exclusions,
+        exclusions(&[MIRROR])
+    );
+    assert_eq!(converge(&swapped, &registries).await.changes.len(), 2);
+    assert_converged(&swapped, &registries).await;
+}
+
 /// A source that replicates into the destination account, and a destination whose policy
 /// lets it in; the destination answers slowly, so that anything not waiting for its policy
 /// would be answered first.
@@ -706,9 +935,11 @@ async fn everything_registry_wide_converges_in_one_apply_and_a_second_writes_not
             AccountSettingName::BasicScanTypeVersion,
             "CLAIR",
         )]));
+        s.signing_configuration = Setting::Present(signing(&[(RELEASE_PROFILE, &["team-a/*"])]));
+        s.pull_time_update_exclusions = exclusions(&[SCANNER]);
     });
     let planned = converge(&spec, &registries).await;
-    assert_eq!(planned.changes.len(), 6, "{:?}", outline(&planned));
+    assert_eq!(planned.changes.len(), 8, "{:?}", outline(&planned));
     assert_converged(&spec, &registries).await;
 }
 
@@ -776,6 +1007,56 @@ async fn operations_marked_unsupported_fail_with_unsupported() {
         "a spec that does not manage them never needs them"
     );
 
+    // Every setting the emulator lacks fails the read the same way, naming the setting.
+    for kind in ecrform_testkit::EMULATOR_UNSUPPORTED {
+        let spec = desired(|s| match kind {
+            RegistryWideKind::SigningConfiguration => {
+                s.signing_configuration = Setting::Present(signing(&[(RELEASE_PROFILE, &[])]))
+            }
+            RegistryWideKind::PullTimeUpdateExclusions => {
+                s.pull_time_update_exclusions = exclusions(&[SCANNER])
+            }
+            RegistryWideKind::PullThroughCache => s.pull_through_cache = Some(BTreeMap::new()),
+            RegistryWideKind::CreationTemplates => s.creation_templates = Some(BTreeMap::new()),
+            RegistryWideKind::AccountSettings => {
+                s.account_settings = Some(AccountSettings::from([(
+                    AccountSettingName::BlobMounting,
+                    "ENABLED".to_owned(),
+                )]))
+            }
+            other => panic!("the emulator implements {other}"),
+        });
+        let error = emulator_like
+            .read(&ReadScope::for_desired(&spec.registries[0]))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::UnsupportedSetting(kind));
+        assert!(
+            error.message.contains(kind.read_operation().as_str()),
+            "{error}"
+        );
+        assert!(
+            error
+                .hint
+                .as_deref()
+                .unwrap_or_default()
+                .contains(kind.spec_key()),
+            "{error:?}"
+        );
+    }
+    let writes = InMemoryRegistry::new(registry_in(SOURCE)).with_emulator_gaps();
+    for call in [
+        ApiCall::PutSigningConfiguration {
+            rules: signing(&[(RELEASE_PROFILE, &[])]).rules,
+        },
+        ApiCall::RegisterPullTimeUpdateExclusion {
+            principal_arn: SCANNER.to_owned(),
+        },
+    ] {
+        let error = writes.call(&call).await.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Unsupported, "{call:?}");
+    }
+
     // A write the endpoint lacks fails its change with Unsupported; the rest applies.
     let registry = InMemoryRegistry::new(registry_in(SOURCE));
     registry.mark_unsupported(Operation::PutAccountSetting);
@@ -833,4 +1114,53 @@ async fn a_saved_plan_is_stale_when_the_registry_policy_changed_out_of_band() {
         .map(ToString::to_string)
         .collect();
     assert_eq!(stale, [address(SOURCE_REGISTRY, "registry_policy")]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_saved_plan_is_stale_when_an_exclusion_changed_out_of_band() {
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
+    converge(
+        &desired(|s| {
+            s.pull_time_update_exclusions = exclusions(&[MIRROR]);
+            s.signing_configuration = Setting::Present(signing(&[(DEV_PROFILE, &[])]));
+        }),
+        &registries,
+    )
+    .await;
+    let spec = desired(|s| {
+        s.pull_time_update_exclusions = exclusions(&[]);
+        s.signing_configuration = Setting::Present(signing(&[(RELEASE_PROFILE, &[])]));
+    });
+    let scope = ReadScope::for_desired(&spec.registries[0]);
+    let planned = read_and_plan(&spec, &registries).await;
+    let saved_spec = ecrform_plan::SavedSpec {
+        path: "ecr.yaml".to_owned(),
+        fingerprint: "fingerprint".to_owned(),
+    };
+    let saved = SavedPlan::new(&planned, Vec::new(), saved_spec, "0.1.0");
+    let saved = SavedPlan::from_json(&saved.to_json(), "0.1.0").unwrap();
+    assert!(
+        saved
+            .stale_addresses(&[source.read(&scope).await.unwrap()])
+            .is_empty()
+    );
+
+    // Someone deregisters the exclusion and changes the signing profile by hand.
+    source.edit_state(|state| {
+        state.pull_time_update_exclusions = Some(PullTimeUpdateExclusions::new());
+        state.signing_configuration = Setting::Present(signing(&[(DEV_PROFILE, &["x*"])]));
+    });
+    let stale: Vec<String> = saved
+        .stale_addresses(&[source.read(&scope).await.unwrap()])
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        stale,
+        [
+            address(SOURCE_REGISTRY, "signing_configuration"),
+            exclusion_address(MIRROR)
+        ]
+    );
 }

@@ -93,7 +93,8 @@ fn kind_of(code: &str, message: &str, status: u16) -> ErrorKind {
         "RepositoryNotEmptyException" => ErrorKind::RepositoryNotEmpty,
         "RepositoryAlreadyExistsException"
         | "PullThroughCacheRuleAlreadyExistsException"
-        | "TemplateAlreadyExistsException" => ErrorKind::AlreadyExists,
+        | "TemplateAlreadyExistsException"
+        | "ExclusionAlreadyExistsException" => ErrorKind::AlreadyExists,
         "RepositoryNotFoundException" => ErrorKind::NotFound(Missing::Repository),
         "LifecyclePolicyNotFoundException" => ErrorKind::NotFound(Missing::LifecyclePolicy),
         "RepositoryPolicyNotFoundException" => ErrorKind::NotFound(Missing::RepositoryPolicy),
@@ -102,6 +103,10 @@ fn kind_of(code: &str, message: &str, status: u16) -> ErrorKind {
             ErrorKind::NotFound(Missing::PullThroughCacheRule)
         }
         "TemplateNotFoundException" => ErrorKind::NotFound(Missing::CreationTemplate),
+        "SigningConfigurationNotFoundException" => {
+            ErrorKind::NotFound(Missing::SigningConfiguration)
+        }
+        "ExclusionNotFoundException" => ErrorKind::NotFound(Missing::PullTimeUpdateExclusion),
         code if code.ends_with("NotFoundException") => ErrorKind::NotFound(Missing::Other),
         "InvalidParameterException" if names_a_principal_iam_may_not_know_yet(message) => {
             ErrorKind::PolicyRejected
@@ -251,6 +256,53 @@ mod tests {
                 kind: ErrorKind::Credentials,
                 code: "UnrecognizedClientException",
                 message: "The security token included in the request is invalid.",
+            },
+            Case {
+                call: ApiCall::DeleteSigningConfiguration,
+                answer: Answer::error(
+                    "SigningConfigurationNotFoundException",
+                    "The specified signing configuration was not found.",
+                ),
+                kind: ErrorKind::NotFound(Missing::SigningConfiguration),
+                code: "SigningConfigurationNotFoundException",
+                message: "The specified signing configuration was not found.",
+            },
+            Case {
+                call: ApiCall::RegisterPullTimeUpdateExclusion {
+                    principal_arn: "arn:aws:iam::123456789012:role/scanner".to_owned(),
+                },
+                answer: Answer::error(
+                    "ExclusionAlreadyExistsException",
+                    "The specified pull time update exclusion already exists for the registry.",
+                ),
+                kind: ErrorKind::AlreadyExists,
+                code: "ExclusionAlreadyExistsException",
+                message: "The specified pull time update exclusion already exists for the \
+                          registry.",
+            },
+            Case {
+                call: ApiCall::RegisterPullTimeUpdateExclusion {
+                    principal_arn: "arn:aws:iam::123456789012:role/scanner".to_owned(),
+                },
+                answer: Answer::error(
+                    "LimitExceededException",
+                    "The maximum number of pull time update exclusions has been reached",
+                ),
+                kind: ErrorKind::Invalid,
+                code: "LimitExceededException",
+                message: "The maximum number of pull time update exclusions has been reached",
+            },
+            Case {
+                call: ApiCall::DeregisterPullTimeUpdateExclusion {
+                    principal_arn: "arn:aws:iam::123456789012:role/scanner".to_owned(),
+                },
+                answer: Answer::error(
+                    "ExclusionNotFoundException",
+                    "The specified pull time update exclusion was not found.",
+                ),
+                kind: ErrorKind::NotFound(Missing::PullTimeUpdateExclusion),
+                code: "ExclusionNotFoundException",
+                message: "The specified pull time update exclusion was not found.",
             },
             // A real ECR server error is JSON with a code: not "unsupported".
             Case {

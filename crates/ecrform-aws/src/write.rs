@@ -6,9 +6,11 @@ use aws_sdk_ecr::types::{
     ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType, RctAppliedFor,
     RegistryScanningRule, ReplicationConfiguration, ReplicationDestination,
     ReplicationRule as SdkReplicationRule, RepositoryFilter, RepositoryFilterType, ScanFrequency,
-    ScanType, ScanningRepositoryFilter, ScanningRepositoryFilterType, Tag, UpstreamRegistry,
+    ScanType, ScanningRepositoryFilter, ScanningRepositoryFilterType, SigningConfiguration,
+    SigningRepositoryFilter, SigningRepositoryFilterType, SigningRule as SdkSigningRule, Tag,
+    UpstreamRegistry,
 };
-use ecrform_model::{Encryption, ReplicationRule, ScanRule, TagMutability, Tags};
+use ecrform_model::{Encryption, ReplicationRule, ScanRule, SigningRule, TagMutability, Tags};
 use ecrform_plan::{ApiCall, ErrorKind, RegistryError};
 
 use crate::EcrRegistry;
@@ -237,7 +239,50 @@ pub(crate) async fn execute(registry: &EcrRegistry, call: &ApiCall) -> Result<()
         ApiCall::PutAccountSetting { name, value } => {
             send!(ecr.put_account_setting().name(name.as_str()).value(value))
         }
+        ApiCall::PutSigningConfiguration { rules } => send!(
+            ecr.put_signing_configuration()
+                .signing_configuration(sdk_signing(rules)?)
+        ),
+        ApiCall::DeleteSigningConfiguration => send!(ecr.delete_signing_configuration()),
+        ApiCall::RegisterPullTimeUpdateExclusion { principal_arn } => send!(
+            ecr.register_pull_time_update_exclusion()
+                .principal_arn(principal_arn)
+        ),
+        ApiCall::DeregisterPullTimeUpdateExclusion { principal_arn } => send!(
+            ecr.deregister_pull_time_update_exclusion()
+                .principal_arn(principal_arn)
+        ),
     }
+}
+
+/// The signing configuration: every rule's profile and WILDCARD_MATCH filters. A rule without
+/// filters (every repository) sends none, as ECR refuses an empty filter list.
+fn sdk_signing(rules: &[SigningRule]) -> Result<SigningConfiguration, RegistryError> {
+    let rules = rules
+        .iter()
+        .map(|rule| {
+            let filters = rule
+                .repository_filters
+                .iter()
+                .map(|filter| {
+                    SigningRepositoryFilter::builder()
+                        .filter(filter)
+                        .filter_type(SigningRepositoryFilterType::WildcardMatch)
+                        .build()
+                        .map_err(request_error)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            SdkSigningRule::builder()
+                .signing_profile_arn(&rule.signing_profile_arn)
+                .set_repository_filters((!filters.is_empty()).then_some(filters))
+                .build()
+                .map_err(request_error)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    SigningConfiguration::builder()
+        .set_rules(Some(rules))
+        .build()
+        .map_err(request_error)
 }
 
 /// The replication configuration: every rule's destinations and PREFIX_MATCH filters. No
@@ -662,6 +707,38 @@ mod tests {
         );
     }
 
+    const SIGNING_PROFILE: &str =
+        "arn:aws:signer:eu-west-1:123456789012:/signing-profiles/release_images";
+    const SCANNER: &str = "arn:aws:iam::123456789012:role/security/scanner";
+
+    #[tokio::test(start_paused = true)]
+    async fn a_signing_configuration_sends_every_rule_with_wildcard_filters() {
+        let call = ApiCall::PutSigningConfiguration {
+            rules: vec![
+                SigningRule {
+                    signing_profile_arn: SIGNING_PROFILE.to_owned(),
+                    repository_filters: vec!["release/*".to_owned(), "team-a/prod".to_owned()],
+                },
+                // Every repository: no filter list at all, which ECR refuses empty.
+                SigningRule {
+                    signing_profile_arn: SIGNING_PROFILE.to_owned(),
+                    repository_filters: Vec::new(),
+                },
+            ],
+        };
+        let configuration = json!({"rules": [
+            {"signingProfileArn": SIGNING_PROFILE,
+             "repositoryFilters": [
+                {"filter": "release/*", "filterType": "WILDCARD_MATCH"},
+                {"filter": "team-a/prod", "filterType": "WILDCARD_MATCH"}]},
+            {"signingProfileArn": SIGNING_PROFILE}
+        ]});
+        assert_eq!(
+            sent_answered(&call, json!({"signingConfiguration": configuration})).await,
+            json!({"signingConfiguration": configuration})
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn registry_wide_calls_send_their_documented_requests() {
         let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"replicate","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":["ecr:CreateRepository","ecr:ReplicateImage"],"Resource":"arn:aws:ecr:eu-west-1:123456789012:repository/*"}]}"#;
@@ -819,6 +896,26 @@ mod tests {
                 },
                 json!({"name": "REGISTRY_POLICY_SCOPE", "value": "V2"}),
                 json!({"name": "REGISTRY_POLICY_SCOPE", "value": "V2"}),
+            ),
+            (
+                ApiCall::DeleteSigningConfiguration,
+                json!({"registryId": "123456789012", "signingConfiguration": {"rules": [
+                    {"signingProfileArn": SIGNING_PROFILE}]}}),
+                json!({}),
+            ),
+            (
+                ApiCall::RegisterPullTimeUpdateExclusion {
+                    principal_arn: SCANNER.to_owned(),
+                },
+                json!({"principalArn": SCANNER, "createdAt": 1.745531331E9}),
+                json!({"principalArn": SCANNER}),
+            ),
+            (
+                ApiCall::DeregisterPullTimeUpdateExclusion {
+                    principal_arn: SCANNER.to_owned(),
+                },
+                json!({"principalArn": SCANNER}),
+                json!({"principalArn": SCANNER}),
             ),
         ];
         for (call, response, expected) in cases {

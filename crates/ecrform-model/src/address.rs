@@ -245,9 +245,37 @@ mod tests {
             "123456789012/us-east-1/pull_through_cache/docker-hub",
             "123456789012/us-east-1/creation_template/ROOT",
             "123456789012/us-east-1/account_setting/BLOB_MOUNTING",
+            "123456789012/us-east-1/signing_configuration",
+            "123456789012/us-east-1/pull_time_update_exclusion/arn:aws:iam::123456789012:role/scanner",
         ] {
             assert_eq!(Address::parse(raw).unwrap().to_string(), raw);
         }
+    }
+
+    #[test]
+    fn a_principal_arn_with_slashes_and_colons_is_one_name() {
+        // Only the first three '/' separate ACCOUNT, REGION and KIND: a role's path stays in
+        // the name, and its ':'s were never separators.
+        let raw = "123456789012/us-east-1/pull_time_update_exclusion/\
+                   arn:aws-us-gov:iam::123456789012:role/ci/team-a/scanner";
+        let address = Address::parse(raw).unwrap();
+        assert_eq!(
+            address.kind,
+            ResourceKind::RegistryWide(RegistryWideKind::PullTimeUpdateExclusions)
+        );
+        assert_eq!(
+            address.key(),
+            Some("arn:aws-us-gov:iam::123456789012:role/ci/team-a/scanner")
+        );
+        assert_eq!(address.to_string(), raw);
+        let built = Address::keyed(
+            address.registry.clone(),
+            RegistryWideKind::PullTimeUpdateExclusions,
+            "arn:aws-us-gov:iam::123456789012:role/ci/team-a/scanner",
+        );
+        assert_eq!(built, address);
+        let json = serde_json::to_string(&address).unwrap();
+        assert_eq!(serde_json::from_str::<Address>(&json).unwrap(), address);
     }
 
     #[test]
@@ -273,9 +301,30 @@ mod tests {
             "123456789012/us-east-1/replication/extra",
             "123456789012/us-east-1/account_setting/NOT_A_SETTING",
             "123456789012/us-east-1/creation_template/",
+            "123456789012/us-east-1/signing_configuration/extra",
+            "123456789012/us-east-1/pull_time_update_exclusion",
         ] {
             assert!(Address::parse(raw).is_err(), "{raw}");
         }
+    }
+
+    #[test]
+    fn documents_are_the_policies_and_the_registry_singletons() {
+        let documents: Vec<&str> = ResourceKind::all()
+            .filter(|kind| kind.is_document())
+            .map(ResourceKind::as_str)
+            .collect();
+        assert_eq!(
+            documents,
+            [
+                "lifecycle_policy",
+                "repository_policy",
+                "replication",
+                "registry_policy",
+                "scanning",
+                "signing_configuration"
+            ]
+        );
     }
 
     #[test]

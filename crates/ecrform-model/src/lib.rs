@@ -28,9 +28,9 @@ pub use policy_document::{ContextCache, DocumentKind, PolicyDocument};
 pub use registry::{DesiredRegistry, DesiredState, RegistryState};
 pub use registry_wide::{
     AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, PullThroughCacheField,
-    PullThroughCacheRule, ROOT_PREFIX, RegistryWideKind, Replication, ReplicationDestination,
-    ReplicationRule, ScanFrequency, ScanRule, ScanType, Scanning, UpstreamRegistry,
-    derived_upstream_registry,
+    PullThroughCacheRule, PullTimeUpdateExclusions, ROOT_PREFIX, RegistryWideKind, Replication,
+    ReplicationDestination, ReplicationRule, ScanFrequency, ScanRule, ScanType, Scanning,
+    SigningConfiguration, SigningRule, UpstreamRegistry, derived_upstream_registry,
 };
 pub use repository::{
     AWS_MANAGED_KEY_ALIAS, Encryption, EncryptionType, KeyResolution, KmsKeys, RepositoryState,

@@ -31,6 +31,10 @@ string_enum! {
         UpdateRepositoryCreationTemplate => "UpdateRepositoryCreationTemplate",
         DeleteRepositoryCreationTemplate => "DeleteRepositoryCreationTemplate",
         PutAccountSetting => "PutAccountSetting",
+        PutSigningConfiguration => "PutSigningConfiguration",
+        DeleteSigningConfiguration => "DeleteSigningConfiguration",
+        RegisterPullTimeUpdateExclusion => "RegisterPullTimeUpdateExclusion",
+        DeregisterPullTimeUpdateExclusion => "DeregisterPullTimeUpdateExclusion",
         // Reads.
         DescribeRepositories => "DescribeRepositories",
         ListTagsForResource => "ListTagsForResource",
@@ -43,6 +47,8 @@ string_enum! {
         DescribePullThroughCacheRules => "DescribePullThroughCacheRules",
         DescribeRepositoryCreationTemplates => "DescribeRepositoryCreationTemplates",
         GetAccountSetting => "GetAccountSetting",
+        GetSigningConfiguration => "GetSigningConfiguration",
+        ListPullTimeUpdateExclusions => "ListPullTimeUpdateExclusions",
     }
 }
 
@@ -62,6 +68,8 @@ impl Operation {
                 | Operation::DescribePullThroughCacheRules
                 | Operation::DescribeRepositoryCreationTemplates
                 | Operation::GetAccountSetting
+                | Operation::GetSigningConfiguration
+                | Operation::ListPullTimeUpdateExclusions
         )
     }
 }

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AccountId, AccountSettings, CreationTemplate, IamPolicy, KmsKeys, PartitionCache,
-    PullThroughCacheRule, Region, RegistryId, RegistryWideKind, Replication, RepositoryName,
-    RepositoryState, Scanning, Setting,
+    PullThroughCacheRule, PullTimeUpdateExclusions, Region, RegistryId, RegistryWideKind,
+    Replication, RepositoryName, RepositoryState, Scanning, Setting, SigningConfiguration,
 };
 
 /// One registry's state.
@@ -46,6 +46,11 @@ pub struct RegistryState {
     /// not be described, say). Not part of snapshots.
     #[serde(skip)]
     pub read_warnings: Vec<String>,
+    #[serde(default, skip_serializing_if = "Setting::is_unmanaged")]
+    pub signing_configuration: Setting<SigningConfiguration>,
+    /// `None` when unmanaged; otherwise the exact set of excluded principals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_time_update_exclusions: Option<PullTimeUpdateExclusions>,
 }
 
 impl RegistryState {
@@ -63,6 +68,8 @@ impl RegistryState {
             account_settings: None,
             kms_keys: KmsKeys::new(),
             read_warnings: Vec::new(),
+            signing_configuration: Setting::Unmanaged,
+            pull_time_update_exclusions: None,
         }
     }
 
@@ -80,6 +87,10 @@ impl RegistryState {
             RegistryWideKind::PullThroughCache => self.pull_through_cache.is_some(),
             RegistryWideKind::Replication => self.replication.is_managed(),
             RegistryWideKind::Scanning => self.scanning.is_managed(),
+            RegistryWideKind::SigningConfiguration => self.signing_configuration.is_managed(),
+            RegistryWideKind::PullTimeUpdateExclusions => {
+                self.pull_time_update_exclusions.is_some()
+            }
         }
     }
 
@@ -124,6 +135,10 @@ impl RegistryState {
             RegistryWideKind::PullThroughCache => self.pull_through_cache = None,
             RegistryWideKind::Replication => self.replication = Setting::Unmanaged,
             RegistryWideKind::Scanning => self.scanning = Setting::Unmanaged,
+            RegistryWideKind::SigningConfiguration => {
+                self.signing_configuration = Setting::Unmanaged
+            }
+            RegistryWideKind::PullTimeUpdateExclusions => self.pull_time_update_exclusions = None,
         }
     }
 }
@@ -148,4 +163,39 @@ pub struct DesiredRegistry {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DesiredState {
     pub registries: Vec<DesiredRegistry>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// A registry whose state holds every registry-wide kind.
+    fn holding_everything() -> RegistryState {
+        let mut state = RegistryState::empty(RegistryId::parse("123456789012/us-east-1").unwrap());
+        state.replication = Setting::Absent;
+        state.registry_policy = Setting::Absent;
+        state.scanning = Setting::Present(Scanning::ecr_default());
+        state.pull_through_cache = Some(BTreeMap::new());
+        state.creation_templates = Some(BTreeMap::new());
+        state.account_settings = Some(AccountSettings::new());
+        state.signing_configuration = Setting::Absent;
+        state.pull_time_update_exclusions = Some(PullTimeUpdateExclusions::new());
+        state
+    }
+
+    #[test]
+    fn forgetting_a_kind_drops_that_kind_alone() {
+        let empty = RegistryState::empty(RegistryId::parse("123456789012/us-east-1").unwrap());
+        for kind in RegistryWideKind::ALL {
+            assert!(!empty.holds(kind), "{kind}");
+            let mut state = holding_everything();
+            assert!(state.holds(kind), "{kind}");
+            state.forget(kind);
+            for other in RegistryWideKind::ALL {
+                assert_eq!(state.holds(other), other != kind, "{kind} then {other}");
+            }
+        }
+    }
 }

@@ -194,6 +194,35 @@ mod tests {
     }
 
     #[test]
+    fn signing_and_pull_time_exclusions_are_read_as_the_snapshot_writes_them() {
+        let text = r#"{"snapshot_version": 1, "registries": [
+            {"account": "123456789012", "region": "us-east-1",
+             "signing_configuration": {"rules": [
+                {"signing_profile_arn": "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release",
+                 "repository_filters": ["release/*"]}]},
+             "pull_time_update_exclusions": ["arn:aws:iam::123456789012:role/scanner"]},
+            {"account": "123456789012", "region": "eu-west-1", "signing_configuration": null}]}"#;
+        let snapshot = Snapshot::from_json(text).unwrap();
+        let [managed, absent] = snapshot.registries.as_slice() else {
+            panic!("{:?}", snapshot.registries);
+        };
+        let configuration = managed.signing_configuration.present().unwrap();
+        assert_eq!(configuration.rules[0].repository_filters, ["release/*"]);
+        assert_eq!(
+            managed.pull_time_update_exclusions,
+            Some(
+                ["arn:aws:iam::123456789012:role/scanner"]
+                    .into_iter()
+                    .collect()
+            )
+        );
+        assert_eq!(absent.signing_configuration, Setting::Absent);
+        assert_eq!(absent.pull_time_update_exclusions, None, "not read");
+        let again = Snapshot::from_json(&snapshot.to_json_pretty()).unwrap();
+        assert_eq!(again, snapshot);
+    }
+
+    #[test]
     fn a_registry_listed_twice_is_refused() {
         let reg = r#"{"account": "123456789012", "region": "us-east-1"}"#;
         let text = format!(r#"{{"snapshot_version": 1, "registries": [{reg}, {reg}]}}"#);

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use ecrform_model::{
     AccountSettingName, AppliedFor, CreationTemplate, Encryption, Operation, PullThroughCacheRule,
-    RegistryId, ReplicationRule, RepositoryName, ScanRule, ScanType, TagMutability, Tags,
+    RegistryId, ReplicationRule, RepositoryName, ScanRule, ScanType, SigningRule, TagMutability,
+    Tags,
 };
 
 /// One ECR write, in the vocabulary of the ECR API.
@@ -111,6 +112,18 @@ pub enum ApiCall {
         name: AccountSettingName,
         value: String,
     },
+    /// Replaces the registry's whole signing configuration.
+    PutSigningConfiguration {
+        rules: Vec<SigningRule>,
+    },
+    DeleteSigningConfiguration,
+    /// Excludes one principal's pulls from the images' recorded pull times.
+    RegisterPullTimeUpdateExclusion {
+        principal_arn: String,
+    },
+    DeregisterPullTimeUpdateExclusion {
+        principal_arn: String,
+    },
 }
 
 /// The fields of an UpdateRepositoryCreationTemplate request. ECR leaves a field the request
@@ -177,6 +190,14 @@ impl ApiCall {
                 Operation::DeleteRepositoryCreationTemplate
             }
             ApiCall::PutAccountSetting { .. } => Operation::PutAccountSetting,
+            ApiCall::PutSigningConfiguration { .. } => Operation::PutSigningConfiguration,
+            ApiCall::DeleteSigningConfiguration => Operation::DeleteSigningConfiguration,
+            ApiCall::RegisterPullTimeUpdateExclusion { .. } => {
+                Operation::RegisterPullTimeUpdateExclusion
+            }
+            ApiCall::DeregisterPullTimeUpdateExclusion { .. } => {
+                Operation::DeregisterPullTimeUpdateExclusion
+            }
         }
     }
 
@@ -203,7 +224,11 @@ impl ApiCall {
             | ApiCall::CreateRepositoryCreationTemplate { .. }
             | ApiCall::UpdateRepositoryCreationTemplate { .. }
             | ApiCall::DeleteRepositoryCreationTemplate { .. }
-            | ApiCall::PutAccountSetting { .. } => None,
+            | ApiCall::PutAccountSetting { .. }
+            | ApiCall::PutSigningConfiguration { .. }
+            | ApiCall::DeleteSigningConfiguration
+            | ApiCall::RegisterPullTimeUpdateExclusion { .. }
+            | ApiCall::DeregisterPullTimeUpdateExclusion { .. } => None,
         }
     }
 
@@ -277,6 +302,20 @@ mod tests {
             ApiCall::PutAccountSetting {
                 name: AccountSettingName::BlobMounting,
                 value: "ENABLED".to_owned(),
+            },
+            ApiCall::PutSigningConfiguration {
+                rules: vec![SigningRule {
+                    signing_profile_arn:
+                        "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release".to_owned(),
+                    repository_filters: vec!["team-a/*".to_owned()],
+                }],
+            },
+            ApiCall::DeleteSigningConfiguration,
+            ApiCall::RegisterPullTimeUpdateExclusion {
+                principal_arn: "arn:aws:iam::123456789012:role/scanner".to_owned(),
+            },
+            ApiCall::DeregisterPullTimeUpdateExclusion {
+                principal_arn: "arn:aws:iam::123456789012:user/mirror".to_owned(),
             },
         ];
         let text = serde_json::to_string(&calls).unwrap();

@@ -17,14 +17,24 @@
 //!      rules and replication that create repositories from them;
 //!   4. `pull_through_cache` rules by prefix (creates, updates, replaces);
 //!   5. `replication`;
-//!   6. `scanning`.
+//!   6. `scanning`;
+//!   7. `signing_configuration`;
+//!   8. `pull_time_update_exclusion`s registered, by principal ARN.
+//!
+//!   Scanning, signing and the pull-time exclusions say what happens to images as they are
+//!   pushed and pulled; nothing else in a plan depends on them, and they depend on nothing but
+//!   the registry, so they come last among the settings, in the order the spec documents
+//!   them. (Within the executor's second phase these chains run concurrently anyway: the
+//!   order is what a reviewer reads.)
 //! - Then, for each desired repository by name: the `repository` change (create, update or
 //!   replace) first, because a policy needs its repository; then its `lifecycle_policy`; then
 //!   its `repository_policy`.
 //! - Then the removals: pull-through cache rules and creation templates whose prefix left the
-//!   spec's exact set, by prefix, and the deletes of pruned repositories, by name; after every
-//!   create and update of the registry, so that a failed apply never leaves a registry with
-//!   less than it started with.
+//!   spec's exact set, by prefix, pull-time update exclusions whose principal left it, by ARN,
+//!   and the deletes of pruned repositories, by name; after every create and update of the
+//!   registry, so that a failed apply never leaves a registry with less than it started with.
+//!   (A signing configuration the spec sets to `none` is not a removal: like a registry policy
+//!   set to `none`, the spec asks for its absence in place.)
 //!
 //! The executor (see [`crate::apply`]) keeps this order within a registry and adds one across
 //! registries: every registry's policy and account settings are written before anything else
@@ -50,6 +60,11 @@
 //!   exclusions sorted, `lifecycle_policy` and `repository_policy` canonical, and ECR's
 //!   defaults (`MUTABLE`, `AES256`) where the template leaves mutability or encryption out.
 //! - `account_setting`: the value, a JSON string.
+//! - `signing_configuration`: `{"rules": [{"signing_profile_arn", "repository_filters":
+//!   [...]}]}`, filters sorted and deduplicated (left out when a rule has none), rules sorted;
+//!   a configuration without rules is absent (`null`).
+//! - `pull_time_update_exclusion`: the principal ARN, a JSON string (field
+//!   [`field::PRINCIPAL_ARN`]); a registered exclusion has nothing else to compare.
 //!
 //! `fields` names what differs: for an update or replace the differing fields, for a create
 //! every field it sets (a repository's always include `tags`, for the ownership tag), for a
@@ -91,6 +106,8 @@ pub mod field {
     pub const RESOURCE_TAGS: &str = "resource_tags";
     pub const LIFECYCLE_POLICY: &str = "lifecycle_policy";
     pub const REPOSITORY_POLICY: &str = "repository_policy";
+    /// The one field of a pull-time update exclusion.
+    pub const PRINCIPAL_ARN: &str = "principal_arn";
 }
 
 /// Plans the changes that make `live` equal `desired`.
@@ -145,16 +162,19 @@ struct RegistryContext<'a> {
 type RegistryStep = fn(&RegistryContext<'_>, &mut Planned);
 
 /// The planning steps of one registry, in apply order (see the module documentation).
-const REGISTRY_STEPS: [RegistryStep; 10] = [
+const REGISTRY_STEPS: [RegistryStep; 13] = [
     registry_wide::plan_account_settings,
     registry_wide::plan_registry_policy,
     registry_wide::plan_creation_templates,
     registry_wide::plan_pull_through_cache,
     registry_wide::plan_replication,
     registry_wide::plan_scanning,
+    registry_wide::plan_signing_configuration,
+    registry_wide::plan_pull_time_update_exclusions,
     plan_desired_repositories,
     registry_wide::plan_leftover_pull_through_cache,
     registry_wide::plan_leftover_creation_templates,
+    registry_wide::plan_leftover_pull_time_update_exclusions,
     plan_leftover_repositories,
 ];
 

@@ -242,6 +242,8 @@ pub enum Missing {
     RegistryPolicy,
     PullThroughCacheRule,
     CreationTemplate,
+    SigningConfiguration,
+    PullTimeUpdateExclusion,
     /// Anything else ECR reports as not found.
     Other,
 }

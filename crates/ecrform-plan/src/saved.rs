@@ -304,6 +304,10 @@ fn canonical_registry(desired: &DesiredRegistry) -> Value {
                 .collect::<serde_json::Map<String, Value>>()
         }),
         "account_settings": state.account_settings.as_ref().map(AccountSettings::canonical),
+        "signing_configuration": document(&state.signing_configuration.clone().map(|c| {
+            serde_json::to_value(c.canonical()).unwrap_or(Value::Null)
+        })),
+        "pull_time_update_exclusions": state.pull_time_update_exclusions,
     })
 }
 
@@ -667,5 +671,35 @@ mod tests {
             spec_fingerprint(&plain, &[]),
             "only the plan's registries count"
         );
+    }
+
+    #[test]
+    fn the_spec_fingerprint_covers_signing_and_pull_time_exclusions() {
+        use ecrform_model::{PullTimeUpdateExclusions, SigningConfiguration, SigningRule};
+        let profile = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release";
+        let with = |filters: &[&str], excluded: &[&str]| {
+            let (mut desired, _) = scenario();
+            let state = &mut desired.registries[0].state;
+            state.signing_configuration = Setting::Present(SigningConfiguration {
+                rules: vec![SigningRule {
+                    signing_profile_arn: profile.to_owned(),
+                    repository_filters: filters.iter().map(|f| (*f).to_owned()).collect(),
+                }],
+            });
+            state.pull_time_update_exclusions = Some(
+                excluded
+                    .iter()
+                    .copied()
+                    .collect::<PullTimeUpdateExclusions>(),
+            );
+            spec_fingerprint(&desired, &[id()])
+        };
+        let scanner = "arn:aws:iam::123456789012:role/scanner";
+        let base = with(&["a/*", "b/*"], &[scanner]);
+        assert_eq!(base, with(&["b/*", "a/*", "a/*"], &[scanner, scanner]));
+        assert_ne!(base, with(&["a/*"], &[scanner]));
+        assert_ne!(base, with(&["a/*", "b/*"], &[]));
+        let (unmanaged, _) = scenario();
+        assert_ne!(base, spec_fingerprint(&unmanaged, &[id()]));
     }
 }

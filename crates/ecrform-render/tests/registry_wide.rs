@@ -1,8 +1,9 @@
 //! Snapshot tests of a plan with registry-wide changes, made by the planner from desired and
 //! live states so that the shapes rendered are the ones it produces: the singletons
-//! (replication, registry policy, scanning) as document diffs; pull-through cache rules,
-//! creation templates and account settings field by field, a template's policies as nested
-//! document diffs and its resource tags key by key.
+//! (replication, registry policy, scanning, signing configuration) as document diffs;
+//! pull-through cache rules, creation templates, account settings and pull-time update
+//! exclusions field by field (one address each), a template's policies as nested document
+//! diffs and its resource tags key by key.
 
 // An integration test is not `cfg(test)`, so clippy's allow-unwrap-in-tests does not reach it.
 #![allow(clippy::unwrap_used)]
@@ -10,7 +11,8 @@
 use serde_json::json;
 
 use ecrform_model::{
-    AccountSettingName, AppliedFor, CreationTemplate, IamPolicy, ScanFrequency, ScanType,
+    AccountSettingName, AppliedFor, CreationTemplate, IamPolicy, PullTimeUpdateExclusions,
+    ScanFrequency, ScanType, Setting, SigningConfiguration, SigningRule,
 };
 use ecrform_plan::Plan;
 use ecrform_render::{TextOptions, render_json, render_markdown, render_text};
@@ -49,8 +51,22 @@ fn template(days: u32, description: &str, resource_tags: &[(&str, &str)]) -> Cre
     }
 }
 
+fn signing_rule(profile: &str, filters: &[&str]) -> SigningRule {
+    SigningRule {
+        signing_profile_arn: format!(
+            "arn:aws:signer:us-east-1:{ACCOUNT}:/signing-profiles/{profile}"
+        ),
+        repository_filters: filters.iter().map(|f| (*f).to_owned()).collect(),
+    }
+}
+
+fn principal(path: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:{path}")
+}
+
 /// Every registry-wide kind changes: settings, policy, templates, cache rules (an update, a
-/// replace and a delete), replication and scanning.
+/// replace and a delete), replication, scanning, the signing configuration (a filter and a
+/// rule more) and pull-time update exclusions (one registered, one deregistered).
 fn registry_wide_plan() -> Plan {
     let rotated = format!("{SECRET}-rotated");
     let want = RegistryBuilder::new(registry_id(REGISTRY))
@@ -94,6 +110,26 @@ fn registry_wide_plan() -> Plan {
         .no_replication()
         .scanning(scanning(ScanType::Basic, &[]))
         .build();
+
+    let mut want = want.build();
+    want.signing_configuration = Setting::Present(SigningConfiguration {
+        rules: vec![
+            signing_rule("release_images", &["team-a/*", "release/*"]),
+            signing_rule("everything", &[]),
+        ],
+    });
+    want.pull_time_update_exclusions = Some(PullTimeUpdateExclusions::from_iter([
+        principal("role/security/scanner"),
+        principal("user/mirror"),
+    ]));
+    let mut live = live;
+    live.signing_configuration = Setting::Present(SigningConfiguration {
+        rules: vec![signing_rule("release_images", &["release/*"])],
+    });
+    live.pull_time_update_exclusions = Some(PullTimeUpdateExclusions::from_iter([
+        principal("user/mirror"),
+        principal("role/old-scanner"),
+    ]));
 
     let desired = DesiredBuilder::new().registry(want).build();
     ecrform_plan::plan(&desired, &[live])

@@ -53,7 +53,7 @@ use std::path::{Path, PathBuf};
 use ecrform_model::{
     AccountSettings, CreationTemplate, DesiredState, PullThroughCacheRule, RegistryId,
     RegistryState, RegistryWideKind, Replication, RepositoryName, RepositoryState, Scanning,
-    Setting, Tags, is_reserved_tag_key,
+    Setting, SigningConfiguration, Tags, is_reserved_tag_key,
 };
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -715,6 +715,17 @@ fn wide_value(kind: RegistryWideKind, registry: &RegistryState) -> Option<Result
         RegistryWideKind::AccountSettings => {
             to_yaml(&registry.account_settings.as_ref()?.canonical())
         }
+        RegistryWideKind::SigningConfiguration => match &registry.signing_configuration {
+            Setting::Unmanaged => return None,
+            Setting::Absent => Ok(none()),
+            Setting::Present(configuration) => match configuration.canonical() {
+                None => Ok(none()),
+                Some(configuration) => to_yaml(&configuration),
+            },
+        },
+        RegistryWideKind::PullTimeUpdateExclusions => {
+            to_yaml(registry.pull_time_update_exclusions.as_ref()?)
+        }
     })
 }
 
@@ -776,6 +787,18 @@ fn reads_back(kind: RegistryWideKind, desired: &RegistryState, live: &RegistrySt
                     .account_settings
                     .as_ref()
                     .map(AccountSettings::canonical)
+        }
+        RegistryWideKind::SigningConfiguration => {
+            let canonical = |state: &RegistryState| {
+                state
+                    .signing_configuration
+                    .present()
+                    .and_then(SigningConfiguration::canonical)
+            };
+            canonical(desired) == canonical(live)
+        }
+        RegistryWideKind::PullTimeUpdateExclusions => {
+            desired.pull_time_update_exclusions == live.pull_time_update_exclusions
         }
     }
 }

@@ -25,8 +25,9 @@
 //!   any scalar is taken as written (`cost-center: 1234` is the tag value "1234"), except
 //!   `account`, which must be quoted so that a leading zero cannot be lost.
 //! - `none` is plain `none` or a YAML null. It means "must be absent" for `lifecycle`, `policy`,
-//!   `registry_policy` and `replication`; the exact empty set for `tags` (dropping the defaults'
-//!   tags), `pull_through_cache` and `creation_templates`; and is an error for
+//!   `registry_policy`, `replication` and `signing_configuration`; the exact empty set for
+//!   `tags` (dropping the defaults' tags), `pull_through_cache`, `creation_templates` and
+//!   `pull_time_update_exclusions`; and is an error for
 //!   `image_tag_mutability`, its exclusions, `scan_on_push`, `encryption`, `scanning` and
 //!   `account_settings`, which always have a value in ECR.
 //! - A repository's key replaces the default's, except `tags`, which merge key by key; a

@@ -250,6 +250,79 @@ fn is_key_id(raw: &str) -> bool {
         && groups.iter().all(|group| hex(group))
 }
 
+/// The partition as the signing and pull-time exclusion patterns write it: `aws(-[a-z]+)*`.
+fn is_lowercase_partition(raw: &str) -> bool {
+    raw.strip_prefix("aws").is_some_and(|rest| {
+        rest.is_empty()
+            || rest.strip_prefix('-').is_some_and(|rest| {
+                rest.split('-')
+                    .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase()))
+            })
+    })
+}
+
+/// An AWS Signer signing profile ARN as a signing rule takes it:
+/// `^arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:\/signing-profiles\/[a-zA-Z0-9_]{2,}$`
+/// (the length, at most 200, is checked apart, with its own message).
+pub(crate) fn is_signing_profile_arn(raw: &str) -> bool {
+    let parts: Vec<&str> = raw.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts.as_slice() else {
+        return false;
+    };
+    *arn == "arn"
+        && is_lowercase_partition(partition)
+        && *service == "signer"
+        && !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && is_account_id(account)
+        && resource
+            .strip_prefix("/signing-profiles/")
+            .is_some_and(|name| {
+                name.len() >= 2 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+}
+
+/// A signing rule's WILDCARD_MATCH repository filter:
+/// `^(?:[a-z0-9*]+(?:[._-][a-z0-9*]+)*/)*[a-z0-9*]+(?:[._-][a-z0-9*]+)*$` (the length, 1 to
+/// 256, is checked apart).
+pub(crate) fn is_signing_filter(raw: &str) -> bool {
+    let is_word = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '*';
+    raw.split('/').all(|component| {
+        component
+            .split(['.', '_', '-'])
+            .all(|word| !word.is_empty() && word.chars().all(is_word))
+    })
+}
+
+/// An IAM role or user ARN, as a pull-time update exclusion takes it:
+/// `^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\w+=,.@-]+(/[\w+=,.@-]+)*$` (the length, at
+/// most 200, is checked apart).
+pub(crate) fn is_principal_arn(raw: &str) -> bool {
+    let parts: Vec<&str> = raw.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts.as_slice() else {
+        return false;
+    };
+    let Some(path) = resource
+        .strip_prefix("role/")
+        .or_else(|| resource.strip_prefix("user/"))
+    else {
+        return false;
+    };
+    *arn == "arn"
+        && is_lowercase_partition(partition)
+        && *service == "iam"
+        && region.is_empty()
+        && is_account_id(account)
+        && path.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +374,77 @@ mod tests {
         }
         for bad in ["a", "Team", "/a", "-a/b", "a*", "a//"] {
             assert!(!is_replication_filter(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn signing_profile_arns_match_the_api_pattern() {
+        for good in [
+            "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release_images",
+            "arn:aws-us-gov:signer:us-gov-west-1:123456789012:/signing-profiles/ab",
+            "arn:aws-iso-b:signer:us-isob-east-1:123456789012:/signing-profiles/Prod2",
+        ] {
+            assert!(is_signing_profile_arn(good), "{good}");
+        }
+        for bad in [
+            // A profile name of one character, or with a '-'.
+            "arn:aws:signer:us-east-1:123456789012:/signing-profiles/a",
+            "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release-images",
+            // A profile version ARN, and the resource without its leading '/'.
+            "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release/abc123",
+            "arn:aws:signer:us-east-1:123456789012:signing-profiles/release",
+            "arn:aws:signer::123456789012:/signing-profiles/release",
+            "arn:aws:signer:us-east-1:12345:/signing-profiles/release",
+            "arn:aws:kms:us-east-1:123456789012:/signing-profiles/release",
+            "arn:AWS:signer:us-east-1:123456789012:/signing-profiles/release",
+            "arn:aws-:signer:us-east-1:123456789012:/signing-profiles/release",
+            "release",
+        ] {
+            assert!(!is_signing_profile_arn(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn signing_filters_match_the_api_pattern() {
+        for good in [
+            "*",
+            "team-a/*",
+            "myapp/*",
+            "prod-*",
+            "a.b_c-d/e*f",
+            "release",
+        ] {
+            assert!(is_signing_filter(good), "{good}");
+        }
+        for bad in [
+            "", "Team", "a//b", "a/", "/a", "-a", "a-", "a.-b", "a b", "a+b",
+        ] {
+            assert!(!is_signing_filter(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn principal_arns_are_iam_roles_and_users() {
+        for good in [
+            "arn:aws:iam::123456789012:role/scanner",
+            "arn:aws:iam::123456789012:user/mirror",
+            "arn:aws:iam::123456789012:role/ci/team-a/puller+bot=1,x.y@z_w",
+            "arn:aws-cn:iam::123456789012:role/scanner",
+        ] {
+            assert!(is_principal_arn(good), "{good}");
+        }
+        for bad in [
+            "arn:aws:iam::123456789012:group/readers",
+            "arn:aws:iam::123456789012:root",
+            "arn:aws:sts::123456789012:assumed-role/scanner/session",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam::123456789012:role/a//b",
+            "arn:aws:iam::123456789012:role/a:b",
+            "arn:aws:iam:us-east-1:123456789012:role/scanner",
+            "arn:aws:iam::12345:role/scanner",
+            "123456789012",
+        ] {
+            assert!(!is_principal_arn(bad), "{bad}");
         }
     }
 

@@ -1,20 +1,22 @@
 //! Registry-wide settings: replication, scanning, pull-through cache rules, repository creation
-//! templates and account settings, checked against ECR's API model (limits, enums, ARN
-//! shapes) so that a plan never carries a call ECR would reject.
+//! templates, account settings, the signing configuration and pull-time update exclusions,
+//! checked against ECR's API model (limits, enums, ARN shapes) so that a plan never carries a
+//! call ECR would reject.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use ecrform_model::{
     AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, PullThroughCacheRule,
-    ROOT_PREFIX, RegistryId, Replication, ReplicationDestination, ReplicationRule, ScanFrequency,
-    ScanRule, ScanType, Scanning, UpstreamRegistry,
+    PullTimeUpdateExclusions, ROOT_PREFIX, RegistryId, Replication, ReplicationDestination,
+    ReplicationRule, ScanFrequency, ScanRule, ScanType, Scanning, SigningConfiguration,
+    SigningRule, UpstreamRegistry,
 };
 
 use crate::patterns;
 use crate::policies::{PolicyDocument, PolicyKind};
 use crate::raw::{
     Field, OrNone, RawCreationTemplate, RawDocument, RawPullThroughCacheRule, RawReplication,
-    RawReplicationRule, Spanned,
+    RawReplicationRule, RawSigningConfiguration, RawSigningRule, Spanned,
 };
 use crate::report::FileId;
 use crate::settings::TEMPLATE_TAG_LIMIT;
@@ -674,6 +676,188 @@ impl Validator<'_> {
                     checked.insert(setting, value.to_owned());
                 }
                 None => valid = false,
+            }
+        }
+        valid.then_some(checked)
+    }
+
+    /// The signing configuration: at most 10 rules, each with a Signer profile ARN and 1 to
+    /// 100 WILDCARD_MATCH filters (left out: every repository).
+    pub(crate) fn signing_configuration(
+        &mut self,
+        file: FileId,
+        raw: &RawSigningConfiguration,
+    ) -> Option<SigningConfiguration> {
+        let rules = &raw.rules;
+        let mut valid = true;
+        if rules.value.len() > SigningConfiguration::MAX_RULES {
+            valid = false;
+            self.error(
+                file,
+                rules.key_at,
+                format!(
+                    "a signing configuration allows at most {} rules, found {}",
+                    SigningConfiguration::MAX_RULES,
+                    rules.value.len()
+                ),
+            );
+        }
+        let mut checked = Vec::with_capacity(rules.value.len());
+        for rule in &rules.value {
+            match self.signing_rule(file, rule) {
+                Some(rule) => checked.push(rule),
+                None => valid = false,
+            }
+        }
+        valid.then_some(SigningConfiguration { rules: checked })
+    }
+
+    fn signing_rule(&mut self, file: FileId, raw: &RawSigningRule) -> Option<SigningRule> {
+        let mut valid = true;
+        // The raw layer has reported a missing profile.
+        let profile = raw.signing_profile_arn.as_ref();
+        if let Some(profile) = profile {
+            let length = profile.value.chars().count();
+            if !patterns::is_signing_profile_arn(&profile.value) {
+                valid = false;
+                self.error(
+                    file,
+                    profile.at,
+                    format!(
+                        "signing_profile_arn {:?} must be an AWS Signer signing profile ARN \
+                         (arn:aws:signer:REGION:ACCOUNT:/signing-profiles/NAME, NAME of 2 or more \
+                         letters, digits and '_')",
+                        profile.value
+                    ),
+                );
+            } else if length > SigningRule::PROFILE_ARN_MAX_CHARS {
+                valid = false;
+                self.error(
+                    file,
+                    profile.at,
+                    format!(
+                        "signing_profile_arn is {length} characters long; at most {} are allowed",
+                        SigningRule::PROFILE_ARN_MAX_CHARS
+                    ),
+                );
+            }
+        }
+        let mut repository_filters = Vec::new();
+        if let Some(filters) = &raw.repository_filters {
+            if filters.value.is_empty() {
+                valid = false;
+                self.error(
+                    file,
+                    filters.at,
+                    "repository_filters needs at least one filter; leave it out to sign the \
+                     images of every repository",
+                );
+            }
+            if filters.value.len() > SigningRule::MAX_FILTERS {
+                valid = false;
+                self.error(
+                    file,
+                    filters.key_at,
+                    format!(
+                        "a signing rule allows at most {} repository filters, found {}",
+                        SigningRule::MAX_FILTERS,
+                        filters.value.len()
+                    ),
+                );
+            }
+            for filter in &filters.value {
+                let length = filter.value.chars().count();
+                if !patterns::is_signing_filter(&filter.value) {
+                    valid = false;
+                    self.error(
+                        file,
+                        filter.at,
+                        format!(
+                            "repository filter {:?} must be lowercase letters, digits and '*', \
+                             with single '.', '_' or '-' between them and '/' between path \
+                             components",
+                            filter.value
+                        ),
+                    );
+                } else if !SigningRule::FILTER_CHARS.contains(&length) {
+                    valid = false;
+                    self.error(
+                        file,
+                        filter.at,
+                        format!(
+                            "repository filter is {length} characters long; at most {} are \
+                             allowed",
+                            SigningRule::FILTER_CHARS.end()
+                        ),
+                    );
+                } else {
+                    repository_filters.push(filter.value.clone());
+                }
+            }
+        }
+        let profile = profile?;
+        valid.then(|| SigningRule {
+            signing_profile_arn: profile.value.clone(),
+            repository_filters,
+        })
+    }
+
+    /// The exact set of principals excluded from pull-time updates: IAM role or user ARNs,
+    /// each once, at most 100.
+    pub(crate) fn pull_time_update_exclusions(
+        &mut self,
+        file: FileId,
+        field: &Field<OrNone<Vec<Spanned<String>>>>,
+        principals: &[Spanned<String>],
+    ) -> Option<PullTimeUpdateExclusions> {
+        let mut valid = true;
+        if principals.len() > PullTimeUpdateExclusions::MAX {
+            valid = false;
+            self.error(
+                file,
+                field.key_at,
+                format!(
+                    "a registry allows at most {} pull-time update exclusions, found {}",
+                    PullTimeUpdateExclusions::MAX,
+                    principals.len()
+                ),
+            );
+        }
+        let mut checked = PullTimeUpdateExclusions::new();
+        for principal in principals {
+            let length = principal.value.chars().count();
+            if !patterns::is_principal_arn(&principal.value) {
+                valid = false;
+                self.error(
+                    file,
+                    principal.at,
+                    format!(
+                        "pull-time update exclusion {:?} must be an IAM role or user ARN \
+                         (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)",
+                        principal.value
+                    ),
+                );
+            } else if length > PullTimeUpdateExclusions::PRINCIPAL_ARN_MAX_CHARS {
+                valid = false;
+                self.error(
+                    file,
+                    principal.at,
+                    format!(
+                        "pull-time update exclusion is {length} characters long; at most {} are \
+                         allowed",
+                        PullTimeUpdateExclusions::PRINCIPAL_ARN_MAX_CHARS
+                    ),
+                );
+            } else if !checked.insert(principal.value.clone()) {
+                valid = false;
+                self.error(
+                    file,
+                    principal.at,
+                    format!(
+                        "{:?} is listed twice in pull_time_update_exclusions",
+                        principal.value
+                    ),
+                );
             }
         }
         valid.then_some(checked)

@@ -264,8 +264,34 @@ impl Validator<'_> {
                 }
                 OrNone::Some(settings) => self.account_settings(file, settings),
             };
-            if let (Some(state), Some(settings)) = (state, settings) {
+            if let (Some(state), Some(settings)) = (state.as_deref_mut(), settings) {
                 state.account_settings = Some(settings);
+            }
+        }
+        if let Some(field) = &entry.signing_configuration
+            && once.first_time(self, "signing_configuration", file, field.key_at)
+        {
+            let configuration = match &field.value {
+                OrNone::None => Some(ecrform_model::Setting::Absent),
+                OrNone::Some(raw) => self
+                    .signing_configuration(file, raw)
+                    .map(ecrform_model::Setting::Present),
+            };
+            if let (Some(state), Some(configuration)) = (state.as_deref_mut(), configuration) {
+                state.signing_configuration = configuration;
+            }
+        }
+        if let Some(field) = &entry.pull_time_update_exclusions
+            && once.first_time(self, "pull_time_update_exclusions", file, field.key_at)
+        {
+            let exclusions = match &field.value {
+                OrNone::None => Some(ecrform_model::PullTimeUpdateExclusions::new()),
+                OrNone::Some(principals) => {
+                    self.pull_time_update_exclusions(file, field, principals)
+                }
+            };
+            if let (Some(state), Some(exclusions)) = (state, exclusions) {
+                state.pull_time_update_exclusions = Some(exclusions);
             }
         }
     }

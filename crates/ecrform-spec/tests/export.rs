@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ecrform_model::{
     AccountSettingName, AppliedFor, CreationTemplate, Encryption, EncryptionType, IamPolicy,
-    LifecyclePolicy, OWNERSHIP_TAG_KEY, RegistryState, RepositoryState, ScanFrequency, ScanType,
-    Setting, TagMutability, Tags,
+    LifecyclePolicy, OWNERSHIP_TAG_KEY, PullTimeUpdateExclusions, RegistryState, RepositoryState,
+    ScanFrequency, ScanType, Setting, SigningConfiguration, SigningRule, TagMutability, Tags,
 };
 use ecrform_spec::{ExportOptions, Exported, LoadOptions, Spec, export, load};
 use ecrform_testkit::fixtures::{
@@ -214,7 +214,28 @@ fn with_registry_wide(mut live: RegistryState) -> RegistryState {
         AccountSettingName::BasicScanTypeVersion,
         "AWS_NATIVE",
     )]));
+    // As ECR lists them: rules and filters in no particular order.
+    live.signing_configuration = Setting::Present(SigningConfiguration {
+        rules: vec![
+            SigningRule {
+                signing_profile_arn: signing_profile("release_images"),
+                repository_filters: vec!["team-a/prod-*".to_owned(), "release/*".to_owned()],
+            },
+            SigningRule {
+                signing_profile_arn: signing_profile("everything"),
+                repository_filters: Vec::new(),
+            },
+        ],
+    });
+    live.pull_time_update_exclusions = Some(PullTimeUpdateExclusions::from_iter([
+        format!("arn:aws:iam::{ACCOUNT}:role/security/scanner"),
+        format!("arn:aws:iam::{ACCOUNT}:user/mirror"),
+    ]));
     live
+}
+
+fn signing_profile(name: &str) -> String {
+    format!("arn:aws:signer:us-east-1:{ACCOUNT}:/signing-profiles/{name}")
 }
 
 fn inline() -> ExportOptions {
@@ -360,6 +381,20 @@ fn registry_wide_settings_read_back_as_live_has_them() {
         };
         assert_eq!(canonical_templates(desired), canonical_templates(&live[0]));
         assert_eq!(desired.account_settings, live[0].account_settings);
+        assert_eq!(
+            desired
+                .signing_configuration
+                .present()
+                .and_then(SigningConfiguration::canonical),
+            live[0]
+                .signing_configuration
+                .present()
+                .and_then(SigningConfiguration::canonical)
+        );
+        assert_eq!(
+            desired.pull_time_update_exclusions,
+            live[0].pull_time_update_exclusions
+        );
         // ENHANCED scanning: scan_on_push has no effect and is left unmanaged.
         assert_eq!(desired_repository(&spec, "team-a/api").scan_on_push, None);
         assert!(!exported.spec.contains("scan_on_push"), "{}", exported.spec);
@@ -381,12 +416,27 @@ fn absent_registry_wide_documents_are_none_and_unread_ones_are_left_out() {
     live.replication = Setting::Absent;
     live.registry_policy = Setting::Absent;
     live.pull_through_cache = Some(BTreeMap::new());
+    live.signing_configuration = Setting::Absent;
+    live.pull_time_update_exclusions = Some(PullTimeUpdateExclusions::new());
     let live = vec![live];
     let (exported, spec) = round_trip(&live, &inline());
     let desired = &spec.desired.registries[0].state;
     assert_eq!(desired.replication, Setting::Absent);
     assert_eq!(desired.registry_policy, Setting::Absent);
     assert_eq!(desired.pull_through_cache, Some(BTreeMap::new()));
+    assert_eq!(desired.signing_configuration, Setting::Absent);
+    assert_eq!(
+        desired.pull_time_update_exclusions,
+        Some(PullTimeUpdateExclusions::new())
+    );
+    assert!(
+        exported.spec.contains("  signing_configuration: none\n")
+            && exported
+                .spec
+                .contains("  pull_time_update_exclusions: []\n"),
+        "{}",
+        exported.spec
+    );
     assert_eq!(desired.scanning, Setting::Unmanaged);
     assert_eq!(desired.creation_templates, None);
     assert_eq!(desired.account_settings, None);
@@ -683,6 +733,48 @@ fn a_registry_wide_setting_the_spec_refuses_is_left_out_whole() {
     let desired = &spec.desired.registries[0].state;
     assert_eq!(desired.scanning, Setting::Unmanaged);
     assert_eq!(desired.replication, live[0].replication);
+}
+
+#[test]
+fn a_signing_configuration_of_no_rules_is_written_as_none() {
+    let mut live = RegistryState::empty(registry_in(ACCOUNT));
+    live.signing_configuration = Setting::Present(SigningConfiguration { rules: Vec::new() });
+    let live = vec![live];
+    let (exported, spec) = round_trip(&live, &inline());
+    assert!(
+        exported.spec.contains("  signing_configuration: none\n"),
+        "{}",
+        exported.spec
+    );
+    assert_eq!(
+        spec.desired.registries[0].state.signing_configuration,
+        Setting::Absent
+    );
+}
+
+#[test]
+fn a_signing_configuration_the_spec_refuses_is_left_out_whole() {
+    let mut live = with_registry_wide(RegistryState::empty(registry_in(ACCOUNT)));
+    if let Setting::Present(configuration) = &mut live.signing_configuration {
+        configuration.rules[1].signing_profile_arn = signing_profile("every-thing");
+    }
+    let live = vec![live];
+    let (exported, spec) = round_trip(&live, &inline());
+    assert!(
+        exported.notes.iter().any(|note| note.starts_with(&format!(
+            "{ACCOUNT}/us-east-1: signing_configuration left out (not managed): \
+             signing_profile_arn {:?} must be an AWS Signer signing profile ARN",
+            signing_profile("every-thing")
+        ))),
+        "{:?}",
+        exported.notes
+    );
+    let desired = &spec.desired.registries[0].state;
+    assert_eq!(desired.signing_configuration, Setting::Unmanaged);
+    assert_eq!(
+        desired.pull_time_update_exclusions, live[0].pull_time_update_exclusions,
+        "the other settings are still written"
+    );
 }
 
 #[test]

@@ -255,7 +255,13 @@ impl StoredRegistry {
             | ApiCall::CreateRepositoryCreationTemplate { .. }
             | ApiCall::UpdateRepositoryCreationTemplate { .. }
             | ApiCall::DeleteRepositoryCreationTemplate { .. }
-            | ApiCall::PutAccountSetting { .. } => self.execute_registry_wide(call)?,
+            | ApiCall::PutAccountSetting { .. }
+            | ApiCall::PutSigningConfiguration { .. }
+            | ApiCall::DeleteSigningConfiguration
+            | ApiCall::RegisterPullTimeUpdateExclusion { .. }
+            | ApiCall::DeregisterPullTimeUpdateExclusion { .. } => {
+                self.execute_registry_wide(call)?
+            }
         }
         Ok(())
     }

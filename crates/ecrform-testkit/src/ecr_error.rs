@@ -116,14 +116,44 @@ pub fn template_not_found(prefix: &str) -> RegistryError {
     )
 }
 
-/// What ECR answers when a registry-wide quota (50 pull-through cache rules) is reached.
+/// What GetSigningConfiguration and DeleteSigningConfiguration answer for a registry that has
+/// no signing configuration (the adapter reads the first as "absent"). The texts of this and
+/// the exclusion errors are the API model's descriptions of the exceptions.
+pub fn signing_configuration_not_found() -> RegistryError {
+    RegistryError::new(
+        ErrorKind::NotFound(Missing::SigningConfiguration),
+        "SigningConfigurationNotFoundException",
+        "The specified signing configuration was not found.",
+    )
+}
+
+/// What RegisterPullTimeUpdateExclusion answers for a principal that is already excluded.
+pub fn exclusion_already_exists() -> RegistryError {
+    RegistryError::new(
+        ErrorKind::AlreadyExists,
+        "ExclusionAlreadyExistsException",
+        "The specified pull time update exclusion already exists for the registry.",
+    )
+}
+
+/// What DeregisterPullTimeUpdateExclusion answers for a principal that is not excluded.
+pub fn exclusion_not_found() -> RegistryError {
+    RegistryError::new(
+        ErrorKind::NotFound(Missing::PullTimeUpdateExclusion),
+        "ExclusionNotFoundException",
+        "The specified pull time update exclusion was not found.",
+    )
+}
+
+/// What ECR answers when a registry-wide quota (50 pull-through cache rules, 100 pull-time
+/// update exclusions) is reached.
 pub fn limit_exceeded(message: &str) -> RegistryError {
     RegistryError::new(ErrorKind::Invalid, "LimitExceededException", message)
 }
 
 /// What an endpoint that does not implement an operation answers, as the adapter classifies
-/// it (the local emulator sends an HTML 500 for pull-through cache rules, creation templates
-/// and account settings).
+/// it (the local emulator sends an HTML 500 for pull-through cache rules, creation templates,
+/// account settings, signing configurations and pull-time update exclusions).
 pub fn unsupported(operation: Operation) -> RegistryError {
     RegistryError::new(
         ErrorKind::Unsupported,

@@ -7,7 +7,8 @@
 //! those promises are tested here: faults are scripted per operation or per repository,
 //! latency is artificial (tokio's paused clock makes it free), and the peak number of
 //! concurrent calls is measured. Operations can also be marked unsupported, which is how the
-//! local emulator answers pull-through cache rules, creation templates and account settings.
+//! local emulator answers pull-through cache rules, creation templates, account settings,
+//! signing configurations and pull-time update exclusions.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,10 +30,12 @@ pub const READ_OPERATION: Operation = Operation::DescribeRepositories;
 
 /// The registry-wide settings the local emulator (moto) does not implement: it answers their
 /// reads and writes with an HTTP 500.
-pub const EMULATOR_UNSUPPORTED: [RegistryWideKind; 3] = [
+pub const EMULATOR_UNSUPPORTED: [RegistryWideKind; 5] = [
     RegistryWideKind::PullThroughCache,
     RegistryWideKind::CreationTemplates,
     RegistryWideKind::AccountSettings,
+    RegistryWideKind::SigningConfiguration,
+    RegistryWideKind::PullTimeUpdateExclusions,
 ];
 
 /// One write as the registry received it, and how it answered.

@@ -8,11 +8,13 @@ use aws_sdk_ecr::types::{
     ImageTagMutability, PullThroughCacheRule as SdkPullThroughCacheRule,
     RegistryScanningConfiguration, ReplicationConfiguration, RepositoryCreationTemplate,
     RepositoryFilterType, ScanningRepositoryFilterType,
+    SigningConfiguration as SdkSigningConfiguration, SigningRepositoryFilterType,
 };
 use ecrform_model::{
     AccountId, AppliedFor, CreationTemplate, Encryption, EncryptionType, IamPolicy,
     LifecyclePolicy, Partition, PullThroughCacheRule, Region, Replication, ReplicationDestination,
-    ReplicationRule, ScanFrequency, ScanRule, ScanType, Scanning, Setting, TagMutability,
+    ReplicationRule, ScanFrequency, ScanRule, ScanType, Scanning, Setting, SigningConfiguration,
+    SigningRule, TagMutability,
 };
 use ecrform_plan::{ErrorKind, RegistryError};
 
@@ -91,6 +93,41 @@ pub(super) fn scanning(
         )
     })?;
     Ok(Setting::Present(Scanning { scan_type, rules }))
+}
+
+/// A signing configuration as GetSigningConfiguration reports it; an answer without one is
+/// no configuration. A configuration with no rules is reported as it is (the canonical form
+/// reads it as absent).
+pub(super) fn signing_configuration(
+    config: Option<&SdkSigningConfiguration>,
+) -> Result<Setting<SigningConfiguration>, RegistryError> {
+    let Some(config) = config else {
+        return Ok(Setting::Absent);
+    };
+    let mut rules = Vec::with_capacity(config.rules().len());
+    for rule in config.rules() {
+        let profile = rule.signing_profile_arn();
+        if profile.is_empty() {
+            return Err(unexpected("signing rule", "it names no signing profile"));
+        }
+        let mut repository_filters = Vec::with_capacity(rule.repository_filters().len());
+        for filter in rule.repository_filters() {
+            // Reading a filter of another type as WILDCARD_MATCH would sign other images
+            // than the rule does; dropping it would read a narrower rule as one for all.
+            if filter.filter_type() != &SigningRepositoryFilterType::WildcardMatch {
+                return Err(unexpected(
+                    "signing rule filter",
+                    format!("type {} is not WILDCARD_MATCH", filter.filter_type()),
+                ));
+            }
+            repository_filters.push(filter.filter().to_owned());
+        }
+        rules.push(SigningRule {
+            signing_profile_arn: profile.to_owned(),
+            repository_filters,
+        });
+    }
+    Ok(Setting::Present(SigningConfiguration { rules }))
 }
 
 pub(super) fn pull_through_cache_rule(

@@ -1,18 +1,21 @@
 //! Reading the registry-wide settings a scope names: replication (DescribeRegistry), the
 //! registry policy, registry scanning, pull-through cache rules and repository creation
-//! templates (both paginated) and account settings (one GetAccountSetting per name), each
-//! concurrently with the others. Nothing outside the scope is requested, so a spec that does
-//! not manage a setting never depends on the endpoint implementing it. Values are reported as
-//! ECR gives them (see `convert`): a registry that never replicated reports `rules: []`, one
-//! never configured scans `BASIC` with no rules, a pull-through cache rule carries the `ROOT`
-//! prefix and the upstream registry ECR derived; the model's canonical forms decide what that
-//! means.
+//! templates (both paginated), account settings (one GetAccountSetting per name), the signing
+//! configuration and pull-time update exclusions (paginated), each concurrently with the
+//! others. Nothing outside the scope is requested, so a spec that does not manage a setting
+//! never depends on the endpoint implementing it. Values are reported as ECR gives them (see
+//! `convert`): a registry that never replicated reports `rules: []`, one never configured
+//! scans `BASIC` with no rules, a pull-through cache rule carries the `ROOT` prefix and the
+//! upstream registry ECR derived; the model's canonical forms decide what that means. A
+//! registry without a registry policy or signing configuration answers with a not-found
+//! error, which is "absent" here and nowhere else.
 //!
 //! # Endpoints that lack an operation
-//! The local emulator answers pull-through cache, creation template and account setting reads
-//! with an HTML 500. The SDK retries it like any server error (five attempts take at most
-//! 0.2 + 0.4 + 0.8 + 1.6 = 3 s of backoff with `connect`'s settings), then the read fails
-//! with [`ErrorKind::UnsupportedSetting`], which names the setting and what to do about it.
+//! The local emulator answers pull-through cache, creation template, account setting, signing
+//! configuration and pull-time update exclusion reads with an HTML 500. The SDK retries it
+//! like any server error (five attempts take at most 0.2 + 0.4 + 0.8 + 1.6 = 3 s of backoff
+//! with `connect`'s settings), then the read fails with [`ErrorKind::UnsupportedSetting`],
+//! which names the setting and what to do about it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,7 +23,8 @@ use futures_util::future::join_all;
 
 use ecrform_model::{
     AccountSettingName, AccountSettings, CreationTemplate, IamPolicy, PullThroughCacheRule,
-    RegistryState, RegistryWideKind, Replication, Scanning, Setting,
+    PullTimeUpdateExclusions, RegistryState, RegistryWideKind, Replication, Scanning, Setting,
+    SigningConfiguration,
 };
 use ecrform_plan::{ErrorKind, Missing, RegistryAspects, RegistryError};
 
@@ -37,6 +41,8 @@ pub(crate) struct RegistrySettings {
     pull_through_cache: Option<BTreeMap<String, PullThroughCacheRule>>,
     creation_templates: Option<BTreeMap<String, CreationTemplate>>,
     account_settings: Option<AccountSettings>,
+    signing_configuration: Setting<SigningConfiguration>,
+    pull_time_update_exclusions: Option<PullTimeUpdateExclusions>,
 }
 
 impl RegistrySettings {
@@ -47,6 +53,8 @@ impl RegistrySettings {
         state.pull_through_cache = self.pull_through_cache;
         state.creation_templates = self.creation_templates;
         state.account_settings = self.account_settings;
+        state.signing_configuration = self.signing_configuration;
+        state.pull_time_update_exclusions = self.pull_time_update_exclusions;
     }
 }
 
@@ -74,6 +82,8 @@ pub(crate) async fn read_settings(
         pull_through_cache,
         creation_templates,
         account_settings,
+        signing_configuration,
+        pull_time_update_exclusions,
     ) = tokio::join!(
         read_if(
             aspects.reads(RegistryWideKind::Replication),
@@ -99,6 +109,14 @@ pub(crate) async fn read_settings(
             aspects.reads(RegistryWideKind::AccountSettings),
             read_account_settings(registry, aspects.account_setting_names())
         ),
+        read_if(
+            aspects.reads(RegistryWideKind::SigningConfiguration),
+            read_signing_configuration(registry)
+        ),
+        read_if(
+            aspects.reads(RegistryWideKind::PullTimeUpdateExclusions),
+            read_pull_time_update_exclusions(registry)
+        ),
     );
     // Every read has finished, so the error reported does not depend on which answer came
     // first: the first failed setting in this fixed order.
@@ -117,6 +135,11 @@ pub(crate) async fn read_settings(
         creation_templates: creation_templates
             .map_err(failed(RegistryWideKind::CreationTemplates))?,
         account_settings: account_settings.map_err(failed(RegistryWideKind::AccountSettings))?,
+        signing_configuration: signing_configuration
+            .map_err(failed(RegistryWideKind::SigningConfiguration))?
+            .unwrap_or_default(),
+        pull_time_update_exclusions: pull_time_update_exclusions
+            .map_err(failed(RegistryWideKind::PullTimeUpdateExclusions))?,
     })
 }
 
@@ -176,6 +199,65 @@ async fn read_scanning(registry: &EcrRegistry) -> Result<Setting<Scanning>, Regi
         .await
         .map_err(|e| classify(&e))?;
     convert::scanning(output.scanning_configuration())
+}
+
+async fn read_signing_configuration(
+    registry: &EcrRegistry,
+) -> Result<Setting<SigningConfiguration>, RegistryError> {
+    let _permit = registry.permits.acquire().await.ok();
+    // Like DescribeRegistry, this describes the caller's own registry.
+    match registry.client.get_signing_configuration().send().await {
+        Ok(output) => convert::signing_configuration(output.signing_configuration()),
+        Err(error) => {
+            let error = classify(&error);
+            if error.kind == ErrorKind::NotFound(Missing::SigningConfiguration) {
+                Ok(Setting::Absent)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Every page of ListPullTimeUpdateExclusions. The SDK has no paginator for it (the API
+/// model declares none), so the pages are followed by their `nextToken` here.
+async fn read_pull_time_update_exclusions(
+    registry: &EcrRegistry,
+) -> Result<PullTimeUpdateExclusions, RegistryError> {
+    let _permit = registry.permits.acquire().await.ok();
+    let mut exclusions = PullTimeUpdateExclusions::new();
+    let mut next_token: Option<String> = None;
+    loop {
+        let page = registry
+            .client
+            .list_pull_time_update_exclusions()
+            .set_next_token(next_token.clone())
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        for principal in page.pull_time_update_exclusions() {
+            // The ARN is the NAME of the exclusion's address, which cannot be empty.
+            if principal.is_empty() {
+                return Err(convert::unexpected(
+                    "pull-time update exclusion",
+                    "it names no principal",
+                ));
+            }
+            exclusions.insert(principal.clone());
+        }
+        match page.next_token().filter(|token| !token.is_empty()) {
+            None => return Ok(exclusions),
+            // A token that does not move on would never end; the list read so far is not the
+            // whole set, and planning on part of it would register what is already there.
+            Some(token) if next_token.as_deref() == Some(token) => {
+                return Err(convert::unexpected(
+                    "pull-time update exclusions",
+                    "ListPullTimeUpdateExclusions answered the same nextToken twice",
+                ));
+            }
+            Some(token) => next_token = Some(token.to_owned()),
+        }
+    }
 }
 
 async fn read_pull_through_cache(
@@ -850,6 +932,209 @@ mod tests {
         assert_eq!(expected.len(), AccountSettingName::ALL.len());
     }
 
+    const RELEASE_PROFILE: &str =
+        "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release_images";
+    const DEV_PROFILE: &str = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/dev";
+
+    #[tokio::test(start_paused = true)]
+    async fn a_signing_configuration_is_read_with_its_rules_and_filters() {
+        let ecr = recorded();
+        ecr.then(
+            "GetSigningConfiguration",
+            Answer::ok(json!({
+                "registryId": "123456789012",
+                "signingConfiguration": { "rules": [
+                    {
+                        "signingProfileArn": RELEASE_PROFILE,
+                        "repositoryFilters": [
+                            { "filter": "release/*", "filterType": "WILDCARD_MATCH" },
+                            { "filter": "team-a/prod-*", "filterType": "WILDCARD_MATCH" }
+                        ]
+                    },
+                    { "signingProfileArn": DEV_PROFILE }
+                ] }
+            })),
+        );
+
+        let state = read(
+            &ecr,
+            RegistryAspects::only([RegistryWideKind::SigningConfiguration]),
+        )
+        .await;
+
+        assert_eq!(
+            state.signing_configuration,
+            Setting::Present(SigningConfiguration {
+                rules: vec![
+                    ecrform_model::SigningRule {
+                        signing_profile_arn: RELEASE_PROFILE.to_owned(),
+                        repository_filters: vec![
+                            "release/*".to_owned(),
+                            "team-a/prod-*".to_owned()
+                        ],
+                    },
+                    ecrform_model::SigningRule {
+                        signing_profile_arn: DEV_PROFILE.to_owned(),
+                        repository_filters: vec![],
+                    },
+                ],
+            })
+        );
+        // Like DescribeRegistry, it describes the caller's registry and takes no registry id.
+        assert_eq!(ecr.received("GetSigningConfiguration"), [json!({})]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn signing_configuration_not_found_is_no_signing_configuration() {
+        let ecr = recorded();
+        ecr.then(
+            "GetSigningConfiguration",
+            Answer::error(
+                "SigningConfigurationNotFoundException",
+                "The specified signing configuration was not found.",
+            ),
+        );
+
+        let state = read(
+            &ecr,
+            RegistryAspects::only([RegistryWideKind::SigningConfiguration]),
+        )
+        .await;
+
+        assert_eq!(state.signing_configuration, Setting::Absent);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_signing_configuration_of_no_rules_is_reported_as_ecr_has_it() {
+        let ecr = recorded();
+        ecr.then(
+            "GetSigningConfiguration",
+            Answer::ok(json!({
+                "registryId": "123456789012",
+                "signingConfiguration": { "rules": [] }
+            })),
+        );
+
+        let state = read(
+            &ecr,
+            RegistryAspects::only([RegistryWideKind::SigningConfiguration]),
+        )
+        .await;
+
+        let configuration = state.signing_configuration.present().unwrap();
+        assert!(configuration.rules.is_empty());
+        assert_eq!(configuration.canonical(), None, "which signs nothing");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_signing_filter_ecrform_does_not_know_is_an_error_naming_it() {
+        let ecr = recorded();
+        ecr.then(
+            "GetSigningConfiguration",
+            Answer::ok(json!({
+                "registryId": "123456789012",
+                "signingConfiguration": { "rules": [{
+                    "signingProfileArn": RELEASE_PROFILE,
+                    "repositoryFilters": [{ "filter": "release/", "filterType": "PREFIX_MATCH" }]
+                }] }
+            })),
+        );
+
+        let error = ecr
+            .registry(REGISTRY, 1)
+            .read(&scope(RegistryAspects::only([
+                RegistryWideKind::SigningConfiguration,
+            ])))
+            .await
+            .unwrap_err();
+
+        assert_eq!(error.kind, ErrorKind::UnreadableLiveValue);
+        assert_eq!(
+            error.message,
+            "the live signing rule filter cannot be read: type PREFIX_MATCH is not WILDCARD_MATCH"
+        );
+    }
+
+    const SCANNER: &str = "arn:aws:iam::123456789012:role/security/scanner";
+    const MIRROR: &str = "arn:aws:iam::123456789012:user/mirror";
+
+    #[tokio::test(start_paused = true)]
+    async fn every_page_of_pull_time_update_exclusions_is_read() {
+        let ecr = recorded();
+        ecr.then(
+            "ListPullTimeUpdateExclusions",
+            Answer::ok(json!({
+                "pullTimeUpdateExclusions": [SCANNER],
+                "nextToken": "eyJwcmluY2lwYWwiOiIxIn0="
+            })),
+        )
+        .then(
+            "ListPullTimeUpdateExclusions",
+            Answer::ok(json!({ "pullTimeUpdateExclusions": [MIRROR] })),
+        );
+
+        let state = read(
+            &ecr,
+            RegistryAspects::only([RegistryWideKind::PullTimeUpdateExclusions]),
+        )
+        .await;
+
+        assert_eq!(
+            state.pull_time_update_exclusions,
+            Some([SCANNER, MIRROR].into_iter().collect())
+        );
+        assert_eq!(
+            ecr.received("ListPullTimeUpdateExclusions"),
+            [
+                json!({}),
+                json!({ "nextToken": "eyJwcmluY2lwYWwiOiIxIn0=" })
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_registry_without_exclusions_has_the_empty_set() {
+        let ecr = recorded();
+        ecr.then(
+            "ListPullTimeUpdateExclusions",
+            Answer::ok(json!({ "pullTimeUpdateExclusions": [] })),
+        );
+
+        let state = read(
+            &ecr,
+            RegistryAspects::only([RegistryWideKind::PullTimeUpdateExclusions]),
+        )
+        .await;
+
+        assert_eq!(
+            state.pull_time_update_exclusions,
+            Some(PullTimeUpdateExclusions::new())
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_next_token_that_does_not_move_on_fails_the_read() {
+        let ecr = recorded();
+        ecr.always(
+            "ListPullTimeUpdateExclusions",
+            Answer::ok(json!({
+                "pullTimeUpdateExclusions": [SCANNER],
+                "nextToken": "c2FtZQ=="
+            })),
+        );
+
+        let error = ecr
+            .registry(REGISTRY, 1)
+            .read(&scope(RegistryAspects::only([
+                RegistryWideKind::PullTimeUpdateExclusions,
+            ])))
+            .await
+            .unwrap_err();
+
+        assert_eq!(error.kind, ErrorKind::UnreadableLiveValue);
+        assert_eq!(ecr.count("ListPullTimeUpdateExclusions"), 2);
+    }
+
     /// Answers for every registry-wide read, so that a read outside the scope would be
     /// answered (and counted) rather than fail.
     fn answering_everything() -> RecordedEcr {
@@ -882,17 +1167,30 @@ mod tests {
         .always(
             "GetAccountSetting",
             Answer::ok(json!({ "name": "BLOB_MOUNTING", "value": "DISABLED" })),
+        )
+        .always(
+            "GetSigningConfiguration",
+            Answer::error(
+                "SigningConfigurationNotFoundException",
+                "The specified signing configuration was not found.",
+            ),
+        )
+        .always(
+            "ListPullTimeUpdateExclusions",
+            Answer::ok(json!({ "pullTimeUpdateExclusions": [] })),
         );
         ecr
     }
 
-    const SETTING_OPERATIONS: [&str; 6] = [
+    const SETTING_OPERATIONS: [&str; 8] = [
         "DescribeRegistry",
         "GetRegistryPolicy",
         "GetRegistryScanningConfiguration",
         "DescribePullThroughCacheRules",
         "DescribeRepositoryCreationTemplates",
         "GetAccountSetting",
+        "GetSigningConfiguration",
+        "ListPullTimeUpdateExclusions",
     ];
 
     #[tokio::test(start_paused = true)]
@@ -916,7 +1214,7 @@ mod tests {
         )
         .await;
         let counts: Vec<usize> = SETTING_OPERATIONS.iter().map(|op| some.count(op)).collect();
-        assert_eq!(counts, [0, 0, 1, 0, 1, 1]);
+        assert_eq!(counts, [0, 0, 1, 0, 1, 1, 0, 0]);
         assert_eq!(state.replication, Setting::Unmanaged);
         assert_eq!(state.registry_policy, Setting::Unmanaged);
         assert!(state.scanning.is_managed());
@@ -933,13 +1231,18 @@ mod tests {
         let all = answering_everything();
         let state = read(&all, RegistryAspects::everything()).await;
         let counts: Vec<usize> = SETTING_OPERATIONS.iter().map(|op| all.count(op)).collect();
-        assert_eq!(counts, [1, 1, 1, 1, 1, 3]);
+        assert_eq!(counts, [1, 1, 1, 1, 1, 3, 1, 1]);
         assert_eq!(
             state.replication,
             Setting::Present(Replication { rules: Vec::new() })
         );
         assert_eq!(state.registry_policy, Setting::Absent);
         assert_eq!(state.pull_through_cache, Some(BTreeMap::new()));
+        assert_eq!(state.signing_configuration, Setting::Absent);
+        assert_eq!(
+            state.pull_time_update_exclusions,
+            Some(PullTimeUpdateExclusions::new())
+        );
     }
 
     /// One setting the local emulator lacks, and the error a read of it must end in.
@@ -974,6 +1277,22 @@ mod tests {
                 message: "the endpoint does not support account settings (GetAccountSetting \
                           answered HTTP 500); remove account_settings from the spec for this \
                           registry or use a real ECR endpoint",
+            },
+            Unsupported {
+                aspects: RegistryAspects::only([RegistryWideKind::SigningConfiguration]),
+                operation: "GetSigningConfiguration",
+                message: "the endpoint does not support signing configurations \
+                          (GetSigningConfiguration answered HTTP 500); remove \
+                          signing_configuration from the spec for this registry or use a real \
+                          ECR endpoint",
+            },
+            Unsupported {
+                aspects: RegistryAspects::only([RegistryWideKind::PullTimeUpdateExclusions]),
+                operation: "ListPullTimeUpdateExclusions",
+                message: "the endpoint does not support pull-time update exclusions \
+                          (ListPullTimeUpdateExclusions answered HTTP 500); remove \
+                          pull_time_update_exclusions from the spec for this registry or use a \
+                          real ECR endpoint",
             },
         ]
     }

@@ -1,6 +1,10 @@
 //! The registry-wide settings: what each one is (the one definition every crate derives its
 //! lists from, [`RegistryWideKind`]), its value type, and its canonical form.
 //!
+//! Kinds: replication, the registry policy, scanning and the signing configuration are one
+//! document per registry; pull-through cache rules, creation templates, account settings and
+//! pull-time update exclusions are keyed sets (by prefix, by name, by principal ARN).
+//!
 //! ECR reports these settings back with values filled in that a request left out (the `ROOT`
 //! upstream prefix of a pull-through cache rule, `MUTABLE` and `AES256` in a creation
 //! template, an empty replication configuration) and with lists in its own order. Each value
@@ -13,16 +17,20 @@
 mod account_settings;
 mod creation_template;
 mod pull_through_cache;
+mod pull_time_update_exclusions;
 mod replication;
 mod scanning;
+mod signing;
 
 pub use account_settings::{AccountSettingName, AccountSettings};
 pub use creation_template::{AppliedFor, CreationTemplate};
 pub use pull_through_cache::{
     PullThroughCacheField, PullThroughCacheRule, UpstreamRegistry, derived_upstream_registry,
 };
+pub use pull_time_update_exclusions::PullTimeUpdateExclusions;
 pub use replication::{Replication, ReplicationDestination, ReplicationRule};
 pub use scanning::{ScanFrequency, ScanRule, ScanType, Scanning};
+pub use signing::{SigningConfiguration, SigningRule};
 
 use crate::Operation;
 
@@ -47,16 +55,20 @@ pub enum RegistryWideKind {
     PullThroughCache,
     CreationTemplates,
     AccountSettings,
+    SigningConfiguration,
+    PullTimeUpdateExclusions,
 }
 
 impl RegistryWideKind {
-    pub const ALL: [RegistryWideKind; 6] = [
+    pub const ALL: [RegistryWideKind; 8] = [
         RegistryWideKind::Replication,
         RegistryWideKind::RegistryPolicy,
         RegistryWideKind::Scanning,
         RegistryWideKind::PullThroughCache,
         RegistryWideKind::CreationTemplates,
         RegistryWideKind::AccountSettings,
+        RegistryWideKind::SigningConfiguration,
+        RegistryWideKind::PullTimeUpdateExclusions,
     ];
 
     /// The key of a registry in the spec.
@@ -68,6 +80,8 @@ impl RegistryWideKind {
             RegistryWideKind::PullThroughCache => "pull_through_cache",
             RegistryWideKind::Replication => "replication",
             RegistryWideKind::Scanning => "scanning",
+            RegistryWideKind::SigningConfiguration => "signing_configuration",
+            RegistryWideKind::PullTimeUpdateExclusions => "pull_time_update_exclusions",
         }
     }
 
@@ -80,6 +94,8 @@ impl RegistryWideKind {
             RegistryWideKind::PullThroughCache => "pull_through_cache",
             RegistryWideKind::Replication => "replication",
             RegistryWideKind::Scanning => "scanning",
+            RegistryWideKind::SigningConfiguration => "signing_configuration",
+            RegistryWideKind::PullTimeUpdateExclusions => "pull_time_update_exclusion",
         }
     }
 
@@ -92,6 +108,8 @@ impl RegistryWideKind {
             RegistryWideKind::PullThroughCache => "pull-through cache rules",
             RegistryWideKind::Replication => "replication",
             RegistryWideKind::Scanning => "registry scanning",
+            RegistryWideKind::SigningConfiguration => "signing configurations",
+            RegistryWideKind::PullTimeUpdateExclusions => "pull-time update exclusions",
         }
     }
 
@@ -104,6 +122,8 @@ impl RegistryWideKind {
             RegistryWideKind::PullThroughCache => Operation::DescribePullThroughCacheRules,
             RegistryWideKind::Replication => Operation::DescribeRegistry,
             RegistryWideKind::Scanning => Operation::GetRegistryScanningConfiguration,
+            RegistryWideKind::SigningConfiguration => Operation::GetSigningConfiguration,
+            RegistryWideKind::PullTimeUpdateExclusions => Operation::ListPullTimeUpdateExclusions,
         }
     }
 
@@ -127,6 +147,14 @@ impl RegistryWideKind {
             ],
             RegistryWideKind::Replication => &[Operation::PutReplicationConfiguration],
             RegistryWideKind::Scanning => &[Operation::PutRegistryScanningConfiguration],
+            RegistryWideKind::SigningConfiguration => &[
+                Operation::PutSigningConfiguration,
+                Operation::DeleteSigningConfiguration,
+            ],
+            RegistryWideKind::PullTimeUpdateExclusions => &[
+                Operation::RegisterPullTimeUpdateExclusion,
+                Operation::DeregisterPullTimeUpdateExclusion,
+            ],
         }
     }
 
@@ -144,6 +172,7 @@ impl RegistryWideKind {
             RegistryWideKind::RegistryPolicy
                 | RegistryWideKind::Replication
                 | RegistryWideKind::Scanning
+                | RegistryWideKind::SigningConfiguration
         )
     }
 }

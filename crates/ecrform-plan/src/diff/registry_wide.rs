@@ -1,9 +1,11 @@
 //! Planning of the registry-wide settings: replication, the registry policy, scanning,
-//! pull-through cache rules, repository creation templates and account settings.
+//! pull-through cache rules, repository creation templates, account settings, the signing
+//! configuration and pull-time update exclusions.
 //!
-//! The spec owns each of them that it mentions and nothing else. The three singletons
-//! (replication, registry policy, scanning) are documents compared whole on canonical forms;
-//! pull-through cache rules and creation templates are exact sets keyed by prefix; account
+//! The spec owns each of them that it mentions and nothing else. The four singletons
+//! (replication, registry policy, scanning, signing configuration) are documents compared
+//! whole on canonical forms; pull-through cache rules and creation templates are exact sets
+//! keyed by prefix, pull-time update exclusions an exact set of principal ARNs; account
 //! settings are managed by name, one at a time. See the parent module for the order.
 //!
 //! Every comparison is on the model's canonical forms (`ecrform_model::registry_wide`): live
@@ -15,8 +17,8 @@ use serde_json::{Map, Value};
 
 use ecrform_model::{
     AccountSettings, Address, CreationTemplate, Encryption, IamPolicy, PullThroughCacheField,
-    PullThroughCacheRule, RegistryState, RegistryWideKind, Replication, Scanning, Setting,
-    TagMutability, Tags,
+    PullThroughCacheRule, PullTimeUpdateExclusions, RegistryState, RegistryWideKind, Replication,
+    Scanning, Setting, SigningConfiguration, TagMutability, Tags,
 };
 
 use super::{DocumentCalls, Planned, RegistryContext, encryption_value, field, plan_document};
@@ -280,6 +282,100 @@ pub(super) fn plan_scanning(registry: &RegistryContext<'_>, planned: &mut Planne
     planned.changes.extend(change);
 }
 
+/// The signing configuration, compared whole and written with a Put that replaces it.
+/// `none` (or no rules, which signs nothing) deletes it; live state with no rules is the
+/// same as none, so it is never deleted for nothing.
+pub(super) fn plan_signing_configuration(registry: &RegistryContext<'_>, planned: &mut Planned) {
+    let want: Setting<SigningConfiguration> = match &registry.desired.state.signing_configuration {
+        Setting::Unmanaged => return,
+        Setting::Absent => Setting::Absent,
+        Setting::Present(configuration) => configuration.canonical().into(),
+    };
+    let have = registry
+        .live
+        .signing_configuration
+        .present()
+        .and_then(SigningConfiguration::canonical);
+    let change = plan_document(
+        Address::singleton(registry.id.clone(), RegistryWideKind::SigningConfiguration),
+        &want,
+        have.as_ref(),
+        to_json,
+        DocumentCalls {
+            put: |configuration: &SigningConfiguration| ApiCall::PutSigningConfiguration {
+                rules: configuration.rules.clone(),
+            },
+            delete: Some(ApiCall::DeleteSigningConfiguration),
+        },
+    );
+    planned.changes.extend(change);
+}
+
+/// The spec's pull-time update exclusions that live state lacks, each registered on its own.
+/// Exclusions that left the spec are deregistered with the other removals.
+pub(super) fn plan_pull_time_update_exclusions(
+    registry: &RegistryContext<'_>,
+    planned: &mut Planned,
+) {
+    let Some(want) = &registry.desired.state.pull_time_update_exclusions else {
+        return;
+    };
+    let empty = PullTimeUpdateExclusions::new();
+    let have = registry
+        .live
+        .pull_time_update_exclusions
+        .as_ref()
+        .unwrap_or(&empty);
+    for principal in want.missing_from(have) {
+        planned.changes.push(Change::new(
+            exclusion_address(registry, principal),
+            Action::Create,
+            vec![field::PRINCIPAL_ARN.to_owned()],
+            None,
+            Some(Value::String(principal.clone())),
+            vec![ApiCall::RegisterPullTimeUpdateExclusion {
+                principal_arn: principal.clone(),
+            }],
+        ));
+    }
+}
+
+/// Pull-time update exclusions live state has for principals the spec's exact set lacks:
+/// deregistered, which makes their pulls count as an image's last pull again (and so keeps
+/// images that lifecycle rules counting from the last pull would otherwise expire or archive).
+/// Only when the spec manages the exclusions at all: otherwise they were not even read.
+pub(super) fn plan_leftover_pull_time_update_exclusions(
+    registry: &RegistryContext<'_>,
+    planned: &mut Planned,
+) {
+    let (Some(want), Some(have)) = (
+        &registry.desired.state.pull_time_update_exclusions,
+        &registry.live.pull_time_update_exclusions,
+    ) else {
+        return;
+    };
+    for principal in have.missing_from(want) {
+        planned.changes.push(Change::new(
+            exclusion_address(registry, principal),
+            Action::Delete,
+            vec![field::PRINCIPAL_ARN.to_owned()],
+            Some(Value::String(principal.clone())),
+            None,
+            vec![ApiCall::DeregisterPullTimeUpdateExclusion {
+                principal_arn: principal.clone(),
+            }],
+        ));
+    }
+}
+
+fn exclusion_address(registry: &RegistryContext<'_>, principal: &str) -> Address {
+    Address::keyed(
+        registry.id.clone(),
+        RegistryWideKind::PullTimeUpdateExclusions,
+        principal,
+    )
+}
+
 /// Pull-through cache rules live state has under a prefix the spec's exact set lacks. Only
 /// when the spec manages the rules at all: otherwise they were not even read.
 pub(super) fn plan_leftover_pull_through_cache(
@@ -382,6 +478,16 @@ pub(super) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
                 .get(&name)
                 .map(|value| Value::String(value.clone()))
         }
+        RegistryWideKind::SigningConfiguration => live
+            .signing_configuration
+            .present()
+            .and_then(SigningConfiguration::canonical)
+            .map(|configuration| to_json(&configuration)),
+        RegistryWideKind::PullTimeUpdateExclusions => live
+            .pull_time_update_exclusions
+            .as_ref()?
+            .get(key?)
+            .map(|principal| Value::String(principal.clone())),
     }
 }
 

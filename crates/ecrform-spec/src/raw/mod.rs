@@ -9,7 +9,8 @@
 //! `reader` is the generic walk (mappings with known keys, lists, scalars, `none`, what is
 //! missing); the concepts of the spec are read with it in `settings` (repository settings and
 //! policy documents), `registry` (a registry entry and its repositories) and `registry_wide`
-//! (replication, scanning, pull-through cache rules, creation templates, account settings).
+//! (replication, scanning, pull-through cache rules, creation templates, account settings,
+//! the signing configuration, pull-time update exclusions).
 
 mod reader;
 mod registry;
@@ -24,6 +25,7 @@ use self::reader::{Reader, field, is_null};
 pub(crate) use self::registry::RawRegistry;
 pub(crate) use self::registry_wide::{
     RawCreationTemplate, RawPullThroughCacheRule, RawReplication, RawReplicationRule, RawScanning,
+    RawSigningConfiguration, RawSigningRule,
 };
 use self::settings::DEFAULTS_KEYS;
 pub(crate) use self::settings::{RawDocument, RawEncryption, RawSettings, RawTag, RawTemplate};

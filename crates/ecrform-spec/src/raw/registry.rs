@@ -4,6 +4,7 @@
 use super::reader::{Field, OrNone, Reader, Spanned, field, is_null};
 use super::registry_wide::{
     RawAccountSetting, RawCreationTemplate, RawPullThroughCacheRule, RawReplication, RawScanning,
+    RawSigningConfiguration,
 };
 use super::settings::{REPOSITORY_KEYS, RawDocument, RawSettings};
 use crate::report::FileId;
@@ -24,6 +25,8 @@ pub(crate) struct RawRegistry {
     pub pull_through_cache: Option<Field<OrNone<Vec<RawPullThroughCacheRule>>>>,
     pub creation_templates: Option<Field<OrNone<Vec<RawCreationTemplate>>>>,
     pub account_settings: Option<Field<OrNone<Vec<RawAccountSetting>>>>,
+    pub signing_configuration: Option<Field<OrNone<RawSigningConfiguration>>>,
+    pub pull_time_update_exclusions: Option<Field<OrNone<Vec<Spanned<String>>>>>,
 }
 
 /// `prune: true|false`, or `prune: {enabled, force_delete}`.
@@ -56,6 +59,8 @@ pub(crate) const REGISTRY_KEYS: &[&str] = &[
     "pull_through_cache",
     "creation_templates",
     "account_settings",
+    "signing_configuration",
+    "pull_time_update_exclusions",
 ];
 
 impl Reader<'_> {
@@ -79,6 +84,8 @@ impl Reader<'_> {
             pull_through_cache: None,
             creation_templates: None,
             account_settings: None,
+            signing_configuration: None,
+            pull_time_update_exclusions: None,
         };
         match fields.get("account") {
             Some(entry) => registry.account = self.account(&entry.value),
@@ -110,6 +117,16 @@ impl Reader<'_> {
             self.or_none_field(&mut fields, "creation_templates", Self::creation_templates);
         registry.account_settings =
             self.or_none_field(&mut fields, "account_settings", Self::account_settings);
+        registry.signing_configuration = self.or_none_field(
+            &mut fields,
+            "signing_configuration",
+            Self::signing_configuration,
+        );
+        registry.pull_time_update_exclusions = self.or_none_field(
+            &mut fields,
+            "pull_time_update_exclusions",
+            Self::pull_time_update_exclusions,
+        );
         Some(registry)
     }
 

@@ -1,6 +1,7 @@
 //! Reading the registry-wide settings of a registry entry: `replication`, `scanning`,
-//! `pull_through_cache`, `creation_templates` and `account_settings`. (`registry_policy` is a
-//! policy document, read like the others.)
+//! `pull_through_cache`, `creation_templates`, `account_settings`, `signing_configuration`
+//! and `pull_time_update_exclusions`. (`registry_policy` is a policy document, read like the
+//! others.)
 
 use ecrform_model::AccountSettingName;
 
@@ -42,6 +43,18 @@ pub(crate) struct RawScanRule {
 }
 
 #[derive(Debug, Clone)]
+pub(crate) struct RawSigningConfiguration {
+    pub rules: Field<Vec<RawSigningRule>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RawSigningRule {
+    pub signing_profile_arn: Option<Spanned<String>>,
+    /// Written as plain strings: the filter type is WILDCARD_MATCH, the only one ECR has.
+    pub repository_filters: Option<Field<Vec<Spanned<String>>>>,
+}
+
+#[derive(Debug, Clone)]
 pub(crate) struct RawPullThroughCacheRule {
     /// The ECR repository prefix, located at the key.
     pub prefix: Spanned<String>,
@@ -72,6 +85,8 @@ const REPLICATION_RULE_KEYS: &[&str] = &["destinations", "repository_filters"];
 const DESTINATION_KEYS: &[&str] = &["region", "account"];
 const SCANNING_KEYS: &[&str] = &["type", "rules"];
 const SCAN_RULE_KEYS: &[&str] = &["frequency", "filters"];
+const SIGNING_KEYS: &[&str] = &["rules"];
+const SIGNING_RULE_KEYS: &[&str] = &["signing_profile_arn", "repository_filters"];
 const PULL_THROUGH_CACHE_KEYS: &[&str] = &[
     "upstream_url",
     "upstream_registry",
@@ -328,6 +343,62 @@ impl Reader<'_> {
             templates.push(template);
         }
         Some(templates)
+    }
+
+    pub(super) fn signing_configuration(&mut self, node: &Node) -> Option<RawSigningConfiguration> {
+        let fields = self.fields(
+            node,
+            "a signing configuration mapping {rules}",
+            SIGNING_KEYS,
+        )?;
+        let Some(entry) = fields.get("rules") else {
+            self.missing(
+                node.at,
+                "rules",
+                "signing_configuration (write signing_configuration: none for no signing)",
+            );
+            return None;
+        };
+        let items = self.sequence(&entry.value, "a list of signing rules")?;
+        let rules = items
+            .iter()
+            .filter_map(|item| self.signing_rule(item))
+            .collect();
+        Some(RawSigningConfiguration {
+            rules: field(entry, rules),
+        })
+    }
+
+    fn signing_rule(&mut self, node: &Node) -> Option<RawSigningRule> {
+        let fields = self.fields(
+            node,
+            "a signing rule {signing_profile_arn, repository_filters}",
+            SIGNING_RULE_KEYS,
+        )?;
+        let signing_profile_arn = match fields.get("signing_profile_arn") {
+            Some(entry) => self.string(&entry.value, "an AWS Signer signing profile ARN"),
+            None => {
+                self.missing(node.at, "signing_profile_arn", "this signing rule");
+                None
+            }
+        };
+        let repository_filters = match fields.get("repository_filters") {
+            Some(entry) => self
+                .strings(&entry.value, "a list of repository filters")
+                .map(|filters| field(entry, filters)),
+            None => None,
+        };
+        Some(RawSigningRule {
+            signing_profile_arn,
+            repository_filters,
+        })
+    }
+
+    pub(super) fn pull_time_update_exclusions(
+        &mut self,
+        node: &Node,
+    ) -> Option<Vec<Spanned<String>>> {
+        self.strings(node, "a list of IAM role or user ARNs")
     }
 
     pub(super) fn account_settings(&mut self, node: &Node) -> Option<Vec<RawAccountSetting>> {

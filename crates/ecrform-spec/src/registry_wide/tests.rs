@@ -263,6 +263,203 @@ fn registry_wide_settings_are_checked_against_the_ecr_model() {
     assert_first_errors(&cases);
 }
 
+const PROFILE: &str = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release";
+
+#[test]
+fn signing_configurations_are_checked_against_the_ecr_model() {
+    let eleven_rules: String = (0..11)
+        .map(|_| format!("        - signing_profile_arn: {PROFILE}\n"))
+        .collect();
+    let filters: Vec<String> = (0..101).map(|i| format!("team-{i}/*")).collect();
+    let long_profile = format!(
+        "arn:aws:signer:us-east-1:123456789012:/signing-profiles/{}",
+        "p".repeat(150)
+    );
+    let cases = [
+        (
+            "a signing configuration without rules",
+            registry("    signing_configuration: {}\n"),
+            "5:28: missing \"rules\" in signing_configuration (write signing_configuration: none for no signing)",
+        ),
+        (
+            "eleven signing rules",
+            registry(&format!(
+                "    signing_configuration:\n      rules:\n{eleven_rules}"
+            )),
+            "6:7: a signing configuration allows at most 10 rules, found 11",
+        ),
+        (
+            "a signing rule without a profile",
+            registry(
+                "    signing_configuration:\n      rules: [{repository_filters: [\"team-a/*\"]}]\n",
+            ),
+            "6:15: missing \"signing_profile_arn\" in this signing rule",
+        ),
+        (
+            "an unknown key in a signing rule",
+            registry(&format!(
+                "    signing_configuration:\n      rules:\n        - signing_profile_arn: {PROFILE}\n          repository_filter: [\"a*\"]\n"
+            )),
+            "8:11: unknown key \"repository_filter\"; did you mean \"repository_filters\"?",
+        ),
+        (
+            "a signing profile with a one-character name",
+            registry(
+                "    signing_configuration:\n      rules:\n        - signing_profile_arn: arn:aws:signer:us-east-1:123456789012:/signing-profiles/a\n",
+            ),
+            "7:32: signing_profile_arn \"arn:aws:signer:us-east-1:123456789012:/signing-profiles/a\" must be an AWS Signer signing profile ARN (arn:aws:signer:REGION:ACCOUNT:/signing-profiles/NAME, NAME of 2 or more letters, digits and '_')",
+        ),
+        (
+            "a signing profile ARN over 200 characters",
+            registry(&format!(
+                "    signing_configuration:\n      rules:\n        - signing_profile_arn: {long_profile}\n"
+            )),
+            "7:32: signing_profile_arn is 206 characters long; at most 200 are allowed",
+        ),
+        (
+            "an empty filter list",
+            registry(&format!(
+                "    signing_configuration:\n      rules:\n        - signing_profile_arn: {PROFILE}\n          repository_filters: []\n"
+            )),
+            "8:31: repository_filters needs at least one filter; leave it out to sign the images of every repository",
+        ),
+        (
+            "a hundred and one filters",
+            registry(&format!(
+                "    signing_configuration:\n      rules:\n        - signing_profile_arn: {PROFILE}\n          repository_filters: [{}]\n",
+                filters.join(", ")
+            )),
+            "8:11: a signing rule allows at most 100 repository filters, found 101",
+        ),
+        (
+            "a filter with an uppercase letter",
+            registry(&format!(
+                "    signing_configuration:\n      rules:\n        - signing_profile_arn: {PROFILE}\n          repository_filters: [\"team-a/*\", \"Team-B/*\"]\n"
+            )),
+            "8:44: repository filter \"Team-B/*\" must be lowercase letters, digits and '*', with single '.', '_' or '-' between them and '/' between path components",
+        ),
+        (
+            "a filter over 256 characters",
+            registry(&format!(
+                "    signing_configuration:\n      rules:\n        - signing_profile_arn: {PROFILE}\n          repository_filters: [{}]\n",
+                "a".repeat(257)
+            )),
+            "8:32: repository filter is 257 characters long; at most 256 are allowed",
+        ),
+    ];
+    assert_first_errors(&cases);
+}
+
+#[test]
+fn pull_time_update_exclusions_are_checked_against_the_ecr_model() {
+    let principals: Vec<String> = (0..101)
+        .map(|i| format!("arn:aws:iam::123456789012:role/puller-{i}"))
+        .collect();
+    let cases = [
+        (
+            "a hundred and one exclusions",
+            registry(&format!(
+                "    pull_time_update_exclusions: [{}]\n",
+                principals.join(", ")
+            )),
+            "5:5: a registry allows at most 100 pull-time update exclusions, found 101",
+        ),
+        (
+            "a group is not a principal ECR excludes",
+            registry(
+                "    pull_time_update_exclusions:\n      - arn:aws:iam::123456789012:role/scanner\n      - arn:aws:iam::123456789012:group/readers\n",
+            ),
+            "7:9: pull-time update exclusion \"arn:aws:iam::123456789012:group/readers\" must be an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)",
+        ),
+        (
+            "an assumed-role session is not a principal ARN",
+            registry(
+                "    pull_time_update_exclusions: [\"arn:aws:sts::123456789012:assumed-role/scanner/ci\"]\n",
+            ),
+            "5:35: pull-time update exclusion \"arn:aws:sts::123456789012:assumed-role/scanner/ci\" must be an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)",
+        ),
+        (
+            "a principal ARN over 200 characters",
+            registry(&format!(
+                "    pull_time_update_exclusions: [arn:aws:iam::123456789012:role/{}]\n",
+                "r".repeat(170)
+            )),
+            "5:35: pull-time update exclusion is 201 characters long; at most 200 are allowed",
+        ),
+        (
+            "a principal listed twice",
+            registry(
+                "    pull_time_update_exclusions:\n      - arn:aws:iam::123456789012:user/mirror\n      - arn:aws:iam::123456789012:user/mirror\n",
+            ),
+            "7:9: \"arn:aws:iam::123456789012:user/mirror\" is listed twice in pull_time_update_exclusions",
+        ),
+        (
+            "exclusions written as one string",
+            registry("    pull_time_update_exclusions: arn:aws:iam::123456789012:user/mirror\n"),
+            "5:34: expected a list of IAM role or user ARNs, found the string \"arn:aws:iam::123456789012:user/mirror\"",
+        ),
+    ];
+    assert_first_errors(&cases);
+}
+
+#[test]
+fn signing_and_pull_time_exclusions_reach_the_model() {
+    let fixture = Fixture::new().with(
+        "spec.yaml",
+        &registry(&format!(
+            "    signing_configuration:\n      rules:\n        - signing_profile_arn: {PROFILE}\n          repository_filters: [\"release/*\", \"team-a/prod-*\"]\n        - signing_profile_arn: {PROFILE}\n    pull_time_update_exclusions:\n      - arn:aws:iam::123456789012:user/mirror\n      - arn:aws:iam::123456789012:role/ci/scanner\n"
+        )),
+    );
+    let spec = fixture.load("spec.yaml").unwrap();
+    let state = &spec.desired.registries[0].state;
+    let configuration = state.signing_configuration.present().unwrap();
+    assert_eq!(
+        configuration.rules,
+        [
+            ecrform_model::SigningRule {
+                signing_profile_arn: PROFILE.to_owned(),
+                repository_filters: vec!["release/*".to_owned(), "team-a/prod-*".to_owned()],
+            },
+            ecrform_model::SigningRule {
+                signing_profile_arn: PROFILE.to_owned(),
+                repository_filters: vec![],
+            },
+        ]
+    );
+    let exclusions: Vec<&String> = state
+        .pull_time_update_exclusions
+        .as_ref()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(
+        exclusions,
+        [
+            "arn:aws:iam::123456789012:role/ci/scanner",
+            "arn:aws:iam::123456789012:user/mirror"
+        ]
+    );
+}
+
+#[test]
+fn none_deletes_the_signing_configuration_and_empties_the_exclusions() {
+    let fixture = Fixture::new().with(
+        "spec.yaml",
+        &registry("    signing_configuration: none\n    pull_time_update_exclusions: none\n"),
+    );
+    let spec = fixture.load("spec.yaml").unwrap();
+    let state = &spec.desired.registries[0].state;
+    assert_eq!(state.signing_configuration, Setting::Absent);
+    assert_eq!(
+        state.pull_time_update_exclusions,
+        Some(ecrform_model::PullTimeUpdateExclusions::new())
+    );
+    let unmanaged = Fixture::new().with("spec.yaml", &registry(""));
+    let state = &unmanaged.load("spec.yaml").unwrap().desired.registries[0].state;
+    assert!(state.signing_configuration.is_unmanaged());
+    assert_eq!(state.pull_time_update_exclusions, None);
+}
+
 #[test]
 fn registry_wide_settings_reach_the_model() {
     let fixture = Fixture::new().with(

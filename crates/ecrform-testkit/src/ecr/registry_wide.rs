@@ -1,7 +1,9 @@
-//! How ECR answers the registry-wide writes and reads: replication and scanning replaced whole
-//! by their Put, the registry policy read back rewritten, pull-through cache rules and
-//! creation templates keyed by prefix with ECR's codes for a prefix that is taken or missing,
-//! and account settings by name.
+//! How ECR answers the registry-wide writes and reads: replication, scanning and the signing
+//! configuration replaced whole by their Put, the registry policy read back rewritten,
+//! pull-through cache rules and creation templates keyed by prefix with ECR's codes for a
+//! prefix that is taken or missing, account settings by name, and pull-time update exclusions
+//! registered and deregistered one principal at a time, with ECR's codes for one that is
+//! already there or missing and its limit of 100.
 //!
 //! What ECR reports back is not always what was put, and the planner must not mistake the
 //! difference for drift: a new registry reports an empty replication configuration and BASIC
@@ -12,9 +14,9 @@
 use std::collections::BTreeSet;
 
 use ecrform_model::{
-    AccountSettingName, CreationTemplate, EncryptionType, Partition, RegistryState,
-    RegistryWideKind, Replication, ReplicationRule, ScanFrequency, ScanRule, ScanType, Scanning,
-    Setting,
+    AccountSettingName, CreationTemplate, EncryptionType, Partition, PullTimeUpdateExclusions,
+    RegistryState, RegistryWideKind, Replication, ReplicationRule, ScanFrequency, ScanRule,
+    ScanType, Scanning, Setting, SigningConfiguration, SigningRule,
 };
 use ecrform_plan::{ApiCall, RegistryAspects, RegistryError, TemplateChanges};
 
@@ -42,6 +44,8 @@ pub(super) fn fresh(state: &mut RegistryState) {
             .map(|name| (name, name.ecr_default().to_owned()))
             .collect(),
     );
+    state.signing_configuration = Setting::Absent;
+    state.pull_time_update_exclusions = Some(PullTimeUpdateExclusions::new());
 }
 
 /// Leaves in `view` only the registry-wide settings `aspects` asks for, as a read that made
@@ -158,6 +162,44 @@ impl StoredRegistry {
                     .get_or_insert_default()
                     .insert(*name, value.clone());
             }
+            ApiCall::PutSigningConfiguration { rules } => {
+                check_signing(rules)?;
+                // A Put replaces the whole configuration; ECR keeps one of no rules as such.
+                state.signing_configuration = Setting::Present(SigningConfiguration {
+                    rules: rules.clone(),
+                });
+            }
+            ApiCall::DeleteSigningConfiguration => {
+                if state.signing_configuration.present().is_none() {
+                    return Err(ecr_error::signing_configuration_not_found());
+                }
+                state.signing_configuration = Setting::Absent;
+            }
+            ApiCall::RegisterPullTimeUpdateExclusion { principal_arn } => {
+                check_principal_arn(principal_arn)?;
+                let exclusions = state.pull_time_update_exclusions.get_or_insert_default();
+                if exclusions.contains(principal_arn) {
+                    return Err(ecr_error::exclusion_already_exists());
+                }
+                if exclusions.len() >= PullTimeUpdateExclusions::MAX {
+                    return Err(ecr_error::limit_exceeded(&format!(
+                        "The maximum number of pull time update exclusions ({}) has been \
+                         reached for this registry",
+                        PullTimeUpdateExclusions::MAX
+                    )));
+                }
+                exclusions.insert(principal_arn.clone());
+            }
+            ApiCall::DeregisterPullTimeUpdateExclusion { principal_arn } => {
+                check_principal_arn(principal_arn)?;
+                if !state
+                    .pull_time_update_exclusions
+                    .get_or_insert_default()
+                    .remove(principal_arn)
+                {
+                    return Err(ecr_error::exclusion_not_found());
+                }
+            }
             ApiCall::CreateRepository { .. }
             | ApiCall::PutImageTagMutability { .. }
             | ApiCall::PutImageScanningConfiguration { .. }
@@ -236,6 +278,72 @@ fn check_scanning(scan_type: ScanType, rules: &[ScanRule]) -> Result<(), Registr
         return Err(ecr_error::invalid_parameter(
             "rules.scanFrequency",
             "CONTINUOUS_SCAN is only supported with the ENHANCED scan type",
+        ));
+    }
+    Ok(())
+}
+
+/// The signing configuration's limits from the API model: rules, filters per rule, and the
+/// lengths of profile ARNs and filters. (The patterns are the spec's to check; what reaches
+/// ECR here has passed them.)
+fn check_signing(rules: &[SigningRule]) -> Result<(), RegistryError> {
+    if rules.len() > SigningConfiguration::MAX_RULES {
+        return Err(ecr_error::invalid_parameter(
+            "signingConfiguration.rules",
+            &format!(
+                "Member must have length less than or equal to {}",
+                SigningConfiguration::MAX_RULES
+            ),
+        ));
+    }
+    for rule in rules {
+        if rule.signing_profile_arn.is_empty()
+            || rule.signing_profile_arn.chars().count() > SigningRule::PROFILE_ARN_MAX_CHARS
+        {
+            return Err(ecr_error::invalid_parameter(
+                "signingConfiguration.rules.member.signingProfileArn",
+                &format!(
+                    "Member must have length less than or equal to {}",
+                    SigningRule::PROFILE_ARN_MAX_CHARS
+                ),
+            ));
+        }
+        if rule.repository_filters.len() > SigningRule::MAX_FILTERS {
+            return Err(ecr_error::invalid_parameter(
+                "signingConfiguration.rules.member.repositoryFilters",
+                &format!(
+                    "Member must have length less than or equal to {}",
+                    SigningRule::MAX_FILTERS
+                ),
+            ));
+        }
+        if rule
+            .repository_filters
+            .iter()
+            .any(|filter| !SigningRule::FILTER_CHARS.contains(&filter.chars().count()))
+        {
+            return Err(ecr_error::invalid_parameter(
+                "signingConfiguration.rules.member.repositoryFilters.member.filter",
+                &format!(
+                    "Member must have length between {} and {}",
+                    SigningRule::FILTER_CHARS.start(),
+                    SigningRule::FILTER_CHARS.end()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_principal_arn(principal_arn: &str) -> Result<(), RegistryError> {
+    let length = principal_arn.chars().count();
+    if length == 0 || length > PullTimeUpdateExclusions::PRINCIPAL_ARN_MAX_CHARS {
+        return Err(ecr_error::invalid_parameter(
+            "principalArn",
+            &format!(
+                "Member must have length less than or equal to {}",
+                PullTimeUpdateExclusions::PRINCIPAL_ARN_MAX_CHARS
+            ),
         ));
     }
     Ok(())
@@ -356,7 +464,8 @@ fn updated_template(
 
 #[cfg(test)]
 mod tests {
-    use ecrform_plan::ReadScope;
+
+    use ecrform_plan::{ErrorKind, Missing, ReadScope};
 
     use super::*;
     use crate::fixtures::{REGISTRY, registry_id};
@@ -488,5 +597,166 @@ mod tests {
             reported.encryption,
             Some(ecrform_model::Encryption::aes256())
         );
+    }
+
+    const PROFILE: &str = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release";
+    const SCANNER: &str = "arn:aws:iam::123456789012:role/scanner";
+
+    fn signing_rules(count: usize, filters: usize) -> Vec<SigningRule> {
+        (0..count)
+            .map(|_| SigningRule {
+                signing_profile_arn: PROFILE.to_owned(),
+                repository_filters: (0..filters).map(|i| format!("team-{i}/*")).collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_new_registry_has_no_signing_configuration_and_no_exclusions() {
+        let scope = ReadScope {
+            registry: RegistryAspects::only([
+                RegistryWideKind::SigningConfiguration,
+                RegistryWideKind::PullTimeUpdateExclusions,
+            ]),
+            ..ReadScope::default()
+        };
+        let read = stored().view(&scope);
+        assert_eq!(read.signing_configuration, Setting::Absent);
+        assert_eq!(
+            read.pull_time_update_exclusions,
+            Some(PullTimeUpdateExclusions::new())
+        );
+        let unread = stored().view(&ReadScope::default());
+        assert!(unread.signing_configuration.is_unmanaged());
+        assert_eq!(unread.pull_time_update_exclusions, None);
+    }
+
+    #[test]
+    fn signing_configurations_are_put_whole_and_deleted_once() {
+        let mut registry = stored();
+        registry
+            .execute(&ApiCall::PutSigningConfiguration {
+                rules: signing_rules(2, 1),
+            })
+            .unwrap();
+        registry
+            .execute(&ApiCall::PutSigningConfiguration {
+                rules: signing_rules(1, 0),
+            })
+            .unwrap();
+        assert_eq!(
+            registry.state.signing_configuration,
+            Setting::Present(SigningConfiguration {
+                rules: signing_rules(1, 0)
+            }),
+            "a Put replaces the whole configuration"
+        );
+        registry
+            .execute(&ApiCall::DeleteSigningConfiguration)
+            .unwrap();
+        assert_eq!(registry.state.signing_configuration, Setting::Absent);
+        let error = registry
+            .execute(&ApiCall::DeleteSigningConfiguration)
+            .unwrap_err();
+        assert_eq!(error.code, "SigningConfigurationNotFoundException");
+        assert_eq!(
+            error.kind,
+            ErrorKind::NotFound(Missing::SigningConfiguration)
+        );
+    }
+
+    #[test]
+    fn pull_time_update_exclusions_are_registered_once_and_deregistered_once() {
+        let register = ApiCall::RegisterPullTimeUpdateExclusion {
+            principal_arn: SCANNER.to_owned(),
+        };
+        let deregister = ApiCall::DeregisterPullTimeUpdateExclusion {
+            principal_arn: SCANNER.to_owned(),
+        };
+        let mut registry = stored();
+        registry.execute(&register).unwrap();
+        let twice = registry.execute(&register).unwrap_err();
+        assert_eq!(twice.code, "ExclusionAlreadyExistsException");
+        assert_eq!(twice.kind, ErrorKind::AlreadyExists);
+        registry.execute(&deregister).unwrap();
+        let missing = registry.execute(&deregister).unwrap_err();
+        assert_eq!(missing.code, "ExclusionNotFoundException");
+        assert_eq!(
+            missing.kind,
+            ErrorKind::NotFound(Missing::PullTimeUpdateExclusion)
+        );
+        assert_eq!(
+            registry.state.pull_time_update_exclusions,
+            Some(PullTimeUpdateExclusions::new())
+        );
+    }
+
+    #[test]
+    fn signing_and_exclusion_limits_are_ecrs() {
+        let mut full = stored();
+        for i in 0..PullTimeUpdateExclusions::MAX {
+            full.execute(&ApiCall::RegisterPullTimeUpdateExclusion {
+                principal_arn: format!("arn:aws:iam::123456789012:role/puller-{i}"),
+            })
+            .unwrap();
+        }
+        let one_more = full
+            .execute(&ApiCall::RegisterPullTimeUpdateExclusion {
+                principal_arn: SCANNER.to_owned(),
+            })
+            .unwrap_err();
+        assert_eq!(one_more.code, "LimitExceededException");
+
+        let refused = [
+            (
+                "eleven rules",
+                ApiCall::PutSigningConfiguration {
+                    rules: signing_rules(11, 0),
+                },
+            ),
+            (
+                "a hundred and one filters in a rule",
+                ApiCall::PutSigningConfiguration {
+                    rules: signing_rules(1, 101),
+                },
+            ),
+            (
+                "a filter of 257 characters",
+                ApiCall::PutSigningConfiguration {
+                    rules: vec![SigningRule {
+                        signing_profile_arn: PROFILE.to_owned(),
+                        repository_filters: vec!["a".repeat(257)],
+                    }],
+                },
+            ),
+            (
+                "a profile ARN over 200 characters",
+                ApiCall::PutSigningConfiguration {
+                    rules: vec![SigningRule {
+                        signing_profile_arn: format!("{PROFILE}{}", "x".repeat(201)),
+                        repository_filters: Vec::new(),
+                    }],
+                },
+            ),
+            (
+                "a principal ARN over 200 characters",
+                ApiCall::RegisterPullTimeUpdateExclusion {
+                    principal_arn: format!("{SCANNER}{}", "x".repeat(201)),
+                },
+            ),
+        ];
+        for (case, call) in refused {
+            let mut registry = stored();
+            let before = registry.state.clone();
+            let error = registry.execute(&call).unwrap_err();
+            assert_eq!(error.code, "InvalidParameterException", "{case}: {error}");
+            assert_eq!(registry.state, before, "{case}");
+        }
+        let mut registry = stored();
+        registry
+            .execute(&ApiCall::PutSigningConfiguration {
+                rules: signing_rules(SigningConfiguration::MAX_RULES, SigningRule::MAX_FILTERS),
+            })
+            .unwrap();
     }
 }

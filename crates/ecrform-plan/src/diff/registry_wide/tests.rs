@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use ecrform_model::{
     AccountSettingName, AppliedFor, CreationTemplate, Encryption, EncryptionType, IamPolicy,
-    PullThroughCacheRule, RegistryState, Replication, RepositoryState, ScanFrequency, ScanRule,
-    ScanType, Setting, TagMutability,
+    PullThroughCacheRule, PullTimeUpdateExclusions, RegistryState, Replication, RepositoryState,
+    ScanFrequency, ScanRule, ScanType, Setting, SigningConfiguration, SigningRule, TagMutability,
 };
 use ecrform_testkit::fixtures::{
     ACCOUNT, DesiredBuilder, OTHER_ACCOUNT, REGISTRY, RegistryBuilder, RepositoryBuilder,
@@ -898,6 +898,243 @@ fn account_settings_are_managed_by_name() {
     );
 }
 
+const RELEASE_PROFILE: &str = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release";
+const DEV_PROFILE: &str = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/dev_builds";
+const SCANNER: &str = "arn:aws:iam::123456789012:role/security/scanner";
+const MIRROR: &str = "arn:aws:iam::123456789012:user/mirror";
+
+fn signing_rule(profile: &str, filters: &[&str]) -> SigningRule {
+    SigningRule {
+        signing_profile_arn: profile.to_owned(),
+        repository_filters: filters.iter().map(|f| (*f).to_owned()).collect(),
+    }
+}
+
+/// Release images signed with one profile, everything else with another.
+fn signing() -> SigningConfiguration {
+    SigningConfiguration {
+        rules: vec![
+            signing_rule(RELEASE_PROFILE, &["release/*", "team-a/prod-*"]),
+            signing_rule(DEV_PROFILE, &[]),
+        ],
+    }
+}
+
+fn exclusions(principals: &[&str]) -> Option<PullTimeUpdateExclusions> {
+    Some(principals.iter().copied().collect())
+}
+
+#[test]
+fn the_signing_configuration_is_compared_whole_and_deleted_by_none() {
+    run_cases(&[
+        Case {
+            name: "a configuration live lacks is a create",
+            desired: |s| s.signing_configuration = Setting::Present(signing()),
+            live: |s| s.signing_configuration = Setting::Absent,
+            expected: &[("signing_configuration", Action::Create, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "a configuration of no rules live has is absent too",
+            desired: |s| s.signing_configuration = Setting::Present(signing()),
+            live: |s| {
+                s.signing_configuration = Setting::Present(SigningConfiguration { rules: vec![] })
+            },
+            expected: &[("signing_configuration", Action::Create, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "another profile is an update of the document",
+            desired: |s| s.signing_configuration = Setting::Present(signing()),
+            live: |s| {
+                let mut live = signing();
+                live.rules[1].signing_profile_arn = RELEASE_PROFILE.to_owned();
+                s.signing_configuration = Setting::Present(live);
+            },
+            expected: &[("signing_configuration", Action::Update, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "a filter more is an update",
+            desired: |s| s.signing_configuration = Setting::Present(signing()),
+            live: |s| {
+                let mut live = signing();
+                live.rules[0].repository_filters.push("hotfix/*".to_owned());
+                s.signing_configuration = Setting::Present(live);
+            },
+            expected: &[("signing_configuration", Action::Update, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "rules and filters in another order are no change",
+            desired: |s| s.signing_configuration = Setting::Present(signing()),
+            live: |s| {
+                let mut live = signing();
+                live.rules.reverse();
+                live.rules[1].repository_filters.reverse();
+                s.signing_configuration = Setting::Present(live);
+            },
+            expected: &[],
+        },
+        Case {
+            name: "none deletes the live configuration, destructively",
+            desired: |s| s.signing_configuration = Setting::Absent,
+            live: |s| s.signing_configuration = Setting::Present(signing()),
+            expected: &[("signing_configuration", Action::Delete, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "no rules in the spec is the same as none",
+            desired: |s| {
+                s.signing_configuration = Setting::Present(SigningConfiguration { rules: vec![] })
+            },
+            live: |s| s.signing_configuration = Setting::Present(signing()),
+            expected: &[("signing_configuration", Action::Delete, &[field::DOCUMENT])],
+        },
+        Case {
+            name: "none against no configuration is no change",
+            desired: |s| s.signing_configuration = Setting::Absent,
+            live: |s| s.signing_configuration = Setting::Absent,
+            expected: &[],
+        },
+        Case {
+            name: "none against a configuration without rules is no change",
+            desired: |s| s.signing_configuration = Setting::Absent,
+            live: |s| {
+                s.signing_configuration = Setting::Present(SigningConfiguration { rules: vec![] })
+            },
+            expected: &[],
+        },
+        Case {
+            name: "an unmanaged signing configuration is left alone",
+            desired: keep,
+            live: |s| s.signing_configuration = Setting::Present(signing()),
+            expected: &[],
+        },
+    ]);
+}
+
+#[test]
+fn a_signing_change_carries_the_canonical_document_and_one_put_or_delete() {
+    let planned = plan_registry(
+        state(|s| s.signing_configuration = Setting::Present(signing())),
+        state(|s| s.signing_configuration = Setting::Absent),
+    );
+    let change = only_change(&planned);
+    assert_eq!(change.before, None);
+    assert_eq!(
+        change.after,
+        Some(json!({"rules": [
+            {"signing_profile_arn": DEV_PROFILE},
+            {"signing_profile_arn": RELEASE_PROFILE,
+             "repository_filters": ["release/*", "team-a/prod-*"]}
+        ]})),
+        "rules sorted, a rule without filters shown without them"
+    );
+    assert_eq!(
+        change.calls,
+        [ApiCall::PutSigningConfiguration {
+            rules: signing().canonical().unwrap().rules
+        }]
+    );
+
+    let deleted = plan_registry(
+        state(|s| s.signing_configuration = Setting::Absent),
+        state(|s| s.signing_configuration = Setting::Present(signing())),
+    );
+    let change = only_change(&deleted);
+    assert!(change.destructive);
+    assert_eq!(change.after, None);
+    assert_eq!(change.calls, [ApiCall::DeleteSigningConfiguration]);
+}
+
+#[test]
+fn pull_time_update_exclusions_are_an_exact_set_of_principals() {
+    const SCANNER_ADDRESS: &str =
+        "pull_time_update_exclusion/arn:aws:iam::123456789012:role/security/scanner";
+    const MIRROR_ADDRESS: &str = "pull_time_update_exclusion/arn:aws:iam::123456789012:user/mirror";
+    run_cases(&[
+        Case {
+            name: "principals live lacks are registered, one change each, by ARN",
+            desired: |s| s.pull_time_update_exclusions = exclusions(&[SCANNER, MIRROR]),
+            live: |s| s.pull_time_update_exclusions = exclusions(&[]),
+            expected: &[
+                (SCANNER_ADDRESS, Action::Create, &[field::PRINCIPAL_ARN]),
+                (MIRROR_ADDRESS, Action::Create, &[field::PRINCIPAL_ARN]),
+            ],
+        },
+        Case {
+            name: "a principal that left the spec is deregistered, destructively",
+            desired: |s| s.pull_time_update_exclusions = exclusions(&[SCANNER]),
+            live: |s| s.pull_time_update_exclusions = exclusions(&[SCANNER, MIRROR]),
+            expected: &[(MIRROR_ADDRESS, Action::Delete, &[field::PRINCIPAL_ARN])],
+        },
+        Case {
+            name: "none is the empty set: every live exclusion is deregistered",
+            desired: |s| s.pull_time_update_exclusions = exclusions(&[]),
+            live: |s| s.pull_time_update_exclusions = exclusions(&[SCANNER, MIRROR]),
+            expected: &[
+                (SCANNER_ADDRESS, Action::Delete, &[field::PRINCIPAL_ARN]),
+                (MIRROR_ADDRESS, Action::Delete, &[field::PRINCIPAL_ARN]),
+            ],
+        },
+        Case {
+            name: "the same set is no change",
+            desired: |s| s.pull_time_update_exclusions = exclusions(&[MIRROR, SCANNER]),
+            live: |s| s.pull_time_update_exclusions = exclusions(&[SCANNER, MIRROR]),
+            expected: &[],
+        },
+        Case {
+            name: "another spelling of a principal replaces it: register, then deregister",
+            desired: |s| {
+                s.pull_time_update_exclusions =
+                    exclusions(&["arn:aws:iam::123456789012:user/Mirror"])
+            },
+            live: |s| s.pull_time_update_exclusions = exclusions(&[MIRROR]),
+            expected: &[
+                (
+                    "pull_time_update_exclusion/arn:aws:iam::123456789012:user/Mirror",
+                    Action::Create,
+                    &[field::PRINCIPAL_ARN],
+                ),
+                (MIRROR_ADDRESS, Action::Delete, &[field::PRINCIPAL_ARN]),
+            ],
+        },
+        Case {
+            name: "unmanaged exclusions are left alone",
+            desired: keep,
+            live: |s| s.pull_time_update_exclusions = exclusions(&[SCANNER]),
+            expected: &[],
+        },
+    ]);
+}
+
+#[test]
+fn an_exclusion_change_names_its_principal_and_makes_one_call() {
+    let registered = plan_registry(
+        state(|s| s.pull_time_update_exclusions = exclusions(&[SCANNER])),
+        state(|s| s.pull_time_update_exclusions = exclusions(&[MIRROR])),
+    );
+    let [register, deregister] = registered.changes.as_slice() else {
+        panic!("{:?}", outline(&registered));
+    };
+    assert_eq!(register.address.key(), Some(SCANNER));
+    assert_eq!(register.before, None);
+    assert_eq!(register.after, Some(json!(SCANNER)));
+    assert_eq!(
+        register.calls,
+        [ApiCall::RegisterPullTimeUpdateExclusion {
+            principal_arn: SCANNER.to_owned()
+        }]
+    );
+    assert!(!register.destructive);
+    assert_eq!(deregister.address.key(), Some(MIRROR));
+    assert_eq!(deregister.before, Some(json!(MIRROR)));
+    assert_eq!(deregister.after, None);
+    assert_eq!(
+        deregister.calls,
+        [ApiCall::DeregisterPullTimeUpdateExclusion {
+            principal_arn: MIRROR.to_owned()
+        }]
+    );
+    assert!(deregister.destructive);
+}
+
 /// A repository that ecrform created, with only its mutability managed.
 fn owned_repository(mode: TagMutability) -> RepositoryState {
     RepositoryBuilder::new().mutability(mode).owned().build()
@@ -925,6 +1162,8 @@ fn registry_wide_changes_come_before_repositories_and_removals_last() {
         AccountSettingName::RegistryPolicyScope,
         "V2",
     )]));
+    want.signing_configuration = Setting::Present(signing());
+    want.pull_time_update_exclusions = exclusions(&[SCANNER]);
 
     let mut live = state(|s| {
         s.replication = Setting::Absent;
@@ -934,6 +1173,8 @@ fn registry_wide_changes_come_before_repositories_and_removals_last() {
             AccountSettingName::RegistryPolicyScope,
             "V1",
         )]));
+        s.signing_configuration = Setting::Absent;
+        s.pull_time_update_exclusions = exclusions(&[MIRROR]);
     });
     live.pull_through_cache = Some(by_prefix([("docker-hub", docker_hub())]));
     live.creation_templates = Some(by_prefix([("old", template())]));
@@ -961,12 +1202,21 @@ fn registry_wide_changes_come_before_repositories_and_removals_last() {
             (address(REGISTRY, "pull_through_cache/quay"), Action::Create),
             (address(REGISTRY, "replication"), Action::Create),
             (address(REGISTRY, "scanning"), Action::Update),
+            (address(REGISTRY, "signing_configuration"), Action::Create),
+            (
+                address(REGISTRY, &format!("pull_time_update_exclusion/{SCANNER}")),
+                Action::Create
+            ),
             (address(REGISTRY, "repository/app"), Action::Update),
             (
                 address(REGISTRY, "pull_through_cache/docker-hub"),
                 Action::Delete
             ),
             (address(REGISTRY, "creation_template/old"), Action::Delete),
+            (
+                address(REGISTRY, &format!("pull_time_update_exclusion/{MIRROR}")),
+                Action::Delete
+            ),
             (address(REGISTRY, "repository/gone"), Action::Delete),
         ]
     );
@@ -987,6 +1237,8 @@ fn a_registry_wide_state_planned_against_itself_is_empty() {
         AccountSettingName::BlobMounting,
         "ENABLED",
     )]));
+    full.signing_configuration = Setting::Present(signing());
+    full.pull_time_update_exclusions = exclusions(&[SCANNER, MIRROR]);
     let planned = plan_registry(full.clone(), full);
     assert!(planned.is_empty(), "{:?}", outline(&planned));
 }
@@ -1008,6 +1260,8 @@ fn observe_matches_before_for_every_registry_wide_kind() {
         AccountSettingName::BlobMounting,
         "ENABLED",
     )]));
+    want.signing_configuration = Setting::Present(signing());
+    want.pull_time_update_exclusions = exclusions(&[SCANNER]);
     let mut live = RegistryState::empty(registry_id(REGISTRY));
     live.replication = Setting::Present(two_rules());
     live.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
@@ -1018,9 +1272,13 @@ fn observe_matches_before_for_every_registry_wide_kind() {
         AccountSettingName::BlobMounting,
         "DISABLED",
     )]));
+    live.signing_configuration = Setting::Present(SigningConfiguration {
+        rules: vec![signing_rule(RELEASE_PROFILE, &["release/*"])],
+    });
+    live.pull_time_update_exclusions = exclusions(&[MIRROR]);
 
     let planned = plan_registry(want, live.clone());
-    assert_eq!(planned.changes.len(), 6, "{:?}", outline(&planned));
+    assert_eq!(planned.changes.len(), 9, "{:?}", outline(&planned));
     for change in &planned.changes {
         let observed: Option<Value> = crate::diff::observe(change, &live);
         assert_eq!(observed, change.before, "{}", change.address);
