@@ -104,7 +104,8 @@ pub struct PlanArgs {
     /// Exit 2 when the plan has changes, 0 when it has none.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Save the plan, with fingerprints of the live state it was made from, for `apply FILE`.
+    /// Save the plan, with fingerprints of the live state it was made from, for `apply FILE`;
+    /// signed with ECRFORM_PLAN_KEY when that is set.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Do not read the images of repositories whose lifecycle policy changes (DescribeImages
@@ -129,8 +130,9 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub allow_replace: bool,
     /// Plan without reading the images of repositories whose lifecycle policy changes; such a
-    /// change is then not known to expire anything and needs no --allow-delete.
-    #[arg(long, conflicts_with = "plan_file")]
+    /// change is then not known to expire anything and needs no --allow-delete. A saved plan's
+    /// changes are previewed again at apply unless this is given.
+    #[arg(long)]
     pub no_image_preview: bool,
 }
 

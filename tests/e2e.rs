@@ -928,7 +928,8 @@ fn a_saved_plan_is_refused_when_live_state_or_the_spec_changed_and_applies_when_
     let edited = h.ecrform(&["apply", "reviewed.json", "-f", "ecr.yaml"]);
     assert_eq!(
         edited.one_line_error(),
-        "error: stale plan: the spec ecr.yaml changed since the plan was made; run plan again",
+        "error: stale plan: the spec ecr.yaml is not the one the plan was made from (it \
+         changed since, or the plan comes from another spec); run plan again",
         "{edited}"
     );
     // Without -f the spec the plan records is checked, and it is the same refusal.
@@ -1009,6 +1010,343 @@ fn a_saved_plan_checks_the_meaning_of_its_spec_and_the_ecrform_that_made_it() {
     let plan = h.ecrform(&["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
     plan.success();
     assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+}
+
+/// The tampering fixture: app holds v1..v3 under a policy that keeps ten releases, and
+/// `legacy/keep` is a repository nobody manages. `plan.json` is the reviewed plan of ecr.yaml
+/// (app keeps five releases, so nothing expires; worker is created).
+fn tampering_harness() -> Harness {
+    let h = Harness::new("tamper");
+    h.ecrform(&["apply", "-f", "base.yaml", "--auto-approve"])
+        .success();
+    for (tag, last) in [("v1", '1'), ("v2", '2'), ("v3", '3')] {
+        h.aws(&[
+            "ecr",
+            "put-image",
+            "--repository-name",
+            "app",
+            "--image-tag",
+            tag,
+            "--image-manifest",
+            &image_manifest(last),
+        ]);
+    }
+    h.aws(&[
+        "ecr",
+        "create-repository",
+        "--repository-name",
+        "legacy/keep",
+    ]);
+    h.ecrform(&["plan", "-f", "ecr.yaml", "--out", "plan.json"])
+        .success();
+    h
+}
+
+/// What the emulator holds after the tampering fixture was set up and nothing was written:
+/// the three repositories, app's lifecycle policy still keeping ten releases.
+fn assert_nothing_written(h: &Harness, after: &Run) {
+    let repositories = h.repositories(&[]);
+    assert_eq!(names(&repositories), ["app", "legacy/keep"], "{after}");
+    let policy = h.aws(&["ecr", "get-lifecycle-policy", "--repository-name", "app"]);
+    let text: Value =
+        serde_json::from_str(policy["lifecyclePolicyText"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        text["rules"][0]["selection"]["countNumber"].as_f64(),
+        Some(10.0),
+        "{after}"
+    );
+}
+
+/// The position of the change at `address` in a saved plan's JSON.
+fn change_index(plan: &Value, address: &str) -> usize {
+    plan["plan"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|change| change["address"] == address)
+        .unwrap_or_else(|| panic!("no change at {address}: {plan}"))
+}
+
+/// Every lifecycle rule under `value` (documents and document texts alike) keeps one image.
+fn keep_one_release(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            if fields.get("countNumber").is_some() {
+                fields.insert("countNumber".into(), Value::from(1));
+            }
+            fields.values_mut().for_each(keep_one_release);
+        }
+        Value::Array(items) => items.iter_mut().for_each(keep_one_release),
+        Value::String(text) if text.contains("countNumber") => {
+            let mut document: Value = serde_json::from_str(text).unwrap();
+            keep_one_release(&mut document);
+            *text = document.to_string();
+        }
+        _ => {}
+    }
+}
+
+/// Applying a saved plan runs what its changes make and nothing else: a call added,
+/// retargeted or edited, a change added or edited, a fingerprint removed, or another spec's
+/// plan, is refused naming what differs, and nothing is written.
+#[test]
+fn an_edited_saved_plan_is_refused_and_writes_nothing() {
+    let h = tampering_harness();
+    let lifecycle = address(REGISTRY, "lifecycle_policy/app");
+    let worker = address(REGISTRY, "repository/worker");
+    let keep_policy = address(REGISTRY, "lifecycle_policy/legacy/keep");
+    let reviewed: Value = serde_json::from_str(&h.dir.read("plan.json")).unwrap();
+    let at = change_index(&reviewed, &lifecycle);
+    let changed = |problem: &str| {
+        format!(
+            "error: the plan file tampered.json was changed after it was made: {problem}; \
+             nothing was written"
+        )
+    };
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let edits: Vec<(&str, Edit, String)> = vec![
+        (
+            "an extra force delete of an unmanaged repository",
+            Box::new(move |plan| {
+                plan["calls"][at]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(serde_json::json!(
+                        {"call": "DeleteRepository", "repository": "legacy/keep", "force": true}
+                    ));
+            }),
+            changed(&format!(
+                "{lifecycle}: the calls are not the ones the change makes"
+            )),
+        ),
+        (
+            "an extra registry policy",
+            Box::new(move |plan| {
+                plan["calls"][at]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(serde_json::json!(
+                        {"call": "PutRegistryPolicy", "text": REGISTRY_POLICY_WITH_OTHER_SID}
+                    ));
+            }),
+            changed(&format!(
+                "{lifecycle}: the calls are not the ones the change makes"
+            )),
+        ),
+        (
+            "a retargeted call",
+            Box::new(move |plan| {
+                plan["calls"][at][0]["repository"] = Value::from("legacy/keep");
+            }),
+            changed(&format!(
+                "{lifecycle}: the calls are not the ones the change makes"
+            )),
+        ),
+        (
+            "an edited lifecycle text",
+            Box::new(move |plan| keep_one_release(&mut plan["calls"][at])),
+            changed(&format!(
+                "{lifecycle}: the calls are not the ones the change makes"
+            )),
+        ),
+        (
+            "an edited change and its calls",
+            Box::new(move |plan| {
+                keep_one_release(&mut plan["calls"][at]);
+                keep_one_release(&mut plan["plan"]["changes"][at]["after"]);
+            }),
+            changed(&format!(
+                "{lifecycle}: the change is not the one the spec plans"
+            )),
+        ),
+        (
+            // An expire-everything policy on the unmanaged repository, whose live policy is
+            // as unread as the repository to create (so the fingerprint copied from it holds).
+            "an added change",
+            Box::new({
+                let (keep, worker) = (keep_policy.clone(), worker.clone());
+                move |plan| {
+                    let mut added = plan["plan"]["changes"][at].clone();
+                    keep_one_release(&mut added["after"]);
+                    added["address"] = Value::from(keep.as_str());
+                    added["action"] = Value::from("create");
+                    added["before"] = Value::Null;
+                    plan["plan"]["changes"].as_array_mut().unwrap().push(added);
+                    let mut calls = plan["calls"][at].clone();
+                    keep_one_release(&mut calls);
+                    calls[0]["repository"] = Value::from("legacy/keep");
+                    plan["calls"].as_array_mut().unwrap().push(calls);
+                    plan["fingerprints"][keep.as_str()] = plan["fingerprints"][&worker].clone();
+                }
+            }),
+            changed(&format!("{keep_policy}: the spec plans no such change")),
+        ),
+        (
+            "a removed fingerprint",
+            Box::new({
+                let lifecycle = lifecycle.clone();
+                move |plan| {
+                    plan["fingerprints"]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove(&lifecycle);
+                }
+            }),
+            changed(&format!("{lifecycle} has no live fingerprint")),
+        ),
+    ];
+    for (what, edit, error) in &edits {
+        let mut plan = reviewed.clone();
+        edit(&mut plan);
+        h.dir.write(
+            "tampered.json",
+            &serde_json::to_string_pretty(&plan).unwrap(),
+        );
+        let refused = h.ecrform(&["apply", "tampered.json", "-f", "ecr.yaml"]);
+        assert_eq!(refused.one_line_error(), error, "{what}: {refused}");
+        assert_nothing_written(&h, &refused);
+    }
+
+    // Another spec's plan for the same registry is not the reviewed one.
+    h.ecrform(&["plan", "-f", "other.yaml", "--out", "other.json"])
+        .success();
+    let other = h.ecrform(&["apply", "other.json", "-f", "ecr.yaml"]);
+    assert_eq!(
+        other.one_line_error(),
+        "error: stale plan: the spec ecr.yaml is not the one the plan was made from (it \
+         changed since, or the plan comes from another spec); run plan again",
+        "{other}"
+    );
+    assert_nothing_written(&h, &other);
+
+    // The reviewed plan itself applies, and leaves nothing to do.
+    let apply = h.ecrform(&["apply", "plan.json", "-f", "ecr.yaml"]);
+    apply.success();
+    assert_eq!(
+        apply.stdout,
+        applied_report(&[("update", lifecycle), ("create", worker)], 2),
+        "{apply}"
+    );
+    assert_eq!(
+        h.ecrform(&["plan", "-f", "ecr.yaml"]).success().stdout,
+        unmanaged_block("legacy/keep") + "No changes. Live state matches the spec.\n"
+    );
+}
+
+/// A rewrite that keeps the file consistent (desired state, change, calls and spec
+/// fingerprint edited together) passes every check an unsigned file allows where the spec
+/// is not at hand; the gates still judge what will be sent. With `ECRFORM_PLAN_KEY`, plans
+/// are signed and such a file is refused, as is an unsigned one.
+#[test]
+fn gates_judge_what_is_sent_and_a_signed_plan_cannot_be_rewritten() {
+    let h = tampering_harness();
+    let lifecycle = address(REGISTRY, "lifecycle_policy/app");
+    let rewrite = |text: &str| {
+        let mut plan: Value = serde_json::from_str(text).unwrap();
+        keep_one_release(&mut plan["registries"]);
+        let at = change_index(&plan, &lifecycle);
+        keep_one_release(&mut plan["calls"][at]);
+        keep_one_release(&mut plan["plan"]["changes"][at]["after"]);
+        let saved =
+            ecrform_plan::SavedPlan::from_json(&plan.to_string(), env!("CARGO_PKG_VERSION"))
+                .unwrap();
+        let ids: Vec<_> = saved
+            .registries
+            .iter()
+            .map(|r| r.registry.clone())
+            .collect();
+        plan["spec"]["fingerprint"] =
+            Value::from(ecrform_plan::spec_fingerprint(&saved.desired(), &ids));
+        serde_json::to_string_pretty(&plan).unwrap()
+    };
+    h.dir.write(
+        "elsewhere/rewritten.json",
+        &rewrite(&h.dir.read("plan.json")),
+    );
+    let gated = h.ecrform_in("elsewhere", &["apply", "rewritten.json"]);
+    assert_eq!(gated.code, Some(1), "{gated}");
+    assert_eq!(
+        gated.stderr,
+        format!(
+            "warning: the spec ecr.yaml the plan was made from is not here, so it was not \
+             checked; applying the plan file as it was reviewed\n\
+             error: the plan's lifecycle change on {lifecycle} would expire 2 image(s); pass \
+             --allow-delete to apply it (nothing was written)\n"
+        ),
+        "{gated}"
+    );
+    assert_nothing_written(&h, &gated);
+
+    // Signed plans: the same rewrite breaks the signature, and an unsigned plan is refused.
+    const KEY: (&str, &str) = ("ECRFORM_PLAN_KEY", "a secret of the CI system");
+    h.ecrform_with(
+        &["plan", "-f", "ecr.yaml", "--out", "signed.json"],
+        &[KEY],
+        &[],
+    )
+    .success();
+    assert!(h.dir.read("signed.json").contains("\"signature\": \""));
+    h.dir.write(
+        "elsewhere/rewritten.json",
+        &rewrite(&h.dir.read("signed.json")),
+    );
+    for (file, error) in [
+        (
+            "rewritten.json",
+            "error: cannot use the plan file rewritten.json: the plan file's signature does \
+             not match ECRFORM_PLAN_KEY: it was changed after it was made, or made with \
+             another key",
+        ),
+        (
+            "../plan.json",
+            "error: cannot use the plan file ../plan.json: the plan file is not signed, and \
+             ECRFORM_PLAN_KEY is set: only a plan made with the key is applied",
+        ),
+    ] {
+        let mut command = h.emulator.command(env!("CARGO_BIN_EXE_ecrform"));
+        command
+            .current_dir(h.dir.join("elsewhere"))
+            .env(KEY.0, KEY.1);
+        let refused = run(command, &["apply", file]);
+        assert_eq!(refused.one_line_error(), error, "{refused}");
+        assert_nothing_written(&h, &refused);
+    }
+    let empty = h.ecrform_with(&["apply", "signed.json"], &[("ECRFORM_PLAN_KEY", "")], &[]);
+    assert_eq!(
+        empty.one_line_error(),
+        "error: ECRFORM_PLAN_KEY is set but empty (a CI secret the job cannot read expands to \
+         nothing); set it to the key, or unset it to use unsigned plans",
+        "{empty}"
+    );
+
+    // With the key a signed plan applies silently; without it, saying its signature was not
+    // checked.
+    h.ecrform_with(
+        &["plan", "-f", "ecr.yaml", "--out", "signed.json"],
+        &[KEY],
+        &[],
+    )
+    .success();
+    let apply = h.ecrform_with(&["apply", "signed.json", "-f", "ecr.yaml"], &[KEY], &[]);
+    apply.success();
+    assert!(
+        apply.stdout.contains("Apply: 2 applied, 0 failed"),
+        "{apply}"
+    );
+    h.ecrform_with(
+        &["plan", "-f", "ecr.yaml", "--out", "signed.json"],
+        &[KEY],
+        &[],
+    )
+    .success();
+    let unchecked = h.ecrform(&["apply", "signed.json", "-f", "ecr.yaml"]);
+    assert_eq!(unchecked.code, Some(0), "{unchecked}");
+    assert_eq!(
+        unchecked.stderr,
+        "warning: the plan file signed.json is signed, but ECRFORM_PLAN_KEY is not set, so \
+         its signature was not checked\n",
+        "{unchecked}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,20 +4,19 @@
 //! apply asks on a terminal and needs `--auto-approve` elsewhere. Nothing is written when any
 //! of these checks fails.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 
 use ecrform_apply::{ApplyOptions, ApplyReport};
-use ecrform_aws::RegistryTarget;
 use ecrform_model::Address;
-use ecrform_plan::{Allowed, Plan, SavedPlan, spec_fingerprint};
+use ecrform_plan::{Allowed, Plan, SavedPlan, SignatureCheck, check_signature, spec_fingerprint};
 use ecrform_render::ReportKind;
 
 use crate::cli::{ApplyArgs, Format};
 use crate::commands::live::{self, Registries};
+use crate::commands::plan::{PLAN_KEY_VARIABLE, plan_key};
 use crate::commands::{CommandError, Outcome, load_spec};
 use crate::context::{Context, SpecSource};
 use crate::output;
@@ -25,7 +24,7 @@ use crate::output;
 pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError> {
     let runtime = live::runtime()?;
     let (plan, registries) = match &args.plan_file {
-        Some(path) => saved_plan(context, path, &runtime)?,
+        Some(path) => saved_plan(context, args, path, &runtime)?,
         None => fresh_plan(context, args, &runtime)?,
     };
     check_gates(&plan, args)?;
@@ -78,9 +77,14 @@ fn fresh_plan(
     Ok((plan, registries))
 }
 
-/// Loads a saved plan and refuses it when the spec or any address it touches changed.
+/// Loads a saved plan and refuses it when its signature, the spec or any address it touches
+/// changed, or when it is not exactly what its desired state plans against the live state
+/// now. What is applied is the planner's own plan, restricted to the file's changes, so the
+/// calls sent are derived, never read from the file; its images are previewed again (unless
+/// `--no-image-preview`) so that the gates judge what will be sent.
 fn saved_plan(
     context: &Context,
+    args: &ApplyArgs,
     path: &std::path::Path,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(Plan, Registries), CommandError> {
@@ -92,28 +96,41 @@ fn saved_plan(
              --registry instead",
         )?;
     }
+    let cannot_use = || format!("cannot use the plan file {}", path.display());
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the plan file {}", path.display()))?;
-    let saved = SavedPlan::from_json(&text, crate::VERSION)
-        .with_context(|| format!("cannot use the plan file {}", path.display()))?;
+    match check_signature(&text, plan_key()?.as_deref()).with_context(cannot_use)? {
+        SignatureCheck::Valid | SignatureCheck::Unsigned => {}
+        SignatureCheck::NotChecked => context.output.warn(&format_args!(
+            "the plan file {} is signed, but {PLAN_KEY_VARIABLE} is not set, so its signature \
+             was not checked",
+            path.display()
+        )),
+    }
+    let saved = SavedPlan::from_json(&text, crate::VERSION).with_context(cannot_use)?;
     check_spec(context, &saved)?;
-    let targets: Vec<RegistryTarget> = saved
-        .registries
-        .iter()
-        .map(|r| RegistryTarget {
-            id: r.registry.clone(),
-            role_arn: r.role_arn.clone(),
-            profile: r.profile.clone(),
-        })
-        .collect();
-    let scopes: BTreeMap<_, _> = saved
-        .registries
-        .iter()
-        .map(|r| (r.registry.clone(), r.scope.clone()))
-        .collect();
+    let edited = |problems: Vec<String>| {
+        CommandError::Refused(
+            problems
+                .into_iter()
+                .map(|problem| {
+                    format!(
+                        "the plan file {} was changed after it was made: {problem}; nothing \
+                         was written",
+                        path.display()
+                    )
+                })
+                .collect(),
+        )
+    };
+    let problems = saved.integrity_problems();
+    if !problems.is_empty() {
+        return Err(edited(problems));
+    }
+    let desired = saved.desired();
     let (registries, live) = runtime.block_on(async {
-        let registries = live::connect(&targets, context).await?;
-        let live = live::read(&registries, &scopes).await?;
+        let registries = live::connect(&live::targets_for(&desired), context).await?;
+        let live = live::read(&registries, &live::scopes_for(&desired)).await?;
         anyhow::Ok((registries, live))
     })?;
     let stale = saved.stale_addresses(&live);
@@ -123,7 +140,12 @@ fn saved_plan(
             list(&stale)
         ))?;
     }
-    Ok((saved.plan(), registries))
+    let replanned = ecrform_plan::plan(&desired, &live);
+    let mut plan = saved.reviewed_plan(&replanned).map_err(edited)?;
+    if !args.no_image_preview {
+        runtime.block_on(live::preview_plan(&registries, &mut plan))?;
+    }
+    Ok((plan, registries))
 }
 
 /// A plan made from another spec than the one at hand is not the one that was reviewed: the
@@ -159,7 +181,8 @@ fn check_spec(context: &Context, saved: &SavedPlan) -> Result<(), CommandError> 
         .collect();
     if spec_fingerprint(&spec.desired, &registries) != saved.spec.fingerprint {
         bail_cmd(&format!(
-            "stale plan: the spec {} changed since the plan was made; run plan again",
+            "stale plan: the spec {} is not the one the plan was made from (it changed since, or \
+             the plan comes from another spec); run plan again",
             source.path().display()
         ))?;
     }

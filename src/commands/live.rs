@@ -98,15 +98,22 @@ pub async fn plan_live(
     super::check_keys(context, spec, &live)?;
     let mut plan = ecrform_plan::plan(desired, &live);
     if preview {
-        let held_reads = preview::held_image_reads(&plan);
-        let (previewed, held) = tokio::join!(
-            preview_images(&registries, &mut plan),
-            count_held_images(&registries, held_reads),
-        );
-        previewed?;
-        preview::annotate_held(&mut plan, &held?);
+        preview_plan(&registries, &mut plan).await?;
     }
     Ok((registries, plan))
+}
+
+/// Reads what the gates need to know about the images of `plan`'s repositories: what each
+/// lifecycle policy change would expire or archive, and what each delete or replace destroys.
+pub async fn preview_plan(registries: &Registries, plan: &mut Plan) -> anyhow::Result<()> {
+    let held_reads = preview::held_image_reads(plan);
+    let (previewed, held) = tokio::join!(
+        preview_images(registries, plan),
+        count_held_images(registries, held_reads),
+    );
+    previewed?;
+    preview::annotate_held(plan, &held?);
+    Ok(())
 }
 
 /// How many images each repository in `reads` holds (and their size), concurrently within

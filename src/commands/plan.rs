@@ -3,8 +3,7 @@
 //! repositories hold (see `ecrform_plan::preview`) unless `--no-image-preview`.
 
 use anyhow::Context as _;
-use ecrform_aws::RegistryTarget;
-use ecrform_plan::{SavedPlan, SavedRegistry, SavedSpec, spec_fingerprint};
+use ecrform_plan::SavedPlan;
 use ecrform_render::ReportKind;
 
 use crate::cli::PlanArgs;
@@ -27,38 +26,24 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
         plan
     };
     if let Some(out) = &args.out {
-        let scopes = live::scopes_for(&spec.desired);
-        let registries = live::targets_for(&spec.desired)
-            .into_iter()
-            .map(
-                |RegistryTarget {
-                     id,
-                     role_arn,
-                     profile,
-                 }| SavedRegistry {
-                    scope: scopes.get(&id).cloned().unwrap_or_default(),
-                    registry: id,
-                    role_arn,
-                    profile,
-                },
-            )
-            .collect();
-        let ids: Vec<_> = spec
-            .desired
-            .registries
-            .iter()
-            .map(|r| r.state.id())
-            .collect();
-        let spec = SavedSpec {
-            path: context.spec.path().display().to_string(),
-            fingerprint: spec_fingerprint(&spec.desired, &ids),
+        let mut saved = SavedPlan::new(
+            &plan,
+            &spec.desired,
+            &context.spec.path().display().to_string(),
+            crate::VERSION,
+        );
+        let signed = match plan_key()? {
+            Some(key) => {
+                saved.sign(&key);
+                ", signed with ECRFORM_PLAN_KEY"
+            }
+            None => "",
         };
-        let saved = SavedPlan::new(&plan, registries, spec, crate::VERSION);
         std::fs::write(out, saved.to_json())
             .with_context(|| format!("cannot write the plan to {}", out.display()))?;
         context
             .output
-            .note(&format_args!("saved the plan to {}", out.display()));
+            .note(&format_args!("saved the plan to {}{signed}", out.display()));
     }
     print!(
         "{}",
@@ -70,6 +55,22 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
         Outcome::Done
     })
 }
+
+/// The key saved plans are signed with (`ECRFORM_PLAN_KEY`), when set. Set but empty is an
+/// error: in CI, a secret the job cannot see expands to nothing, and silently not signing (or
+/// not checking) would defeat the key.
+pub fn plan_key() -> anyhow::Result<Option<Vec<u8>>> {
+    match std::env::var_os(PLAN_KEY_VARIABLE) {
+        None => Ok(None),
+        Some(key) if key.is_empty() => anyhow::bail!(
+            "{PLAN_KEY_VARIABLE} is set but empty (a CI secret the job cannot read expands to \
+             nothing); set it to the key, or unset it to use unsigned plans"
+        ),
+        Some(key) => Ok(Some(key.into_encoded_bytes())),
+    }
+}
+
+pub const PLAN_KEY_VARIABLE: &str = "ECRFORM_PLAN_KEY";
 
 /// The image counts a snapshot records for its repositories (sizes it does not know).
 fn held_in_snapshot(

@@ -1094,11 +1094,7 @@ async fn a_saved_plan_is_stale_when_the_registry_policy_changed_out_of_band() {
     });
     let scope = ReadScope::for_desired(&spec.registries[0]);
     let planned = read_and_plan(&spec, &registries).await;
-    let spec = ecrform_plan::SavedSpec {
-        path: "ecr.yaml".to_owned(),
-        fingerprint: "fingerprint".to_owned(),
-    };
-    let saved = SavedPlan::new(&planned, Vec::new(), spec, "0.1.0");
+    let saved = SavedPlan::new(&planned, &spec, "ecr.yaml", "0.1.0");
     let saved = SavedPlan::from_json(&saved.to_json(), "0.1.0").unwrap();
 
     let live = source.read(&scope).await.unwrap();
@@ -1134,11 +1130,7 @@ async fn a_saved_plan_is_stale_when_an_exclusion_changed_out_of_band() {
     });
     let scope = ReadScope::for_desired(&spec.registries[0]);
     let planned = read_and_plan(&spec, &registries).await;
-    let saved_spec = ecrform_plan::SavedSpec {
-        path: "ecr.yaml".to_owned(),
-        fingerprint: "fingerprint".to_owned(),
-    };
-    let saved = SavedPlan::new(&planned, Vec::new(), saved_spec, "0.1.0");
+    let saved = SavedPlan::new(&planned, &spec, "ecr.yaml", "0.1.0");
     let saved = SavedPlan::from_json(&saved.to_json(), "0.1.0").unwrap();
     assert!(
         saved

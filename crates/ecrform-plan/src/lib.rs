@@ -22,5 +22,6 @@ pub use port::{
     desired_kms_keys,
 };
 pub use saved::{
-    SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, SavedRegistry, SavedSpec, spec_fingerprint,
+    SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, SavedRegistry, SavedSpec, SignatureCheck,
+    check_signature, spec_fingerprint,
 };

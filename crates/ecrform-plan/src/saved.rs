@@ -1,40 +1,82 @@
-//! Saved plans (`plan --out FILE`, `apply FILE`): the plan, the calls that apply it, how to
-//! reach each registry and what was read there, and a fingerprint of the live state of every
-//! address the plan touches. Applying a saved plan re-reads those addresses and refuses when
-//! any changed, so what is applied is exactly what was reviewed.
+//! Saved plans (`plan --out FILE`, `apply FILE`): the plan, the calls that apply it, the
+//! desired state it was planned from and how to reach each registry, and a fingerprint of the
+//! live state of every address the plan touches.
 //!
-//! A plan also records the ecrform version that made it (another version may plan and call
-//! differently, so it refuses the file) and the spec it was made from: its path and a
-//! fingerprint of its meaning ([`spec_fingerprint`]: the canonical desired state, so that a
-//! comment or a reordering in the spec does not make the plan stale, and a change of meaning
-//! does).
+//! A saved plan is a reviewed artifact that travels through CI, so `apply FILE` trusts
+//! nothing in it that it can check:
+//! - the file records the ecrform version that made it (another version may plan and call
+//!   differently, so it refuses the file) and the spec it was made from: its path and a
+//!   fingerprint of its meaning ([`spec_fingerprint`]: the canonical desired state, so that a
+//!   comment or a reordering in the spec does not make the plan stale, and a change of
+//!   meaning does). The desired state stored in the file must have that fingerprint;
+//! - apply re-reads the live state, refuses when any touched address changed
+//!   ([`SavedPlan::stale_addresses`]), plans the stored desired state again and applies only
+//!   changes that are exactly the stored ones, with the calls the planner derives for them
+//!   ([`SavedPlan::reviewed_plan`]): a call added, retargeted or edited in the file, a change
+//!   edited or added, is refused and nothing is written. The gates are then evaluated on
+//!   what will be sent;
+//! - with a key (`ECRFORM_PLAN_KEY`), the file carries an HMAC-SHA256 over all of it
+//!   ([`SavedPlan::sign`], [`check_signature`]), so that even a consistent rewrite of the
+//!   desired state, the changes and the fingerprints together is refused.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use serde_json::Value;
 
 use ecrform_model::{
-    AccountSettings, Address, CreationTemplate, DesiredRegistry, DesiredState, RegistryId,
-    RegistryState, RepositoryState, ResourceKind, Setting, Target,
+    AccountSettings, Address, CreationTemplate, DesiredRegistry, DesiredState, PartitionCache,
+    RegistryId, RegistryState, RepositoryState, ResourceKind, Setting, Target,
 };
 
-use crate::{Action, ApiCall, Change, Plan, ReadScope};
+use crate::{Action, ApiCall, Change, Plan};
 
 /// The saved plan format version this build reads and writes.
-pub const SAVED_PLAN_VERSION: u32 = 3;
+pub const SAVED_PLAN_VERSION: u32 = 4;
 
-/// How to reach one registry of a saved plan, and what planning read there.
+/// One registry of a saved plan: how to reach it and what the spec asks of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SavedRegistry {
     pub registry: RegistryId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
-    pub scope: ReadScope,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prune: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prune_force_delete: bool,
+    /// The desired state of the registry, as the spec gave it.
+    pub desired: RegistryState,
+}
+
+impl SavedRegistry {
+    fn new(desired: &DesiredRegistry) -> Self {
+        SavedRegistry {
+            registry: desired.state.id(),
+            role_arn: desired.role_arn.clone(),
+            profile: desired.profile.clone(),
+            prune: desired.prune,
+            prune_force_delete: desired.prune_force_delete,
+            desired: desired.state.clone(),
+        }
+    }
+
+    fn to_desired(&self, partitions: &mut PartitionCache) -> DesiredRegistry {
+        let mut state = self.desired.clone();
+        state.place_policies_in_partition(partitions);
+        DesiredRegistry {
+            state,
+            role_arn: self.role_arn.clone(),
+            profile: self.profile.clone(),
+            prune: self.prune,
+            prune_force_delete: self.prune_force_delete,
+        }
+    }
 }
 
 /// The spec a saved plan was made from.
@@ -60,6 +102,9 @@ pub struct SavedPlan {
     pub calls: Vec<Vec<ApiCall>>,
     /// Address -> fingerprint of its live state when the plan was made.
     pub fingerprints: BTreeMap<String, String>,
+    /// HMAC-SHA256 (hex) of the rest of the file, when it was made with a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,13 +120,78 @@ pub enum SavedPlanError {
          with this version"
     )]
     OtherEcrform { made_by: String, this: String },
+    #[error(
+        "the plan file is not signed, and ECRFORM_PLAN_KEY is set: only a plan made with the key \
+         is applied"
+    )]
+    Unsigned,
+    #[error(
+        "the plan file's signature does not match ECRFORM_PLAN_KEY: it was changed after it was \
+         made, or made with another key"
+    )]
+    BadSignature,
+}
+
+/// What [`check_signature`] found, when the file may be applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// Signed with the key.
+    Valid,
+    /// No key to check with, and none used: nothing to say.
+    Unsigned,
+    /// Signed, but no key to check the signature with: the caller says so.
+    NotChecked,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The text a signature covers: the file's JSON without its signature, in canonical form
+/// (maps sorted, no whitespace), so that it does not depend on how the file was printed.
+fn signed_text(mut value: Value) -> (Option<Value>, String) {
+    let signature = value
+        .as_object_mut()
+        .and_then(|fields| fields.remove("signature"));
+    (signature, value.to_string())
+}
+
+fn mac(key: &[u8], text: &str) -> HmacSha256 {
+    // HMAC takes a key of any length.
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    mac.update(text.as_bytes());
+    mac
+}
+
+/// Checks the signature of a plan file's text against `key` (from `ECRFORM_PLAN_KEY`): with
+/// a key, the file must be signed with it; without one, a signed file is accepted and said so.
+pub fn check_signature(text: &str, key: Option<&[u8]>) -> Result<SignatureCheck, SavedPlanError> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| SavedPlanError::Format(e.to_string()))?;
+    let (signature, signed) = signed_text(value);
+    let signature = match signature {
+        None | Some(Value::Null) => None,
+        Some(Value::String(signature)) => Some(signature),
+        Some(_) => return Err(SavedPlanError::BadSignature),
+    };
+    match (key, signature) {
+        (None, None) => Ok(SignatureCheck::Unsigned),
+        (None, Some(_)) => Ok(SignatureCheck::NotChecked),
+        (Some(_), None) => Err(SavedPlanError::Unsigned),
+        (Some(key), Some(signature)) => {
+            let bytes = unhex(&signature).ok_or(SavedPlanError::BadSignature)?;
+            mac(key, &signed)
+                .verify_slice(&bytes)
+                .map(|()| SignatureCheck::Valid)
+                .map_err(|_| SavedPlanError::BadSignature)
+        }
+    }
 }
 
 impl SavedPlan {
+    /// Saves `plan`, made from `desired` (the spec at `spec_path`), for `apply FILE`.
     pub fn new(
         plan: &Plan,
-        registries: Vec<SavedRegistry>,
-        spec: SavedSpec,
+        desired: &DesiredState,
+        spec_path: &str,
         ecrform_version: &str,
     ) -> Self {
         let fingerprints = plan
@@ -100,16 +210,29 @@ impl SavedPlan {
             .iter_mut()
             .map(|change| std::mem::take(&mut change.calls))
             .collect();
+        let ids: Vec<RegistryId> = desired.registries.iter().map(|r| r.state.id()).collect();
         SavedPlan {
             saved_plan_version: SAVED_PLAN_VERSION,
             ecrform_version: ecrform_version.to_owned(),
-            spec,
-            registries,
+            spec: SavedSpec {
+                path: spec_path.to_owned(),
+                fingerprint: spec_fingerprint(desired, &ids),
+            },
+            registries: desired.registries.iter().map(SavedRegistry::new).collect(),
             // The calls are stored beside the plan: the plan's JSON form is the contract's.
             plan: stored,
             calls,
             fingerprints,
+            signature: None,
         }
+    }
+
+    /// Signs the file with `key`: an HMAC-SHA256 over everything else in it.
+    pub fn sign(&mut self, key: &[u8]) {
+        self.signature = None;
+        let value = serde_json::to_value(&*self).unwrap_or(Value::Null);
+        let (_, text) = signed_text(value);
+        self.signature = Some(hex(&mac(key, &text).finalize().into_bytes()));
     }
 
     pub fn to_json(&self) -> String {
@@ -152,13 +275,98 @@ impl SavedPlan {
         Ok(saved)
     }
 
-    /// The plan with its calls attached again.
-    pub fn plan(&self) -> Plan {
-        let mut plan = self.plan.clone();
-        for (change, calls) in plan.changes.iter_mut().zip(&self.calls) {
-            change.calls = calls.clone();
+    /// The desired state the plan was made from, with its policies in their registries'
+    /// partitions as the spec would place them.
+    pub fn desired(&self) -> DesiredState {
+        let mut partitions = PartitionCache::new();
+        DesiredState {
+            registries: self
+                .registries
+                .iter()
+                .map(|registry| registry.to_desired(&mut partitions))
+                .collect(),
         }
-        plan
+    }
+
+    /// What can be checked in the file alone: every registry is what it says it is, the
+    /// desired state has the recorded spec fingerprint, and every change has one address and
+    /// one live fingerprint. Each problem is one sentence.
+    pub fn integrity_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for registry in &self.registries {
+            if registry.desired.id() != registry.registry {
+                problems.push(format!(
+                    "registry {} holds the desired state of {}",
+                    registry.registry,
+                    registry.desired.id()
+                ));
+            }
+        }
+        let ids: Vec<RegistryId> = self.registries.iter().map(|r| r.registry.clone()).collect();
+        if spec_fingerprint(&self.desired(), &ids) != self.spec.fingerprint {
+            problems.push(String::from(
+                "its desired state is not the one its spec fingerprint records",
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for change in &self.plan.changes {
+            let address = change.address.to_string();
+            if !ids.contains(&change.address.registry) {
+                problems.push(format!("{address} is in no registry of the plan"));
+            }
+            if !seen.insert(address.clone()) {
+                problems.push(format!("{address} is changed twice"));
+            }
+            if !self.fingerprints.contains_key(&address) {
+                problems.push(format!("{address} has no live fingerprint"));
+            }
+        }
+        problems
+    }
+
+    /// The plan to apply: of `replanned` (the stored desired state planned again against the
+    /// live state now), the changes the file holds, with the calls the planner derives. Every
+    /// stored change must be exactly a replanned one (address, action, fields, before, after)
+    /// and its stored calls exactly the derived ones; otherwise each difference is one
+    /// sentence and nothing may be applied.
+    pub fn reviewed_plan(&self, replanned: &Plan) -> Result<Plan, Vec<String>> {
+        let by_address: BTreeMap<String, &Change> = replanned
+            .changes
+            .iter()
+            .map(|change| (change.address.to_string(), change))
+            .collect();
+        let mut problems = Vec::new();
+        for (change, calls) in self.plan.changes.iter().zip(&self.calls) {
+            let address = change.address.to_string();
+            let Some(derived) = by_address.get(&address) else {
+                problems.push(format!("{address}: the spec plans no such change"));
+                continue;
+            };
+            let same_change = change.action == derived.action
+                && change.fields == derived.fields
+                && change.before == derived.before
+                && change.after == derived.after;
+            if !same_change {
+                problems.push(format!(
+                    "{address}: the change is not the one the spec plans"
+                ));
+            } else if *calls != derived.calls {
+                problems.push(format!(
+                    "{address}: the calls are not the ones the change makes"
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let reviewed: BTreeSet<&Address> = self.plan.changes.iter().map(|c| &c.address).collect();
+        let changes = replanned
+            .changes
+            .iter()
+            .filter(|change| reviewed.contains(&change.address))
+            .cloned()
+            .collect();
+        Ok(Plan::new(changes, replanned.unmanaged.clone()))
     }
 
     /// The addresses whose live state differs from when the plan was made.
@@ -315,6 +523,16 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,13 +549,6 @@ mod tests {
 
     fn id() -> RegistryId {
         RegistryId::parse("123456789012/us-east-1").unwrap()
-    }
-
-    fn spec() -> SavedSpec {
-        SavedSpec {
-            path: "ecr.yaml".to_owned(),
-            fingerprint: "fingerprint".to_owned(),
-        }
     }
 
     fn repository(mode: TagMutability) -> RepositoryState {
@@ -361,7 +572,7 @@ mod tests {
 
     fn saved(desired: &DesiredState, live: &RegistryState) -> SavedPlan {
         let plan = crate::plan(desired, std::slice::from_ref(live));
-        SavedPlan::new(&plan, Vec::new(), spec(), VERSION)
+        SavedPlan::new(&plan, desired, "ecr.yaml", VERSION)
     }
 
     #[test]
@@ -370,9 +581,12 @@ mod tests {
         let saved = saved(&desired, &live);
         let read = SavedPlan::from_json(&saved.to_json(), VERSION).unwrap();
         assert_eq!(read, saved);
-        let plan = read.plan();
-        assert_eq!(plan.changes.len(), 2);
-        assert!(plan.changes.iter().all(|change| !change.calls.is_empty()));
+        assert_eq!(read.plan.changes.len(), 2);
+        assert!(read.calls.iter().all(|calls| !calls.is_empty()));
+        assert_eq!(read.desired(), desired);
+        assert!(read.integrity_problems().is_empty());
+        let replanned = crate::plan(&read.desired(), std::slice::from_ref(&live));
+        assert_eq!(read.reviewed_plan(&replanned).unwrap(), replanned);
     }
 
     #[test]
@@ -386,10 +600,10 @@ mod tests {
             transition: 0,
             examples: vec!["v1".to_owned(), "v2".to_owned()],
         });
-        let saved = SavedPlan::new(&plan, Vec::new(), spec(), VERSION);
+        let saved = SavedPlan::new(&plan, &desired, "ecr.yaml", VERSION);
         let read = SavedPlan::from_json(&saved.to_json(), VERSION)
             .unwrap()
-            .plan();
+            .plan;
         assert_eq!(read.changes[0].image_preview, plan.changes[0].image_preview);
         assert!(read.changes[0].destructive);
     }
@@ -583,7 +797,7 @@ mod tests {
              with this version"
         );
         // Before the format version: another ecrform may write another format.
-        let older = text.replace("\"saved_plan_version\": 3", "\"saved_plan_version\": 1");
+        let older = text.replace("\"saved_plan_version\": 4", "\"saved_plan_version\": 1");
         assert!(matches!(
             SavedPlan::from_json(&older, "1.2.4"),
             Err(SavedPlanError::OtherEcrform { .. })
@@ -701,5 +915,226 @@ mod tests {
         assert_ne!(base, with(&["a/*", "b/*"], &[]));
         let (unmanaged, _) = scenario();
         assert_ne!(base, spec_fingerprint(&unmanaged, &[id()]));
+    }
+
+    /// The saved plan of [`scenario`] as JSON, edited by `edit`, read back.
+    fn tampered(edit: impl FnOnce(&mut Value)) -> (SavedPlan, RegistryState) {
+        let (desired, live) = scenario();
+        let mut value: Value = serde_json::from_str(&saved(&desired, &live).to_json()).unwrap();
+        edit(&mut value);
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        (SavedPlan::from_json(&text, VERSION).unwrap(), live)
+    }
+
+    /// Every problem apply would find in the file: alone, then against a replan.
+    fn problems_of(saved: &SavedPlan, live: &RegistryState) -> Vec<String> {
+        let mut problems = saved.integrity_problems();
+        let replanned = crate::plan(&saved.desired(), std::slice::from_ref(live));
+        if let Err(more) = saved.reviewed_plan(&replanned) {
+            problems.extend(more);
+        }
+        problems
+    }
+
+    const APP: &str = "123456789012/us-east-1/repository/app";
+
+    #[test]
+    fn an_untouched_file_has_no_problem() {
+        let (saved, live) = tampered(|_| {});
+        assert!(problems_of(&saved, &live).is_empty());
+    }
+
+    #[test]
+    fn an_extra_call_is_refused() {
+        let (saved, live) = tampered(|plan| {
+            plan["calls"][0]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!(
+                    {"call": "DeleteRepository", "repository": "legacy/keep", "force": true}
+                ));
+        });
+        assert_eq!(
+            problems_of(&saved, &live),
+            [format!(
+                "{APP}: the calls are not the ones the change makes"
+            )]
+        );
+    }
+
+    #[test]
+    fn a_retargeted_call_is_refused() {
+        let (saved, live) = tampered(|plan| {
+            plan["calls"][0][0]["repository"] = Value::from("legacy/keep");
+        });
+        assert_eq!(
+            problems_of(&saved, &live),
+            [format!(
+                "{APP}: the calls are not the ones the change makes"
+            )]
+        );
+    }
+
+    #[test]
+    fn an_edited_change_is_refused_and_so_is_an_edited_desired_state() {
+        let (saved, live) = tampered(|plan| {
+            plan["plan"]["changes"][0]["after"]["image_tag_mutability"] = Value::from("MUTABLE");
+        });
+        assert_eq!(
+            problems_of(&saved, &live),
+            [format!("{APP}: the change is not the one the spec plans")]
+        );
+        // Editing the desired state to match does not help: the spec fingerprint records it.
+        let (saved, live) = tampered(|plan| {
+            plan["registries"][0]["desired"]["repositories"]["app"]["image_tag_mutability"] =
+                Value::from("MUTABLE");
+        });
+        assert!(
+            problems_of(&saved, &live)
+                .contains(&"its desired state is not the one its spec fingerprint records".into()),
+            "{:?}",
+            problems_of(&saved, &live)
+        );
+    }
+
+    #[test]
+    fn an_added_change_a_removed_fingerprint_and_a_doubled_change_are_refused() {
+        let (saved, live) = tampered(|plan| {
+            let fingerprints = plan["fingerprints"].as_object_mut().unwrap();
+            fingerprints.remove(APP);
+        });
+        assert_eq!(
+            problems_of(&saved, &live),
+            [format!("{APP} has no live fingerprint")]
+        );
+
+        let (saved, live) = tampered(|plan| {
+            let mut delete = plan["plan"]["changes"][0].clone();
+            delete["address"] = Value::from("123456789012/us-east-1/repository/legacy/keep");
+            delete["action"] = Value::from("delete");
+            plan["plan"]["changes"].as_array_mut().unwrap().push(delete);
+            plan["calls"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!(
+                    [{"call": "DeleteRepository", "repository": "legacy/keep", "force": true}]
+                ));
+            plan["fingerprints"]["123456789012/us-east-1/repository/legacy/keep"] =
+                Value::from(fingerprint(None));
+        });
+        assert_eq!(
+            problems_of(&saved, &live),
+            ["123456789012/us-east-1/repository/legacy/keep: the spec plans no such change"]
+        );
+
+        let (saved, live) = tampered(|plan| {
+            let first = plan["plan"]["changes"][0].clone();
+            plan["plan"]["changes"].as_array_mut().unwrap().push(first);
+            let calls = plan["calls"][0].clone();
+            plan["calls"].as_array_mut().unwrap().push(calls);
+        });
+        assert_eq!(
+            problems_of(&saved, &live),
+            [format!("{APP} is changed twice")]
+        );
+    }
+
+    #[test]
+    fn the_applied_plan_is_the_replanned_one_restricted_to_the_file() {
+        // Since planning, the live state drifted at an address the file does not touch (and
+        // the replan, here made from a larger spec, plans it): that change is not applied.
+        let (desired, live) = scenario();
+        let saved = saved(&desired, &live);
+        let mut drifted = live.clone();
+        drifted.repositories.insert(
+            name("other"),
+            RepositoryBuilder::new()
+                .mutability(TagMutability::Mutable)
+                .build(),
+        );
+        let mut desired_more = desired.clone();
+        desired_more.registries[0]
+            .state
+            .repositories
+            .insert(name("other"), repository(TagMutability::Immutable));
+        let replanned = crate::plan(&desired_more, std::slice::from_ref(&drifted));
+        assert_eq!(replanned.changes.len(), 3);
+        let applied = saved.reviewed_plan(&replanned).unwrap();
+        let addresses: Vec<String> = applied
+            .changes
+            .iter()
+            .map(|c| c.address.to_string())
+            .collect();
+        assert_eq!(
+            addresses,
+            [
+                APP.to_owned(),
+                "123456789012/us-east-1/repository/new".to_owned()
+            ]
+        );
+        assert!(
+            applied
+                .changes
+                .iter()
+                .all(|change| !change.calls.is_empty())
+        );
+    }
+
+    const KEY: &[u8] = b"a key only CI knows";
+
+    #[test]
+    fn a_signed_plan_is_accepted_with_its_key_however_it_is_printed() {
+        let (desired, live) = scenario();
+        let mut saved = saved(&desired, &live);
+        saved.sign(KEY);
+        let text = saved.to_json();
+        assert_eq!(
+            check_signature(&text, Some(KEY)).unwrap(),
+            SignatureCheck::Valid
+        );
+        let compact =
+            serde_json::to_string(&serde_json::from_str::<Value>(&text).unwrap()).unwrap();
+        assert_eq!(
+            check_signature(&compact, Some(KEY)).unwrap(),
+            SignatureCheck::Valid
+        );
+        assert_eq!(
+            check_signature(&text, None).unwrap(),
+            SignatureCheck::NotChecked
+        );
+        assert_eq!(SavedPlan::from_json(&text, VERSION).unwrap(), saved);
+    }
+
+    #[test]
+    fn any_edit_or_another_key_breaks_the_signature_and_an_unsigned_plan_is_refused() {
+        let (desired, live) = scenario();
+        let mut saved = saved(&desired, &live);
+        let unsigned = saved.to_json();
+        assert!(matches!(
+            check_signature(&unsigned, Some(KEY)),
+            Err(SavedPlanError::Unsigned)
+        ));
+        assert_eq!(
+            check_signature(&unsigned, None).unwrap(),
+            SignatureCheck::Unsigned
+        );
+        saved.sign(KEY);
+        let text = saved.to_json();
+        assert!(matches!(
+            check_signature(&text, Some(b"another key")),
+            Err(SavedPlanError::BadSignature)
+        ));
+        let edited = text.replace("IMMUTABLE", "MUTABLE");
+        assert_ne!(edited, text);
+        assert!(matches!(
+            check_signature(&edited, Some(KEY)),
+            Err(SavedPlanError::BadSignature)
+        ));
+        let mut value: Value = serde_json::from_str(&text).unwrap();
+        value["signature"] = Value::from("zz");
+        assert!(matches!(
+            check_signature(&value.to_string(), Some(KEY)),
+            Err(SavedPlanError::BadSignature)
+        ));
     }
 }
