@@ -45,6 +45,15 @@ pub struct GlobalArgs {
     /// Never colour the output (colour is only used on a terminal anyway; NO_COLOR works too).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Where apply keeps what a replace must restore should it be interrupted, and where plan
+    /// looks for it [default: .ecrform-recovery.json next to the spec].
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "ECRFORM_RECOVERY_FILE"
+    )]
+    pub recovery_file: Option<PathBuf>,
     /// Print more about what ecrform reads and does.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,

@@ -26,6 +26,8 @@ pub struct Context {
     pub state: Option<PathBuf>,
     pub output: Output,
     pub connection: ConnectOptions,
+    /// `--recovery-file`; `None` for [`crate::recovery::RECOVERY_FILE_NAME`] next to the spec.
+    pub recovery_file: Option<PathBuf>,
 }
 
 /// Where the spec and its named policy documents are.
@@ -147,6 +149,27 @@ impl Context {
                 parallelism: usize::from(global.parallelism),
                 ..ConnectOptions::default()
             },
+            recovery_file: global.recovery_file.clone(),
         })
+    }
+
+    /// Where the recovery record is: `--recovery-file`, or next to the spec (inside a spec
+    /// directory).
+    pub fn recovery_path(&self) -> PathBuf {
+        if let Some(path) = &self.recovery_file {
+            return path.clone();
+        }
+        let spec = self.spec.path();
+        let directory = if spec.is_dir() {
+            spec
+        } else {
+            spec.parent().unwrap_or(Path::new(""))
+        };
+        directory.join(crate::recovery::RECOVERY_FILE_NAME)
+    }
+
+    /// The recovery record, loaded.
+    pub fn recovery_record(&self) -> anyhow::Result<crate::recovery::RecoveryRecord> {
+        crate::recovery::RecoveryRecord::load(&self.recovery_path())
     }
 }

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod context;
 mod output;
+mod recovery;
 
 /// This ecrform's version, as saved plans record it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1349,6 +1349,89 @@ fn gates_judge_what_is_sent_and_a_signed_plan_cannot_be_rewritten() {
     );
 }
 
+const HAND_WRITTEN_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"pull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":"ecr:BatchGetImage"}]}"#;
+
+/// A replace interrupted after its delete (the process killed, or its create failed) leaves
+/// the recovery record; the next plan creates the repository again with what the record kept
+/// and the spec does not manage, says so, and apply restores it and removes the record.
+#[test]
+fn the_recovery_record_of_an_interrupted_replace_restores_what_the_spec_does_not_manage() {
+    let h = Harness::new("recovery");
+    let app = address(REGISTRY, "repository/svc/app");
+    h.ecrform(&["apply", "--auto-approve"]).success();
+    h.aws(&[
+        "ecr",
+        "set-repository-policy",
+        "--repository-name",
+        "svc/app",
+        "--policy-text",
+        HAND_WRITTEN_POLICY,
+    ]);
+    // What apply writes before a replace's delete: the repository as it was read.
+    let snapshotted = h.ecrform(&["snapshot", "--out", "snapshot.json"]);
+    assert_eq!(snapshotted.code, Some(0), "{snapshotted}");
+    let snapshot: Value = serde_json::from_str(&h.dir.read("snapshot.json")).unwrap();
+    let state = snapshot["registries"][0]["repositories"]["svc/app"].clone();
+    assert!(state["repository_policy"].is_object(), "{snapshot}");
+    let record = serde_json::json!({
+        "recovery_version": 1,
+        "entries": [{"registry": REGISTRY, "repository": "svc/app", "state": state}]
+    });
+    h.dir.write(
+        ".ecrform-recovery.json",
+        &serde_json::to_string_pretty(&record).unwrap(),
+    );
+    // The replace deleted it, and went no further.
+    h.aws(&[
+        "ecr",
+        "delete-repository",
+        "--repository-name",
+        "svc/app",
+        "--force",
+    ]);
+
+    let plan = h.ecrform(&["plan"]);
+    plan.success();
+    assert!(
+        plan.stdout.contains(&format!(
+            "+ create {app}\n    restores what an interrupted replace deleted, from the \
+             recovery record: repository policy\n"
+        )),
+        "{plan}"
+    );
+    let json = h.ecrform(&["plan", "--format", "json"]);
+    assert_eq!(
+        json.json()["changes"][0]["restores"],
+        "what an interrupted replace deleted, from the recovery record: repository policy",
+        "{json}"
+    );
+
+    h.ecrform(&["apply", "--auto-approve"]).success();
+    let policy = h.aws(&[
+        "ecr",
+        "get-repository-policy",
+        "--repository-name",
+        "svc/app",
+    ]);
+    let text: Value = serde_json::from_str(policy["policyText"].as_str().unwrap()).unwrap();
+    assert_eq!(text["Statement"][0]["Sid"], "pull", "{policy}");
+    assert!(!h.dir.join(".ecrform-recovery.json").exists());
+    assert_eq!(h.ecrform(&["plan"]).success().stdout, NO_CHANGES);
+
+    // A record that is not one is an error naming its place, before anything is read.
+    h.dir.write(
+        ".ecrform-recovery.json",
+        "{\"recovery_version\": 1, \"entries\": {}}",
+    );
+    let broken = h.ecrform(&["plan"]);
+    assert!(
+        broken
+            .one_line_error()
+            .starts_with("error: .ecrform-recovery.json:1:35: not an ecrform recovery record"),
+        "{broken}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 5. Accounts and regions
 // ---------------------------------------------------------------------------------------------
@@ -1572,12 +1655,22 @@ fn deletes_replaces_and_unattended_applies_need_their_flags() {
         "--auto-approve",
         "--allow-replace",
     ]);
-    replace.success();
+    assert_eq!(replace.code, Some(0), "{replace}");
+    assert_eq!(
+        replace.stderr,
+        "kept in .ecrform-recovery.json what the replace of 1 repository(ies) must restore, \
+         should apply be interrupted\n",
+        "{replace}"
+    );
     assert!(
         replace
             .stdout
             .ends_with(&applied_report(&[("replace", a.clone())], 2)),
         "{replace}"
+    );
+    assert!(
+        !h.dir.join(".ecrform-recovery.json").exists(),
+        "the record goes once the repository exists again"
     );
     let repositories = h.repositories(&[]);
     assert_eq!(names(&repositories), ["manual/thing", "team/a"]);

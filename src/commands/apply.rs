@@ -15,15 +15,20 @@ use ecrform_plan::{Allowed, Plan, SavedPlan, SignatureCheck, check_signature, sp
 use ecrform_render::ReportKind;
 
 use crate::cli::{ApplyArgs, Format};
-use crate::commands::live::{self, Registries};
+use crate::commands::live::{self, LivePlan};
 use crate::commands::plan::{PLAN_KEY_VARIABLE, plan_key};
 use crate::commands::{CommandError, Outcome, load_spec};
 use crate::context::{Context, SpecSource};
 use crate::output;
+use crate::recovery::RecoveryRecord;
 
 pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError> {
     let runtime = live::runtime()?;
-    let (plan, registries) = match &args.plan_file {
+    let LivePlan {
+        registries,
+        live,
+        plan,
+    } = match &args.plan_file {
         Some(path) => saved_plan(context, args, path, &runtime)?,
         None => fresh_plan(context, args, &runtime)?,
     };
@@ -31,12 +36,23 @@ pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError>
     if args.plan_file.is_none() && !plan.is_empty() && !args.auto_approve {
         confirm(&plan)?;
     }
+    // What a replace must restore is kept before its delete is sent.
+    let mut record = context.recovery_record()?;
+    let recorded = record.record_replaces(&plan, &live)?;
+    if recorded > 0 {
+        context.output.status(&format_args!(
+            "kept in {} what the replace of {recorded} repository(ies) must restore, should \
+             apply be interrupted",
+            record.path().display()
+        ));
+    }
     let options = ApplyOptions {
         parallelism: context.connection.parallelism,
         ..ApplyOptions::default()
     };
     let report = runtime.block_on(ecrform_apply::apply(&plan, &registries, &options));
     print!("{}", render_report(context, &report));
+    settle_record(context, &mut record, &plan, &report, &live)?;
     if !report.is_success() {
         bail_cmd(&format!(
             "{} change(s) failed and {} were skipped; run apply again once the cause is fixed",
@@ -47,24 +63,67 @@ pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError>
     Ok(Outcome::Done)
 }
 
+/// Drops from the recovery record the repositories that exist again, and says what it still
+/// keeps: a replace that deleted its repository and did not create it again.
+fn settle_record(
+    context: &Context,
+    record: &mut RecoveryRecord,
+    plan: &Plan,
+    report: &ApplyReport,
+    live: &[ecrform_model::RegistryState],
+) -> Result<(), CommandError> {
+    let mut touched = Vec::new();
+    let mut applied = Vec::new();
+    for (change, result) in plan.changes.iter().zip(&report.results) {
+        let creates = change.address.kind == ecrform_model::ResourceKind::Repository
+            && matches!(
+                change.action,
+                ecrform_plan::Action::Create | ecrform_plan::Action::Replace
+            );
+        let Some(name) = change.address.repository_name().filter(|_| creates) else {
+            continue;
+        };
+        let key = (change.address.registry.clone(), name.clone());
+        if result.outcome.is_applied() {
+            applied.push(key.clone());
+        }
+        touched.push(key);
+    }
+    let left = record.settle(&touched, &applied, live)?;
+    let interrupted: Vec<String> = left
+        .iter()
+        .filter(|key| touched.contains(key))
+        .map(|(registry, name)| format!("{registry}/repository/{name}"))
+        .collect();
+    if !interrupted.is_empty() {
+        context.output.warn(&format_args!(
+            "{} did not finish its replace; the recovery record {} keeps what it held, and the \
+             next plan creates it again with that",
+            interrupted.join(", "),
+            record.path().display()
+        ));
+    }
+    Ok(())
+}
+
 /// Plans from the spec and live state, and prints the plan for review.
 fn fresh_plan(
     context: &Context,
     args: &ApplyArgs,
     runtime: &tokio::runtime::Runtime,
-) -> Result<(Plan, Registries), CommandError> {
+) -> Result<LivePlan, CommandError> {
     if context.state.is_some() {
         bail_cmd("apply writes to ECR and cannot use --state; plan against a snapshot instead")?;
     }
     let spec = load_spec(context)?;
-    let (registries, plan) =
-        runtime.block_on(live::plan_live(&spec, context, !args.no_image_preview))?;
+    let planned = runtime.block_on(live::plan_live(&spec, context, !args.no_image_preview))?;
+    let plan = &planned.plan;
     // The plan is shown before anything is written. With --format json or markdown, stdout
     // carries only the apply report, so the plan goes to stderr as text.
     if context.output.format == Format::Text {
         print!(
             "{}",
-            output::render_plan(&context.output, &plan, ReportKind::Plan)
+            output::render_plan(&context.output, plan, ReportKind::Plan)
         );
         println!();
     } else {
@@ -72,9 +131,9 @@ fn fresh_plan(
             color: false,
             kind: ReportKind::Plan,
         };
-        eprint!("{}", ecrform_render::render_text(&plan, &text));
+        eprint!("{}", ecrform_render::render_text(plan, &text));
     }
-    Ok((plan, registries))
+    Ok(planned)
 }
 
 /// Loads a saved plan and refuses it when its signature, the spec or any address it touches
@@ -87,7 +146,7 @@ fn saved_plan(
     args: &ApplyArgs,
     path: &std::path::Path,
     runtime: &tokio::runtime::Runtime,
-) -> Result<(Plan, Registries), CommandError> {
+) -> Result<LivePlan, CommandError> {
     // A saved plan is applied whole, as it was reviewed; silently applying all of it when
     // asked for one registry would be worse than refusing.
     if context.registries.is_some() {
@@ -128,7 +187,7 @@ fn saved_plan(
         return Err(edited(problems));
     }
     let desired = saved.desired();
-    let (registries, live) = runtime.block_on(async {
+    let (registries, mut live) = runtime.block_on(async {
         let registries = live::connect(&live::targets_for(&desired), context).await?;
         let live = live::read(&registries, &live::scopes_for(&desired)).await?;
         anyhow::Ok((registries, live))
@@ -140,12 +199,17 @@ fn saved_plan(
             list(&stale)
         ))?;
     }
+    saved.attach_interrupted(&mut live);
     let replanned = ecrform_plan::plan(&desired, &live);
     let mut plan = saved.reviewed_plan(&replanned).map_err(edited)?;
     if !args.no_image_preview {
         runtime.block_on(live::preview_plan(&registries, &mut plan))?;
     }
-    Ok((plan, registries))
+    Ok(LivePlan {
+        registries,
+        live,
+        plan,
+    })
 }
 
 /// A plan made from another spec than the one at hand is not the one that was reviewed: the

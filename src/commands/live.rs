@@ -84,23 +84,38 @@ pub async fn preview_images(registries: &Registries, plan: &mut Plan) -> anyhow:
     Ok(())
 }
 
+/// A plan made against live ECR, with what it was made from.
+#[derive(Debug)]
+pub struct LivePlan {
+    pub registries: Registries,
+    /// The live state read, the recovery record's entries attached.
+    pub live: Vec<RegistryState>,
+    pub plan: Plan,
+}
+
 /// What `plan` and `apply` share: connect to the registries of `desired`, read what the spec
-/// manages, plan, and (unless `preview` is off) read the images of repositories whose
-/// lifecycle policy changes to preview what the new policy would expire.
+/// manages, attach what the recovery record keeps, plan, and (unless `preview` is off) read
+/// the images of repositories whose lifecycle policy changes to preview what the new policy
+/// would expire.
 pub async fn plan_live(
     spec: &Spec,
     context: &Context,
     preview: bool,
-) -> Result<(Registries, Plan), CommandError> {
+) -> Result<LivePlan, CommandError> {
     let desired = &spec.desired;
     let registries = connect(&targets_for(desired), context).await?;
-    let live = read(&registries, &scopes_for(desired)).await?;
+    let mut live = read(&registries, &scopes_for(desired)).await?;
     super::check_keys(context, spec, &live)?;
+    context.recovery_record()?.attach(&mut live);
     let mut plan = ecrform_plan::plan(desired, &live);
     if preview {
         preview_plan(&registries, &mut plan).await?;
     }
-    Ok((registries, plan))
+    Ok(LivePlan {
+        registries,
+        live,
+        plan,
+    })
 }
 
 /// Reads what the gates need to know about the images of `plan`'s repositories: what each

@@ -146,6 +146,8 @@ fn live_state(context: &Context, spec: &Spec) -> Result<Vec<RegistryState>, Comm
         }
     };
     check_keys(context, spec, &live)?;
+    let mut live = live;
+    context.recovery_record()?.attach(&mut live);
     Ok(live)
 }
 

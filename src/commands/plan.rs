@@ -13,17 +13,17 @@ use crate::output;
 
 pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> {
     let spec = load_spec(context)?;
-    let plan = if context.state.is_some() {
+    let (live, plan) = if context.state.is_some() {
         // A snapshot holds no images: a plan against it cannot preview them, but it may say
         // how many a repository holds.
         let live = live_state(context, &spec)?;
         let mut plan = ecrform_plan::plan(&spec.desired, &live);
         ecrform_plan::preview::annotate_held(&mut plan, &held_in_snapshot(&live));
-        plan
+        (live, plan)
     } else {
         let preview = !args.no_image_preview;
-        let (_, plan) = live::runtime()?.block_on(live::plan_live(&spec, context, preview))?;
-        plan
+        let planned = live::runtime()?.block_on(live::plan_live(&spec, context, preview))?;
+        (planned.live, planned.plan)
     };
     if let Some(out) = &args.out {
         let mut saved = SavedPlan::new(
@@ -31,7 +31,8 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
             &spec.desired,
             &context.spec.path().display().to_string(),
             crate::VERSION,
-        );
+        )
+        .keeping_interrupted(&live);
         let signed = match plan_key()? {
             Some(key) => {
                 saved.sign(&key);

@@ -64,6 +64,14 @@ impl Default for ApplyOptions {
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum ChangeOutcome {
     Applied,
+    /// Applied, though ECR answered a create "already exists" or a delete "not found", and a
+    /// read then showed the call's effect: its first answer was lost and the client sent it
+    /// again, or another apply of the same spec made it. `found` says which call and what was
+    /// read. In JSON, status `applied` with `found`.
+    #[serde(rename = "applied")]
+    Found {
+        found: String,
+    },
     Failed {
         operation: Operation,
         error: RegistryError,
@@ -71,6 +79,12 @@ pub enum ChangeOutcome {
     Skipped {
         reason: String,
     },
+}
+
+impl ChangeOutcome {
+    pub fn is_applied(&self) -> bool {
+        matches!(self, ChangeOutcome::Applied | ChangeOutcome::Found { .. })
+    }
 }
 
 /// One change of the plan and its outcome.
@@ -97,8 +111,14 @@ impl ApplyReport {
             .count()
     }
 
+    /// Applied, including those found already applied.
     pub fn applied(&self) -> usize {
-        self.count(|o| matches!(o, ChangeOutcome::Applied))
+        self.count(ChangeOutcome::is_applied)
+    }
+
+    /// Applied changes whose effect was found already there.
+    pub fn found(&self) -> usize {
+        self.count(|o| matches!(o, ChangeOutcome::Found { .. }))
     }
 
     pub fn failed(&self) -> usize {
@@ -139,7 +159,7 @@ pub async fn apply<R: Registry>(
         .iter()
         .filter(|(_, result)| {
             result.address.kind == ResourceKind::RegistryWide(RegistryWideKind::RegistryPolicy)
-                && result.outcome != ChangeOutcome::Applied
+                && !result.outcome.is_applied()
         })
         .map(|(_, result)| (result.address.registry.clone(), result.address.to_string()))
         .collect();
@@ -147,7 +167,7 @@ pub async fn apply<R: Registry>(
 
     let troubled: BTreeSet<RegistryId> = results
         .iter()
-        .filter(|(_, result)| result.outcome != ChangeOutcome::Applied)
+        .filter(|(_, result)| !result.outcome.is_applied())
         .map(|(_, result)| result.address.registry.clone())
         .collect();
     let (held_back, removals): (Vec<_>, Vec<_>) = removals.into_iter().partition(|chain| {
@@ -303,7 +323,7 @@ async fn run_chain<R: Registry>(
         };
         let creates_repository = change.address.kind == ResourceKind::Repository
             && matches!(change.action, Action::Create | Action::Replace);
-        if creates_repository && outcome != ChangeOutcome::Applied {
+        if creates_repository && !outcome.is_applied() {
             missing_repository = Some(&change.address);
         }
         results.push((*index, result(change, outcome)));
@@ -317,15 +337,33 @@ async fn run_change<R: Registry>(
     options: &ApplyOptions,
     writes: &AtomicUsize,
 ) -> ChangeOutcome {
+    let mut found = Vec::new();
     for call in &change.calls {
-        if let Err(error) = run_call(call, registry, options, writes).await {
-            return ChangeOutcome::Failed {
-                operation: call.operation(),
-                error,
-            };
+        match run_call(call, registry, options, writes).await {
+            Ok(Sent::Answered) => {}
+            Ok(Sent::FoundDone(what)) => found.push(what),
+            Err(error) => {
+                return ChangeOutcome::Failed {
+                    operation: call.operation(),
+                    error,
+                };
+            }
         }
     }
-    ChangeOutcome::Applied
+    if found.is_empty() {
+        ChangeOutcome::Applied
+    } else {
+        ChangeOutcome::Found {
+            found: found.join("; "),
+        }
+    }
+}
+
+/// How a call that did not fail went.
+enum Sent {
+    Answered,
+    /// Refused as already made, and a read showed its effect: what was found.
+    FoundDone(String),
 }
 
 async fn run_call<R: Registry>(
@@ -333,19 +371,41 @@ async fn run_call<R: Registry>(
     registry: &R,
     options: &ApplyOptions,
     writes: &AtomicUsize,
-) -> Result<(), RegistryError> {
+) -> Result<Sent, RegistryError> {
     let mut delay = options.propagation_delay;
     let mut attempt = 1;
     loop {
         writes.fetch_add(1, Ordering::Relaxed);
         match registry.call(call).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(Sent::Answered),
             Err(error) if error.is_iam_propagation() && attempt < options.propagation_attempts => {
                 tokio::time::sleep(delay).await;
                 delay *= 2;
                 attempt += 1;
             }
-            Err(error) => return Err(error),
+            Err(error) => return already_done(call, registry, error).await,
         }
+    }
+}
+
+/// A create answered "already exists" or a delete answered "not found" is applied when a
+/// read shows its effect (see `ecrform_plan`'s `ApiCall::verification`); otherwise, or when
+/// that read fails, the call failed with its own error.
+async fn already_done<R: Registry>(
+    call: &ApiCall,
+    registry: &R,
+    error: RegistryError,
+) -> Result<Sent, RegistryError> {
+    let Some(scope) = call.verification(error.kind) else {
+        return Err(error);
+    };
+    match registry.read(&scope).await {
+        Ok(live) if call.holds_in(&live) => Ok(Sent::FoundDone(format!(
+            "{} answered {} and a read showed it done as planned (a retried call whose first \
+             answer was lost, or another apply)",
+            call.operation(),
+            error.code
+        ))),
+        _ => Err(error),
     }
 }

@@ -95,6 +95,7 @@ fn statuses(report: &ApplyReport) -> Vec<(String, &'static str)> {
         .map(|result| {
             let status = match result.outcome {
                 ChangeOutcome::Applied => "applied",
+                ChangeOutcome::Found { .. } => "found",
                 ChangeOutcome::Failed { .. } => "failed",
                 ChangeOutcome::Skipped { .. } => "skipped",
             };
@@ -711,4 +712,170 @@ async fn failed_create_holds_back_the_prune_deletes_of_its_registry() {
         "old/app was deleted although new/app was not created: {:?}",
         statuses(&report)
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lost answers: a call that took effect, whose answer never came back, sent again.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn a_create_whose_answer_was_lost_is_found_applied_and_a_second_apply_writes_nothing() {
+    let registry = Arc::new(InMemoryRegistry::new(registry_id(REGISTRY)));
+    let desired = desired(false, vec![("team-a/api", managed_repository("a"))]);
+    registry.lose_response_next(Operation::CreateRepository, 1);
+
+    let report = apply_with(
+        &read_and_plan(&desired, &registry).await,
+        &registry,
+        &options(4),
+    )
+    .await;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(
+        statuses(&report),
+        vec![
+            (address(REGISTRY, "repository/team-a/api"), "found"),
+            (address(REGISTRY, "lifecycle_policy/team-a/api"), "applied"),
+            (address(REGISTRY, "repository_policy/team-a/api"), "applied"),
+        ]
+    );
+    assert_eq!((report.applied(), report.found()), (3, 1));
+    let ChangeOutcome::Found { found } =
+        outcome_of(&report, &address(REGISTRY, "repository/team-a/api"))
+    else {
+        unreachable!()
+    };
+    assert!(
+        found.starts_with("CreateRepository answered RepositoryAlreadyExistsException"),
+        "{found}"
+    );
+    registry.clear_calls();
+    assert_converged(&desired, &registry).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_repository_someone_else_created_meanwhile_is_not_taken_for_a_lost_answer() {
+    let registry = Arc::new(InMemoryRegistry::new(registry_id(REGISTRY)));
+    let desired = desired(false, vec![("team-a/api", mutability_only())]);
+    let planned = read_and_plan(&desired, &registry).await;
+    // Between plan and apply, another tool creates a repository by that name: it has the
+    // requested mutability, but not ecrform's ownership tag.
+    registry.edit_state(|state| {
+        state.repositories.insert(
+            name("team-a/api"),
+            RepositoryBuilder::new()
+                .mutability(TagMutability::Immutable)
+                .no_exclusions()
+                .tags([("team", "other")])
+                .build(),
+        );
+    });
+    let report = apply_with(&planned, &registry, &options(4)).await;
+    assert!(matches!(
+        outcome_of(&report, &address(REGISTRY, "repository/team-a/api")),
+        ChangeOutcome::Failed { error, .. } if error.kind == ErrorKind::AlreadyExists
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_create_found_with_other_settings_than_planned_is_a_failure() {
+    let registry = Arc::new(InMemoryRegistry::new(registry_id(REGISTRY)));
+    let desired = desired(false, vec![("team-a/api", mutability_only())]);
+    let planned = read_and_plan(&desired, &registry).await;
+    registry.edit_state(|state| {
+        state.repositories.insert(
+            name("team-a/api"),
+            RepositoryBuilder::new()
+                .mutability(TagMutability::Mutable)
+                .owned()
+                .build(),
+        );
+    });
+    let report = apply_with(&planned, &registry, &options(4)).await;
+    assert!(matches!(
+        outcome_of(&report, &address(REGISTRY, "repository/team-a/api")),
+        ChangeOutcome::Failed { error, .. } if error.kind == ErrorKind::AlreadyExists
+    ));
+}
+
+/// The replace whose delete answer was lost: the retried delete is answered "not found", and
+/// the replace goes on to create the repository again with the repository policy the spec
+/// does not manage (before, apply failed there, and the next run created the repository
+/// without it).
+#[tokio::test(start_paused = true)]
+async fn a_replace_whose_delete_answer_was_lost_goes_on_and_keeps_the_unmanaged_policy() {
+    let policy = pull_policy(OTHER_ACCOUNT);
+    let registry = Arc::new(
+        InMemoryRegistry::new(registry_id(REGISTRY)).with_repository(
+            name("team-a/api"),
+            RepositoryBuilder::new()
+                .mutability(TagMutability::Immutable)
+                .no_exclusions()
+                .encryption(Encryption::aes256())
+                .owned()
+                .repository_policy(policy.clone())
+                .build(),
+        ),
+    );
+    let mut want = mutability_only();
+    want.encryption = Some(kms("alias/ecr"));
+    let desired = desired(false, vec![("team-a/api", want)]);
+    registry.lose_response_next(Operation::DeleteRepository, 1);
+
+    let planned = read_and_plan(&desired, &registry).await;
+    assert_eq!(planned.summary.replace, 1);
+    let report = apply_with(&planned, &registry, &options(4)).await;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(report.found(), 1);
+    let recreated = &registry.state().repositories[&name("team-a/api")];
+    assert_eq!(recreated.repository_policy, Setting::Present(policy));
+    assert_eq!(
+        recreated.encryption.as_ref().map(|e| e.kind),
+        Some(EncryptionType::Kms)
+    );
+    assert_converged(&desired, &registry).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn policy_deletes_and_prunes_whose_answers_were_lost_are_found_applied() {
+    let registry = Arc::new(
+        InMemoryRegistry::new(registry_id(REGISTRY))
+            .with_repository(
+                name("team-a/api"),
+                RepositoryBuilder::new()
+                    .mutability(TagMutability::Immutable)
+                    .no_exclusions()
+                    .lifecycle_policy(expire_untagged_after(7))
+                    .repository_policy(pull_policy(OTHER_ACCOUNT))
+                    .owned()
+                    .build(),
+            )
+            .with_repository(name("team-a/old"), owned_repository()),
+    );
+    let mut want = mutability_only();
+    want.lifecycle_policy = Setting::Absent;
+    want.repository_policy = Setting::Absent;
+    let desired = desired(true, vec![("team-a/api", want)]);
+    for operation in [
+        Operation::DeleteLifecyclePolicy,
+        Operation::DeleteRepositoryPolicy,
+        Operation::DeleteRepository,
+    ] {
+        registry.lose_response_next(operation, 1);
+    }
+    let report = apply_with(
+        &read_and_plan(&desired, &registry).await,
+        &registry,
+        &options(4),
+    )
+    .await;
+    assert_eq!(
+        statuses(&report),
+        vec![
+            (address(REGISTRY, "lifecycle_policy/team-a/api"), "found"),
+            (address(REGISTRY, "repository_policy/team-a/api"), "found"),
+            (address(REGISTRY, "repository/team-a/old"), "found"),
+        ]
+    );
+    assert_converged(&desired, &registry).await;
 }

@@ -943,6 +943,59 @@ async fn everything_registry_wide_converges_in_one_apply_and_a_second_writes_not
     assert_converged(&spec, &registries).await;
 }
 
+/// Every registry-wide create ECR refuses as existing and every delete it refuses as missing,
+/// with its first answer lost: each is found applied, and nothing is left to do.
+#[tokio::test(start_paused = true)]
+async fn registry_wide_creates_and_deletes_whose_answers_were_lost_are_found_applied() {
+    let registries = one(InMemoryRegistry::new(registry_in(SOURCE)));
+    let source = &registries[&registry_in(SOURCE)];
+    let creates = desired(|s| {
+        s.pull_through_cache = Some(by_prefix([("docker-hub", docker_hub())]));
+        s.creation_templates = Some(by_prefix([("ROOT", template())]));
+        s.pull_time_update_exclusions = exclusions(&[SCANNER]);
+        s.registry_policy = Setting::Present(replication_policy(&["ecr:ReplicateImage"]));
+        s.signing_configuration = Setting::Present(signing(&[(RELEASE_PROFILE, &["team-a/*"])]));
+    });
+    let deletes = desired(|s| {
+        s.pull_through_cache = Some(BTreeMap::new());
+        s.creation_templates = Some(BTreeMap::new());
+        s.pull_time_update_exclusions = exclusions(&[]);
+        s.registry_policy = Setting::Absent;
+        s.signing_configuration = Setting::Absent;
+    });
+    for (spec, operations) in [
+        (
+            &creates,
+            [
+                Operation::CreatePullThroughCacheRule,
+                Operation::CreateRepositoryCreationTemplate,
+                Operation::RegisterPullTimeUpdateExclusion,
+            ]
+            .as_slice(),
+        ),
+        (
+            &deletes,
+            [
+                Operation::DeletePullThroughCacheRule,
+                Operation::DeleteRepositoryCreationTemplate,
+                Operation::DeregisterPullTimeUpdateExclusion,
+                Operation::DeleteRegistryPolicy,
+                Operation::DeleteSigningConfiguration,
+            ]
+            .as_slice(),
+        ),
+    ] {
+        for operation in operations {
+            source.lose_response_next(*operation, 1);
+        }
+        let planned = read_and_plan(spec, &registries).await;
+        let report = apply(&planned, &registries).await;
+        assert!(report.is_success(), "{report:?}");
+        assert_eq!(report.found(), operations.len(), "{report:?}");
+        assert_converged(spec, &registries).await;
+    }
+}
+
 /// Regression guard for the removal phase: renaming a cache prefix whose new rule cannot be
 /// created must not leave the registry with neither rule.
 #[tokio::test(start_paused = true)]

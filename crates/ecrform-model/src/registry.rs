@@ -46,6 +46,12 @@ pub struct RegistryState {
     /// not be described, say). Not part of snapshots.
     #[serde(skip)]
     pub read_warnings: Vec<String>,
+    /// Live only: repositories a replace deleted and did not create again (the process was
+    /// killed, or the create failed), with what each held before, as the recovery record
+    /// kept it. A create of one of them restores what the spec does not manage. Not part of
+    /// snapshots.
+    #[serde(skip)]
+    pub interrupted: BTreeMap<RepositoryName, RepositoryState>,
     #[serde(default, skip_serializing_if = "Setting::is_unmanaged")]
     pub signing_configuration: Setting<SigningConfiguration>,
     /// `None` when unmanaged; otherwise the exact set of excluded principals.
@@ -68,6 +74,7 @@ impl RegistryState {
             account_settings: None,
             kms_keys: KmsKeys::new(),
             read_warnings: Vec::new(),
+            interrupted: BTreeMap::new(),
             signing_configuration: Setting::Unmanaged,
             pull_time_update_exclusions: None,
         }

@@ -77,7 +77,7 @@ use ecrform_model::snapshot::fill_live_defaults;
 use ecrform_model::{
     Address, DesiredRegistry, DesiredState, Encryption, IamPolicy, KmsKeys, LifecyclePolicy,
     OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, RegistryId, RegistryState, RepositoryName,
-    RepositoryState, ResourceKind, Setting, Tags, is_reserved_tag_key,
+    RepositoryState, ResourceKind, Setting, TagMutability, Tags, is_reserved_tag_key,
 };
 
 use crate::{Action, ApiCall, Change, Plan};
@@ -193,7 +193,7 @@ fn plan_desired_repositories(registry: &RegistryContext<'_>, planned: &mut Plann
             name,
             want,
             have.as_ref(),
-            &registry.live.kms_keys,
+            registry.live,
             planned,
         );
     }
@@ -238,9 +238,10 @@ fn plan_repository(
     name: &RepositoryName,
     want: &RepositoryState,
     have: Option<&RepositoryState>,
-    keys: &KmsKeys,
+    live: &RegistryState,
     planned: &mut Planned,
 ) {
+    let keys = &live.kms_keys;
     let address = |kind| Address::repository(registry.clone(), kind, name.clone());
     let managed: Vec<RepositoryField> = RepositoryField::ALL
         .into_iter()
@@ -255,14 +256,24 @@ fn plan_repository(
             if !fields.contains(&RepositoryField::Tags) {
                 fields.push(RepositoryField::Tags);
             }
-            planned.changes.push(Change::new(
+            let mut create = Change::new(
                 address(ResourceKind::Repository),
                 Action::Create,
                 names(&fields),
                 None,
                 Some(created_repository_object(want, &managed)),
                 vec![create_repository_call(name, want)],
-            ));
+            );
+            // Deleted by a replace that did not finish: created again as the replace would
+            // have, with what the spec does not manage restored from the old repository.
+            if let Some(old) = live.interrupted.get(name) {
+                create.calls = replacement_calls(name, want, old)
+                    .into_iter()
+                    .filter(|call| !matches!(call, ApiCall::DeleteRepository { .. }))
+                    .collect();
+                create.restores = Some(restored_phrase(want, old));
+            }
+            planned.changes.push(create);
             None
         }
         Some(have) => {
@@ -481,6 +492,47 @@ fn replacement_calls(
         });
     }
     calls
+}
+
+/// What a create restores of an interrupted replace's old repository: `tags, lifecycle
+/// policy, repository policy` (what the spec leaves unmanaged and the old repository had
+/// other than ECR's defaults).
+fn restored_phrase(want: &RepositoryState, old: &RepositoryState) -> String {
+    let mut restored = Vec::new();
+    // ECR's defaults (MUTABLE, no scan on push) are not worth a word.
+    if want.image_tag_mutability.is_none()
+        && old
+            .image_tag_mutability
+            .is_some_and(|mode| mode != TagMutability::Mutable)
+    {
+        restored.push("tag mutability");
+    }
+    if want.scan_on_push.is_none() && old.scan_on_push == Some(true) {
+        restored.push("scan on push");
+    }
+    if want.tags.is_none()
+        && old
+            .tags
+            .iter()
+            .flatten()
+            .any(|(key, _)| !is_reserved_tag_key(key))
+    {
+        restored.push("tags");
+    }
+    if want.lifecycle_policy.is_unmanaged() && old.lifecycle_policy.present().is_some() {
+        restored.push("lifecycle policy");
+    }
+    if want.repository_policy.is_unmanaged() && old.repository_policy.present().is_some() {
+        restored.push("repository policy");
+    }
+    if restored.is_empty() {
+        String::from("what an interrupted replace deleted (nothing beyond the spec)")
+    } else {
+        format!(
+            "what an interrupted replace deleted, from the recovery record: {}",
+            restored.join(", ")
+        )
+    }
 }
 
 /// The minimal calls for the differing fields of an existing repository: tags are added or

@@ -10,6 +10,7 @@ mod plan;
 mod port;
 pub mod preview;
 mod saved;
+mod verify;
 
 pub use calls::{ApiCall, TemplateChanges};
 pub use diff::{field, plan};

@@ -64,6 +64,10 @@ pub struct Change {
     /// shows (`encryption AES256 -> KMS (arn:...)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_reason: Option<String>,
+    /// For the create of a repository that an interrupted replace deleted: what of the old
+    /// repository the create restores from the recovery record (`repository policy, tags`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restores: Option<String>,
 }
 
 impl Change {
@@ -88,6 +92,7 @@ impl Change {
             image_preview: None,
             images: None,
             replace_reason: None,
+            restores: None,
         }
     }
 

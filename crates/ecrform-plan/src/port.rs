@@ -135,6 +135,10 @@ pub struct ReadScope {
     /// What to read of every repository outside `repositories`: their tags when the
     /// registry prunes (to see which ecrform owns), everything for export and snapshots.
     pub other_repositories: Aspects,
+    /// Read only the repositories in `repositories` (those that exist), none other: what
+    /// checking a few addresses needs, without listing the whole registry.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub only_named: bool,
     /// The registry-wide settings to read.
     #[serde(default)]
     pub registry: RegistryAspects,
@@ -151,6 +155,7 @@ impl ReadScope {
         ReadScope {
             repositories: BTreeMap::new(),
             other_repositories: Aspects::ALL,
+            only_named: false,
             registry: RegistryAspects::everything(),
             kms_keys: BTreeSet::new(),
         }
@@ -184,6 +189,7 @@ impl ReadScope {
         ReadScope {
             repositories,
             other_repositories,
+            only_named: false,
             registry: RegistryAspects::held_by(&desired.state),
             kms_keys: desired_kms_keys(&desired.state),
         }

@@ -29,7 +29,7 @@ use serde_json::Value;
 
 use ecrform_model::{
     AccountSettings, Address, CreationTemplate, DesiredRegistry, DesiredState, PartitionCache,
-    RegistryId, RegistryState, RepositoryState, ResourceKind, Setting, Target,
+    RegistryId, RegistryState, RepositoryName, RepositoryState, ResourceKind, Setting, Target,
 };
 
 use crate::{Action, ApiCall, Change, Plan};
@@ -52,6 +52,10 @@ pub struct SavedRegistry {
     pub prune_force_delete: bool,
     /// The desired state of the registry, as the spec gave it.
     pub desired: RegistryState,
+    /// What the recovery record kept of repositories an interrupted replace deleted, as the
+    /// plan used it (see `RegistryState::interrupted`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub interrupted: BTreeMap<RepositoryName, RepositoryState>,
 }
 
 impl SavedRegistry {
@@ -63,6 +67,7 @@ impl SavedRegistry {
             prune: desired.prune,
             prune_force_delete: desired.prune_force_delete,
             desired: desired.state.clone(),
+            interrupted: BTreeMap::new(),
         }
     }
 
@@ -224,6 +229,37 @@ impl SavedPlan {
             calls,
             fingerprints,
             signature: None,
+        }
+    }
+
+    /// Keeps what the plan was made from of the recovery record: the interrupted replaces
+    /// attached to `live`.
+    pub fn keeping_interrupted(mut self, live: &[RegistryState]) -> Self {
+        for registry in &mut self.registries {
+            if let Some(state) = live.iter().find(|state| state.id() == registry.registry) {
+                registry.interrupted = state.interrupted.clone();
+            }
+        }
+        self
+    }
+
+    /// Gives each live registry the interrupted replaces the plan was made with, whatever
+    /// the recovery record holds now: re-planning must see what planning saw.
+    pub fn attach_interrupted(&self, live: &mut [RegistryState]) {
+        let mut partitions = PartitionCache::new();
+        for state in live {
+            let id = state.id();
+            state.interrupted = self
+                .registries
+                .iter()
+                .find(|registry| registry.registry == id)
+                .map(|registry| {
+                    let mut holder = RegistryState::empty(id.clone());
+                    holder.repositories = registry.interrupted.clone();
+                    holder.place_policies_in_partition(&mut partitions);
+                    holder.repositories
+                })
+                .unwrap_or_default();
         }
     }
 

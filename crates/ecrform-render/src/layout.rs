@@ -86,6 +86,12 @@ pub(crate) fn notes(change: &Change) -> Vec<Note> {
             text: format!("forces replacement: {reason}"),
         });
     }
+    if let Some(restores) = &change.restores {
+        notes.push(Note {
+            alarming: false,
+            text: format!("restores {restores}"),
+        });
+    }
     if let Some(preview) = &change.image_preview {
         notes.push(Note {
             alarming: preview.acts_on_images(),

@@ -18,6 +18,7 @@ pub fn render_apply_text(report: &ApplyReport) -> String {
         );
         let line = match &result.outcome {
             ChangeOutcome::Applied => format!("applied  {change}"),
+            ChangeOutcome::Found { found } => format!("applied  {change}: {found}"),
             ChangeOutcome::Failed { operation, error } => {
                 format!("failed   {change}: {operation}: {error}")
             }
@@ -42,6 +43,7 @@ pub fn render_apply_markdown(report: &ApplyReport) -> String {
         for result in &report.results {
             let (status, detail) = match &result.outcome {
                 ChangeOutcome::Applied => ("applied", String::new()),
+                ChangeOutcome::Found { found } => ("applied", found.clone()),
                 ChangeOutcome::Failed { operation, error } => {
                     ("failed", format!("{operation}: {error}"))
                 }
@@ -76,8 +78,12 @@ fn closing_line(report: &ApplyReport) -> String {
     if report.results.is_empty() {
         return format!("No changes. Live state matches the spec; {writes}.");
     }
+    let found = match report.found() {
+        0 => String::new(),
+        n => format!(" ({n} found already done)"),
+    };
     format!(
-        "Apply: {} applied, {} failed, {} skipped; {writes}.",
+        "Apply: {} applied{found}, {} failed, {} skipped; {writes}.",
         report.applied(),
         report.failed(),
         report.skipped()

@@ -85,6 +85,10 @@ impl StoredRegistry {
     /// reported, as DescribeRepositories does not report them.
     pub(crate) fn view(&self, scope: &ReadScope) -> RegistryState {
         let mut view = self.state.clone();
+        if scope.only_named {
+            view.repositories
+                .retain(|name, _| scope.repositories.contains_key(name));
+        }
         for (name, repository) in &mut view.repositories {
             let aspects = scope
                 .repositories
@@ -731,6 +735,7 @@ mod tests {
         let in_scope = |aspects| ReadScope {
             repositories: BTreeMap::from([(name("app"), aspects)]),
             other_repositories: Aspects::default(),
+            only_named: false,
             registry: Default::default(),
             kms_keys: Default::default(),
         };

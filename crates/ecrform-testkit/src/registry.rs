@@ -67,6 +67,8 @@ struct Inner {
     calls: Vec<RecordedCall>,
     reads: usize,
     scripted: Vec<ScriptedFailure>,
+    /// Operations whose next calls lose their first answer ([`InMemoryRegistry::lose_response_next`]).
+    lost: BTreeMap<Operation, usize>,
     failing_repositories: BTreeMap<RepositoryName, RegistryError>,
     unsupported: BTreeSet<Operation>,
     /// The images [`InMemoryRegistry::with_images`] put, for DescribeImages.
@@ -113,6 +115,7 @@ impl InMemoryRegistry {
                 calls: Vec::new(),
                 reads: 0,
                 scripted: Vec::new(),
+                lost: BTreeMap::new(),
                 failing_repositories: BTreeMap::new(),
                 unsupported: BTreeSet::new(),
                 images: BTreeMap::new(),
@@ -259,6 +262,14 @@ impl InMemoryRegistry {
         });
     }
 
+    /// Loses the answer of the next `times` calls of `operation`, as a connection reset or a
+    /// timeout after ECR acted does: the call takes effect, and the client, having no answer,
+    /// sends it again; the call is then answered as that second request is (a create "already
+    /// exists", a delete "not found"). Both requests are recorded.
+    pub fn lose_response_next(&self, operation: Operation, times: usize) {
+        *self.lock().lost.entry(operation).or_default() += times;
+    }
+
     /// Answers every write to `name` with `error` until [`InMemoryRegistry::clear_faults`].
     pub fn fail_repository(&self, name: &RepositoryName, error: RegistryError) {
         self.lock().failing_repositories.insert(name.clone(), error);
@@ -289,6 +300,7 @@ impl InMemoryRegistry {
     pub fn clear_faults(&self) {
         let mut inner = self.lock();
         inner.scripted.clear();
+        inner.lost.clear();
         inner.failing_repositories.clear();
     }
 
@@ -386,6 +398,24 @@ impl Registry for InMemoryRegistry {
                 let repository = call.repository()?;
                 inner.failing_repositories.get(repository).cloned()
             });
+        let lost = fault.is_none()
+            && inner
+                .lost
+                .get(&call.operation())
+                .is_some_and(|times| *times > 0);
+        if lost {
+            if let Some(times) = inner.lost.get_mut(&call.operation()) {
+                *times -= 1;
+            }
+            let first = inner.stored.execute(call);
+            inner.calls.push(RecordedCall {
+                operation: call.operation(),
+                repository: call.repository().cloned(),
+                call: call.clone(),
+                error: first.err(),
+                at: tokio::time::Instant::now(),
+            });
+        }
         let result = match fault {
             Some(error) => Err(error),
             None => inner.stored.execute(call),

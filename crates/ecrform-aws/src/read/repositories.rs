@@ -332,6 +332,7 @@ mod tests {
                 .map(|(raw, aspects)| (name(raw), *aspects))
                 .collect(),
             other_repositories: others,
+            only_named: false,
             registry: Default::default(),
         }
     }

@@ -1245,3 +1245,71 @@ fn a_replace_keeps_what_the_spec_does_not_manage() {
     assert_eq!(created.get("team").map(String::as_str), Some("a"));
     assert_eq!(created.get("env").map(String::as_str), Some("prod"));
 }
+
+/// A repository that a replace deleted and did not create again: the create restores what
+/// the recovery record kept of it and the spec does not manage, and says so.
+#[test]
+fn a_repository_an_interrupted_replace_deleted_is_created_with_what_the_record_kept() {
+    let policy = pull_policy(&["ecr:BatchGetImage"]);
+    let want = RepositoryBuilder::new()
+        .mutability(TagMutability::Immutable)
+        .no_exclusions()
+        .encryption(Encryption {
+            kind: EncryptionType::Kms,
+            kms_key: Some(KEY_ARN.to_owned()),
+        })
+        .build();
+    let desired = DesiredBuilder::new()
+        .registry(RegistryBuilder::new(registry_in(ACCOUNT)).repository(REPO, want.clone()))
+        .build();
+    let old = as_live(
+        &RepositoryBuilder::new()
+            .mutability(TagMutability::Immutable)
+            .no_exclusions()
+            .encryption(Encryption::aes256())
+            .tags([("team", "a")])
+            .lifecycle_policy(expire_untagged_after(3))
+            .repository_policy(policy.clone())
+            .build(),
+    );
+    let mut live = RegistryState::empty(registry_in(ACCOUNT));
+
+    let plain = plan(&desired, std::slice::from_ref(&live));
+    assert_eq!(plain.changes.len(), 1);
+    assert_eq!(plain.changes[0].calls.len(), 1, "a plain create");
+    assert_eq!(plain.changes[0].restores, None);
+
+    live.interrupted.insert(name(REPO), old);
+    let restoring = plan(&desired, &[live]);
+    assert_eq!(restoring.changes.len(), 1, "{:?}", restoring.changes);
+    let change = &restoring.changes[0];
+    assert_eq!(change.action, Action::Create);
+    assert_eq!(
+        change.restores.as_deref(),
+        Some(
+            "what an interrupted replace deleted, from the recovery record: tags, lifecycle \
+             policy, repository policy"
+        )
+    );
+    let operations: Vec<_> = change.calls.iter().map(crate::ApiCall::operation).collect();
+    assert_eq!(
+        operations,
+        [
+            ecrform_model::Operation::CreateRepository,
+            ecrform_model::Operation::PutLifecyclePolicy,
+            ecrform_model::Operation::SetRepositoryPolicy,
+        ]
+    );
+    let crate::ApiCall::CreateRepository {
+        tags, encryption, ..
+    } = &change.calls[0]
+    else {
+        unreachable!()
+    };
+    assert_eq!(tags.get("team").map(String::as_str), Some("a"));
+    assert_eq!(
+        encryption.as_ref(),
+        want.encryption.as_ref(),
+        "the spec's new key"
+    );
+}
