@@ -1432,6 +1432,185 @@ fn the_recovery_record_of_an_interrupted_replace_restores_what_the_spec_does_not
     );
 }
 
+/// The owned-elsewhere entries of a JSON plan: `(address, owner)`.
+fn owned_elsewhere(plan: &Value) -> Vec<(String, String)> {
+    plan["owned_elsewhere"]
+        .as_array()
+        .map(|owned| {
+            owned
+                .iter()
+                .map(|o| {
+                    (
+                        o["address"].as_str().unwrap().to_owned(),
+                        o["owner"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Two specs that share a registry and both prune never delete each other's repositories:
+/// each tags what it creates with its owner id and lists the other's as owned elsewhere. A
+/// spec that declares an owner id takes over what it created as the legacy owner.
+#[test]
+fn specs_that_share_a_registry_prune_only_their_own_repositories() {
+    let h = Harness::new("owners");
+    let repository = |name: &str| address(REGISTRY, &format!("repository/{name}"));
+    h.ecrform(&["apply", "-f", "legacy.yaml", "--auto-approve"])
+        .success();
+
+    // Declaring an owner: team-a/api, still in the spec, becomes team-a's; team-a/old, which
+    // left the spec as it did, stays the legacy owner's and is not pruned.
+    let moving = h.ecrform(&["plan", "-f", "team-a.yaml", "--format", "json"]);
+    moving.success();
+    let report = moving.json();
+    assert_eq!(
+        changes(&report),
+        [
+            change(&repository("team-a/api"), "update", &["owner"]),
+            change(
+                &repository("team-a/web"),
+                "create",
+                &[
+                    "image_tag_mutability",
+                    "image_tag_mutability_exclusions",
+                    "tags"
+                ]
+            ),
+        ],
+        "{moving}"
+    );
+    assert_eq!(
+        owned_elsewhere(&report),
+        [(repository("team-a/old"), "true".to_owned())]
+    );
+    h.ecrform(&["apply", "-f", "team-a.yaml", "--auto-approve"])
+        .success();
+    let tags = h.aws(&[
+        "ecr",
+        "list-tags-for-resource",
+        "--resource-arn",
+        &repository_arn("team-a/api"),
+    ]);
+    assert!(
+        tags["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({"Key": "ecrform:managed", "Value": "team-a"})),
+        "{tags}"
+    );
+
+    // The other spec creates its own and leaves team-a's alone, and so does team-a after it:
+    // before owner ids, each apply deleted the other spec's repositories.
+    h.ecrform(&["apply", "-f", "team-b.yaml", "--auto-approve"])
+        .success();
+    for (spec, others) in [
+        (
+            "team-a.yaml",
+            vec![
+                (repository("team-a/old"), "true".to_owned()),
+                (repository("team-b/jobs"), "team-b".to_owned()),
+            ],
+        ),
+        (
+            "team-b.yaml",
+            vec![
+                (repository("team-a/api"), "team-a".to_owned()),
+                (repository("team-a/old"), "true".to_owned()),
+                (repository("team-a/web"), "team-a".to_owned()),
+            ],
+        ),
+    ] {
+        let plan = h.ecrform(&[
+            "plan",
+            "-f",
+            spec,
+            "--format",
+            "json",
+            "--detailed-exitcode",
+        ]);
+        plan.success();
+        assert!(changes(&plan.json()).is_empty(), "{plan}");
+        assert_eq!(owned_elsewhere(&plan.json()), others, "{plan}");
+        let text = h.ecrform(&["plan", "-f", spec]);
+        assert!(
+            text.success().stdout.contains(
+                "Owned by another spec (its ownership tag names another owner id; never touched):\n"
+            ),
+            "{text}"
+        );
+        h.ecrform(&["apply", "-f", spec, "--auto-approve"])
+            .success();
+    }
+    assert_eq!(
+        names(&h.repositories(&[])),
+        ["team-a/api", "team-a/old", "team-a/web", "team-b/jobs"]
+    );
+
+    // Without an owner id, prune warns that specs declaring none are one owner.
+    h.dir.write(
+        "legacy-pruning.yaml",
+        &h.dir.read("legacy.yaml").replace(
+            "    region: us-east-1\n",
+            "    region: us-east-1\n    prune: true\n",
+        ),
+    );
+    let warned = h.ecrform(&["validate", "-f", "legacy-pruning.yaml"]);
+    assert_eq!(warned.code, Some(0), "{warned}");
+    assert!(
+        warned.stderr.starts_with(
+            "warning: legacy-pruning.yaml:6:5: prune without an owner id: specs that share \
+             this registry and declare none are one owner"
+        ),
+        "{warned}"
+    );
+}
+
+/// Two applies of one spec at once end with one clear outcome: whichever creates a
+/// repository first, the other finds it as planned and counts it applied, and nothing fails.
+#[test]
+fn two_concurrent_applies_of_one_spec_both_succeed_and_converge() {
+    let h = Harness::new("owners");
+    let mut spec = String::from(
+        "version: 1\nowner: many\nregistries:\n  - account: \"123456789012\"\n    region: \
+         us-east-1\n    prune: true\n    repositories:\n",
+    );
+    for i in 0..24 {
+        spec.push_str(&format!(
+            "      many/r{i:02}: {{image_tag_mutability: IMMUTABLE, tags: {{n: \"{i}\"}}}}\n"
+        ));
+    }
+    h.dir.write("many.yaml", &spec);
+    let args = [
+        "apply",
+        "-f",
+        "many.yaml",
+        "--auto-approve",
+        "--format",
+        "json",
+    ];
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| h.ecrform(&args));
+        let second = scope.spawn(|| h.ecrform(&args));
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    let mut found = 0;
+    for run in [&first, &second] {
+        assert_eq!(run.code, Some(0), "{run}");
+        let report = run.json();
+        for result in report["results"].as_array().unwrap() {
+            assert_eq!(result["status"], "applied", "{run}");
+            found += usize::from(result.get("found").is_some());
+        }
+    }
+    // How the two interleave is up to the scheduler; what each reports is not.
+    eprintln!("two concurrent applies: {found} change(s) found already done");
+    assert_eq!(names(&h.repositories(&[])).len(), 24);
+    let plan = h.ecrform(&["plan", "-f", "many.yaml", "--detailed-exitcode"]);
+    assert_eq!(plan.success().stdout, NO_CHANGES);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 5. Accounts and regions
 // ---------------------------------------------------------------------------------------------

@@ -110,6 +110,7 @@ fn desired(count: usize) -> DesiredState {
             profile: None,
             prune: false,
             prune_force_delete: false,
+            owner: ecrform_model::OwnerId::legacy(),
         }],
     }
 }

@@ -10,6 +10,7 @@ mod enums;
 pub mod lifecycle;
 pub mod names;
 mod operation;
+mod owner;
 pub mod policy;
 pub mod policy_document;
 pub mod registry;
@@ -23,6 +24,7 @@ pub use document::{DocumentError, PathSegment};
 pub use lifecycle::LifecyclePolicy;
 pub use names::{AccountId, NameError, Partition, Region, RegistryId, RepositoryName};
 pub use operation::Operation;
+pub use owner::{LEGACY_OWNER, OwnerId};
 pub use policy::{IamPolicy, PartitionCache};
 pub use policy_document::{ContextCache, DocumentKind, PolicyDocument};
 pub use registry::{DesiredRegistry, DesiredState, RegistryState};
@@ -39,11 +41,12 @@ pub use repository::{
 pub use setting::Setting;
 pub use snapshot::{SNAPSHOT_VERSION, Snapshot, SnapshotError};
 
-/// The tag that marks a repository as created by ecrform. `prune` deletes only repositories
-/// that carry it, and tag diffs ignore it so that it never shows up as drift.
+/// The tag that marks a repository as created by ecrform; its value is the owner id of the
+/// spec that created it (see [`OwnerId`]). `prune` deletes only repositories whose tag names
+/// the spec's own owner, and tag diffs ignore it so that it never shows up as drift.
 pub const OWNERSHIP_TAG_KEY: &str = "ecrform:managed";
-/// The value ecrform writes under [`OWNERSHIP_TAG_KEY`].
-pub const OWNERSHIP_TAG_VALUE: &str = "true";
+/// The value of the legacy owner, a spec that declares no owner id.
+pub const OWNERSHIP_TAG_VALUE: &str = owner::LEGACY_OWNER;
 
 /// Whether a tag key is outside the user's control: AWS-reserved keys and ecrform's own
 /// ownership marker are never planned as tag changes.

@@ -164,6 +164,9 @@ pub struct DesiredRegistry {
     /// force_delete: true}`): a repository that left the spec has no entry of its own to say
     /// `force_delete`.
     pub prune_force_delete: bool,
+    /// The spec's owner id: the ownership tag's value on what it creates, and the only
+    /// repositories it prunes.
+    pub owner: crate::OwnerId,
 }
 
 /// Everything the spec asks for.

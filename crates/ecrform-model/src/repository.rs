@@ -254,12 +254,22 @@ pub struct RepositoryState {
 }
 
 impl RepositoryState {
-    /// Whether ecrform created this repository (it carries the ownership tag).
+    /// The owner id the ownership tag names, when the repository carries it (tags read).
+    pub fn owner(&self) -> Option<&str> {
+        self.tags
+            .as_ref()?
+            .get(crate::OWNERSHIP_TAG_KEY)
+            .map(String::as_str)
+    }
+
+    /// Whether an ecrform spec created this repository (it carries the ownership tag).
     pub fn is_owned(&self) -> bool {
-        self.tags.as_ref().is_some_and(|tags| {
-            tags.get(crate::OWNERSHIP_TAG_KEY).map(String::as_str)
-                == Some(crate::OWNERSHIP_TAG_VALUE)
-        })
+        self.owner().is_some()
+    }
+
+    /// Whether the spec of `owner` created this repository.
+    pub fn is_owned_by(&self, owner: &crate::OwnerId) -> bool {
+        self.owner() == Some(owner.as_str())
     }
 }
 

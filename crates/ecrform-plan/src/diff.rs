@@ -76,11 +76,11 @@ use serde_json::{Map, Value};
 use ecrform_model::snapshot::fill_live_defaults;
 use ecrform_model::{
     Address, DesiredRegistry, DesiredState, Encryption, IamPolicy, KmsKeys, LifecyclePolicy,
-    OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, RegistryId, RegistryState, RepositoryName,
+    OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, OwnerId, RegistryId, RegistryState, RepositoryName,
     RepositoryState, ResourceKind, Setting, TagMutability, Tags, is_reserved_tag_key,
 };
 
-use crate::{Action, ApiCall, Change, Plan};
+use crate::{Action, ApiCall, Change, OwnedElsewhere, Plan};
 
 /// The names used in [`Change::fields`]; they are part of the plan JSON contract.
 pub mod field {
@@ -108,6 +108,9 @@ pub mod field {
     pub const REPOSITORY_POLICY: &str = "repository_policy";
     /// The one field of a pull-time update exclusion.
     pub const PRINCIPAL_ARN: &str = "principal_arn";
+    /// A repository's owner: the ownership tag's value, which moves from the legacy owner to
+    /// the spec's owner id (see `migrates_ownership`).
+    pub const OWNER: &str = "owner";
 }
 
 /// Plans the changes that make `live` equal `desired`.
@@ -141,7 +144,9 @@ pub fn plan(desired: &DesiredState, live: &[RegistryState]) -> Plan {
             step(&context, &mut planned);
         }
     }
-    Plan::new(planned.changes, planned.unmanaged)
+    let mut plan = Plan::new(planned.changes, planned.unmanaged);
+    plan.owned_elsewhere = planned.owned_elsewhere;
+    plan
 }
 
 /// What the planner has found so far, in apply order.
@@ -149,6 +154,7 @@ pub fn plan(desired: &DesiredState, live: &[RegistryState]) -> Plan {
 struct Planned {
     changes: Vec<Change>,
     unmanaged: Vec<Address>,
+    owned_elsewhere: Vec<OwnedElsewhere>,
 }
 
 /// One registry as both sides know it.
@@ -193,7 +199,7 @@ fn plan_desired_repositories(registry: &RegistryContext<'_>, planned: &mut Plann
             name,
             want,
             have.as_ref(),
-            registry.live,
+            (registry.live, &registry.desired.owner),
             planned,
         );
     }
@@ -207,7 +213,14 @@ fn plan_leftover_repositories(registry: &RegistryContext<'_>, planned: &mut Plan
         }
         let address =
             Address::repository(registry.id.clone(), ResourceKind::Repository, name.clone());
-        if registry.desired.prune && have.is_owned() {
+        let owner = &registry.desired.owner;
+        if let Some(other) = have.owner().filter(|other| *other != owner.as_str()) {
+            // Another spec created it: never this spec's to prune, nor unmanaged.
+            planned.owned_elsewhere.push(OwnedElsewhere {
+                address,
+                owner: other.to_owned(),
+            });
+        } else if registry.desired.prune && have.is_owned_by(owner) {
             // Deleting a repository deletes its policies with it: no separate policy deletes.
             let present: Vec<RepositoryField> = RepositoryField::ALL
                 .into_iter()
@@ -238,7 +251,7 @@ fn plan_repository(
     name: &RepositoryName,
     want: &RepositoryState,
     have: Option<&RepositoryState>,
-    live: &RegistryState,
+    (live, owner): (&RegistryState, &OwnerId),
     planned: &mut Planned,
 ) {
     let keys = &live.kms_keys;
@@ -261,13 +274,13 @@ fn plan_repository(
                 Action::Create,
                 names(&fields),
                 None,
-                Some(created_repository_object(want, &managed)),
-                vec![create_repository_call(name, want)],
+                Some(created_repository_object(want, &managed, owner)),
+                vec![create_repository_call(name, want, owner)],
             );
             // Deleted by a replace that did not finish: created again as the replace would
             // have, with what the spec does not manage restored from the old repository.
             if let Some(old) = live.interrupted.get(name) {
-                create.calls = replacement_calls(name, want, old)
+                create.calls = replacement_calls(name, want, old, owner)
                     .into_iter()
                     .filter(|call| !matches!(call, ApiCall::DeleteRepository { .. }))
                     .collect();
@@ -288,8 +301,8 @@ fn plan_repository(
                     Action::Replace,
                     names(&differing),
                     Some(repository_object(have, &managed)),
-                    Some(created_repository_object(want, &managed)),
-                    replacement_calls(name, want, have),
+                    Some(created_repository_object(want, &managed, owner)),
+                    replacement_calls(name, want, have, owner),
                 );
                 // Encryption is set when a repository is created: there is no update call.
                 replace.replace_reason = Some(format!(
@@ -300,15 +313,20 @@ fn plan_repository(
                 planned.changes.push(replace);
                 None
             } else {
-                if !differing.is_empty() {
-                    planned.changes.push(Change::new(
+                let migrates = migrates_ownership(have, owner);
+                if !differing.is_empty() || migrates {
+                    let mut update = Change::new(
                         address(ResourceKind::Repository),
                         Action::Update,
                         names(&differing),
                         Some(repository_object(have, &managed)),
                         Some(repository_object(want, &managed)),
                         update_calls(name, want, have, &differing),
-                    ));
+                    );
+                    if migrates {
+                        take_ownership(&mut update, name, owner);
+                    }
+                    planned.changes.push(update);
                 }
                 Some(have)
             }
@@ -402,11 +420,22 @@ pub(crate) fn observe(change: &Change, live: &RegistryState) -> Option<Value> {
                     .collect(),
                 _ => RepositoryField::ALL.to_vec(),
             };
-            Some(if change.action == Action::Delete {
+            let mut object = if change.action == Action::Delete {
                 removal_object(&repository, &fields)
             } else {
                 repository_object(&repository, &fields)
-            })
+            };
+            if let (Some(Value::Object(before)), Value::Object(now)) = (&change.before, &mut object)
+                && before.contains_key(field::OWNER)
+            {
+                now.insert(
+                    field::OWNER.to_owned(),
+                    repository
+                        .owner()
+                        .map_or(Value::Null, |o| Value::String(o.to_owned())),
+                );
+            }
+            Some(object)
         }
         ResourceKind::LifecyclePolicy => repository
             .lifecycle_policy
@@ -427,7 +456,11 @@ struct DocumentCalls<P> {
 }
 
 /// CreateRepository with every managed setting and the ownership tag, in one call.
-fn create_repository_call(name: &RepositoryName, want: &RepositoryState) -> ApiCall {
+fn create_repository_call(
+    name: &RepositoryName,
+    want: &RepositoryState,
+    owner: &OwnerId,
+) -> ApiCall {
     let mut tags: Tags = want
         .tags
         .iter()
@@ -435,7 +468,7 @@ fn create_repository_call(name: &RepositoryName, want: &RepositoryState) -> ApiC
         .filter(|(key, _)| !is_reserved_tag_key(key))
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
-    tags.insert(OWNERSHIP_TAG_KEY.to_owned(), OWNERSHIP_TAG_VALUE.to_owned());
+    tags.insert(OWNERSHIP_TAG_KEY.to_owned(), owner.as_str().to_owned());
     ApiCall::CreateRepository {
         repository: name.clone(),
         image_tag_mutability: want.image_tag_mutability,
@@ -458,6 +491,7 @@ fn replacement_calls(
     name: &RepositoryName,
     want: &RepositoryState,
     have: &RepositoryState,
+    owner: &OwnerId,
 ) -> Vec<ApiCall> {
     let mut carried = want.clone();
     if want.image_tag_mutability.is_none() {
@@ -473,7 +507,7 @@ fn replacement_calls(
             repository: name.clone(),
             force: want.force_delete,
         },
-        create_repository_call(name, &carried),
+        create_repository_call(name, &carried, owner),
     ];
     if want.lifecycle_policy.is_unmanaged()
         && let Some(policy) = have.lifecycle_policy.present()
@@ -655,7 +689,7 @@ impl RepositoryField {
             }
             RepositoryField::ScanOnPush => repository.scan_on_push.map(Value::Bool),
             RepositoryField::Encryption => repository.encryption.as_ref().map(encryption_value),
-            RepositoryField::Tags => repository.tags.as_ref().map(|tags| tags_value(tags, false)),
+            RepositoryField::Tags => repository.tags.as_ref().map(|tags| tags_value(tags, None)),
         }
     }
 
@@ -695,12 +729,12 @@ fn repository_object(repository: &RepositoryState, fields: &[RepositoryField]) -
 /// deleted, so that a saved plan is stale when the tag has been taken off since.
 fn removal_object(repository: &RepositoryState, fields: &[RepositoryField]) -> Value {
     let mut object = repository_object(repository, fields);
-    if repository.is_owned()
+    if let Some(owner) = repository.owner()
         && let Some(Value::Object(tags)) = object.get_mut(field::TAGS)
     {
         tags.insert(
             OWNERSHIP_TAG_KEY.to_owned(),
-            Value::String(OWNERSHIP_TAG_VALUE.to_owned()),
+            Value::String(owner.to_owned()),
         );
     }
     object
@@ -708,13 +742,17 @@ fn removal_object(repository: &RepositoryState, fields: &[RepositoryField]) -> V
 
 /// What a repository that ecrform creates looks like: the managed fields, and the ownership
 /// tag that lets `prune` delete it later.
-fn created_repository_object(want: &RepositoryState, managed: &[RepositoryField]) -> Value {
+fn created_repository_object(
+    want: &RepositoryState,
+    managed: &[RepositoryField],
+    owner: &OwnerId,
+) -> Value {
     let mut object = repository_object(want, managed);
     let tags = want
         .tags
         .as_ref()
-        .map(|tags| tags_value(tags, true))
-        .unwrap_or_else(|| tags_value(&Tags::new(), true));
+        .map(|tags| tags_value(tags, Some(owner)))
+        .unwrap_or_else(|| tags_value(&Tags::new(), Some(owner)));
     if let Value::Object(map) = &mut object {
         map.insert(field::TAGS.to_owned(), tags);
     }
@@ -742,19 +780,54 @@ fn encryption_value(encryption: &Encryption) -> Value {
 }
 
 /// The user's tags: reserved keys are outside the user's control and never planned.
-fn tags_value(tags: &Tags, with_ownership: bool) -> Value {
+fn tags_value(tags: &Tags, owner: Option<&OwnerId>) -> Value {
     let mut object: Map<String, Value> = tags
         .iter()
         .filter(|(key, _)| !is_reserved_tag_key(key))
         .map(|(key, value)| (key.clone(), Value::String(value.clone())))
         .collect();
-    if with_ownership {
+    if let Some(owner) = owner {
         object.insert(
             OWNERSHIP_TAG_KEY.to_owned(),
-            Value::String(OWNERSHIP_TAG_VALUE.to_owned()),
+            Value::String(owner.as_str().to_owned()),
         );
     }
     Value::Object(object)
+}
+
+/// Whether a repository of the spec that the legacy owner created (tag `true`) becomes the
+/// spec's now that it declares an owner id: how a spec moves to owner ids without leaving its
+/// repositories behind. A repository another id owns is not taken over.
+fn migrates_ownership(have: &RepositoryState, owner: &OwnerId) -> bool {
+    !owner.is_legacy() && have.owner() == Some(OWNERSHIP_TAG_VALUE)
+}
+
+/// Adds the ownership move to a repository update: the `owner` field, and the ownership tag
+/// in the update's TagResource (one is added when the update has none).
+fn take_ownership(update: &mut Change, name: &RepositoryName, owner: &OwnerId) {
+    update.fields.push(field::OWNER.to_owned());
+    for (side, value) in [
+        (&mut update.before, OWNERSHIP_TAG_VALUE),
+        (&mut update.after, owner.as_str()),
+    ] {
+        if let Some(Value::Object(object)) = side {
+            object.insert(field::OWNER.to_owned(), Value::String(value.to_owned()));
+        }
+    }
+    let tag = (OWNERSHIP_TAG_KEY.to_owned(), owner.as_str().to_owned());
+    let existing = update.calls.iter_mut().find_map(|call| match call {
+        ApiCall::TagResource { tags, .. } => Some(tags),
+        _ => None,
+    });
+    match existing {
+        Some(tags) => {
+            tags.insert(tag.0, tag.1);
+        }
+        None => update.calls.push(ApiCall::TagResource {
+            repository: name.clone(),
+            tags: Tags::from([tag]),
+        }),
+    }
 }
 
 mod registry_wide;

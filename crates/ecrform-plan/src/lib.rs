@@ -15,8 +15,8 @@ mod verify;
 pub use calls::{ApiCall, TemplateChanges};
 pub use diff::{field, plan};
 pub use plan::{
-    Action, Allowed, Change, FORMAT_VERSION, HeldImages, ImagePreview, Plan, Refusal, Summary,
-    human_bytes,
+    Action, Allowed, Change, FORMAT_VERSION, HeldImages, ImagePreview, OwnedElsewhere, Plan,
+    Refusal, Summary, human_bytes,
 };
 pub use port::{
     Aspects, ErrorKind, Missing, ReadScope, Registry, RegistryAspects, RegistryError,

@@ -195,6 +195,19 @@ pub struct Plan {
     pub changes: Vec<Change>,
     pub summary: Summary,
     pub unmanaged: Vec<Address>,
+    /// Repositories outside the spec that another spec created (their ownership tag names
+    /// another owner id): never pruned, and not unmanaged either. An extension of the plan
+    /// JSON, left out when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owned_elsewhere: Vec<OwnedElsewhere>,
+}
+
+/// A repository another spec owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnedElsewhere {
+    pub address: Address,
+    /// The owner id its ownership tag names (`true`: a spec that declares none).
+    pub owner: String,
 }
 
 impl Plan {
@@ -214,6 +227,7 @@ impl Plan {
             changes,
             summary,
             unmanaged,
+            owned_elsewhere: Vec::new(),
         }
     }
 

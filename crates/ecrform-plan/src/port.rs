@@ -174,7 +174,9 @@ impl ReadScope {
                     Aspects::ALL
                 } else {
                     Aspects {
-                        tags: repository.tags.is_some(),
+                        // A spec with an owner id reads every repository's owner: the legacy
+                        // owner's become its own (see the planner's ownership move).
+                        tags: repository.tags.is_some() || !desired.owner.is_legacy(),
                         lifecycle_policy: repository.lifecycle_policy.is_managed(),
                         repository_policy: repository.repository_policy.is_managed(),
                     }
@@ -182,8 +184,10 @@ impl ReadScope {
                 (name.clone(), aspects)
             })
             .collect();
+        // The owners of repositories outside the spec: whether the spec may prune them, and,
+        // with an owner id, which another spec created (listed as such, not as unmanaged).
         let other_repositories = Aspects {
-            tags: desired.prune,
+            tags: desired.prune || !desired.owner.is_legacy(),
             ..Aspects::default()
         };
         ReadScope {

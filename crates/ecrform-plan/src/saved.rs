@@ -28,8 +28,9 @@ use sha2::{Digest, Sha256};
 use serde_json::Value;
 
 use ecrform_model::{
-    AccountSettings, Address, CreationTemplate, DesiredRegistry, DesiredState, PartitionCache,
-    RegistryId, RegistryState, RepositoryName, RepositoryState, ResourceKind, Setting, Target,
+    AccountSettings, Address, CreationTemplate, DesiredRegistry, DesiredState, OwnerId,
+    PartitionCache, RegistryId, RegistryState, RepositoryName, RepositoryState, ResourceKind,
+    Setting, Target,
 };
 
 use crate::{Action, ApiCall, Change, Plan};
@@ -50,6 +51,9 @@ pub struct SavedRegistry {
     pub prune: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prune_force_delete: bool,
+    /// The spec's owner id (`true`: none declared).
+    #[serde(default)]
+    pub owner: OwnerId,
     /// The desired state of the registry, as the spec gave it.
     pub desired: RegistryState,
     /// What the recovery record kept of repositories an interrupted replace deleted, as the
@@ -66,6 +70,7 @@ impl SavedRegistry {
             profile: desired.profile.clone(),
             prune: desired.prune,
             prune_force_delete: desired.prune_force_delete,
+            owner: desired.owner.clone(),
             desired: desired.state.clone(),
             interrupted: BTreeMap::new(),
         }
@@ -80,6 +85,7 @@ impl SavedRegistry {
             profile: self.profile.clone(),
             prune: self.prune,
             prune_force_delete: self.prune_force_delete,
+            owner: self.owner.clone(),
         }
     }
 }
@@ -525,6 +531,8 @@ fn canonical_registry(desired: &DesiredRegistry) -> Value {
         "role_arn": desired.role_arn,
         "profile": desired.profile,
         "prune": desired.prune,
+        "prune_force_delete": desired.prune_force_delete,
+        "owner": desired.owner.as_str(),
         "repositories": repositories,
         "replication": document(&state.replication.clone().map(|r| {
             serde_json::to_value(r.canonical()).unwrap_or(Value::Null)

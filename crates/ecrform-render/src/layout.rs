@@ -11,6 +11,17 @@ use crate::diff::{ChangeDiff, FieldChange, Hunk, LineOp, diff_change};
 
 /// Heading of the list of objects that exist but are not in the spec.
 pub(crate) const UNMANAGED_HEADING: &str = "Unmanaged (exist but not in the spec, never touched):";
+/// How an owner id is named: the legacy owner's `true` says what it means.
+pub(crate) fn owner_phrase(owner: &str) -> String {
+    if owner == ecrform_model::OWNERSHIP_TAG_VALUE {
+        format!("{owner}, a spec that declares no owner id")
+    } else {
+        owner.to_owned()
+    }
+}
+
+pub(crate) const OWNED_ELSEWHERE_HEADING: &str =
+    "Owned by another spec (its ownership tag names another owner id; never touched):";
 /// What an empty plan says.
 pub(crate) const NO_CHANGES: &str = "No changes. Live state matches the spec.";
 

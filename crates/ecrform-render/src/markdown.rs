@@ -81,6 +81,17 @@ pub fn render_markdown_report(plan: &Plan, kind: ReportKind) -> String {
         }
         out.push('\n');
     }
+    if !plan.owned_elsewhere.is_empty() {
+        out.push_str(&format!("**{}**\n\n", layout::OWNED_ELSEWHERE_HEADING));
+        for owned in &plan.owned_elsewhere {
+            out.push_str(&format!(
+                "- `{}` (owner {})\n",
+                owned.address,
+                layout::owner_phrase(&owned.owner)
+            ));
+        }
+        out.push('\n');
+    }
     // One trailing newline, not the blank line every section leaves behind it.
     let trimmed = out.trim_end().len();
     out.truncate(trimmed);

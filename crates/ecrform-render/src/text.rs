@@ -63,6 +63,18 @@ pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
         }
         out.push('\n');
     }
+    if !plan.owned_elsewhere.is_empty() {
+        out.push_str(layout::OWNED_ELSEWHERE_HEADING);
+        out.push('\n');
+        for owned in &plan.owned_elsewhere {
+            out.push_str(&format!(
+                "  {} (owner {})\n",
+                owned.address,
+                layout::owner_phrase(&owned.owner)
+            ));
+        }
+        out.push('\n');
+    }
     out.push_str(&layout::closing_sentence(plan, options.kind));
     out.push('\n');
     out

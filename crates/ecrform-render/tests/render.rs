@@ -212,6 +212,48 @@ fn an_empty_plan_says_so_and_still_lists_unmanaged_objects() {
     insta::assert_snapshot!("empty_with_unmanaged_markdown", render_markdown(&unmanaged));
 }
 
+/// Repositories another spec created are listed as that spec's, after the unmanaged ones,
+/// and are neither changes nor drift.
+#[test]
+fn repositories_another_spec_owns_are_listed_with_their_owner() {
+    let mut plan = Plan::new(
+        Vec::new(),
+        vec![Address::parse(&format!("{REGISTRY}/repository/legacy/thing")).unwrap()],
+    );
+    plan.owned_elsewhere = vec![
+        ecrform_plan::OwnedElsewhere {
+            address: Address::parse(&format!("{REGISTRY}/repository/team-b/api")).unwrap(),
+            owner: "team-b".to_owned(),
+        },
+        ecrform_plan::OwnedElsewhere {
+            address: Address::parse(&format!("{REGISTRY}/repository/old/tool")).unwrap(),
+            owner: "true".to_owned(),
+        },
+    ];
+    insta::assert_snapshot!(
+        "owned_elsewhere_text",
+        render_text(&plan, &TextOptions::default())
+    );
+    insta::assert_snapshot!("owned_elsewhere_markdown", render_markdown(&plan));
+    let drift = render_text(
+        &plan,
+        &TextOptions {
+            kind: ReportKind::Drift,
+            ..TextOptions::default()
+        },
+    );
+    assert!(
+        drift
+            .ends_with("Drift: 0 managed object(s) differ from the spec, 1 unmanaged object(s).\n"),
+        "{drift}"
+    );
+    let json: Value = serde_json::from_str(&render_json(&plan)).unwrap();
+    assert_eq!(
+        json["owned_elsewhere"][0],
+        json!({"address": format!("{REGISTRY}/repository/team-b/api"), "owner": "team-b"})
+    );
+}
+
 #[test]
 fn markdown_warns_only_when_something_is_destructive() {
     let mut plan = representative_plan();

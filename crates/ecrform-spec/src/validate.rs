@@ -9,7 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use ecrform_model::{DesiredRegistry, DesiredState, RegistryId, RegistryState, RepositoryName};
+use ecrform_model::{
+    DesiredRegistry, DesiredState, OwnerId, RegistryId, RegistryState, RepositoryName,
+};
 
 use crate::patterns;
 use crate::policies::PolicyKind;
@@ -22,6 +24,7 @@ impl Validator<'_> {
     /// Checks every file and combines them.
     pub(crate) fn desired_state(&mut self, files: &[RawFile]) -> DesiredState {
         let defaults = self.defaults(files);
+        let owner = self.owner(files);
 
         let mut entries_by_registry: BTreeMap<RegistryId, Vec<&RawRegistry>> = BTreeMap::new();
         for registry in files.iter().flat_map(|file| &file.registries) {
@@ -36,9 +39,62 @@ impl Validator<'_> {
         let registries: Vec<DesiredRegistry> = entries_by_registry
             .into_iter()
             .filter_map(|(id, entries)| self.registry(Some(id), &entries, &defaults))
+            .map(|registry| DesiredRegistry {
+                owner: owner.clone().unwrap_or_default(),
+                ..registry
+            })
             .collect();
+        if owner.is_none() {
+            self.warn_prune_without_owner(files);
+        }
         self.cross_account_replication(files, &registries);
         DesiredState { registries }
+    }
+
+    /// The spec's owner id, declared once across its files; `None` when none declares it
+    /// (the legacy owner).
+    fn owner(&mut self, files: &[RawFile]) -> Option<OwnerId> {
+        let mut first: Option<(FileId, &Field<String>)> = None;
+        let mut owner = None;
+        for file in files {
+            let Some(declared) = &file.owner else {
+                continue;
+            };
+            if let Some((first_file, first_declared)) = first {
+                let other = self
+                    .report
+                    .describe(Location::new(first_file, first_declared.key_at));
+                self.error(
+                    file.file,
+                    declared.key_at,
+                    format!("owner is declared twice; also declared at {other}"),
+                );
+                continue;
+            }
+            first = Some((file.file, declared));
+            match OwnerId::parse(&declared.value) {
+                Ok(id) => owner = Some(id),
+                Err(error) => self.error(file.file, declared.at, error.to_string()),
+            }
+        }
+        owner
+    }
+
+    /// Without an owner id, every spec that shares a registry and declares none is the same
+    /// (legacy) owner, and their prunes delete each other's repositories.
+    fn warn_prune_without_owner(&mut self, files: &[RawFile]) {
+        for registry in files.iter().flat_map(|file| &file.registries) {
+            if let Some(prune) = &registry.prune
+                && prune.value.enabled
+            {
+                self.report.warning(
+                    Location::new(registry.file, prune.key_at),
+                    "prune without an owner id: specs that share this registry and declare none \
+                     are one owner, so each one's prune deletes the repositories the others \
+                     created; declare `owner: ID` at the top of the spec",
+                );
+            }
+        }
     }
 
     /// The one `defaults` block, checked once.
@@ -166,6 +222,7 @@ impl Validator<'_> {
             profile,
             prune,
             prune_force_delete,
+            owner: OwnerId::legacy(),
         })
     }
 

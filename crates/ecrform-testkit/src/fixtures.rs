@@ -19,9 +19,9 @@ use serde_json::{Value, json};
 use ecrform_model::{
     AccountId, AccountSettingName, AccountSettings, Address, DesiredRegistry, DesiredState,
     Encryption, EncryptionType, IamPolicy, LifecyclePolicy, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE,
-    PullThroughCacheRule, Region, RegistryId, RegistryState, Replication, ReplicationDestination,
-    ReplicationRule, RepositoryName, RepositoryState, ScanFrequency, ScanRule, ScanType, Scanning,
-    Setting, TagMutability, Tags,
+    OwnerId, PullThroughCacheRule, Region, RegistryId, RegistryState, Replication,
+    ReplicationDestination, ReplicationRule, RepositoryName, RepositoryState, ScanFrequency,
+    ScanRule, ScanType, Scanning, Setting, TagMutability, Tags,
 };
 
 /// The account most tests manage (also the emulator's default account).
@@ -234,8 +234,14 @@ impl RepositoryBuilder {
     }
 
     /// Adds the ownership tag: ecrform created this repository, so prune may delete it.
+    /// Created by a spec that declares no owner id (the legacy owner).
     pub fn owned(self) -> Self {
         self.tags([(OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE)])
+    }
+
+    /// Created by the spec whose owner id is `owner`.
+    pub fn owned_by(self, owner: &str) -> Self {
+        self.tags([(OWNERSHIP_TAG_KEY, owner)])
     }
 
     pub fn lifecycle_policy(mut self, policy: LifecyclePolicy) -> Self {
@@ -481,7 +487,14 @@ impl DesiredBuilder {
             profile: None,
             prune: false,
             prune_force_delete: false,
+            owner: OwnerId::legacy(),
         });
+        self
+    }
+
+    /// Declares `owner` as the owner id of the registry added last.
+    pub fn owner(mut self, owner: &str) -> Self {
+        self.last_registry().owner = OwnerId::parse(owner).unwrap_or_else(|e| panic!("{e}"));
         self
     }
 

@@ -1313,3 +1313,180 @@ fn a_repository_an_interrupted_replace_deleted_is_created_with_what_the_record_k
         "the spec's new key"
     );
 }
+
+/// A live repository carrying the ownership tag of `owner`.
+fn owned_by(owner: &str) -> RepositoryState {
+    let mut repository = as_live(&managed_repo());
+    repository
+        .tags
+        .get_or_insert_default()
+        .insert(OWNERSHIP_TAG_KEY.to_owned(), owner.to_owned());
+    repository
+}
+
+/// The registry of a spec with this owner id (`None`: none declared) that prunes, holding
+/// `REPO` and a repository left by each of `team-a`, `team-b` and the legacy owner.
+fn shared_registry(owner: Option<&str>) -> Plan {
+    let mut builder = DesiredBuilder::new()
+        .registry(RegistryBuilder::new(registry_in(ACCOUNT)).repository(REPO, managed_repo()))
+        .prune(true);
+    if let Some(owner) = owner {
+        builder = builder.owner(owner);
+    }
+    let live = live_state(
+        ACCOUNT,
+        vec![
+            (REPO, owned_by(owner.unwrap_or(OWNERSHIP_TAG_VALUE))),
+            ("left/a", owned_by("team-a")),
+            ("left/b", owned_by("team-b")),
+            ("left/legacy", owned_by(OWNERSHIP_TAG_VALUE)),
+        ],
+    );
+    plan(&builder.build(), &[live])
+}
+
+fn owned_elsewhere(plan: &Plan) -> Vec<(String, String)> {
+    plan.owned_elsewhere
+        .iter()
+        .map(|owned| (owned.address.to_string(), owned.owner.clone()))
+        .collect()
+}
+
+#[test]
+fn prune_deletes_only_what_the_specs_own_owner_created() {
+    let team_a = shared_registry(Some("team-a"));
+    assert_eq!(
+        outline(&team_a)
+            .into_iter()
+            .map(|(address, action, ..)| (address, action))
+            .collect::<Vec<_>>(),
+        [(address(REGISTRY, "repository/left/a"), Action::Delete)]
+    );
+    assert_eq!(
+        team_a.changes[0]
+            .before
+            .as_ref()
+            .map(|b| &b["tags"][OWNERSHIP_TAG_KEY]),
+        Some(&json!("team-a"))
+    );
+    assert_eq!(
+        owned_elsewhere(&team_a),
+        [
+            (address(REGISTRY, "repository/left/b"), "team-b".to_owned()),
+            (
+                address(REGISTRY, "repository/left/legacy"),
+                "true".to_owned()
+            ),
+        ]
+    );
+    assert!(team_a.unmanaged.is_empty(), "{:?}", team_a.unmanaged);
+
+    // A spec without an owner id is the legacy owner: it prunes what `true` marks.
+    let legacy = shared_registry(None);
+    let deleted: Vec<String> = legacy
+        .changes
+        .iter()
+        .map(|c| c.address.to_string())
+        .collect();
+    assert_eq!(deleted, [address(REGISTRY, "repository/left/legacy")]);
+    assert_eq!(
+        owned_elsewhere(&legacy),
+        [
+            (address(REGISTRY, "repository/left/a"), "team-a".to_owned()),
+            (address(REGISTRY, "repository/left/b"), "team-b".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn a_created_repository_carries_the_specs_owner_id() {
+    let desired = DesiredBuilder::new()
+        .registry(RegistryBuilder::new(registry_in(ACCOUNT)).repository(REPO, managed_repo()))
+        .owner("team-a")
+        .build();
+    let planned = plan(&desired, &[live_state(ACCOUNT, vec![])]);
+    let crate::ApiCall::CreateRepository { tags, .. } = &planned.changes[0].calls[0] else {
+        panic!("{:?}", planned.changes[0].calls)
+    };
+    assert_eq!(
+        tags.get(OWNERSHIP_TAG_KEY).map(String::as_str),
+        Some("team-a")
+    );
+    assert_eq!(
+        planned.changes[0]
+            .after
+            .as_ref()
+            .map(|a| &a["tags"][OWNERSHIP_TAG_KEY]),
+        Some(&json!("team-a"))
+    );
+}
+
+/// A spec that declares an owner id takes over the repositories of its own that the legacy
+/// owner created: the `owner` field, in the update's one TagResource.
+#[test]
+fn declaring_an_owner_moves_the_specs_legacy_repositories_to_it() {
+    let mut want = managed_repo();
+    want.tags = Some(tags([("team", "a"), ("env", "staging")]));
+    let desired = DesiredBuilder::new()
+        .registry(
+            RegistryBuilder::new(registry_in(ACCOUNT))
+                .repository(REPO, want)
+                .repository("same/tags", managed_repo())
+                .repository("other/team", managed_repo()),
+        )
+        .owner("team-a")
+        .build();
+    let live = live_state(
+        ACCOUNT,
+        vec![
+            (REPO, owned_by(OWNERSHIP_TAG_VALUE)),
+            ("same/tags", owned_by(OWNERSHIP_TAG_VALUE)),
+            ("other/team", owned_by("team-b")),
+        ],
+    );
+    let planned = plan(&desired, std::slice::from_ref(&live));
+    let summary: Vec<(String, Vec<String>, Vec<crate::ApiCall>)> = planned
+        .changes
+        .iter()
+        .map(|c| (c.address.to_string(), c.fields.clone(), c.calls.clone()))
+        .collect();
+    let tag_call = |pairs: &[(&str, &str)], repository: &str| crate::ApiCall::TagResource {
+        repository: name(repository),
+        tags: tags(pairs.iter().copied()),
+    };
+    assert_eq!(
+        summary,
+        [
+            (
+                address(REGISTRY, "repository/same/tags"),
+                vec![field::OWNER.to_owned()],
+                vec![tag_call(&[(OWNERSHIP_TAG_KEY, "team-a")], "same/tags")],
+            ),
+            (
+                address(REGISTRY, "repository/team-a/api"),
+                vec![field::TAGS.to_owned(), field::OWNER.to_owned()],
+                vec![tag_call(
+                    &[("env", "staging"), (OWNERSHIP_TAG_KEY, "team-a")],
+                    REPO
+                )],
+            ),
+        ],
+        "team-b's repository is not taken over"
+    );
+    let change = &planned.changes[0];
+    assert_eq!(
+        change.before.as_ref().map(|b| &b["owner"]),
+        Some(&json!("true"))
+    );
+    assert_eq!(
+        change.after.as_ref().map(|a| &a["owner"]),
+        Some(&json!("team-a"))
+    );
+    // A saved plan notices an owner changed since planning.
+    assert_eq!(super::observe(change, &live), change.before);
+    let mut retagged = live.clone();
+    retagged
+        .repositories
+        .insert(name("same/tags"), owned_by("team-c"));
+    assert_ne!(super::observe(change, &retagged), change.before);
+}

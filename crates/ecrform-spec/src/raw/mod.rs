@@ -34,17 +34,20 @@ pub(crate) use self::settings::{RawDocument, RawEncryption, RawSettings, RawTag,
 #[derive(Debug, Clone)]
 pub(crate) struct RawFile {
     pub file: FileId,
+    /// `owner:`, the spec's owner id, as written.
+    pub owner: Option<Field<String>>,
     pub defaults: Option<Field<RawSettings>>,
     pub registries: Vec<RawRegistry>,
 }
 
-pub(crate) const TOP_LEVEL_KEYS: &[&str] = &["version", "defaults", "registries"];
+pub(crate) const TOP_LEVEL_KEYS: &[&str] = &["version", "owner", "defaults", "registries"];
 
 /// Walks one file's tree into a [`RawFile`], reporting every problem of shape.
 pub(crate) fn read_file(file: FileId, root: Option<&Node>, report: &mut Report) -> RawFile {
     let mut reader = Reader { file, report };
     let mut raw_file = RawFile {
         file,
+        owner: None,
         defaults: None,
         registries: Vec::new(),
     };
@@ -65,6 +68,9 @@ pub(crate) fn read_file(file: FileId, root: Option<&Node>, report: &mut Report) 
     match fields.get("version") {
         None => reader.error(root.at, "missing \"version: 1\" (the spec format version)"),
         Some(entry) => reader.version(&entry.value),
+    }
+    if let Some(entry) = fields.get("owner") {
+        raw_file.owner = reader.string_field(entry, "an owner id (a string)");
     }
     if let Some(entry) = fields.get("defaults") {
         let settings = if entry.value.is_none_keyword() {

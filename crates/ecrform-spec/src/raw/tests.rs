@@ -38,8 +38,8 @@ fn shape_problems_are_reported_at_their_node() {
         ),
         (
             "unknown key without suggestion",
-            "version: 1\nowner: me\n".to_owned(),
-            "2:1: unknown key \"owner\"; expected one of: version, defaults, registries",
+            "version: 1\nteam: me\n".to_owned(),
+            "2:1: unknown key \"team\"; expected one of: version, owner, defaults, registries",
         ),
         (
             "registries is a mapping",
