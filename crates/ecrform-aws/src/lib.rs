@@ -23,3 +23,4 @@ mod write;
 
 pub use call_log::{CallCounts, CallTotals};
 pub use connect::{ConnectOptions, DEFAULT_MAX_ATTEMPTS, EcrRegistry, RegistryTarget, connect};
+pub use read::ReadProgress;

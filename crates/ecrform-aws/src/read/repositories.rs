@@ -15,6 +15,7 @@ use ecrform_model::{
 };
 use ecrform_plan::{Aspects, ErrorKind, Missing, ReadScope, RegistryError};
 
+use super::ReadProgress;
 use crate::EcrRegistry;
 use crate::error::classify;
 
@@ -25,8 +26,12 @@ const PAGE_SIZE: i32 = 1000;
 pub(super) async fn read_repositories(
     registry: &EcrRegistry,
     scope: &ReadScope,
+    progress: &(dyn Fn(ReadProgress) + Send + Sync),
 ) -> Result<RegistryState, RegistryError> {
     let listed = list_repositories(registry).await?;
+    progress(ReadProgress::Listed {
+        repositories: listed.len(),
+    });
     let mut state = RegistryState::empty(registry.id.clone());
     let mut reads = Vec::new();
     for repository in &listed {
@@ -47,7 +52,11 @@ pub(super) async fn read_repositories(
         let described =
             describe(repository).map_err(|unknown| unknown.error(&registry.id, &name))?;
         state.repositories.insert(name.clone(), described);
-        reads.push(read_aspects(registry, name, arn, aspects));
+        reads.push(async move {
+            let read = read_aspects(registry, name, arn, aspects).await;
+            progress(ReadProgress::RepositoryRead);
+            read
+        });
     }
     for result in join_all(reads).await {
         match result? {
