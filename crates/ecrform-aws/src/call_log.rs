@@ -153,15 +153,15 @@ impl CallLog {
             ($level:expr) => {
                 tracing::event!(
                     $level,
-                    service = attempt.service,
-                    operation = attempt.operation,
+                    service = %attempt.service,
+                    operation = %attempt.operation,
                     registry = %self.registry,
                     attempt = attempt.attempt,
                     status = attempt.status,
-                    error = attempt.error.as_deref(),
+                    error = attempt.error.as_deref().map(tracing::field::display),
                     throttled = attempt.throttled,
                     latency_ms = u64::try_from(attempt.latency.as_millis()).unwrap_or(u64::MAX),
-                    request_id = attempt.request_id,
+                    request_id = attempt.request_id.map(tracing::field::display),
                     "aws call"
                 )
             };
@@ -223,15 +223,21 @@ impl Intercept for CallLog {
             counters.retries.fetch_add(1, Ordering::Relaxed);
             let after = cfg.load::<PreviousOutcome>().map(|p| p.0.as_str());
             tracing::info!(
-                service,
-                operation,
+                service = %service,
+                operation = %operation,
                 registry = %self.registry,
                 attempt,
-                after,
+                after = after.map(tracing::field::display),
                 "retrying"
             );
         }
-        tracing::debug!(service, operation, registry = %self.registry, attempt, "sending");
+        tracing::debug!(
+            service = %service,
+            operation = %operation,
+            registry = %self.registry,
+            attempt,
+            "sending"
+        );
         cfg.interceptor_state().store_put(AttemptStarted {
             attempt,
             at: Instant::now(),
