@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod context;
+mod logging;
 mod output;
 
 /// This ecrform's version, as saved plans record it.

@@ -19,7 +19,7 @@ use ecrform_render::ReportKind;
 use crate::cli::{ApplyArgs, Format};
 use crate::commands::live::{self, Registries};
 use crate::commands::{CommandError, Outcome, load_spec};
-use crate::context::{Context, SpecSource};
+use crate::context::{Context, SpecSource, counted};
 use crate::output;
 
 pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError> {
@@ -32,11 +32,24 @@ pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError>
     if args.plan_file.is_none() && !plan.is_empty() && !args.auto_approve {
         confirm(&plan)?;
     }
+    let stopwatch = live::Stopwatch::start(context);
     let options = ApplyOptions {
         parallelism: context.connection.parallelism,
         ..ApplyOptions::default()
     };
     let report = runtime.block_on(ecrform_apply::apply(&plan, &registries, &options));
+    stopwatch.report(
+        context,
+        &format!(
+            "applied {} of {}",
+            report.applied(),
+            counted(
+                u64::try_from(plan.changes.len()).unwrap_or(u64::MAX),
+                "change",
+                "changes"
+            )
+        ),
+    );
     print!("{}", render_report(context, &report));
     if !report.is_success() {
         bail_cmd(&format!(
@@ -112,8 +125,10 @@ fn saved_plan(
         .map(|r| (r.registry.clone(), r.scope.clone()))
         .collect();
     let (registries, live) = runtime.block_on(async {
+        let stopwatch = live::Stopwatch::start(context);
         let registries = live::connect(&targets, context).await?;
         let live = live::read(&registries, &scopes).await?;
+        stopwatch.report(context, &live::read_work(registries.len()));
         anyhow::Ok((registries, live))
     })?;
     let stale = saved.stale_addresses(&live);

@@ -1,20 +1,22 @@
 //! Reaching live ECR: connecting to the registries of a command and reading them, all
 //! registries at once. Errors name the registry and carry the AWS error code and message.
+//! With `-v`, reads end with a summary of the calls they made.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use futures_util::future::join_all;
 
-use ecrform_aws::{EcrRegistry, RegistryTarget};
+use ecrform_aws::{CallTotals, EcrRegistry, RegistryTarget};
 use ecrform_model::{DesiredState, RegistryId, RegistryState};
 use ecrform_plan::preview::{self, RepositoryImages};
 use ecrform_plan::{ErrorKind, Plan, ReadScope, Registry, RegistryError};
 use ecrform_spec::Spec;
 
 use crate::commands::CommandError;
-use crate::context::Context;
+use crate::context::{Context, counted};
 
 /// The registries of one command, connected.
 pub type Registries = BTreeMap<RegistryId, Arc<EcrRegistry>>;
@@ -39,6 +41,43 @@ pub async fn connect(targets: &[RegistryTarget], context: &Context) -> anyhow::R
         .into_iter()
         .map(|registry| registry.map(|r| (r.id().clone(), Arc::new(r))))
         .collect()
+}
+
+/// The AWS calls of some work and its wall time, from the counts every client adds to: what
+/// the `-v` summary line reports.
+#[derive(Debug)]
+pub struct Stopwatch {
+    started: Instant,
+    before: CallTotals,
+}
+
+impl Stopwatch {
+    pub fn start(context: &Context) -> Self {
+        Stopwatch {
+            started: Instant::now(),
+            before: context.connection.calls.totals(),
+        }
+    }
+
+    /// The calls made and the time passed since the start.
+    pub fn elapsed(&self, context: &Context) -> (CallTotals, Duration) {
+        (
+            context.connection.calls.totals().since(self.before),
+            self.started.elapsed(),
+        )
+    }
+
+    /// Prints the `-v` summary line of `work` (`read 3 registries`).
+    pub fn report(&self, context: &Context, work: &str) {
+        let (totals, elapsed) = self.elapsed(context);
+        context.output.summary(work, totals, elapsed);
+    }
+}
+
+/// `read 1 registry`, `read 3 registries`.
+pub fn read_work(registries: usize) -> String {
+    let registries = u64::try_from(registries).unwrap_or(u64::MAX);
+    format!("read {}", counted(registries, "registry", "registries"))
 }
 
 /// Reads every registry with its scope, concurrently; the first failure names its registry.
@@ -93,6 +132,7 @@ pub async fn plan_live(
     preview: bool,
 ) -> Result<(Registries, Plan), CommandError> {
     let desired = &spec.desired;
+    let stopwatch = Stopwatch::start(context);
     let registries = connect(&targets_for(desired), context).await?;
     let live = read(&registries, &scopes_for(desired)).await?;
     super::check_keys(context, spec, &live)?;
@@ -106,6 +146,7 @@ pub async fn plan_live(
         previewed?;
         preview::annotate_held(&mut plan, &held?);
     }
+    stopwatch.report(context, &read_work(registries.len()));
     Ok((registries, plan))
 }
 
@@ -142,6 +183,7 @@ pub fn read_everything(
     kms_keys: &BTreeMap<RegistryId, std::collections::BTreeSet<String>>,
 ) -> anyhow::Result<Vec<RegistryState>> {
     runtime()?.block_on(async {
+        let stopwatch = Stopwatch::start(context);
         let registries = connect(targets, context).await?;
         let reads = registries.iter().map(|(id, registry)| async move {
             let mut scope = ReadScope::everything();
@@ -163,7 +205,9 @@ pub fn read_everything(
                 }
             }
         });
-        join_all(reads).await.into_iter().collect()
+        let live: anyhow::Result<Vec<RegistryState>> = join_all(reads).await.into_iter().collect();
+        stopwatch.report(context, &read_work(registries.len()));
+        live
     })
 }
 
