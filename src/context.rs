@@ -2,7 +2,7 @@
 //! low-level and high-level arguments): where the spec is, which registries to work on, how to
 //! print, how to reach AWS. Every flag is parsed and checked here, so a command receives
 //! validated values and never looks at clap's structs or parses `--registry` again.
-//! What goes to stderr besides warnings and errors (logs, the `-v` summary) is
+//! What goes to stderr besides warnings and errors (logs, the `-v` summary, progress bars) is
 //! decided here too, once: stdout carries only results, so pipelines can parse it.
 
 use std::collections::BTreeSet;
@@ -68,6 +68,15 @@ pub fn log_filter(env: Option<&str>, verbose: bool) -> anyhow::Result<Option<Str
     }
 }
 
+/// How long work runs before a progress bar appears: a fast command never flashes one.
+pub const PROGRESS_DELAY: Duration = Duration::from_secs(1);
+
+/// Whether to show a progress bar for work that has run for `elapsed`: only on a terminal
+/// (never in a CI log or a test), never with `-q`, and only after [`PROGRESS_DELAY`].
+pub fn shows_progress(terminal: bool, quiet: bool, elapsed: Duration) -> bool {
+    terminal && !quiet && elapsed >= PROGRESS_DELAY
+}
+
 /// Where the spec and its named policy documents are.
 #[derive(Debug, Clone)]
 pub struct SpecSource {
@@ -106,6 +115,9 @@ pub struct Output {
     pub verbosity: Verbosity,
     /// `--log-format`: notes and the summary line follow it, so a JSON log stays JSON.
     pub log_format: LogFormat,
+    /// stderr is a terminal that may draw progress bars: not turned off by `--no-color` or
+    /// `NO_COLOR`, and no logs are written to it (they would tear the bars apart).
+    pub progress_terminal: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +165,16 @@ impl Output {
                 "{line}"
             ),
         }
+    }
+
+    /// Whether work that has run for `elapsed` shows a progress bar (see [`shows_progress`]).
+    pub fn shows_progress(&self, elapsed: Duration) -> bool {
+        shows_progress(self.progress_terminal, self.is_quiet(), elapsed)
+    }
+
+    /// Whether a progress bar may ever be shown in this run.
+    pub fn may_show_progress(&self) -> bool {
+        self.progress_terminal && !self.is_quiet()
     }
 
     /// What a command says about itself on stderr ("wrote ..."), unless `--quiet`.
@@ -213,6 +235,7 @@ impl Context {
                 color,
                 verbosity,
                 log_format: global.log_format,
+                progress_terminal: color_allowed && stderr_terminal && logging.filter.is_none(),
             },
             logging,
             connection: ConnectOptions {
@@ -259,6 +282,27 @@ fn thousands(number: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_shows_only_on_a_terminal_without_quiet_after_a_second() {
+        let second = Duration::from_secs(1);
+        let cases = [
+            (true, false, Duration::ZERO, false),
+            (true, false, Duration::from_millis(999), false),
+            (true, false, second, true),
+            (true, false, Duration::from_secs(90), true),
+            (false, false, Duration::from_secs(90), false),
+            (true, true, Duration::from_secs(90), false),
+            (false, true, second, false),
+        ];
+        for (terminal, quiet, elapsed, shown) in cases {
+            assert_eq!(
+                shows_progress(terminal, quiet, elapsed),
+                shown,
+                "terminal {terminal}, quiet {quiet}, after {elapsed:?}"
+            );
+        }
+    }
 
     #[test]
     fn ecrform_log_overrides_verbose_and_no_filter_means_no_logs() {

@@ -6,6 +6,7 @@ mod commands;
 mod context;
 mod logging;
 mod output;
+mod progress;
 
 /// This ecrform's version, as saved plans record it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

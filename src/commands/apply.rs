@@ -21,6 +21,7 @@ use crate::commands::live::{self, Registries};
 use crate::commands::{CommandError, Outcome, load_spec};
 use crate::context::{Context, SpecSource, counted};
 use crate::output;
+use crate::progress::ApplyBar;
 
 pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError> {
     let runtime = live::runtime()?;
@@ -33,11 +34,15 @@ pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError>
         confirm(&plan)?;
     }
     let stopwatch = live::Stopwatch::start(context);
-    let options = ApplyOptions {
-        parallelism: context.connection.parallelism,
-        ..ApplyOptions::default()
-    };
-    let report = runtime.block_on(ecrform_apply::apply(&plan, &registries, &options));
+    let report = runtime.block_on(async {
+        let bar = ApplyBar::start(&context.output, plan.changes.len());
+        let options = ApplyOptions {
+            parallelism: context.connection.parallelism,
+            progress: bar.as_ref().map(ApplyBar::callback),
+            ..ApplyOptions::default()
+        };
+        ecrform_apply::apply(&plan, &registries, &options).await
+    });
     stopwatch.report(
         context,
         &format!(
@@ -127,7 +132,7 @@ fn saved_plan(
     let (registries, live) = runtime.block_on(async {
         let stopwatch = live::Stopwatch::start(context);
         let registries = live::connect(&targets, context).await?;
-        let live = live::read(&registries, &scopes).await?;
+        let live = live::read(&registries, &scopes, context).await?;
         stopwatch.report(context, &live::read_work(registries.len()));
         anyhow::Ok((registries, live))
     })?;

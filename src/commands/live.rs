@@ -1,6 +1,7 @@
 //! Reaching live ECR: connecting to the registries of a command and reading them, all
 //! registries at once. Errors name the registry and carry the AWS error code and message.
-//! With `-v`, reads end with a summary of the calls they made.
+//! Reads show progress bars where the output allows them, and `-v` ends them with a summary
+//! of the calls they made.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use ecrform_spec::Spec;
 
 use crate::commands::CommandError;
 use crate::context::{Context, counted};
+use crate::progress::ReadBars;
 
 /// The registries of one command, connected.
 pub type Registries = BTreeMap<RegistryId, Arc<EcrRegistry>>;
@@ -84,13 +86,20 @@ pub fn read_work(registries: usize) -> String {
 pub async fn read(
     registries: &Registries,
     scopes: &BTreeMap<RegistryId, ReadScope>,
+    context: &Context,
 ) -> anyhow::Result<Vec<RegistryState>> {
+    let bars = ReadBars::start(&context.output, scopes.keys());
+    let bars = bars.as_ref();
     let reads = scopes.iter().map(|(id, scope)| async move {
         let registry = registries
             .get(id)
             .with_context(|| format!("no connection to registry {id}"))?;
         registry
-            .read(scope)
+            .read_reporting(scope, &|step| {
+                if let Some(bars) = bars {
+                    bars.step(id, step);
+                }
+            })
             .await
             .map_err(|error| read_error(id, &error))
     });
@@ -134,7 +143,7 @@ pub async fn plan_live(
     let desired = &spec.desired;
     let stopwatch = Stopwatch::start(context);
     let registries = connect(&targets_for(desired), context).await?;
-    let live = read(&registries, &scopes_for(desired)).await?;
+    let live = read(&registries, &scopes_for(desired), context).await?;
     super::check_keys(context, spec, &live)?;
     let mut plan = ecrform_plan::plan(desired, &live);
     if preview {
@@ -185,11 +194,18 @@ pub fn read_everything(
     runtime()?.block_on(async {
         let stopwatch = Stopwatch::start(context);
         let registries = connect(targets, context).await?;
+        let read_bars = ReadBars::start(&context.output, registries.keys());
+        let bars = read_bars.as_ref();
         let reads = registries.iter().map(|(id, registry)| async move {
             let mut scope = ReadScope::everything();
             scope.kms_keys = kms_keys.get(id).cloned().unwrap_or_default();
+            let progress = |step| {
+                if let Some(bars) = bars {
+                    bars.step(id, step);
+                }
+            };
             loop {
-                match registry.read(&scope).await {
+                match registry.read_reporting(&scope, &progress).await {
                     Ok(state) => return Ok(state),
                     Err(RegistryError {
                         kind: ErrorKind::UnsupportedSetting(kind),
@@ -206,6 +222,8 @@ pub fn read_everything(
             }
         });
         let live: anyhow::Result<Vec<RegistryState>> = join_all(reads).await.into_iter().collect();
+        // The bars are cleared before the summary line is printed.
+        drop(read_bars);
         stopwatch.report(context, &read_work(registries.len()));
         live
     })

@@ -143,7 +143,7 @@ fn live_state(context: &Context, spec: &Spec) -> Result<Vec<RegistryState>, Comm
             runtime.block_on(async {
                 let stopwatch = live::Stopwatch::start(context);
                 let registries = live::connect(&live::targets_for(desired), context).await?;
-                let live = live::read(&registries, &live::scopes_for(desired)).await?;
+                let live = live::read(&registries, &live::scopes_for(desired), context).await?;
                 stopwatch.report(context, &live::read_work(registries.len()));
                 anyhow::Ok(live)
             })?
