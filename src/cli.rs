@@ -54,9 +54,14 @@ pub struct GlobalArgs {
         env = "ECRFORM_RECOVERY_FILE"
     )]
     pub recovery_file: Option<PathBuf>,
-    /// Print more about what ecrform reads and does.
+    /// Print more about what ecrform reads and does: every AWS call, its retries and
+    /// throttling, and a summary of calls and time (ECRFORM_LOG, a log filter such as
+    /// `ecrform_aws=debug`, takes precedence).
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// How logs on stderr are written: text for people, json (one object a line) for log search.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// Print only results and errors (no warnings).
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -66,6 +71,12 @@ pub struct GlobalArgs {
 pub enum Format {
     Text,
     Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
     Json,
 }
 

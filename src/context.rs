@@ -2,16 +2,19 @@
 //! low-level and high-level arguments): where the spec is, which registries to work on, how to
 //! print, how to reach AWS. Every flag is parsed and checked here, so a command receives
 //! validated values and never looks at clap's structs or parses `--registry` again.
+//! What goes to stderr besides warnings and errors (logs, the `-v` summary, progress bars) is
+//! decided here too, once: stdout carries only results, so pipelines can parse it.
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context as _;
-use ecrform_aws::ConnectOptions;
+use ecrform_aws::{CallTotals, ConnectOptions};
 use ecrform_model::RegistryId;
 
-use crate::cli::{Format, GlobalArgs};
+use crate::cli::{Format, GlobalArgs, LogFormat};
 
 /// The spec `-f` defaults to.
 pub const DEFAULT_SPEC: &str = "ecr.yaml";
@@ -25,9 +28,55 @@ pub struct Context {
     /// `--state`: a live-state snapshot to use instead of AWS.
     pub state: Option<PathBuf>,
     pub output: Output,
+    pub logging: Logging,
     pub connection: ConnectOptions,
     /// `--recovery-file`; `None` for [`crate::recovery::RECOVERY_FILE_NAME`] next to the spec.
     pub recovery_file: Option<PathBuf>,
+}
+
+/// What is logged to stderr, and how (`-v`, `ECRFORM_LOG`, `--log-format`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logging {
+    /// The log filter (an `EnvFilter` directive, checked); `None` logs nothing.
+    pub filter: Option<String>,
+    pub format: LogFormat,
+    /// Colour in text logs: only when stderr is a terminal and colour is not turned off.
+    pub ansi: bool,
+}
+
+/// The environment variable that sets the log filter, overriding `-v`.
+pub const LOG_ENV: &str = "ECRFORM_LOG";
+
+/// What `-v` logs: everything ecrform's own crates say at INFO (a filter's target matches
+/// every target it prefixes, so this covers `ecrform_aws`, where the AWS calls are logged).
+pub const VERBOSE_FILTER: &str = "ecrform=info";
+
+/// The log filter: `ECRFORM_LOG` when set (whatever `-v` or `-q` say: it is the more specific
+/// request), else [`VERBOSE_FILTER`] with `-v`, else none. A filter that does not parse is an
+/// error, not a silent default.
+pub fn log_filter(env: Option<&str>, verbose: bool) -> anyhow::Result<Option<String>> {
+    match env.map(str::trim).filter(|value| !value.is_empty()) {
+        Some(directive) => {
+            // The parse error's own source repeats its text: it is said once, here.
+            if let Err(error) = tracing_subscriber::EnvFilter::builder().parse(directive) {
+                anyhow::bail!(
+                    "{LOG_ENV}={directive} is not a log filter ({error}); for example \
+                     {LOG_ENV}=ecrform_aws=debug"
+                );
+            }
+            Ok(Some(directive.to_owned()))
+        }
+        None => Ok(verbose.then(|| VERBOSE_FILTER.to_owned())),
+    }
+}
+
+/// How long work runs before a progress bar appears: a fast command never flashes one.
+pub const PROGRESS_DELAY: Duration = Duration::from_secs(1);
+
+/// Whether to show a progress bar for work that has run for `elapsed`: only on a terminal
+/// (never in a CI log or a test), never with `-q`, and only after [`PROGRESS_DELAY`].
+pub fn shows_progress(terminal: bool, quiet: bool, elapsed: Duration) -> bool {
+    terminal && !quiet && elapsed >= PROGRESS_DELAY
 }
 
 /// Where the spec and its named policy documents are.
@@ -66,6 +115,11 @@ pub struct Output {
     /// Colour codes in text output: only on a terminal, never with `--no-color` or `NO_COLOR`.
     pub color: bool,
     pub verbosity: Verbosity,
+    /// `--log-format`: notes and the summary line follow it, so a JSON log stays JSON.
+    pub log_format: LogFormat,
+    /// stderr is a terminal that may draw progress bars: not turned off by `--no-color` or
+    /// `NO_COLOR`, and no logs are written to it (they would tear the bars apart).
+    pub progress_terminal: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,11 +139,44 @@ impl Output {
         }
     }
 
-    /// Progress notes go to stderr with `--verbose`.
+    /// Progress notes go to stderr with `--verbose` (as log events with `--log-format json`).
     pub fn note(&self, message: &dyn std::fmt::Display) {
         if self.verbosity == Verbosity::Verbose {
-            eprintln!("{message}");
+            match self.log_format {
+                LogFormat::Text => eprintln!("{message}"),
+                LogFormat::Json => tracing::info!(target: "ecrform", "{message}"),
+            }
         }
+    }
+
+    /// The `-v` summary of what some work cost: `read 3 registries: 1,203 calls (4 retries,
+    /// 2 throttled) in 3.2 s`. With `--log-format json` a log event with the counts as fields.
+    pub fn summary(&self, work: &str, totals: CallTotals, elapsed: Duration) {
+        if self.verbosity != Verbosity::Verbose {
+            return;
+        }
+        let line = summary_line(work, totals, elapsed);
+        match self.log_format {
+            LogFormat::Text => eprintln!("{line}"),
+            LogFormat::Json => tracing::info!(
+                target: "ecrform",
+                calls = totals.calls,
+                retries = totals.retries,
+                throttled = totals.throttled,
+                seconds = elapsed.as_secs_f64(),
+                "{line}"
+            ),
+        }
+    }
+
+    /// Whether work that has run for `elapsed` shows a progress bar (see [`shows_progress`]).
+    pub fn shows_progress(&self, elapsed: Duration) -> bool {
+        shows_progress(self.progress_terminal, self.is_quiet(), elapsed)
+    }
+
+    /// Whether a progress bar may ever be shown in this run.
+    pub fn may_show_progress(&self) -> bool {
+        self.progress_terminal && !self.is_quiet()
     }
 
     /// What a command says about itself on stderr ("wrote ..."), unless `--quiet`.
@@ -125,9 +212,15 @@ impl Context {
         } else {
             Verbosity::Normal
         };
-        let color = !global.no_color
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stdout().is_terminal();
+        let color_allowed =
+            !global.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let color = color_allowed && std::io::stdout().is_terminal();
+        let stderr_terminal = std::io::stderr().is_terminal();
+        let logging = Logging {
+            filter: log_filter(std::env::var(LOG_ENV).ok().as_deref(), global.verbose)?,
+            format: global.log_format,
+            ansi: color_allowed && stderr_terminal,
+        };
         Ok(Context {
             spec: SpecSource {
                 path: global
@@ -143,7 +236,10 @@ impl Context {
                 format: global.format,
                 color,
                 verbosity,
+                log_format: global.log_format,
+                progress_terminal: color_allowed && stderr_terminal && logging.filter.is_none(),
             },
+            logging,
             connection: ConnectOptions {
                 endpoint_url: global.endpoint_url.clone(),
                 parallelism: usize::from(global.parallelism),
@@ -171,5 +267,134 @@ impl Context {
     /// The recovery record, loaded.
     pub fn recovery_record(&self) -> anyhow::Result<crate::recovery::RecoveryRecord> {
         crate::recovery::RecoveryRecord::load(&self.recovery_path())
+    }
+}
+
+/// `read 3 registries: 1,203 calls (4 retries, 2 throttled) in 3.2 s`.
+pub fn summary_line(work: &str, totals: CallTotals, elapsed: Duration) -> String {
+    format!(
+        "{work}: {} ({}, {} throttled) in {:.1} s",
+        counted(totals.calls, "call", "calls"),
+        counted(totals.retries, "retry", "retries"),
+        thousands(totals.throttled),
+        elapsed.as_secs_f64()
+    )
+}
+
+/// `1 call`, `1,203 calls`.
+pub fn counted(count: u64, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        thousands(count),
+        if count == 1 { one } else { many }
+    )
+}
+
+fn thousands(number: u64) -> String {
+    let digits = number.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_shows_only_on_a_terminal_without_quiet_after_a_second() {
+        let second = Duration::from_secs(1);
+        let cases = [
+            (true, false, Duration::ZERO, false),
+            (true, false, Duration::from_millis(999), false),
+            (true, false, second, true),
+            (true, false, Duration::from_secs(90), true),
+            (false, false, Duration::from_secs(90), false),
+            (true, true, Duration::from_secs(90), false),
+            (false, true, second, false),
+        ];
+        for (terminal, quiet, elapsed, shown) in cases {
+            assert_eq!(
+                shows_progress(terminal, quiet, elapsed),
+                shown,
+                "terminal {terminal}, quiet {quiet}, after {elapsed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ecrform_log_overrides_verbose_and_no_filter_means_no_logs() {
+        let cases = [
+            (None, false, None),
+            (None, true, Some(VERBOSE_FILTER)),
+            (Some(""), true, Some(VERBOSE_FILTER)),
+            (Some("  "), false, None),
+            (Some("ecrform_aws=debug"), false, Some("ecrform_aws=debug")),
+            (Some("ecrform_aws=debug"), true, Some("ecrform_aws=debug")),
+            (
+                Some("warn,aws_smithy_runtime=trace"),
+                false,
+                Some("warn,aws_smithy_runtime=trace"),
+            ),
+        ];
+        for (env, verbose, expected) in cases {
+            assert_eq!(
+                log_filter(env, verbose).unwrap().as_deref(),
+                expected,
+                "{env:?} with verbose {verbose}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_log_filter_that_does_not_parse_is_an_error_naming_the_variable() {
+        let error = log_filter(Some("ecrform_aws=loud"), false).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("ECRFORM_LOG=ecrform_aws=loud is not a log filter"),
+            "{error:#}"
+        );
+    }
+
+    #[test]
+    fn the_summary_line_counts_with_thousands_separators_and_singulars() {
+        let cases = [
+            (
+                CallTotals {
+                    calls: 1203,
+                    retries: 4,
+                    throttled: 2,
+                },
+                Duration::from_millis(3240),
+                "read 3 registries: 1,203 calls (4 retries, 2 throttled) in 3.2 s",
+            ),
+            (
+                CallTotals {
+                    calls: 1,
+                    retries: 1,
+                    throttled: 0,
+                },
+                Duration::from_millis(40),
+                "read 3 registries: 1 call (1 retry, 0 throttled) in 0.0 s",
+            ),
+            (
+                CallTotals {
+                    calls: 1_000_000,
+                    retries: 0,
+                    throttled: 1000,
+                },
+                Duration::from_secs(61),
+                "read 3 registries: 1,000,000 calls (0 retries, 1,000 throttled) in 61.0 s",
+            ),
+        ];
+        for (totals, elapsed, expected) in cases {
+            assert_eq!(summary_line("read 3 registries", totals, elapsed), expected);
+        }
     }
 }

@@ -4,7 +4,9 @@
 mod cli;
 mod commands;
 mod context;
+mod logging;
 mod output;
+mod progress;
 mod recovery;
 
 /// This ecrform's version, as saved plans record it.

@@ -17,6 +17,7 @@ fn ecrform(dir: &Path, args: &[&str]) -> Output {
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_ENDPOINT_URL_ECR")
+        .env_remove("ECRFORM_LOG")
         .env("NO_COLOR", "1")
         .output()
         .expect("the ecrform binary runs")
@@ -30,19 +31,19 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// The quickstart plan against its snapshot (no AWS call).
+const QUICKSTART_PLAN: [&str; 5] = [
+    "plan",
+    "-f",
+    "examples/quickstart/ecr.yaml",
+    "--state",
+    "examples/quickstart/snapshot.json",
+];
+
 fn quickstart_plan(format: &str) -> Output {
-    ecrform(
-        &root(),
-        &[
-            "plan",
-            "-f",
-            "examples/quickstart/ecr.yaml",
-            "--state",
-            "examples/quickstart/snapshot.json",
-            "--format",
-            format,
-        ],
-    )
+    let mut args = QUICKSTART_PLAN.to_vec();
+    args.extend(["--format", format]);
+    ecrform(&root(), &args)
 }
 
 #[test]
@@ -78,6 +79,71 @@ fn quickstart_plan_renders_as_json_in_the_contract_shape() {
         }
     }
     insta::assert_snapshot!("quickstart_plan_json", stdout(&output));
+}
+
+#[test]
+fn verbose_notes_go_to_stderr_and_leave_the_plan_on_stdout_as_it_was() {
+    let quiet = quickstart_plan("text");
+    let mut args = vec!["-v"];
+    args.extend(QUICKSTART_PLAN);
+    let verbose = ecrform(&root(), &args);
+    assert_eq!(verbose.status.code(), Some(0), "{}", stderr(&verbose));
+    assert_eq!(stdout(&verbose), stdout(&quiet));
+    // A snapshot is no AWS call: no call is logged and there is no summary of calls; the
+    // warnings are the same lines with and without -v.
+    assert!(
+        stderr(&quiet).starts_with("warning: "),
+        "{}",
+        stderr(&quiet)
+    );
+    assert_eq!(
+        stderr(&verbose),
+        format!("read 4 file(s) of spec\n{}", stderr(&quiet))
+    );
+}
+
+#[test]
+fn json_log_format_writes_verbose_notes_as_json_lines() {
+    let mut args = vec!["-v", "--log-format", "json"];
+    args.extend(QUICKSTART_PLAN);
+    let output = ecrform(&root(), &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), stdout(&quickstart_plan("text")));
+    // Log lines are JSON; warnings stay the lines they always are.
+    let stderr = stderr(&output);
+    let (logs, warnings): (Vec<&str>, Vec<&str>) =
+        stderr.lines().partition(|line| line.starts_with('{'));
+    assert!(
+        warnings.iter().all(|line| line.starts_with("warning: ")),
+        "{warnings:?}"
+    );
+    let lines: Vec<serde_json::Value> = logs
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["message"], "read 4 file(s) of spec");
+    assert_eq!(lines[0]["level"], "INFO");
+    assert_eq!(lines[0]["target"], "ecrform");
+    assert!(lines[0]["timestamp"].is_string(), "{}", lines[0]);
+}
+
+#[test]
+fn an_ecrform_log_filter_that_does_not_parse_is_a_one_line_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ecrform"))
+        .args(["validate", "-f", "examples/quickstart/ecr.yaml"])
+        .current_dir(root())
+        .env("ECRFORM_LOG", "ecrform_aws=loud")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    let stderr = stderr(&output);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ECRFORM_LOG=ecrform_aws=loud is not a log filter ("),
+        "{stderr}"
+    );
 }
 
 #[test]

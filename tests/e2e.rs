@@ -66,15 +66,23 @@ impl Harness {
 
     /// [`Harness::ecrform`] in a subdirectory of the working directory.
     fn ecrform_in(&self, subdirectory: &str, args: &[&str]) -> Run {
-        let mut command = self.emulator.command(env!("CARGO_BIN_EXE_ecrform"));
+        let mut command = self.binary();
         command.current_dir(self.dir.join(subdirectory));
         run(command, args)
+    }
+
+    /// The binary with the emulator's environment, and no log filter of the caller's (it would
+    /// write logs into every test's stderr).
+    fn binary(&self) -> Command {
+        let mut command = self.emulator.command(env!("CARGO_BIN_EXE_ecrform"));
+        command.env_remove("ECRFORM_LOG");
+        command
     }
 
     /// [`Harness::ecrform`] with environment variables set and removed on top of the
     /// emulator's environment.
     fn ecrform_with(&self, args: &[&str], set: &[(&str, &str)], remove: &[&str]) -> Run {
-        let mut command = self.emulator.command(env!("CARGO_BIN_EXE_ecrform"));
+        let mut command = self.binary();
         command.current_dir(&self.dir.path);
         for key in remove {
             command.env_remove(key);
@@ -2465,4 +2473,216 @@ fn signing_and_pull_time_exclusions_the_endpoint_lacks_stop_apply_before_any_wri
         );
         assert!(h.repositories(&[]).is_empty(), "nothing may be written");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeing what it does: -v, ECRFORM_LOG and --log-format on stderr, never on stdout.
+// ---------------------------------------------------------------------------------------------
+
+/// The `aws call` log lines of a text log, and the operation each names.
+fn logged_operations(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|line| line.contains(" aws call "))
+        .map(|line| {
+            line.split_whitespace()
+                .find_map(|field| field.strip_prefix("operation="))
+                .unwrap_or_else(|| panic!("a call without its operation: {line}"))
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The summary line's text up to its wall time, which varies: `read 1 registry: 10 calls (0
+/// retries, 0 throttled)`.
+fn summary_counts(line: &str) -> &str {
+    let (counts, time) = line
+        .rsplit_once(" in ")
+        .unwrap_or_else(|| panic!("not a summary line: {line}"));
+    assert!(time.ends_with(" s"), "{line}");
+    counts
+}
+
+#[test]
+fn verbose_logs_every_aws_call_with_its_operation_and_sums_them_up_leaving_stdout_alone() {
+    let h = Harness::new("full");
+    let apply = h.ecrform(&["apply", "--auto-approve", "-v"]);
+    assert_eq!(apply.code, Some(0), "{apply}");
+    let lines: Vec<&str> = apply.stderr.lines().collect();
+    let read_summary = lines
+        .iter()
+        .position(|line| line.starts_with("read 1 registry: "))
+        .unwrap_or_else(|| panic!("no read summary: {apply}"));
+    // Before the read summary, the reads: an empty registry is one DescribeRepositories.
+    assert_eq!(
+        logged_operations(&lines[..read_summary].join("\n")),
+        ["DescribeRepositories"],
+        "{apply}"
+    );
+    assert_eq!(
+        summary_counts(lines[read_summary]),
+        "read 1 registry: 1 call (0 retries, 0 throttled)"
+    );
+    // After it, every write, then the apply's summary as the last line.
+    let writes = logged_operations(&lines[read_summary..].join("\n"));
+    assert!(writes.iter().any(|op| op == "CreateRepository"), "{apply}");
+    assert!(
+        writes.iter().any(|op| op == "PutLifecyclePolicy"),
+        "{apply}"
+    );
+    let report = apply.stdout.lines().last().unwrap();
+    assert_eq!(
+        report,
+        format!(
+            "Apply: {0} applied, 0 failed, 0 skipped; {1} API writes.",
+            writes.len(),
+            writes.len()
+        ),
+        "one write per change here: {apply}"
+    );
+    assert_eq!(
+        summary_counts(lines.last().unwrap()),
+        format!(
+            "applied {0} of {0} changes: {0} calls (0 retries, 0 throttled)",
+            writes.len()
+        )
+    );
+
+    let quiet = h.ecrform(&["plan"]);
+    quiet.success();
+    let verbose = h.ecrform(&["plan", "-v"]);
+    assert_eq!(verbose.code, Some(0), "{verbose}");
+    assert_eq!(verbose.stdout, quiet.stdout, "-v changes nothing on stdout");
+    let operations = logged_operations(&verbose.stderr);
+    let read: BTreeSet<&str> = operations.iter().map(String::as_str).collect();
+    for operation in [
+        "DescribeRepositories",
+        "ListTagsForResource",
+        "GetLifecyclePolicy",
+        "GetRepositoryPolicy",
+    ] {
+        assert!(
+            read.contains(operation),
+            "{operation} not logged: {verbose}"
+        );
+    }
+    for line in verbose.stderr.lines().filter(|l| l.contains(" aws call ")) {
+        for field in [
+            "service=ECR ",
+            "registry=123456789012/us-east-1 ",
+            "attempt=1 ",
+            "status=",
+            "throttled=false ",
+            "latency_ms=",
+        ] {
+            assert!(line.contains(field), "no {field:?} in {line}");
+        }
+    }
+    let lines: Vec<&str> = verbose.stderr.lines().collect();
+    assert_eq!(lines[0], "read 4 file(s) of spec", "{verbose}");
+    assert_eq!(
+        summary_counts(lines.last().unwrap()),
+        format!(
+            "read 1 registry: {} calls (0 retries, 0 throttled)",
+            operations.len()
+        ),
+        "the summary counts every logged call: {verbose}"
+    );
+    assert_eq!(lines.len(), operations.len() + 2, "{verbose}");
+}
+
+#[test]
+fn json_logs_are_one_object_a_line_with_the_call_fields_and_the_summary_counts() {
+    let h = Harness::new("one-repository.yaml");
+    let plan = h.ecrform(&[
+        "plan",
+        "-f",
+        "one-repository.yaml",
+        "-v",
+        "--log-format",
+        "json",
+    ]);
+    assert_eq!(plan.code, Some(0), "{plan}");
+    assert!(plan.stdout.starts_with("+ create "), "{plan}");
+    let events: Vec<Value> = plan
+        .stderr
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}\n{plan}"))
+        })
+        .collect();
+    assert_eq!(events.len(), 3, "note, call, summary: {plan}");
+    for event in &events {
+        assert!(event["timestamp"].is_string(), "{event}");
+        assert_eq!(event["level"], "INFO", "{event}");
+    }
+    assert_eq!(events[0]["message"], "read 1 file(s) of spec");
+    let call = &events[1];
+    assert_eq!(call["message"], "aws call");
+    assert_eq!(call["target"], "ecrform_aws::call_log");
+    assert_eq!(call["service"], "ECR");
+    assert_eq!(call["operation"], "DescribeRepositories");
+    assert_eq!(call["registry"], REGISTRY);
+    assert_eq!(call["attempt"], 1);
+    assert_eq!(call["status"], 200);
+    assert_eq!(call["throttled"], false);
+    assert!(call["latency_ms"].is_u64(), "{call}");
+    assert!(call.get("error").is_none(), "{call}");
+    let summary = &events[2];
+    assert_eq!(summary["target"], "ecrform");
+    assert_eq!(
+        (
+            &summary["calls"],
+            &summary["retries"],
+            &summary["throttled"]
+        ),
+        (&Value::from(1), &Value::from(0), &Value::from(0))
+    );
+    assert!(summary["seconds"].is_f64(), "{summary}");
+    assert!(
+        summary["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("read 1 registry: 1 call (0 retries, 0 throttled) in "),
+        "{summary}"
+    );
+}
+
+#[test]
+fn ecrform_log_decides_what_is_logged_with_or_without_verbose() {
+    let h = Harness::new("one-repository.yaml");
+    let args = ["plan", "-f", "one-repository.yaml"];
+    let quiet = h.ecrform(&args);
+    quiet.success();
+
+    // Without -v: the calls the filter names and nothing else (no notes, no summary).
+    let calls = h.ecrform_with(&args, &[("ECRFORM_LOG", "ecrform_aws=info")], &[]);
+    assert_eq!(calls.code, Some(0), "{calls}");
+    assert_eq!(calls.stdout, quiet.stdout);
+    assert_eq!(calls.stderr.lines().count(), 1, "{calls}");
+    assert_eq!(logged_operations(&calls.stderr), ["DescribeRepositories"]);
+
+    // Debug adds the attempt as it is sent.
+    let debug = h.ecrform_with(&args, &[("ECRFORM_LOG", "ecrform_aws=debug")], &[]);
+    assert!(
+        debug
+            .stderr
+            .lines()
+            .any(|line| line.contains(" sending ")
+                && line.contains("operation=DescribeRepositories")),
+        "{debug}"
+    );
+
+    // With -v, a filter that leaves the calls out: -v's notes and summary stay.
+    let mut verbose_args = args.to_vec();
+    verbose_args.push("-v");
+    let filtered = h.ecrform_with(&verbose_args, &[("ECRFORM_LOG", "ecrform_aws=warn")], &[]);
+    assert_eq!(filtered.code, Some(0), "{filtered}");
+    let lines: Vec<&str> = filtered.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{filtered}");
+    assert_eq!(lines[0], "read 1 file(s) of spec");
+    assert_eq!(
+        summary_counts(lines[1]),
+        "read 1 registry: 1 call (0 retries, 0 throttled)"
+    );
 }

@@ -18,8 +18,9 @@ use crate::cli::{ApplyArgs, Format};
 use crate::commands::live::{self, LivePlan};
 use crate::commands::plan::{PLAN_KEY_VARIABLE, plan_key};
 use crate::commands::{CommandError, Outcome, load_spec};
-use crate::context::{Context, SpecSource};
+use crate::context::{Context, SpecSource, counted};
 use crate::output;
+use crate::progress::ApplyBar;
 use crate::recovery::RecoveryRecord;
 
 pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError> {
@@ -46,11 +47,28 @@ pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError>
             record.path().display()
         ));
     }
-    let options = ApplyOptions {
-        parallelism: context.connection.parallelism,
-        ..ApplyOptions::default()
-    };
-    let report = runtime.block_on(ecrform_apply::apply(&plan, &registries, &options));
+    let stopwatch = live::Stopwatch::start(context);
+    let report = runtime.block_on(async {
+        let bar = ApplyBar::start(&context.output, plan.changes.len());
+        let options = ApplyOptions {
+            parallelism: context.connection.parallelism,
+            progress: bar.as_ref().map(ApplyBar::callback),
+            ..ApplyOptions::default()
+        };
+        ecrform_apply::apply(&plan, &registries, &options).await
+    });
+    stopwatch.report(
+        context,
+        &format!(
+            "applied {} of {}",
+            report.applied(),
+            counted(
+                u64::try_from(plan.changes.len()).unwrap_or(u64::MAX),
+                "change",
+                "changes"
+            )
+        ),
+    );
     print!("{}", render_report(context, &report));
     settle_record(context, &mut record, &plan, &report, &live)?;
     if !report.is_success() {
@@ -188,8 +206,10 @@ fn saved_plan(
     }
     let desired = saved.desired();
     let (registries, mut live) = runtime.block_on(async {
+        let stopwatch = live::Stopwatch::start(context);
         let registries = live::connect(&live::targets_for(&desired), context).await?;
-        let live = live::read(&registries, &live::scopes_for(&desired)).await?;
+        let live = live::read(&registries, &saved.read_scopes(&desired), context).await?;
+        stopwatch.report(context, &live::read_work(registries.len()));
         anyhow::Ok((registries, live))
     })?;
     let stale = saved.stale_addresses(&live);

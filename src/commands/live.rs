@@ -1,20 +1,24 @@
 //! Reaching live ECR: connecting to the registries of a command and reading them, all
 //! registries at once. Errors name the registry and carry the AWS error code and message.
+//! Reads show progress bars where the output allows them, and `-v` ends them with a summary
+//! of the calls they made.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use futures_util::future::join_all;
 
-use ecrform_aws::{EcrRegistry, RegistryTarget};
+use ecrform_aws::{CallTotals, EcrRegistry, RegistryTarget};
 use ecrform_model::{DesiredState, RegistryId, RegistryState};
 use ecrform_plan::preview::{self, RepositoryImages};
 use ecrform_plan::{ErrorKind, Plan, ReadScope, Registry, RegistryError};
 use ecrform_spec::Spec;
 
 use crate::commands::CommandError;
-use crate::context::Context;
+use crate::context::{Context, counted};
+use crate::progress::ReadBars;
 
 /// The registries of one command, connected.
 pub type Registries = BTreeMap<RegistryId, Arc<EcrRegistry>>;
@@ -41,17 +45,61 @@ pub async fn connect(targets: &[RegistryTarget], context: &Context) -> anyhow::R
         .collect()
 }
 
+/// The AWS calls of some work and its wall time, from the counts every client adds to: what
+/// the `-v` summary line reports.
+#[derive(Debug)]
+pub struct Stopwatch {
+    started: Instant,
+    before: CallTotals,
+}
+
+impl Stopwatch {
+    pub fn start(context: &Context) -> Self {
+        Stopwatch {
+            started: Instant::now(),
+            before: context.connection.calls.totals(),
+        }
+    }
+
+    /// The calls made and the time passed since the start.
+    pub fn elapsed(&self, context: &Context) -> (CallTotals, Duration) {
+        (
+            context.connection.calls.totals().since(self.before),
+            self.started.elapsed(),
+        )
+    }
+
+    /// Prints the `-v` summary line of `work` (`read 3 registries`).
+    pub fn report(&self, context: &Context, work: &str) {
+        let (totals, elapsed) = self.elapsed(context);
+        context.output.summary(work, totals, elapsed);
+    }
+}
+
+/// `read 1 registry`, `read 3 registries`.
+pub fn read_work(registries: usize) -> String {
+    let registries = u64::try_from(registries).unwrap_or(u64::MAX);
+    format!("read {}", counted(registries, "registry", "registries"))
+}
+
 /// Reads every registry with its scope, concurrently; the first failure names its registry.
 pub async fn read(
     registries: &Registries,
     scopes: &BTreeMap<RegistryId, ReadScope>,
+    context: &Context,
 ) -> anyhow::Result<Vec<RegistryState>> {
+    let bars = ReadBars::start(&context.output, scopes.keys());
+    let bars = bars.as_ref();
     let reads = scopes.iter().map(|(id, scope)| async move {
         let registry = registries
             .get(id)
             .with_context(|| format!("no connection to registry {id}"))?;
         registry
-            .read(scope)
+            .read_reporting(scope, &|step| {
+                if let Some(bars) = bars {
+                    bars.step(id, step);
+                }
+            })
             .await
             .map_err(|error| read_error(id, &error))
     });
@@ -103,14 +151,16 @@ pub async fn plan_live(
     preview: bool,
 ) -> Result<LivePlan, CommandError> {
     let desired = &spec.desired;
+    let stopwatch = Stopwatch::start(context);
     let registries = connect(&targets_for(desired), context).await?;
-    let mut live = read(&registries, &scopes_for(desired)).await?;
+    let mut live = read(&registries, &scopes_for(desired), context).await?;
     super::check_keys(context, spec, &live)?;
     context.recovery_record()?.attach(&mut live);
     let mut plan = ecrform_plan::plan(desired, &live);
     if preview {
         preview_plan(&registries, &mut plan).await?;
     }
+    stopwatch.report(context, &read_work(registries.len()));
     Ok(LivePlan {
         registries,
         live,
@@ -164,12 +214,20 @@ pub fn read_everything(
     kms_keys: &BTreeMap<RegistryId, std::collections::BTreeSet<String>>,
 ) -> anyhow::Result<Vec<RegistryState>> {
     runtime()?.block_on(async {
+        let stopwatch = Stopwatch::start(context);
         let registries = connect(targets, context).await?;
+        let read_bars = ReadBars::start(&context.output, registries.keys());
+        let bars = read_bars.as_ref();
         let reads = registries.iter().map(|(id, registry)| async move {
             let mut scope = ReadScope::everything();
             scope.kms_keys = kms_keys.get(id).cloned().unwrap_or_default();
+            let progress = |step| {
+                if let Some(bars) = bars {
+                    bars.step(id, step);
+                }
+            };
             loop {
-                match registry.read(&scope).await {
+                match registry.read_reporting(&scope, &progress).await {
                     Ok(state) => return Ok(state),
                     Err(RegistryError {
                         kind: ErrorKind::UnsupportedSetting(kind),
@@ -185,7 +243,11 @@ pub fn read_everything(
                 }
             }
         });
-        join_all(reads).await.into_iter().collect()
+        let live: anyhow::Result<Vec<RegistryState>> = join_all(reads).await.into_iter().collect();
+        // The bars are cleared before the summary line is printed.
+        drop(read_bars);
+        stopwatch.report(context, &read_work(registries.len()));
+        live
     })
 }
 

@@ -54,6 +54,7 @@ impl From<Diagnostics> for CommandError {
 
 pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
     let context = Context::from_args(&cli.global)?;
+    crate::logging::init(&context.logging);
     match &cli.command {
         Command::Validate => validate::run(&context),
         Command::Plan(args) => plan::run(&context, args),
@@ -140,8 +141,11 @@ fn live_state(context: &Context, spec: &Spec) -> Result<Vec<RegistryState>, Comm
         None => {
             let runtime = live::runtime()?;
             runtime.block_on(async {
+                let stopwatch = live::Stopwatch::start(context);
                 let registries = live::connect(&live::targets_for(desired), context).await?;
-                live::read(&registries, &live::scopes_for(desired)).await
+                let live = live::read(&registries, &live::scopes_for(desired), context).await?;
+                stopwatch.report(context, &live::read_work(registries.len()));
+                anyhow::Ok(live)
             })?
         }
     };

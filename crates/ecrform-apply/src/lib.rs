@@ -22,6 +22,8 @@
 //!   backoff, then reported. Throttling is the AWS client's own retry loop's job.
 //! - Every change ends applied, failed (with the error code and message) or skipped; running
 //!   apply again converges, because the plan is recomputed from live state.
+//! - A caller that shows progress is told as changes finish (`ApplyOptions::progress`); how
+//!   it is shown is not the executor's business.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -36,8 +38,12 @@ use ecrform_model::{Address, Operation, RegistryId, RegistryWideKind, ResourceKi
 
 use ecrform_plan::{Action, ApiCall, Change, Plan, Registry, RegistryError};
 
+/// Told how many changes just finished (applied, failed or skipped); the calls add up to the
+/// plan's number of changes.
+pub type ApplyProgress = Arc<dyn Fn(usize) + Send + Sync>;
+
 /// How the executor behaves; the defaults are what the CLI uses.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ApplyOptions {
     /// Chains running at once.
     pub parallelism: usize,
@@ -45,6 +51,29 @@ pub struct ApplyOptions {
     pub propagation_attempts: u32,
     /// First wait before such a retry; doubled each time.
     pub propagation_delay: Duration,
+    /// Called as changes finish, from whichever task finished them.
+    pub progress: Option<ApplyProgress>,
+}
+
+impl std::fmt::Debug for ApplyOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplyOptions")
+            .field("parallelism", &self.parallelism)
+            .field("propagation_attempts", &self.propagation_attempts)
+            .field("propagation_delay", &self.propagation_delay)
+            .field("progress", &self.progress.as_ref().map(|_| "callback"))
+            .finish()
+    }
+}
+
+impl ApplyOptions {
+    fn finished(&self, changes: usize) {
+        if let Some(progress) = &self.progress
+            && changes > 0
+        {
+            progress(changes);
+        }
+    }
 }
 
 impl Default for ApplyOptions {
@@ -55,6 +84,7 @@ impl Default for ApplyOptions {
             // ECR answers the same words for a policy it will never accept.
             propagation_attempts: 4,
             propagation_delay: Duration::from_secs(2),
+            progress: None,
         }
     }
 }
@@ -175,13 +205,19 @@ pub async fn apply<R: Registry>(
             .iter()
             .any(|(_, change)| troubled.contains(&change.address.registry))
     });
-    results.extend(held_back.into_iter().flatten().map(|(index, change)| {
-        let reason = format!(
-            "not deleted because another change of registry {} did not apply",
-            change.address.registry
-        );
-        (index, result(change, ChangeOutcome::Skipped { reason }))
-    }));
+    let held_back: Vec<_> = held_back
+        .into_iter()
+        .flatten()
+        .map(|(index, change)| {
+            let reason = format!(
+                "not deleted because another change of registry {} did not apply",
+                change.address.registry
+            );
+            (index, result(change, ChangeOutcome::Skipped { reason }))
+        })
+        .collect();
+    options.finished(held_back.len());
+    results.extend(held_back);
     results.extend(runner.run(removals, &BTreeMap::new()).await);
     results.sort_by_key(|(index, _)| *index);
     ApplyReport {
@@ -327,6 +363,7 @@ async fn run_chain<R: Registry>(
             missing_repository = Some(&change.address);
         }
         results.push((*index, result(change, outcome)));
+        options.finished(1);
     }
     results
 }

@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ecrform_apply::{ApplyOptions, ApplyReport, ChangeOutcome};
@@ -68,6 +68,7 @@ fn options(parallelism: usize) -> ApplyOptions {
         parallelism,
         propagation_attempts: 6,
         propagation_delay: Duration::from_millis(10),
+        ..ApplyOptions::default()
     }
 }
 
@@ -457,6 +458,50 @@ async fn pruning_an_owned_repository_that_holds_images_fails_with_repository_not
         "an empty repository is pruned: {report:?}"
     );
     assert!(registry.state().repositories.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn progress_is_told_of_every_change_once_whether_applied_failed_skipped_or_held_back() {
+    let registry = Arc::new(
+        InMemoryRegistry::new(registry_id(REGISTRY))
+            .with_repository(name("old/app"), owned_repository()),
+    );
+    registry.fail_repository(
+        &name("team-a/api"),
+        ecr_error::access_denied(Operation::CreateRepository),
+    );
+    let desired = desired(
+        true,
+        vec![
+            ("team-a/api", managed_repository("a")),
+            ("team-b/web", managed_repository("b")),
+        ],
+    );
+    let planned = read_and_plan(&desired, &registry).await;
+    let told = Arc::new(Mutex::new(Vec::new()));
+    let options = ApplyOptions {
+        progress: Some(Arc::new({
+            let told = Arc::clone(&told);
+            move |finished| told.lock().unwrap().push(finished)
+        })),
+        ..options(4)
+    };
+
+    let report = apply_with(&planned, &registry, &options).await;
+
+    let statuses = statuses(&report);
+    assert!(
+        statuses.contains(&(address(REGISTRY, "repository/old/app"), "skipped")),
+        "the prune is held back: {statuses:?}"
+    );
+    assert_eq!((report.failed(), report.skipped()), (1, 3), "{statuses:?}");
+    let told = told.lock().unwrap().clone();
+    assert!(told.iter().all(|finished| *finished > 0), "{told:?}");
+    assert_eq!(
+        told.iter().sum::<usize>(),
+        planned.changes.len(),
+        "{told:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

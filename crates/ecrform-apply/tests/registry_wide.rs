@@ -113,6 +113,7 @@ fn options() -> ApplyOptions {
         parallelism: 8,
         propagation_attempts: 3,
         propagation_delay: Duration::from_millis(10),
+        ..ApplyOptions::default()
     }
 }
 

@@ -1,5 +1,6 @@
 //! Building clients. One place decides the credential chain, role assumption, region,
-//! endpoint override and retry behaviour, so every call of every command gets the same ones.
+//! endpoint override and retry behaviour, so every call of every command gets the same ones,
+//! and registers the call log that logs and counts every attempt (`crate::call_log`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +14,8 @@ use tokio::sync::Semaphore;
 use ecrform_lifecycle::Image;
 use ecrform_model::{DesiredRegistry, RegistryId, RegistryState, RepositoryName};
 use ecrform_plan::{ApiCall, ReadScope, Registry, RegistryError};
+
+use crate::call_log::CallCounts;
 
 /// How to reach one registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +49,9 @@ pub struct ConnectOptions {
     pub max_attempts: u32,
     /// Requests in flight at once, per registry.
     pub parallelism: usize,
+    /// Where every client counts its calls, retries and throttled answers (each attempt is
+    /// also logged, see `call_log`); clones share the counts.
+    pub calls: CallCounts,
 }
 
 /// Attempts per request unless `AWS_MAX_ATTEMPTS` says otherwise: enough to ride out
@@ -64,6 +70,7 @@ impl Default for ConnectOptions {
             endpoint_url: None,
             max_attempts,
             parallelism: 16,
+            calls: CallCounts::new(),
         }
     }
 }
@@ -77,6 +84,8 @@ pub struct EcrRegistry {
     pub(crate) kms: aws_sdk_kms::Client,
     /// Bounds the concurrent requests of one read.
     pub(crate) permits: Arc<Semaphore>,
+    /// How many repositories' reads are under way at once (`--parallelism`).
+    pub(crate) parallelism: usize,
 }
 
 /// Builds the client of one registry. Credentials are resolved lazily, at the first call, so
@@ -112,17 +121,21 @@ pub async fn connect(
             .credentials_provider(SharedCredentialsProvider::new(provider))
             .build();
     }
-    let mut ecr = aws_sdk_ecr::config::Builder::from(&config);
+    // One call log for both clients: every attempt of every operation is logged and counted.
+    let mut ecr = aws_sdk_ecr::config::Builder::from(&config)
+        .interceptor(options.calls.interceptor(&target.id));
     if let Some(url) = &options.endpoint_url {
         ecr = ecr.endpoint_url(url);
     }
     // KMS with the same credentials, role and region; its endpoint is the standard chain's
     // (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_KMS): --endpoint-url names the ECR endpoint only.
-    let kms = aws_sdk_kms::Client::new(&config);
+    let kms = aws_sdk_kms::config::Builder::from(&config)
+        .interceptor(options.calls.interceptor(&target.id))
+        .build();
     Ok(EcrRegistry::with_client(
         target.id.clone(),
         aws_sdk_ecr::Client::from_conf(ecr.build()),
-        kms,
+        aws_sdk_kms::Client::from_conf(kms),
         options.parallelism,
     ))
 }
@@ -163,6 +176,7 @@ impl EcrRegistry {
             client,
             kms,
             permits: Arc::new(Semaphore::new(parallelism.max(1))),
+            parallelism: parallelism.max(1),
         }
     }
 }

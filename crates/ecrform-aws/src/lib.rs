@@ -10,6 +10,7 @@
 //! configured with the same retry and timeout settings as [`connect`]; the public API stays
 //! [`connect`] alone.
 
+mod call_log;
 mod connect;
 mod error;
 mod images;
@@ -20,4 +21,6 @@ mod read;
 mod recorded;
 mod write;
 
+pub use call_log::{CallCounts, CallTotals};
 pub use connect::{ConnectOptions, DEFAULT_MAX_ATTEMPTS, EcrRegistry, RegistryTarget, connect};
+pub use read::ReadProgress;

@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use ecrform_model::{Partition, RegistryId, RepositoryName};
 
 use crate::EcrRegistry;
+use crate::call_log::CallCounts;
 use crate::connect::{retry_config, timeout_config};
 
 /// ECR's and KMS's awsJson 1.1 operations are named in this header, after the service's
@@ -39,6 +40,8 @@ pub(crate) enum Answer {
         body: String,
     },
     ConnectionRefused,
+    /// The request is accepted and never answered (a hung endpoint): the attempt timeout ends it.
+    Silence,
 }
 
 impl Answer {
@@ -69,9 +72,19 @@ impl Answer {
         }
     }
 
+    /// A JSON answer with any status (HTTP 429 from a proxy or an API gateway, say).
+    pub(crate) fn status(status: u16, body: Value) -> Self {
+        Answer::json(status, body)
+    }
+
     /// No answer at all: nothing listens at the endpoint.
     pub(crate) fn connection_refused() -> Self {
         Answer::ConnectionRefused
+    }
+
+    /// Never an answer: the connection stays open and silent.
+    pub(crate) fn silence() -> Self {
+        Answer::Silence
     }
 
     fn json(status: u16, body: Value) -> Self {
@@ -175,7 +188,33 @@ impl RecordedEcr {
         )
     }
 
-    fn respond(&self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
+    /// [`RecordedEcr::registry`] with the call log `connect` registers, counting into
+    /// `counts`.
+    pub(crate) fn registry_counting(
+        &self,
+        registry: &str,
+        max_attempts: u32,
+        counts: &CallCounts,
+    ) -> EcrRegistry {
+        let id = RegistryId::parse(registry).unwrap();
+        let config = test_config(&id, max_attempts)
+            .http_client(self.clone())
+            .interceptor(counts.interceptor(&id))
+            .build();
+        let kms = test_kms_config(&id, max_attempts)
+            .http_client(self.clone())
+            .interceptor(counts.interceptor(&id))
+            .build();
+        EcrRegistry::with_client(
+            id,
+            aws_sdk_ecr::Client::from_conf(config),
+            aws_sdk_kms::Client::from_conf(kms),
+            4,
+        )
+    }
+
+    /// The scripted answer to `request`; `None` for one that never comes.
+    fn respond(&self, request: &HttpRequest) -> Option<Result<HttpResponse, ConnectorError>> {
         let operation = request
             .headers()
             .get("x-amz-target")
@@ -232,11 +271,12 @@ impl RecordedEcr {
                 let headers = response.headers_mut();
                 headers.insert("content-type", content_type);
                 headers.insert("x-amzn-requestid", "8f8c4f3e-5d0a-4e34-9d39-2b0c4a1f2e10");
-                Ok(response)
+                Some(Ok(response))
             }
-            Answer::ConnectionRefused => Err(ConnectorError::io(Box::new(std::io::Error::from(
-                std::io::ErrorKind::ConnectionRefused,
+            Answer::ConnectionRefused => Some(Err(ConnectorError::io(Box::new(
+                std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
             )))),
+            Answer::Silence => None,
         }
     }
 }
@@ -245,7 +285,10 @@ impl RecordedEcr {
 // (serialization, signing, retries, error parsing) runs as in production.
 impl HttpConnector for RecordedEcr {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        HttpConnectorFuture::ready(self.respond(&request))
+        match self.respond(&request) {
+            Some(answer) => HttpConnectorFuture::ready(answer),
+            None => HttpConnectorFuture::new(std::future::pending()),
+        }
     }
 }
 

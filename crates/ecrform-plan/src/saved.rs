@@ -33,7 +33,7 @@ use ecrform_model::{
     Setting, Target,
 };
 
-use crate::{Action, ApiCall, Change, Plan};
+use crate::{Action, ApiCall, Aspects, Change, Plan, ReadScope};
 
 /// The saved plan format version this build reads and writes.
 pub const SAVED_PLAN_VERSION: u32 = 4;
@@ -409,6 +409,56 @@ impl SavedPlan {
             .cloned()
             .collect();
         Ok(Plan::new(changes, replanned.unmanaged.clone()))
+    }
+
+    /// What `apply FILE` reads again, by registry: the repositories and registry-wide
+    /// settings the plan touches, each with every aspect planning it needs (what
+    /// [`ReadScope::for_desired`] reads of it), and nothing else: a one-change plan of a
+    /// registry of thousands of repositories reads one repository.
+    pub fn read_scopes(&self, desired: &DesiredState) -> BTreeMap<RegistryId, ReadScope> {
+        desired
+            .registries
+            .iter()
+            .map(|registry| {
+                let id = registry.state.id();
+                let full = ReadScope::for_desired(registry);
+                let touched: Vec<&Change> = self
+                    .plan
+                    .changes
+                    .iter()
+                    .filter(|change| change.address.registry == id)
+                    .collect();
+                let repositories = touched
+                    .iter()
+                    .filter_map(|change| change.address.repository_name())
+                    .map(|name| {
+                        let aspects = full
+                            .repositories
+                            .get(name)
+                            .copied()
+                            .unwrap_or(full.other_repositories);
+                        (name.clone(), aspects)
+                    })
+                    .collect();
+                let mut registry_aspects = full.registry.clone();
+                for kind in full.registry.kinds().collect::<Vec<_>>() {
+                    let kind_touched = touched
+                        .iter()
+                        .any(|change| change.address.kind == ResourceKind::RegistryWide(kind));
+                    if !kind_touched {
+                        registry_aspects.leave_out(kind);
+                    }
+                }
+                let scope = ReadScope {
+                    repositories,
+                    other_repositories: Aspects::default(),
+                    only_named: true,
+                    registry: registry_aspects,
+                    kms_keys: full.kms_keys,
+                };
+                (id, scope)
+            })
+            .collect()
     }
 
     /// The addresses whose live state differs from when the plan was made.
@@ -1180,5 +1230,41 @@ mod tests {
             check_signature(&value.to_string(), Some(KEY)),
             Err(SavedPlanError::BadSignature)
         ));
+    }
+
+    #[test]
+    fn apply_reads_again_only_what_the_plan_touches() {
+        let (mut desired, mut live) = scenario();
+        for i in 0..50 {
+            let name_i = format!("quiet/r{i}");
+            desired.registries[0]
+                .state
+                .repositories
+                .insert(name(&name_i), repository(TagMutability::Immutable));
+            live.repositories
+                .insert(name(&name_i), repository(TagMutability::Immutable));
+        }
+        let saved = saved(&desired, &live);
+        assert_eq!(
+            saved.plan.changes.len(),
+            2,
+            "app is updated and new created"
+        );
+        let scopes = saved.read_scopes(&saved.desired());
+        let scope = &scopes[&id()];
+        assert!(scope.only_named);
+        let named: Vec<String> = scope.repositories.keys().map(ToString::to_string).collect();
+        assert_eq!(named, ["app", "new"]);
+        assert_eq!(scope.registry.kinds().count(), 0);
+
+        // What is read is enough to plan the file's changes again exactly.
+        let mut partial = live.clone();
+        partial
+            .repositories
+            .retain(|n, _| scope.repositories.contains_key(n));
+        let replanned = crate::plan(&saved.desired(), std::slice::from_ref(&partial));
+        let applied = saved.reviewed_plan(&replanned).unwrap();
+        assert_eq!(applied.changes.len(), 2);
+        assert!(saved.stale_addresses(&[partial]).is_empty());
     }
 }

@@ -1,7 +1,8 @@
 //! Reading live state: every repository with the aspects the scope names
 //! ([`repositories`]), the registry-wide settings it names ([`registry_wide`]) and the KMS
 //! keys it names (`crate::kms`), concurrently. Conversions from the SDK's types are in
-//! [`convert`].
+//! [`convert`]. A caller that shows progress learns how the repositories' reads advance
+//! ([`ReadProgress`]); the port's `read` tells no one.
 
 mod convert;
 mod registry_wide;
@@ -12,13 +13,45 @@ use ecrform_plan::{ReadScope, RegistryError};
 
 use crate::EcrRegistry;
 
+/// How one registry's read advances: told when it starts, then for every page of the listing
+/// and every repository whose reads finished, in the order they happen (the reads of a page's
+/// repositories start as soon as the page arrives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadProgress {
+    /// The read starts (again, for a registry read once more).
+    Started,
+    /// One more page of DescribeRepositories listed this many repositories.
+    Listed { repositories: usize },
+    /// One more repository has been read.
+    RepositoryRead,
+}
+
+impl EcrRegistry {
+    /// [`ecrform_plan::Registry::read`], telling `progress` how it advances.
+    pub async fn read_reporting(
+        &self,
+        scope: &ReadScope,
+        progress: &(dyn Fn(ReadProgress) + Send + Sync),
+    ) -> Result<RegistryState, RegistryError> {
+        read_registry_reporting(self, scope, progress).await
+    }
+}
+
 /// One registry's live state, as far as `scope` asks.
 pub(crate) async fn read_registry(
     registry: &EcrRegistry,
     scope: &ReadScope,
 ) -> Result<RegistryState, RegistryError> {
+    read_registry_reporting(registry, scope, &|_| {}).await
+}
+
+async fn read_registry_reporting(
+    registry: &EcrRegistry,
+    scope: &ReadScope,
+    progress: &(dyn Fn(ReadProgress) + Send + Sync),
+) -> Result<RegistryState, RegistryError> {
     let (mut state, settings, (mut keys, mut warnings)) = tokio::try_join!(
-        repositories::read_repositories(registry, scope),
+        repositories::read_repositories(registry, scope, progress),
         registry_wide::read_settings(registry, &scope.registry),
         crate::kms::resolve(registry, scope.kms_keys.iter().cloned()),
     )?;
@@ -41,4 +74,48 @@ pub(crate) async fn read_registry(
     state.read_warnings = warnings;
     settings.fill(&mut state);
     Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::recorded::{Answer, RecordedEcr, described};
+
+    const REGISTRY: &str = "123456789012/us-east-1";
+
+    #[tokio::test(start_paused = true)]
+    async fn progress_is_told_the_listing_then_each_repository_read() {
+        let ecr = RecordedEcr::new();
+        ecr.always(
+            "DescribeRepositories",
+            Answer::ok(json!({ "repositories": [
+                described(REGISTRY, "api"), described(REGISTRY, "web"), described(REGISTRY, "batch")
+            ] })),
+        );
+        let told = Mutex::new(Vec::new());
+
+        let state = ecr
+            .registry(REGISTRY, 1)
+            .read_reporting(&ReadScope::default(), &|step| {
+                told.lock().unwrap().push(step);
+            })
+            .await
+            .unwrap();
+
+        assert_eq!(state.repositories.len(), 3);
+        assert_eq!(
+            told.into_inner().unwrap(),
+            [
+                ReadProgress::Started,
+                ReadProgress::Listed { repositories: 3 },
+                ReadProgress::RepositoryRead,
+                ReadProgress::RepositoryRead,
+                ReadProgress::RepositoryRead,
+            ]
+        );
+    }
 }

@@ -5,7 +5,7 @@
 //! policies are read in the registry's partition, where ECR stores a bare account id as that
 //! partition's root.
 
-use futures_util::future::join_all;
+use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 
 use aws_sdk_ecr::types::Repository;
 use ecrform_model::snapshot::fill_live_defaults;
@@ -15,73 +15,145 @@ use ecrform_model::{
 };
 use ecrform_plan::{Aspects, ErrorKind, Missing, ReadScope, RegistryError};
 
+use super::ReadProgress;
 use crate::EcrRegistry;
 use crate::error::classify;
 
 /// DescribeRepositories pages hold at most 1000 repositories.
 const PAGE_SIZE: i32 = 1000;
 
-/// Every repository, with the aspects the scope names.
+/// DescribeRepositories takes at most 100 names at once.
+const NAMES_PER_CALL: usize = 100;
+
+/// Every repository (or, for a scope `only_named`, the named ones that exist), with the
+/// aspects the scope names. The per-repository reads start with the first page of the
+/// listing and run as a bounded stream: at most `parallelism` reads exist at a time, however
+/// many repositories the registry holds.
 pub(super) async fn read_repositories(
     registry: &EcrRegistry,
     scope: &ReadScope,
+    progress: &(dyn Fn(ReadProgress) + Send + Sync),
 ) -> Result<RegistryState, RegistryError> {
-    let listed = list_repositories(registry).await?;
+    progress(ReadProgress::Started);
+    let pages: std::pin::Pin<
+        Box<dyn Stream<Item = Result<Vec<Repository>, RegistryError>> + Send + '_>,
+    > = if scope.only_named {
+        Box::pin(named_pages(registry, scope))
+    } else {
+        Box::pin(listing_pages(registry))
+    };
+    let listed = pages
+        .map_ok(|page| {
+            progress(ReadProgress::Listed {
+                repositories: page.len(),
+            });
+            stream::iter(page.into_iter().map(Ok::<_, RegistryError>))
+        })
+        .try_flatten()
+        .map(|repository| async move {
+            let repository = repository?;
+            let Some(name) = repository.repository_name() else {
+                return Ok(None);
+            };
+            let name = RepositoryName::parse(name).map_err(|e| {
+                RegistryError::new(ErrorKind::Other, "UnexpectedName", e.to_string())
+            })?;
+            let aspects = match scope.repositories.get(&name) {
+                Some(aspects) => *aspects,
+                None => scope.other_repositories,
+            };
+            // ECR reports the ARN; should it not, the ARN it would report.
+            let arn = repository
+                .repository_arn()
+                .filter(|arn| !arn.is_empty())
+                .map_or_else(|| registry.id.repository_arn(&name), str::to_owned);
+            let described =
+                describe(&repository).map_err(|unknown| unknown.error(&registry.id, &name))?;
+            drop(repository);
+            let (name, values) = read_aspects(registry, name, arn, aspects).await?;
+            progress(ReadProgress::RepositoryRead);
+            Ok(Some((name, described, values)))
+        })
+        .buffer_unordered(registry.parallelism);
     let mut state = RegistryState::empty(registry.id.clone());
-    let mut reads = Vec::new();
-    for repository in &listed {
-        let Some(name) = repository.repository_name() else {
-            continue;
-        };
-        let name = RepositoryName::parse(name)
-            .map_err(|e| RegistryError::new(ErrorKind::Other, "UnexpectedName", e.to_string()))?;
-        let aspects = match scope.repositories.get(&name) {
-            Some(aspects) => *aspects,
-            None => scope.other_repositories,
-        };
-        // ECR reports the ARN; should it not, the ARN it would report.
-        let arn = repository
-            .repository_arn()
-            .filter(|arn| !arn.is_empty())
-            .map_or_else(|| registry.id.repository_arn(&name), str::to_owned);
-        let described =
-            describe(repository).map_err(|unknown| unknown.error(&registry.id, &name))?;
-        state.repositories.insert(name.clone(), described);
-        reads.push(read_aspects(registry, name, arn, aspects));
-    }
-    for result in join_all(reads).await {
-        match result? {
-            (name, Some(aspects)) => {
-                if let Some(repository) = state.repositories.get_mut(&name) {
-                    repository.tags = aspects.tags;
-                    repository.lifecycle_policy = aspects.lifecycle_policy;
-                    repository.repository_policy = aspects.repository_policy;
-                }
-            }
-            // Deleted since it was listed: it is no longer part of the live state, and
-            // describing it with "no policy" would be a claim about a repository that is gone.
-            (name, None) => {
-                state.repositories.remove(&name);
-            }
+    futures_util::pin_mut!(listed);
+    while let Some(read) = listed.next().await {
+        // A repository deleted since it was listed is no longer part of the live state:
+        // describing it with "no policy" would be a claim about a repository that is gone.
+        if let Some((name, mut repository, Some(aspects))) = read? {
+            repository.tags = aspects.tags;
+            repository.lifecycle_policy = aspects.lifecycle_policy;
+            repository.repository_policy = aspects.repository_policy;
+            state.repositories.insert(name, repository);
         }
     }
     Ok(state)
 }
 
-async fn list_repositories(registry: &EcrRegistry) -> Result<Vec<Repository>, RegistryError> {
-    let mut pages = registry
+/// Every page of DescribeRepositories, as it arrives.
+fn listing_pages(
+    registry: &EcrRegistry,
+) -> impl Stream<Item = Result<Vec<Repository>, RegistryError>> + Send + '_ {
+    let pages = registry
         .client
         .describe_repositories()
         .registry_id(registry.id.account.as_str())
         .max_results(PAGE_SIZE)
         .into_paginator()
         .send();
-    let mut repositories = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify(&e))?;
-        repositories.extend(page.repositories().iter().cloned());
-    }
-    Ok(repositories)
+    stream::unfold(pages, |mut pages| async move {
+        let page = pages.next().await?;
+        let page = page
+            .map(|page| page.repositories().to_vec())
+            .map_err(|e| classify(&e));
+        Some((page, pages))
+    })
+}
+
+/// The named repositories that exist, 100 names a call. ECR refuses a call naming one that
+/// does not exist, so such a call is made again one name at a time, and a name ECR does not
+/// know is left out.
+fn named_pages<'a>(
+    registry: &'a EcrRegistry,
+    scope: &'a ReadScope,
+) -> impl Stream<Item = Result<Vec<Repository>, RegistryError>> + Send + 'a {
+    let names: Vec<&RepositoryName> = scope.repositories.keys().collect();
+    let batches: Vec<Vec<&RepositoryName>> = names
+        .chunks(NAMES_PER_CALL)
+        .map(<[&RepositoryName]>::to_vec)
+        .collect();
+    stream::iter(batches).then(move |batch| async move {
+        match describe_named(registry, &batch).await {
+            Err(error) if error.kind == ErrorKind::NotFound(Missing::Repository) => {
+                let mut found = Vec::new();
+                for name in batch {
+                    match describe_named(registry, &[name]).await {
+                        Ok(mut one) => found.append(&mut one),
+                        Err(error) if error.kind == ErrorKind::NotFound(Missing::Repository) => {}
+                        Err(error) => return Err(error),
+                    }
+                }
+                Ok(found)
+            }
+            other => other,
+        }
+    })
+}
+
+async fn describe_named(
+    registry: &EcrRegistry,
+    names: &[&RepositoryName],
+) -> Result<Vec<Repository>, RegistryError> {
+    let _permit = registry.permits.acquire().await.ok();
+    registry
+        .client
+        .describe_repositories()
+        .registry_id(registry.id.account.as_str())
+        .set_repository_names(Some(names.iter().map(|name| name.to_string()).collect()))
+        .send()
+        .await
+        .map(|output| output.repositories().to_vec())
+        .map_err(|e| classify(&e))
 }
 
 /// A value of a live repository that this ecrform has no word for: ECR added a mode or type
@@ -335,6 +407,54 @@ mod tests {
             only_named: false,
             registry: Default::default(),
         }
+    }
+
+    /// A scope `only_named` reads the named repositories, 100 names a call, without listing
+    /// the registry; a call that names one ECR does not know is made again a name at a time.
+    #[tokio::test(start_paused = true)]
+    async fn a_named_read_describes_only_the_named_repositories_that_exist() {
+        let ecr = RecordedEcr::new();
+        ecr.then(
+            "DescribeRepositories",
+            Answer::error(
+                "RepositoryNotFoundException",
+                "The repository with name 'gone' does not exist",
+            ),
+        )
+        .then(
+            "DescribeRepositories",
+            Answer::ok(json!({ "repositories": [described(REGISTRY, "app")] })),
+        )
+        .then(
+            "DescribeRepositories",
+            Answer::error(
+                "RepositoryNotFoundException",
+                "The repository with name 'gone' does not exist",
+            ),
+        );
+        let registry = ecr.registry(REGISTRY, 1);
+        let mut scope = scope_of(
+            &[("app", Aspects::default()), ("gone", Aspects::default())],
+            Aspects::ALL,
+        );
+        scope.only_named = true;
+
+        let state = registry.read(&scope).await.unwrap();
+
+        assert_eq!(
+            state.repositories.keys().collect::<Vec<_>>(),
+            [&name("app")]
+        );
+        let names: Vec<Value> = ecr
+            .received("DescribeRepositories")
+            .iter()
+            .map(|request| request["repositoryNames"].clone())
+            .collect();
+        assert_eq!(
+            names,
+            [json!(["app", "gone"]), json!(["app"]), json!(["gone"])]
+        );
+        assert_eq!(ecr.total(), 3, "no listing, no per-repository reads");
     }
 
     #[tokio::test(start_paused = true)]
