@@ -26,7 +26,7 @@ pub use names::{AccountId, NameError, Partition, Region, RegistryId, RepositoryN
 pub use operation::Operation;
 pub use owner::{LEGACY_OWNER, OwnerId};
 pub use policy::{IamPolicy, PartitionCache};
-pub use policy_document::{ContextCache, DocumentKind, PolicyDocument};
+pub use policy_document::{ContextCache, DocumentKind, PolicyDocument, TextCache};
 pub use registry::{DesiredRegistry, DesiredState, RegistryState};
 pub use registry_wide::{
     AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, PullThroughCacheField,
