@@ -204,8 +204,11 @@ impl<K: DocumentKind> Default for ContextCache<K> {
 /// one parsed document per distinct text instead of 100,000 JSON trees. Shared between the
 /// concurrent reads of one registry; dropped with the read.
 pub struct TextCache<K: DocumentKind> {
-    parsed: std::sync::Mutex<HashMap<(String, K::Context), PolicyDocument<K>>>,
+    parsed: std::sync::Mutex<ParsedTexts<K>>,
 }
+
+/// Each distinct text, in each context, parsed.
+type ParsedTexts<K> = HashMap<(String, <K as DocumentKind>::Context), PolicyDocument<K>>;
 
 impl<K: DocumentKind> TextCache<K> {
     pub fn new() -> Self {
