@@ -16,6 +16,7 @@ pub mod registry;
 pub mod registry_wide;
 pub mod repository;
 pub mod setting;
+pub mod shown;
 pub mod snapshot;
 
 pub use address::{Address, ResourceKind, Target};

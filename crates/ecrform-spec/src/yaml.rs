@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use ecrform_model::shown::{self, quoted};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -179,8 +180,12 @@ impl Node {
             NodeKind::Scalar(scalar) => match scalar.resolve() {
                 Resolved::Null => "nothing (null)".to_owned(),
                 Resolved::Bool(value) => format!("the boolean {value}"),
-                Resolved::Int(_) | Resolved::Float(_) => format!("the number {}", scalar.text),
-                Resolved::Str(text) => format!("the string {text:?}"),
+                Resolved::Int(_) | Resolved::Float(_) => {
+                    format!("the number {}", shown::cut(&scalar.text))
+                }
+                Resolved::Str(text) => {
+                    format!("the string {shown_text}", shown_text = quoted(text))
+                }
             },
         }
     }
@@ -411,8 +416,8 @@ impl TreeBuilder {
                             self.problems.push((
                                 node.at,
                                 format!(
-                                    "duplicate key {key:?} (first defined at line {}, column {})",
-                                    first.line, first.column
+                                    "duplicate key {shown_key} (first defined at line {}, column {})",
+                                    first.line, first.column, shown_key = quoted(&key)
                                 ),
                             ));
                             *skip_value = true;
