@@ -8,6 +8,7 @@ mod canonical;
 pub mod document;
 mod enums;
 pub mod lifecycle;
+pub mod limits;
 pub mod names;
 mod operation;
 pub mod policy;

@@ -76,6 +76,7 @@ pub use crate::export::{ExportOptions, Exported, export};
 use crate::policies::PolicyLibrary;
 use crate::report::{Location, Report};
 use crate::sources::SourceText;
+pub use crate::sources::{ReadError, read_bounded};
 use crate::validator::Validator;
 
 /// Where to read the spec from.

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use ecrform_model::limits;
 use ecrform_model::shown::quoted;
 use ecrform_model::{
     DocumentError, IamPolicy, LifecyclePolicy, PartitionCache, PathSegment, RegistryState,
@@ -311,7 +312,7 @@ impl PolicyLibrary {
         if let Some(text) = self.template_texts.get(path) {
             return text.clone();
         }
-        let text = sources::read_text(path, report).map(|source| source.text);
+        let text = sources::read_text(path, limits::POLICY_FILE, report).map(|source| source.text);
         self.template_texts.insert(path.to_owned(), text.clone());
         text
     }
@@ -425,7 +426,7 @@ fn list_documents(directory: &Path) -> Listing {
 
 /// Reads, parses and checks a named document; its problems are located in its own file.
 fn load_named(kind: PolicyKind, path: &Path, report: &mut Report) -> Option<CheckedDocument> {
-    let source = sources::read_text(path, report)?;
+    let source = sources::read_text(path, limits::POLICY_FILE, report)?;
     let file = source.file;
     let is_json = path
         .extension()

@@ -1,6 +1,8 @@
 //! End-to-end tests of finding the spec's files: a directory merged in name order, problems
 //! that name both places, and unreadable paths as diagnostics.
 
+use std::io::Read as _;
+
 use crate::test_support::{Fixture, registry};
 
 #[test]
@@ -93,4 +95,64 @@ fn unreadable_paths_are_diagnostics_with_the_os_error() {
         fixture.errors("binary.yaml"),
         ["binary.yaml: the file is not UTF-8 text"]
     );
+}
+
+#[test]
+fn files_over_their_limit_are_refused_naming_the_limit() {
+    let fixture = Fixture::new()
+        .with("big.yaml", &format!("# {}\n", "x".repeat(16 * 1024 * 1024)))
+        .with(
+            "uses-big-policy.yaml",
+            &crate::test_support::repository("        lifecycle: big\n"),
+        )
+        .with(
+            "policies/lifecycle/big.json",
+            &format!(
+                "{{\"rules\": [], \"pad\": \"{}\"}}",
+                "x".repeat(1024 * 1024)
+            ),
+        );
+    assert_eq!(
+        fixture.errors("big.yaml"),
+        ["big.yaml: the file is larger than 16 MiB, the most ecrform reads of a spec file"]
+    );
+    assert_eq!(
+        fixture.errors("uses-big-policy.yaml"),
+        [
+            "policies/lifecycle/big.json: the file is larger than 1 MiB, the most ecrform reads of a policy document"
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_device_is_refused_at_the_limit() {
+    let started = std::time::Instant::now();
+    let errors = Fixture::new().errors("/dev/zero");
+    assert_eq!(
+        errors,
+        ["/dev/zero: the file is larger than 16 MiB, the most ecrform reads of a spec file"]
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn bounded_reads_never_hold_more_than_the_limit_and_a_byte() {
+    let cases: [(u64, u64, usize); 4] = [
+        // (limit, length hint, bytes available)
+        (1000, 0, 5000),
+        (1000, 0, 1000),
+        (1_000_000, 10, 3_000_000),
+        (64, 1 << 40, 10),
+    ];
+    for (limit, hint, available) in cases {
+        let input = std::io::repeat(b'a').take(available as u64);
+        let bytes = super::read_at_most(input, limit, hint).unwrap();
+        assert_eq!(bytes.len() as u64, (available as u64).min(limit + 1));
+        assert!(
+            bytes.capacity() as u64 <= limit + 1,
+            "limit {limit}: capacity {}",
+            bytes.capacity()
+        );
+    }
 }
