@@ -2,10 +2,17 @@
 //! `*.yml` files are merged in name order. A file that cannot be read is a diagnostic naming the
 //! path and the OS error, never a panic; so is a directory with nothing to read.
 //!
+//! In a directory, every entry named like a spec file is one: an entry that cannot be read (a
+//! dangling symbolic link, a directory called `x.yaml`, a file without read permission, a name
+//! that is not UTF-8) is an error naming it. Skipping it would plan as if its repositories had
+//! left the spec, and with `prune` delete them. Hidden entries are not spec files (editor
+//! backups and the like).
+//!
 //! Every file is read through [`read_bounded`], which stops at the file kind's limit (see
 //! [`ecrform_model::limits`]) without ever holding more than the limit and a byte, so that a
 //! wrong path (`-f /dev/zero`) is refused at once instead of exhausting memory.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -103,41 +110,86 @@ pub(crate) fn read_spec(path: &Path, report: &mut Report) -> Vec<SourceText> {
             .into_iter()
             .collect();
     }
-    let mut paths = match spec_files_in(path) {
-        Ok(paths) => paths,
+    let entries = match spec_entries_in(path) {
+        Ok(entries) => entries,
         Err(error) => {
             let file = report.file(path);
             report.file_error(file, format!("cannot read the spec directory: {error}"));
             return Vec::new();
         }
     };
-    if paths.is_empty() {
+    if entries.is_empty() {
         let file = report.file(path);
         report.file_error(file, "the spec directory holds no *.yaml or *.yml files");
         return Vec::new();
     }
-    paths.sort();
-    paths
-        .iter()
-        .filter_map(|path| read_text(path, limits::SPEC_FILE, report))
-        .collect()
-}
-
-/// `*.yaml` and `*.yml` files directly in `directory`; hidden files (editor backups and the
-/// like) and subdirectories such as `policies/` are not spec files.
-fn spec_files_in(directory: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut paths = Vec::new();
-    for entry in fs::read_dir(directory)? {
-        let path = entry?.path();
-        let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
-            continue;
-        };
-        let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
-        if is_yaml && !name.starts_with('.') && path.is_file() {
-            paths.push(path);
+    let mut sources = Vec::new();
+    for entry in entries {
+        match entry.problem {
+            Some(problem) => {
+                let file = report.file(&entry.path);
+                report.file_error(file, problem);
+            }
+            None => sources.extend(read_text(&entry.path, limits::SPEC_FILE, report)),
         }
     }
-    Ok(paths)
+    sources
+}
+
+/// An entry of a spec directory named like a spec file, and why it cannot be one.
+#[derive(Debug)]
+struct SpecEntry {
+    path: PathBuf,
+    problem: Option<String>,
+}
+
+/// The entries of `directory` named `*.yaml` or `*.yml`, by name, each with the reason it
+/// cannot be read as a spec file, if any. Hidden entries (editor backups and the like) and
+/// everything else (subdirectories such as `policies/`) are not spec files.
+fn spec_entries_in(directory: &Path) -> io::Result<Vec<SpecEntry>> {
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(directory)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        let raw = name.as_encoded_bytes();
+        let named_like_a_spec = raw.ends_with(b".yaml") || raw.ends_with(b".yml");
+        if !named_like_a_spec || raw.starts_with(b".") {
+            continue;
+        }
+        let problem = entry_problem(&path, name);
+        entries.push(SpecEntry { path, problem });
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(entries)
+}
+
+/// Why a directory entry named like a spec file cannot be read as one.
+fn entry_problem(path: &Path, name: &OsStr) -> Option<String> {
+    if name.to_str().is_none() {
+        return Some(
+            "the file name is not UTF-8; rename it (or move it out of the spec directory)"
+                .to_owned(),
+        );
+    }
+    match fs::metadata(path) {
+        Ok(metadata) if metadata.is_file() => None,
+        Ok(metadata) if metadata.is_dir() => Some(
+            "a directory named like a spec file; rename it (or move it out of the spec directory)"
+                .to_owned(),
+        ),
+        Ok(_) => Some("not a regular file, so not a spec file; remove it or rename it".to_owned()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            let target = fs::read_link(path)
+                .map(|target| format!(" to {}", target.display()))
+                .unwrap_or_default();
+            Some(format!(
+                "a symbolic link{target} that leads nowhere; fix or remove it"
+            ))
+        }
+        Err(error) => Some(format!("cannot read the file: {error}")),
+    }
 }
 
 /// Reads one file as UTF-8 text, up to `limit`, registering it with the report.

@@ -97,6 +97,74 @@ fn unreadable_paths_are_diagnostics_with_the_os_error() {
     );
 }
 
+/// Whether this process runs as root, whom file permissions do not stop from reading.
+#[cfg(unix)]
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("Uid:"))
+            .and_then(|uids| uids.split_whitespace().nth(1))
+            == Some("0")
+    })
+}
+
+/// Regression: an entry named like a spec file that could not be read was skipped, so its
+/// repositories planned as if they had left the spec (and with prune, were deleted).
+#[cfg(unix)]
+#[test]
+fn unreadable_entries_of_a_directory_spec_are_errors_naming_them() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::{PermissionsExt, symlink};
+
+    type Plant = fn(&std::path::Path);
+    let cases: [(&str, Plant, &str); 4] = [
+        (
+            "a dangling symbolic link",
+            |dir| symlink("moved-away.yaml", dir.join("20-team-b.yaml")).unwrap(),
+            "spec/20-team-b.yaml: a symbolic link to moved-away.yaml that leads nowhere; fix or remove it",
+        ),
+        (
+            "a directory named like a spec file",
+            |dir| std::fs::create_dir(dir.join("20-team-b.yaml")).unwrap(),
+            "spec/20-team-b.yaml: a directory named like a spec file; rename it (or move it out of the spec directory)",
+        ),
+        (
+            "a file name that is not UTF-8",
+            |dir| {
+                let name = OsStr::from_bytes(b"20-team-\xff.yaml");
+                std::fs::write(dir.join(name), "version: 1\n").unwrap();
+            },
+            "spec/20-team-\u{fffd}.yaml: the file name is not UTF-8; rename it (or move it out of the spec directory)",
+        ),
+        (
+            "a file without read permission",
+            |dir| {
+                let path = dir.join("20-team-b.yml");
+                std::fs::write(&path, "version: 1\n").unwrap();
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+            },
+            "spec/20-team-b.yml: cannot read the file: Permission denied (os error 13)",
+        ),
+    ];
+    for (name, plant, expected) in cases {
+        if name == "a file without read permission" && running_as_root() {
+            // Root reads a file whatever its permissions, so there is nothing to refuse.
+            eprintln!("skipped \"{name}\": running as root, whom permissions do not stop");
+            continue;
+        }
+        let fixture = Fixture::new()
+            .with(
+                "spec/10-team-a.yaml",
+                &registry("    repositories: {team-a/api: }\n"),
+            )
+            .with("spec/.hidden.yaml", "not: [valid");
+        plant(&fixture.path("spec"));
+        assert_eq!(fixture.errors("spec"), [expected], "{name}");
+    }
+}
+
 #[test]
 fn files_over_their_limit_are_refused_naming_the_limit() {
     let fixture = Fixture::new()
