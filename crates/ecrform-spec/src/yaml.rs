@@ -10,11 +10,14 @@
 //! Anchors, aliases and tags other than `!!str` are rejected: an alias would make one node
 //! stand in several places, and a diagnostic could no longer name the one place to fix.
 //! Duplicate keys are errors (the first one is kept so that the rest of the file is still
-//! checked). A file holds exactly one YAML document.
+//! checked). A file holds exactly one YAML document. Nesting is bounded
+//! ([`MAX_NESTING`] levels): the tree is built with an explicit stack, but what reads it
+//! afterwards recurses, and a file of a million `[` must be an error, not a stack overflow.
 
 use std::collections::HashMap;
 use std::fmt;
 
+use ecrform_model::limits::MAX_NESTING;
 use ecrform_model::shown::{self, quoted};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -242,7 +245,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, SyntaxError> {
                     break;
                 }
             }
-            other => builder.event(other, at),
+            other => builder.event(other, at)?,
         }
     }
     Ok(Parsed {
@@ -275,7 +278,20 @@ struct TreeBuilder {
 }
 
 impl TreeBuilder {
-    fn event(&mut self, event: Event, at: Pos) {
+    /// Takes one event; nesting deeper than [`MAX_NESTING`] stops the file, so that nothing
+    /// that walks the tree afterwards (recursively) can run out of stack.
+    fn event(&mut self, event: Event, at: Pos) -> Result<(), SyntaxError> {
+        if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
+            && self.stack.len() >= MAX_NESTING
+        {
+            return Err(SyntaxError {
+                at,
+                message: format!(
+                    "mappings and sequences nest more than {MAX_NESTING} levels deep here; \
+                     ecrform reads at most {MAX_NESTING}"
+                ),
+            });
+        }
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 self.reject_anchor(anchor, at);
@@ -348,6 +364,7 @@ impl TreeBuilder {
             | Event::DocumentStart
             | Event::DocumentEnd => {}
         }
+        Ok(())
     }
 
     fn reject_anchor(&mut self, anchor: usize, at: Pos) {
@@ -589,6 +606,47 @@ mod tests {
             panic!()
         };
         assert_eq!(entries(&items[1])[0].value.at, Pos::new(1, 17));
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_a_syntax_error_not_a_stack_overflow() {
+        let at_limit = format!("{}{}", "[".repeat(MAX_NESTING), "]".repeat(MAX_NESTING));
+        assert!(parse(&at_limit).is_ok());
+        let block: String = (0..=MAX_NESTING)
+            .map(|depth| format!("{}- x\n{}-\n", "  ".repeat(depth), "  ".repeat(depth)))
+            .collect();
+        // yaml-rust2 refuses flow nesting past 255 itself, sometimes before the tree sees
+        // level 129 (it scans ahead): either way the file stops with a located error.
+        let cases = [
+            ("[".repeat(1_000_000), 1),
+            ("{a: ".repeat(200_000), 1),
+            (block, 2 * MAX_NESTING + 1),
+        ];
+        for (text, line) in cases {
+            let error = parse(&text).unwrap_err();
+            assert_eq!(error.at.line, line, "{}", error.message);
+            assert!(
+                error.message.contains("more than 128 levels")
+                    || error.message == "invalid YAML: recursion limit exceeded",
+                "{}",
+                error.message
+            );
+        }
+    }
+
+    #[test]
+    fn aliases_are_not_expanded_however_many_there_are() {
+        // "Billion laughs": each level names the previous one nine times.
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..40 {
+            let previous = format!("*a{}", level - 1);
+            let list = [previous.as_str(); 9].join(", ");
+            bomb.push_str(&format!("a{level}: &a{level} [{list}]\n"));
+        }
+        let parsed = parse(&bomb).unwrap();
+        // One problem per anchor and per alias, each where it is written; nothing expanded.
+        assert_eq!(parsed.problems.len(), 40 + 39 * 9);
+        assert_eq!(parsed.problems[1].0, Pos::new(2, 9));
     }
 
     #[test]
