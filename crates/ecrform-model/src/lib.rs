@@ -7,6 +7,7 @@ pub mod address;
 mod canonical;
 pub mod document;
 mod enums;
+pub mod json_error;
 pub mod lifecycle;
 pub mod limits;
 pub mod names;
@@ -22,6 +23,7 @@ pub mod snapshot;
 
 pub use address::{Address, ResourceKind, Target};
 pub use document::{DocumentError, PathSegment};
+pub use json_error::JsonProblem;
 pub use lifecycle::LifecyclePolicy;
 pub use names::{AccountId, NameError, Partition, Region, RegistryId, RepositoryName};
 pub use operation::Operation;
