@@ -17,11 +17,13 @@
 
 use std::collections::HashMap;
 
+use ecrform_model::shown;
 use ecrform_model::{JsonProblem, PathSegment};
 use serde_json::{Map, Value};
 
 use crate::evaluate::{Image, ImageStatus};
 use crate::locate::{Locator, TextPosition};
+use crate::parse::describe;
 use crate::rule::LifecyclePolicyRules;
 use crate::timestamp::Timestamp;
 
@@ -225,7 +227,7 @@ pub fn read_describe_images(text: &str) -> Result<DescribedImages, Vec<TextProbl
                 &child(&path, "imageDigest"),
                 format!(
                     "image {} is listed twice (also at index {first} of imageDetails)",
-                    image.digest
+                    shown::cut(&image.digest)
                 ),
             );
             continue;
@@ -301,7 +303,10 @@ impl ImagesReader<'_> {
                 if status.is_none() {
                     self.problem(
                         &child(path, "imageStatus"),
-                        format!("imageStatus must be ACTIVE, ARCHIVED or ACTIVATING, not {value}"),
+                        format!(
+                            "imageStatus must be ACTIVE, ARCHIVED or ACTIVATING, not {}",
+                            describe(value)
+                        ),
                     );
                 }
                 status
@@ -319,7 +324,10 @@ impl ImagesReader<'_> {
             Some(other) => {
                 self.problem(
                     &child(path, REFERENCED_BY_MANIFEST_LIST_KEY),
-                    format!("{REFERENCED_BY_MANIFEST_LIST_KEY} must be true or false, not {other}"),
+                    format!(
+                        "{REFERENCED_BY_MANIFEST_LIST_KEY} must be true or false, not {}",
+                        describe(other)
+                    ),
                 );
                 false
             }
@@ -368,7 +376,7 @@ impl ImagesReader<'_> {
                     tag_path.push(PathSegment::Index(index));
                     self.problem(
                         &tag_path,
-                        format!("an image tag must be a string, not {tag}"),
+                        format!("an image tag must be a string, not {}", describe(tag)),
                     );
                     return None;
                 }
@@ -398,7 +406,8 @@ impl ImagesReader<'_> {
                 self.problem(
                     &child(path, name),
                     format!(
-                        "{name} must be a timestamp (epoch seconds or an RFC 3339 string), not {other}"
+                        "{name} must be a timestamp (epoch seconds or an RFC 3339 string), not {}",
+                        describe(other)
                     ),
                 );
                 return None;
@@ -409,7 +418,7 @@ impl ImagesReader<'_> {
             Err(error) => {
                 self.problem(
                     &child(path, name),
-                    format!("{name} {value} is not a timestamp: {error}"),
+                    format!("{name} {} is not a timestamp: {error}", describe(value)),
                 );
                 None
             }

@@ -406,6 +406,29 @@ fn thousands_of_problems_are_located_in_one_pass() {
     );
 }
 
+#[test]
+fn values_echoed_in_problems_are_cut() {
+    let long = "x".repeat(4_000_000);
+    let text = format!(
+        "{{\"imageDetails\": [{{\"imageDigest\": \"sha256:a\", \"imagePushedAt\": \"{long}\", \"imageStatus\": {{\"a\": \"{long}\"}}, \"imageTags\": [[\"{long}\"]]}}]}}"
+    );
+    let found = problems(read_describe_images(&text));
+    assert_eq!(found.len(), 3, "{:?}", &format!("{found:?}")[..1000]);
+    for (_, _, message) in &found {
+        assert!(message.len() < 400, "{}", &message[..400]);
+    }
+    assert_eq!(found[0].2, "an image tag must be a string, not an array");
+    assert!(
+        found[1].2.contains("… (4000000 characters)"),
+        "{}",
+        found[1].2
+    );
+    assert_eq!(
+        found[2].2,
+        "imageStatus must be ACTIVE, ARCHIVED or ACTIVATING, not an object"
+    );
+}
+
 proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in "[\\[\\]{}\":,0-9a-zA-Z \\n.-]{0,80}") {
