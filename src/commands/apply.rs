@@ -18,7 +18,7 @@ use ecrform_render::ReportKind;
 
 use crate::cli::{ApplyArgs, Format};
 use crate::commands::live::{self, Registries};
-use crate::commands::{CommandError, Outcome, load_spec};
+use crate::commands::{CommandError, Outcome, load_spec, read_input_file};
 use crate::context::{Context, SpecSource};
 use crate::output;
 
@@ -92,8 +92,7 @@ fn saved_plan(
              --registry instead",
         )?;
     }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the plan file {}", path.display()))?;
+    let text = read_input_file(path, ecrform_model::limits::PLAN_FILE)?;
     let saved = SavedPlan::from_json(&text, crate::VERSION)
         .with_context(|| format!("cannot use the plan file {}", path.display()))?;
     check_spec(context, &saved)?;
