@@ -32,6 +32,17 @@ impl JsonProblem {
     }
 }
 
+/// `line L, column C: message`
+impl std::fmt::Display for JsonProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
 /// What serde says it expected, by the Rust type it was filling, in JSON's words. Longest
 /// first: `tuple struct X` before `struct X`.
 const TYPE_EXPECTATIONS: &[(&str, &str)] = &[
