@@ -3,18 +3,20 @@
 //!
 //! Only glue: the files are read here (each up to its limit), and `ecrform-lifecycle` validates
 //! the policy (the same checks and messages as `validate`), reads the image list, evaluates and
-//! renders. Problems in either file are reported like spec problems, as
-//! `FILE:LINE:COLUMN: message`.
+//! renders. A policy in YAML is parsed by `ecrform-spec`, as the spec's own policy documents
+//! are, and handed over as JSON with its positions. Problems in either file are reported like
+//! spec problems, as `FILE:LINE:COLUMN: message`.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, anyhow};
 use ecrform_lifecycle::input::{self, TextProblem};
+use ecrform_lifecycle::locate::TextPosition;
 use ecrform_lifecycle::preview::{self, Preview};
 use ecrform_lifecycle::{LifecyclePolicyRules, Timestamp};
 use ecrform_model::limits::{self, InputLimit};
-use ecrform_spec::{Diagnostic, Diagnostics};
+use ecrform_spec::{Diagnostic, Diagnostics, LocatedDocument};
 
 use crate::cli::{Format, LifecycleCommand, LifecyclePreviewArgs};
 use crate::commands::{CommandError, Outcome};
@@ -38,7 +40,7 @@ fn run_preview(context: &Context, args: &LifecyclePreviewArgs) -> Result<Outcome
     let policy = read_input(
         &args.policy,
         limits::POLICY_FILE,
-        |text| input::read_policy(text).map_err(|problems| located(&args.policy, problems)),
+        |text| parse_policy(&args.policy, text),
         &mut diagnostics,
     );
     let described = read_input(
@@ -124,6 +126,36 @@ fn read_input<T>(
     parse(&text)
         .map_err(|problems| diagnostics.extend(problems))
         .ok()
+}
+
+/// The policy, from JSON or YAML: a `.json` file is JSON, a `.yaml` or `.yml` file YAML, and
+/// any other file (a pipe, a process substitution) JSON when it parses as JSON, YAML
+/// otherwise. When it is neither, the problems are the JSON parser's if it looks like JSON
+/// (it starts with `{` or `[`), the YAML parser's if not.
+fn parse_policy(path: &Path, text: &str) -> Result<LifecyclePolicyRules, Vec<Diagnostic>> {
+    let json = || input::read_policy(text).map_err(|problems| located(path, problems));
+    let document = match path.extension().and_then(|extension| extension.to_str()) {
+        Some("json") => return json(),
+        Some("yaml" | "yml") => LocatedDocument::parse(path, text).map_err(|found| found.0)?,
+        _ if serde_json::from_str::<serde_json::Value>(text).is_ok() => return json(),
+        _ => match LocatedDocument::parse(path, text) {
+            Ok(document) => document,
+            Err(_)
+                if text
+                    .trim_start_matches('\u{feff}')
+                    .trim_start()
+                    .starts_with(['{', '[']) =>
+            {
+                return json();
+            }
+            Err(found) => return Err(found.0),
+        },
+    };
+    input::read_policy_document(&document.value, &mut |node| {
+        let ((line, column), exact) = document.locate(node);
+        (TextPosition { line, column }, exact)
+    })
+    .map_err(|problems| located(path, problems))
 }
 
 /// Problems found in `path`'s text, as diagnostics in it.

@@ -72,6 +72,7 @@ use std::collections::BTreeMap;
 
 use ecrform_model::{DesiredState, RegistryId, RepositoryName};
 
+pub use crate::document::LocatedDocument;
 pub use crate::export::{ExportOptions, Exported, export};
 use crate::policies::PolicyLibrary;
 use crate::report::{Location, Report};
