@@ -397,6 +397,53 @@ fn a_directory_spec_with_an_unreadable_entry_fails_naming_it() {
     );
 }
 
+/// An endpoint without a scheme is refused before any client is built, in one line saying
+/// what to write; `validate` reaches no endpoint and does not mind.
+#[test]
+fn an_endpoint_url_without_a_scheme_is_a_one_line_error() {
+    let spec = "examples/quickstart/ecr.yaml";
+    /// Arguments, environment, and the error line (`None`: success).
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], Option<&'a str>);
+    let cases: [Case<'_>; 4] = [
+        (
+            &["plan", "-f", spec, "--endpoint-url", "127.0.0.1:4566"],
+            &[],
+            Some(
+                "error: --endpoint-url \"127.0.0.1:4566\" has no scheme; write \
+                 http://127.0.0.1:4566 (or https://127.0.0.1:4566)",
+            ),
+        ),
+        (
+            &["plan", "-f", spec],
+            &[("AWS_ENDPOINT_URL", "localhost:4566")],
+            Some(
+                "error: AWS_ENDPOINT_URL \"localhost:4566\" has no scheme; write \
+                 http://localhost:4566 (or https://localhost:4566)",
+            ),
+        ),
+        (
+            &["drift", "-f", spec],
+            &[("AWS_ENDPOINT_URL_STS", "ftp://localhost")],
+            Some(
+                "error: AWS_ENDPOINT_URL_STS \"ftp://localhost\" has the scheme \"ftp\"; an \
+                 endpoint starts with http:// or https://",
+            ),
+        ),
+        (
+            &["validate", "-f", spec],
+            &[("AWS_ENDPOINT_URL", "localhost:4566")],
+            None,
+        ),
+    ];
+    for (args, environment, expected) in cases {
+        let output = ecrform_with(&root(), args, environment);
+        match expected {
+            Some(line) => assert_one_line_error(&output, line),
+            None => assert_eq!(output.status.code(), Some(0), "{}", stderr(&output)),
+        }
+    }
+}
+
 #[test]
 fn a_snapshot_without_a_spec_registry_is_refused() {
     let dir = root().join("examples/quickstart");

@@ -11,6 +11,7 @@
 //! [`connect`] alone.
 
 mod connect;
+mod endpoint;
 mod error;
 mod images;
 mod kms;
@@ -21,3 +22,4 @@ mod recorded;
 mod write;
 
 pub use connect::{ConnectOptions, DEFAULT_MAX_ATTEMPTS, EcrRegistry, RegistryTarget, connect};
+pub use endpoint::{EndpointUrlError, check_endpoint_urls};
