@@ -109,7 +109,9 @@ pub async fn connect(
             .await;
         config = config
             .into_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .credentials_provider(SharedCredentialsProvider::new(
+                crate::role::AssumedRole::new(role_arn, provider),
+            ))
             .build();
     }
     let mut ecr = aws_sdk_ecr::config::Builder::from(&config);

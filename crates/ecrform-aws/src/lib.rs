@@ -19,6 +19,7 @@ mod profiles;
 mod read;
 #[cfg(test)]
 mod recorded;
+mod role;
 mod write;
 
 pub use connect::{ConnectOptions, DEFAULT_MAX_ATTEMPTS, EcrRegistry, RegistryTarget, connect};
