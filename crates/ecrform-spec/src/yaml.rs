@@ -383,14 +383,17 @@ impl TreeBuilder {
         if scalar && tag.handle == "tag:yaml.org,2002:" && tag.suffix == "str" {
             return true;
         }
-        let shown = if tag.handle == "tag:yaml.org,2002:" {
+        let written = if tag.handle == "tag:yaml.org,2002:" {
             format!("!!{}", tag.suffix)
         } else {
             format!("{}{}", tag.handle, tag.suffix)
         };
         self.problems.push((
             at,
-            format!("YAML tags ({shown}) are not supported; quote the value to make it a string"),
+            format!(
+                "YAML tags ({}) are not supported; quote the value to make it a string",
+                shown::cut(&written)
+            ),
         ));
         false
     }
@@ -571,6 +574,14 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_long_tag_is_cut_in_its_message() {
+        let parsed = parse(&format!("a: !{} 1\n", "t".repeat(5000))).unwrap();
+        let (_, message) = &parsed.problems[0];
+        assert!(message.contains("… (5001 characters)"), "{message}");
+        assert!(message.len() < 400, "{message}");
     }
 
     #[test]
