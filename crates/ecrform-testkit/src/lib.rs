@@ -9,13 +9,16 @@
 //! templates, account settings), reports them the way ECR does, and can mark operations
 //! unsupported the way the emulator answers those it lacks. [`ecr_error`] builds the errors ECR
 //! answers with, for fault injection, and [`fixtures`] the ids, documents and states that
-//! tests build their scenarios from.
+//! tests build their scenarios from. [`proxy`] puts latency, throttling and faults between the
+//! real binary and the emulator.
 
 mod ecr;
 pub mod ecr_error;
 pub mod emulator;
 pub mod fixtures;
+pub mod proxy;
 pub mod registry;
 
 pub use emulator::{Emulator, EmulatorError};
+pub use proxy::{Proxy, ProxyConfig};
 pub use registry::{EMULATOR_UNSUPPORTED, InMemoryRegistry, READ_OPERATION, RecordedCall};
