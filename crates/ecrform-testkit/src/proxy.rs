@@ -19,7 +19,11 @@
 //! - `faults`: at rate p, and only for the operations and attempts chosen, one of the
 //!   [`FaultKind`]s, picked by weight;
 //! - `seed`: the same seed gives the same requests the same fates (see `decide.rs` for why the
-//!   draw depends on the request and not on arrival order).
+//!   draw depends on the request and not on arrival order);
+//! - `replay_reads`: ECR reads answered once are answered again from that recording, without
+//!   the emulator. The emulator serves a few hundred requests a second, far fewer than ECR; a
+//!   benchmark of ecrform's own concurrency replays, so that the added latency, not the
+//!   emulator, is what each call costs.
 //!
 //! Counters by operation and outcome ([`Proxy::stats`]) and a log of every exchange
 //! ([`Proxy::exchanges`]) say what happened; [`Proxy::reset`] clears them. The proxy runs on
@@ -32,7 +36,7 @@
 mod decide;
 mod http;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::OsStr;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdTcpListener};
@@ -219,6 +223,11 @@ pub struct ProxyConfig {
     pub throttle: Option<Throttle>,
     pub faults: Faults,
     pub seed: u64,
+    /// Answer an ECR read (DescribeRepositories, ListTagsForResource, Get*...) that was
+    /// answered before, for the same access key and region and with the same body, from the
+    /// recorded answer (a success or a 4xx), without forwarding it. Only for benchmarks:
+    /// replayed answers do not see later writes. Throttling, faults and latency still apply.
+    pub replay_reads: bool,
 }
 
 impl ProxyConfig {
@@ -246,6 +255,11 @@ impl ProxyConfig {
         self.seed = seed;
         self
     }
+
+    pub fn with_replayed_reads(mut self) -> ProxyConfig {
+        self.replay_reads = true;
+        self
+    }
 }
 
 /// Counters of one operation.
@@ -257,6 +271,8 @@ pub struct OperationStats {
     pub forwarded: u64,
     /// Answered with the emulator's response, whatever its status.
     pub answered: u64,
+    /// Answered from a recording (`replay_reads`), not forwarded.
+    pub replayed: u64,
     /// Answered `ThrottlingException` by the proxy.
     pub throttled: u64,
     /// Met a fault.
@@ -271,6 +287,7 @@ pub struct ProxyStats {
     pub requests: u64,
     pub forwarded: u64,
     pub answered: u64,
+    pub replayed: u64,
     pub throttled: u64,
     /// Faults injected, by kind.
     pub faults: BTreeMap<FaultKind, u64>,
@@ -310,6 +327,10 @@ pub enum Outcome {
     Answered {
         status: u16,
         error: Option<String>,
+    },
+    /// A recorded answer was given again (`replay_reads`).
+    Replayed {
+        status: u16,
     },
     Throttled,
     Fault(FaultKind),
@@ -447,12 +468,18 @@ impl Proxy {
 
     /// Forgets the counters, the log, the rate buckets and the fault draws, so that what
     /// follows meets the faults a fresh proxy with the same configuration would give it.
+    /// Recorded reads are kept ([`Proxy::forget_recorded_reads`]).
     pub fn reset(&self) {
         let mut state = self.shared.lock();
         state.stats = ProxyStats::default();
         state.exchanges.clear();
         state.draws = FaultDraws::default();
         state.buckets.clear();
+    }
+
+    /// Forgets the answers `replay_reads` recorded.
+    pub fn forget_recorded_reads(&self) {
+        self.shared.lock().recordings.clear();
     }
 
     pub fn config(&self) -> ProxyConfig {
@@ -495,7 +522,11 @@ struct State {
     exchanges: Vec<Exchange>,
     draws: FaultDraws,
     buckets: RateBuckets,
+    recordings: HashMap<RecordingKey, Arc<Response>>,
 }
+
+/// A read's rate key (its credentials' access key and region), operation and body.
+type RecordingKey = (Option<String>, String, Vec<u8>);
 
 impl State {
     fn new(config: ProxyConfig) -> State {
@@ -505,6 +536,7 @@ impl State {
             exchanges: Vec::new(),
             draws: FaultDraws::default(),
             buckets: RateBuckets::default(),
+            recordings: HashMap::new(),
         }
     }
 }
@@ -515,6 +547,15 @@ enum Verdict {
     Forward,
     Throttle,
     Fault(FaultKind),
+}
+
+/// A request's verdict and how it is carried out.
+#[derive(Debug, Clone, Copy)]
+struct Decision {
+    verdict: Verdict,
+    latency: Duration,
+    /// A read to answer from its recording when there is one, and to record otherwise.
+    replay: bool,
 }
 
 impl Shared {
@@ -530,7 +571,7 @@ impl Shared {
 
     /// Counts the request and decides its fate: throttling first (a throttled request never
     /// reaches the fault draw), then faults.
-    fn decide(&self, facts: &RequestFacts, body: &[u8]) -> (Verdict, Duration) {
+    fn decide(&self, facts: &RequestFacts, body: &[u8]) -> Decision {
         let mut state = self.lock();
         let state = &mut *state;
         state.stats.requests += 1;
@@ -541,16 +582,47 @@ impl Shared {
             .or_default()
             .requests += 1;
         let latency = state.config.latency;
+        let replay = state.config.replay_reads
+            && Operation::parse(&facts.operation).is_some_and(Operation::is_read);
+        let decision = |verdict| Decision {
+            verdict,
+            latency,
+            replay,
+        };
         if let (Some(throttle), Some(key)) = (&state.config.throttle, &facts.rate_key)
             && !state.buckets.admit(throttle, key, Instant::now())
         {
-            return (Verdict::Throttle, latency);
+            return decision(Verdict::Throttle);
         }
         let verdict = state
             .draws
             .draw(state.config.seed, &state.config.faults, facts, body)
             .map_or(Verdict::Forward, Verdict::Fault);
-        (verdict, latency)
+        decision(verdict)
+    }
+
+    fn recording_key(facts: &RequestFacts, body: &[u8]) -> RecordingKey {
+        (
+            facts.rate_key.clone(),
+            facts.operation.clone(),
+            body.to_vec(),
+        )
+    }
+
+    fn recorded(&self, facts: &RequestFacts, body: &[u8]) -> Option<Arc<Response>> {
+        let key = Shared::recording_key(facts, body);
+        self.lock().recordings.get(&key).cloned()
+    }
+
+    /// Keeps an answer that is the emulator's word on the request (a success or a 4xx such
+    /// as a not-found), not a failure of the moment.
+    fn record(&self, facts: &RequestFacts, body: &[u8], response: &Response) {
+        if response.status < 500 {
+            let key = Shared::recording_key(facts, body);
+            self.lock()
+                .recordings
+                .insert(key, Arc::new(response.clone()));
+        }
     }
 
     fn finish(&self, facts: RequestFacts, outcome: Outcome, forwarded: bool) {
@@ -565,6 +637,10 @@ impl Shared {
             Outcome::Answered { .. } => {
                 stats.answered += 1;
                 operation.answered += 1;
+            }
+            Outcome::Replayed { .. } => {
+                stats.replayed += 1;
+                operation.replayed += 1;
             }
             Outcome::Throttled => {
                 stats.throttled += 1;
@@ -622,73 +698,86 @@ async fn serve(client: TcpStream, upstream: SocketAddr, shared: Arc<Shared>) {
             Ok(None) | Err(_) => return,
         };
         let facts = RequestFacts::of(&request);
-        let (verdict, latency) = shared.decide(&facts, &request.body);
-        if verdict != Verdict::Fault(FaultKind::Stall) && !latency.is_zero() {
-            tokio::time::sleep(latency).await;
+        let decision = shared.decide(&facts, &request.body);
+        if decision.verdict != Verdict::Fault(FaultKind::Stall) && !decision.latency.is_zero() {
+            tokio::time::sleep(decision.latency).await;
         }
         let keep_alive = request.keeps_alive();
-        let response = match verdict {
-            Verdict::Throttle => {
-                shared.finish(facts, Outcome::Throttled, false);
-                Response::aws_error(400, "Bad Request", "ThrottlingException", "Rate exceeded")
-            }
-            Verdict::Fault(kind @ FaultKind::ServerError) => {
-                shared.finish(facts, Outcome::Fault(kind), false);
-                Response::aws_error(
-                    500,
-                    "Internal Server Error",
-                    "ServerException",
-                    "injected by the test proxy",
-                )
-            }
-            Verdict::Fault(kind @ FaultKind::ServiceUnavailable) => {
-                shared.finish(facts, Outcome::Fault(kind), false);
-                Response::aws_error(
-                    503,
-                    "Service Unavailable",
-                    "ServiceUnavailableException",
-                    "injected by the test proxy",
-                )
-            }
-            Verdict::Fault(kind @ FaultKind::ConnectionReset) => {
-                shared.finish(facts, Outcome::Fault(kind), false);
-                // Zero linger makes the close a reset (RST), not an orderly end of stream.
-                let _ = client.get_ref().set_zero_linger();
-                return;
-            }
-            Verdict::Fault(kind @ FaultKind::Stall) => {
-                shared.finish(facts, Outcome::Fault(kind), false);
-                drain_until_closed(&mut client).await;
-                return;
-            }
-            Verdict::Fault(kind @ FaultKind::LostResponse) => {
-                let forwarded = upstream.exchange(&request).await.is_ok();
-                shared.finish(facts, Outcome::Fault(kind), forwarded);
-                return;
-            }
-            Verdict::Forward => match upstream.exchange(&request).await {
-                Ok(response) => {
-                    let error = aws_error_type(&response);
-                    shared.finish(
-                        facts,
-                        Outcome::Answered {
-                            status: response.status,
-                            error,
-                        },
-                        true,
-                    );
-                    response
+        let recorded = match decision.verdict {
+            Verdict::Forward if decision.replay => shared.recorded(&facts, &request.body),
+            _ => None,
+        };
+        let response = if let Some(response) = recorded {
+            let status = response.status;
+            shared.finish(facts, Outcome::Replayed { status }, false);
+            response
+        } else {
+            Arc::new(match decision.verdict {
+                Verdict::Throttle => {
+                    shared.finish(facts, Outcome::Throttled, false);
+                    Response::aws_error(400, "Bad Request", "ThrottlingException", "Rate exceeded")
                 }
-                Err(error) => {
-                    shared.finish(facts, Outcome::UpstreamFailed, false);
+                Verdict::Fault(kind @ FaultKind::ServerError) => {
+                    shared.finish(facts, Outcome::Fault(kind), false);
                     Response::aws_error(
-                        502,
-                        "Bad Gateway",
-                        "BadGateway",
-                        &format!("the test proxy could not reach the emulator: {error}"),
+                        500,
+                        "Internal Server Error",
+                        "ServerException",
+                        "injected by the test proxy",
                     )
                 }
-            },
+                Verdict::Fault(kind @ FaultKind::ServiceUnavailable) => {
+                    shared.finish(facts, Outcome::Fault(kind), false);
+                    Response::aws_error(
+                        503,
+                        "Service Unavailable",
+                        "ServiceUnavailableException",
+                        "injected by the test proxy",
+                    )
+                }
+                Verdict::Fault(kind @ FaultKind::ConnectionReset) => {
+                    shared.finish(facts, Outcome::Fault(kind), false);
+                    // Zero linger makes the close a reset (RST), not an orderly end of stream.
+                    let _ = client.get_ref().set_zero_linger();
+                    return;
+                }
+                Verdict::Fault(kind @ FaultKind::Stall) => {
+                    shared.finish(facts, Outcome::Fault(kind), false);
+                    drain_until_closed(&mut client).await;
+                    return;
+                }
+                Verdict::Fault(kind @ FaultKind::LostResponse) => {
+                    let forwarded = upstream.exchange(&request).await.is_ok();
+                    shared.finish(facts, Outcome::Fault(kind), forwarded);
+                    return;
+                }
+                Verdict::Forward => match upstream.exchange(&request).await {
+                    Ok(response) => {
+                        if decision.replay {
+                            shared.record(&facts, &request.body, &response);
+                        }
+                        let error = aws_error_type(&response);
+                        shared.finish(
+                            facts,
+                            Outcome::Answered {
+                                status: response.status,
+                                error,
+                            },
+                            true,
+                        );
+                        response
+                    }
+                    Err(error) => {
+                        shared.finish(facts, Outcome::UpstreamFailed, false);
+                        Response::aws_error(
+                            502,
+                            "Bad Gateway",
+                            "BadGateway",
+                            &format!("the test proxy could not reach the emulator: {error}"),
+                        )
+                    }
+                },
+            })
         };
         if client
             .get_mut()

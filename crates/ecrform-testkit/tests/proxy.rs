@@ -259,6 +259,47 @@ fn latency_delays_every_answer() {
     assert!(start.elapsed() >= latency * 4, "{:?}", start.elapsed());
 }
 
+#[test]
+fn replayed_reads_are_answered_from_the_recording_and_writes_never_are() {
+    let upstream = EchoServer::start();
+    let proxy = proxy(
+        upstream.address,
+        ProxyConfig::transparent().with_replayed_reads(),
+    );
+    let mut client = Client::connect(proxy.address());
+    let body = r#"{"repositoryName":"team/app"}"#;
+
+    let first = client
+        .ecr("GetLifecyclePolicy", body, "testing")
+        .unwrap()
+        .unwrap();
+    let again = client
+        .ecr("GetLifecyclePolicy", body, "testing")
+        .unwrap()
+        .unwrap();
+    let other_key = client
+        .ecr("GetLifecyclePolicy", body, "AKIDOTHER")
+        .unwrap()
+        .unwrap();
+    for _ in 0..2 {
+        client
+            .ecr("PutLifecyclePolicy", body, "testing")
+            .unwrap()
+            .unwrap();
+    }
+
+    assert_eq!(again.body, first.body);
+    assert_eq!(
+        other_key.json()["served"],
+        2,
+        "another access key is not replayed to"
+    );
+    assert_eq!(upstream.served(), 4);
+    let stats = proxy.stats();
+    assert_eq!(stats.of(Operation::GetLifecyclePolicy).replayed, 1);
+    assert_eq!(stats.of(Operation::PutLifecyclePolicy).forwarded, 2);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Seeds
 // ---------------------------------------------------------------------------------------------
