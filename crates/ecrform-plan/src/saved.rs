@@ -408,7 +408,9 @@ impl SavedPlan {
             .filter(|change| reviewed.contains(&change.address))
             .cloned()
             .collect();
-        Ok(Plan::new(changes, replanned.unmanaged.clone()))
+        let mut reviewed = Plan::new(changes, replanned.unmanaged.clone());
+        reviewed.registries = replanned.registries.clone();
+        Ok(reviewed)
     }
 
     /// What `apply FILE` reads again, by registry: the repositories and registry-wide
