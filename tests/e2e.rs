@@ -1751,8 +1751,21 @@ fn deletes_replaces_and_unattended_applies_need_their_flags() {
     let plan = h.ecrform(&["plan", "-f", "without-b.yaml"]);
     plan.success();
     assert!(
+        plan.stdout.starts_with(
+            "ecrform plan — 0 to create, 0 to update, 0 to replace, 1 to delete · registries: 1\n"
+        ),
+        "{plan}"
+    );
+    assert!(
+        plan.stdout.contains(&format!(
+            "Destructive changes (1):\n  - delete {b}: left the spec and is pruned: deletes the \
+             repository; holds no images\n"
+        )),
+        "{plan}"
+    );
+    assert!(
         plan.stdout
-            .starts_with(&format!("- delete {b} (holds no images)\n")),
+            .contains(&format!("\n- delete {b} (holds no images)\n")),
         "{plan}"
     );
     assert!(

@@ -1,6 +1,6 @@
-//! Rendering of plans: terminal text, Markdown for pull request comments, and the plan JSON
-//! of the interface contract. Differences are computed once as data ([`diff`]) and every
-//! format renders that data, so the formats never disagree.
+//! Rendering of plans: terminal text, Markdown for pull request comments (sized to fit a
+//! budget), and the plan JSON of the interface contract. Differences are computed once as data
+//! ([`diff`]) and every format renders that data, so the formats never disagree.
 
 pub mod diff;
 mod layout;
@@ -10,7 +10,10 @@ mod text;
 
 pub use diff::{ChangeDiff, diff_change};
 pub use layout::ReportKind;
-pub use markdown::{render_markdown, render_markdown_report};
+pub use markdown::{
+    Comment, CommentKey, CommentOptions, DEFAULT_MAX_COMMENT_CHARS, MIN_COMMENT_CHARS,
+    comment_marker, render_markdown, render_markdown_report, render_plan_comment,
+};
 pub use report::{render_apply_json, render_apply_markdown, render_apply_text};
 pub use text::{TextOptions, render_text};
 

@@ -166,6 +166,7 @@ fn colour_codes_appear_only_when_asked_for() {
         .replace("\x1b[33m", "")
         .replace("\x1b[31m", "")
         .replace("\x1b[36m", "")
+        .replace("\x1b[1m", "")
         .replace("\x1b[0m", "");
     assert_eq!(stripped, plain, "colour changes nothing but the colour");
     assert!(!render_markdown(&plan).contains('\x1b'));
@@ -255,15 +256,51 @@ fn repositories_another_spec_owns_are_listed_with_their_owner() {
 }
 
 #[test]
-fn markdown_warns_only_when_something_is_destructive() {
+fn destructive_changes_are_named_first_with_why_and_only_when_there_are_some() {
     let mut plan = representative_plan();
+    let markdown = render_markdown(&plan);
+    let destructive = markdown
+        .split("**Destructive changes** (2):\n\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no destructive section: {markdown}"));
+    let before_groups = destructive.split("### ").next().unwrap();
+    assert_eq!(
+        before_groups.trim_end(),
+        format!(
+            "- `-` delete `{REGISTRY}/repository_policy/team-b/web`: `deletes the repository \
+             policy`\n- `-/+` replace `{REGISTRY}/repository/team-c/worker`: `deletes it and \
+             creates it again; its images were not read`"
+        )
+    );
+    let text = render_text(&plan, &TextOptions::default());
     assert!(
-        render_markdown(&plan)
-            .contains("> **Warning:** this plan deletes or replaces 2 object(s).")
+        text.contains(&format!(
+            "Destructive changes (2):\n  - delete {REGISTRY}/repository_policy/team-b/web: \
+             deletes the repository policy\n"
+        )),
+        "{text}"
     );
     plan.changes.retain(|change| !change.destructive);
     let plan = Plan::new(plan.changes, plan.unmanaged);
-    assert!(!render_markdown(&plan).contains("Warning"));
+    assert!(!render_markdown(&plan).contains("Destructive"));
+    assert!(!render_text(&plan, &TextOptions::default()).contains("Destructive"));
+}
+
+#[test]
+fn the_first_line_is_the_summary_a_reviewer_acts_on() {
+    let plan = representative_plan();
+    let markdown = render_markdown(&plan);
+    assert_eq!(
+        markdown.lines().next(),
+        Some(
+            "**ecrform plan** — 1 to create, 2 to update, 1 to replace, 1 to delete · registries: 1"
+        )
+    );
+    let text = render_text(&plan, &TextOptions::default());
+    assert_eq!(
+        text.lines().next(),
+        Some("ecrform plan — 1 to create, 2 to update, 1 to replace, 1 to delete · registries: 1")
+    );
 }
 
 #[test]
@@ -290,7 +327,7 @@ fn drift_reports_close_with_what_differs_and_count_unmanaged_objects() {
     );
     let markdown = render_markdown_report(&plan, ReportKind::Drift);
     assert!(
-        markdown.starts_with("## ecrform drift\n\nDrift: "),
+        markdown.starts_with("**ecrform drift** — Drift: "),
         "{markdown}"
     );
 }
@@ -365,8 +402,12 @@ fn expiring_plan() -> Plan {
 fn a_lifecycle_change_that_expires_images_says_so_under_its_header() {
     let text = render_text(&expiring_plan(), &TextOptions::default());
     let lines: Vec<&str> = text.lines().collect();
+    let header = lines
+        .iter()
+        .position(|line| line.starts_with("~ update "))
+        .unwrap();
     assert_eq!(
-        lines[..2],
+        lines[header..header + 2],
         [
             "~ update 123456789012/us-east-1/lifecycle_policy/team-a/api",
             "    ! would expire 2 image(s) and archive 0 that the current policy keeps (of 7 read): \
@@ -376,17 +417,16 @@ fn a_lifecycle_change_that_expires_images_says_so_under_its_header() {
 }
 
 #[test]
-fn markdown_previews_expiring_images_in_the_details_and_warns_in_its_own_words() {
+fn markdown_names_a_lifecycle_change_that_expires_images_among_the_destructive_ones() {
     let markdown = render_markdown(&expiring_plan());
     assert!(
-        markdown.contains(
-            "> **Warning:** 1 lifecycle policy change(s) would expire or archive images the \
-             current policy keeps."
-        ),
+        markdown.contains(&format!(
+            "- `~` update `{REGISTRY}/lifecycle_policy/team-a/api`: `expires 2 of 7 images: \
+             v1.0, sha256:abcd1234`\n"
+        )),
         "{markdown}"
     );
-    assert!(!markdown.contains("deletes or replaces"), "{markdown}");
-    let details = markdown.split("<details>").nth(1).unwrap();
+    let details = markdown.split("<details open>").nth(1).unwrap();
     assert!(
         details.contains(
             "! would expire 2 image(s) and archive 0 that the current policy keeps (of 7 read): \
