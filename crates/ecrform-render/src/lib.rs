@@ -3,12 +3,14 @@
 //! ([`diff`]) and every format renders that data, so the formats never disagree.
 
 pub mod diff;
+mod failure;
 mod layout;
 mod markdown;
 mod report;
 mod text;
 
 pub use diff::{ChangeDiff, diff_change};
+pub use failure::{render_failure_json, render_failure_markdown};
 pub use layout::ReportKind;
 pub use markdown::{
     Comment, CommentKey, CommentOptions, DEFAULT_MAX_COMMENT_CHARS, MIN_COMMENT_CHARS,

@@ -419,7 +419,7 @@ fn compose(
         if compact && listed > 0 {
             left_out.push("destructive changes named with the gist of their reason".to_owned());
         }
-        if listed == 0 {
+        if listed == 0 && !destructive.is_empty() {
             left_out.push("no destructive change named, only counted".to_owned());
         } else if listed < destructive.len() {
             left_out.push(format!(

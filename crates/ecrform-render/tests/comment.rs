@@ -240,6 +240,13 @@ fn large_plans_fit_the_comment_budget_as_valid_markdown() {
                 "{count}, {scenario}"
             );
             let destructive = plan.changes.iter().filter(|c| c.destructive).count();
+            // A plan without destructive changes never speaks of them.
+            if destructive == 0 {
+                assert!(
+                    !comment.text.to_lowercase().contains("destructive change"),
+                    "{count}, {scenario}"
+                );
+            }
             if destructive > 0 {
                 assert!(
                     comment.text.contains(&format!(
