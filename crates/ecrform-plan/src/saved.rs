@@ -86,6 +86,8 @@ impl SavedRegistry {
             prune: self.prune,
             prune_force_delete: self.prune_force_delete,
             owner: self.owner.clone(),
+            // A saved plan is for apply, which never reports drift.
+            drift: Default::default(),
         }
     }
 }

@@ -488,6 +488,7 @@ impl DesiredBuilder {
             prune: false,
             prune_force_delete: false,
             owner: OwnerId::legacy(),
+            drift: Default::default(),
         });
         self
     }
