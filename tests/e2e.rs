@@ -588,8 +588,53 @@ fn drift_names_every_out_of_band_change_and_the_unmanaged_repository_and_apply_c
     drift.exit(2);
     let report = drift.json();
     assert_eq!(report["format_version"], 1, "{drift}");
+    assert_eq!(report["in_sync"], false, "{drift}");
     assert_eq!(
-        changes(&report),
+        report["summary"],
+        serde_json::json!({"changed": 3, "missing": 1, "unmanaged": 1, "ignored": 0}),
+        "{drift}"
+    );
+    let listed = |kind: &str| -> Vec<String> {
+        report[kind]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {kind} array: {report}"))
+            .iter()
+            .map(|object| object["address"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        listed("changed"),
+        [
+            address(REGISTRY, "repository/team-a/api"),
+            address(REGISTRY, "repository_policy/team-a/web"),
+            address(REGISTRY, "repository/team-b/tools"),
+        ],
+        "{drift}"
+    );
+    assert_eq!(
+        listed("missing"),
+        [address(REGISTRY, "lifecycle_policy/team-b/batch")],
+        "{drift}"
+    );
+    assert_eq!(
+        listed("unmanaged"),
+        [address(REGISTRY, "repository/legacy/thing")],
+        "{drift}"
+    );
+    let api = &report["changed"][0];
+    assert_eq!(
+        (&api["fields"], &api["live"], &api["spec"]),
+        (
+            &serde_json::json!(["image_tag_mutability"]),
+            &serde_json::json!({"image_tag_mutability": "MUTABLE"}),
+            &serde_json::json!({"image_tag_mutability": "IMMUTABLE"})
+        ),
+        "{drift}"
+    );
+    assert_eq!(report["checked"]["registries"], 1, "{drift}");
+    // The plan shape stays under "plan" for tools that read it.
+    assert_eq!(
+        changes(&report["plan"]),
         [
             change(
                 &address(REGISTRY, "lifecycle_policy/team-b/batch"),
@@ -614,24 +659,50 @@ fn drift_names_every_out_of_band_change_and_the_unmanaged_repository_and_apply_c
         ],
         "{drift}"
     );
-    assert_eq!(
-        strings(&report["unmanaged"]),
-        [address(REGISTRY, "repository/legacy/thing")],
-        "{drift}"
+
+    // The text and the Markdown say the same in the drift vocabulary.
+    let text = h.ecrform(&["drift", "-f", "ecr.yaml"]);
+    text.exit(2);
+    let markdown = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "markdown"]);
+    markdown.exit(2);
+    insta::with_settings!({filters => vec![
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[CHECKED_AT]"),
+    ]}, {
+        insta::assert_snapshot!("drift_text_after_out_of_band_changes", text.stdout);
+        insta::assert_snapshot!("drift_markdown_after_out_of_band_changes", markdown.stdout);
+    });
+    assert!(
+        text.stdout
+            .contains("        + hotfix = yes (not in the spec)\n"),
+        "{text}"
     );
+
+    // Rules in the spec set drift aside: it is counted as ignored, not dropped.
+    h.dir.edit(
+        "ecr.yaml",
+        "    region: us-east-1\n",
+        "    region: us-east-1\n    ignore_unmanaged: [\"legacy/**\"]\n    drift_ignore:\n      \
+         - {address: repository/team-b/*, reason: hotfix tag stays until the incident review}\n",
+    );
+    let drift = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "json"]);
+    drift.exit(2);
+    let report = drift.json();
     assert_eq!(
         report["summary"],
-        serde_json::json!({"create": 1, "update": 3, "delete": 0, "replace": 0}),
+        serde_json::json!({"changed": 2, "missing": 1, "unmanaged": 0, "ignored": 2}),
         "{drift}"
     );
-    let api = report["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|change| change["address"] == address(REGISTRY, "repository/team-a/api"))
-        .unwrap();
-    assert_eq!(api["before"]["image_tag_mutability"], "MUTABLE", "{drift}");
-    assert_eq!(api["after"]["image_tag_mutability"], "IMMUTABLE", "{drift}");
+    assert_eq!(
+        report["ignored"],
+        serde_json::json!([
+            {"address": address(REGISTRY, "repository/team-b/tools"), "drift": "changed",
+             "rule": "drift_ignore", "pattern": "repository/team-b/*",
+             "reason": "hotfix tag stays until the incident review"},
+            {"address": address(REGISTRY, "repository/legacy/thing"), "drift": "unmanaged",
+             "rule": "ignore_unmanaged", "pattern": "legacy/**"},
+        ]),
+        "{drift}"
+    );
 
     let apply = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
     apply.success();
@@ -649,14 +720,20 @@ fn drift_names_every_out_of_band_change_and_the_unmanaged_repository_and_apply_c
         format!("{}{NO_CHANGES}", unmanaged_block("legacy/thing")),
         "{plan}"
     );
-    // Managed settings are back; the repository apply never touches is still drift.
-    let drift = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "json"]);
-    drift.exit(2);
-    let report = drift.json();
-    assert!(changes(&report).is_empty(), "{drift}");
-    assert_eq!(
-        strings(&report["unmanaged"]),
-        [address(REGISTRY, "repository/legacy/thing")],
+    // Managed settings are back, and the one unmanaged repository is ignored: in sync.
+    let drift = h.ecrform(&["drift", "-f", "ecr.yaml"]);
+    drift.success();
+    assert!(
+        drift.stdout.starts_with(
+            "No drift: live state matches the spec, 1 ignored (checked 10 objects in 1 registry at "
+        ),
+        "{drift}"
+    );
+    assert!(
+        drift.stdout.contains(&format!(
+            "  ignored {} (unmanaged; ignore_unmanaged legacy/**)\n",
+            address(REGISTRY, "repository/legacy/thing")
+        )),
         "{drift}"
     );
 }
@@ -709,7 +786,8 @@ fn a_policy_in_the_form_aws_rewrites_it_to_plans_no_change() {
     assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
     let drift = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "json"]);
     drift.success();
-    assert!(changes(&drift.json()).is_empty(), "{drift}");
+    assert_eq!(drift.json()["in_sync"], true, "{drift}");
+    assert!(changes(&drift.json()["plan"]).is_empty(), "{drift}");
 }
 
 /// The policy of `equivalent/ecr.yaml` in forms IAM and ECR read as the same: ECR's
@@ -2488,15 +2566,21 @@ fn registry_policy_replication_and_scanning_are_applied_and_their_drift_is_named
     let drift = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "json"]);
     drift.exit(2);
     let report = drift.json();
-    let addresses: BTreeSet<String> = changes(&report)
-        .into_iter()
-        .map(|(address, _, _)| address)
+    let addresses: BTreeSet<String> = report["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|changed| changed["address"].as_str().unwrap().to_owned())
         .collect();
     let expected: BTreeSet<String> = ["registry_policy", "replication", "scanning"]
         .map(|kind| address(REGISTRY, kind))
         .into();
     assert_eq!(addresses, expected, "{drift}");
-    assert!(strings(&report["unmanaged"]).is_empty(), "{drift}");
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"changed": 3, "missing": 0, "unmanaged": 0, "ignored": 0}),
+        "{drift}"
+    );
 
     let apply = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
     apply.success();

@@ -521,7 +521,7 @@ pub(crate) struct Line {
 }
 
 impl Line {
-    fn new(sign: Sign, depth: usize, text: String) -> Self {
+    pub(crate) fn new(sign: Sign, depth: usize, text: String) -> Self {
         Line { sign, depth, text }
     }
 }
@@ -659,7 +659,7 @@ pub(crate) fn plural(count: usize) -> &'static str {
 /// Whether a field's value means something for the side it is on: exclusion filters only
 /// for a mutability mode that takes them (ECR reports `[]` for every other mode), unless the
 /// side holds filters anyway.
-fn applies_to_mode(name: &str, value: &Value, side: Option<&Value>) -> bool {
+pub(crate) fn applies_to_mode(name: &str, value: &Value, side: Option<&Value>) -> bool {
     if name != field::IMAGE_TAG_MUTABILITY_EXCLUSIONS {
         return true;
     }
@@ -673,7 +673,7 @@ fn applies_to_mode(name: &str, value: &Value, side: Option<&Value>) -> bool {
 }
 
 /// A hunk's header and lines, nested `depth` levels (a document inside a settings field).
-fn hunk_lines(hunk: &Hunk, depth: usize) -> Vec<Line> {
+pub(crate) fn hunk_lines(hunk: &Hunk, depth: usize) -> Vec<Line> {
     let header = format!(
         "@@ -{} +{} @@",
         unified_range(&hunk.old),
@@ -702,7 +702,7 @@ fn unified_range(range: &std::ops::Range<usize>) -> String {
 }
 
 /// A value in compact JSON, the way field lines show it.
-fn compact(value: &Value) -> String {
+pub(crate) fn compact(value: &Value) -> String {
     value.to_string()
 }
 

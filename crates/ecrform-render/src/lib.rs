@@ -3,6 +3,7 @@
 //! ([`diff`]) and every format renders that data, so the formats never disagree.
 
 pub mod diff;
+mod drift;
 mod failure;
 mod layout;
 mod markdown;
@@ -10,6 +11,7 @@ mod report;
 mod text;
 
 pub use diff::{ChangeDiff, diff_change};
+pub use drift::{drift_summary_line, render_drift_json, render_drift_markdown, render_drift_text};
 pub use failure::{render_failure_json, render_failure_markdown};
 pub use layout::ReportKind;
 pub use markdown::{

@@ -716,7 +716,7 @@ fn push_body(out: &mut String, change: &Change, style: BodyStyle) -> usize {
 }
 
 /// A line of a `diff` block: the sign in the first column, where GitHub looks for it.
-fn diff_line(line: &Line) -> String {
+pub(crate) fn diff_line(line: &Line) -> String {
     let text = match line.sign {
         // GitHub highlights hunk headers only at the start of a line, nested or not.
         Sign::Hunk | Sign::Elided => line.text.clone(),

@@ -505,6 +505,12 @@ impl DesiredBuilder {
         self
     }
 
+    /// Sets the drift rules of the registry added last.
+    pub fn drift(mut self, drift: ecrform_model::DriftIgnores) -> Self {
+        self.last_registry().drift = drift;
+        self
+    }
+
     /// Reaches the registry added last by assuming `role_arn`.
     pub fn role(mut self, role_arn: &str) -> Self {
         self.last_registry().role_arn = Some(role_arn.to_owned());
