@@ -738,6 +738,66 @@ fn drift_names_every_out_of_band_change_and_the_unmanaged_repository_and_apply_c
     );
 }
 
+/// The pull request comment of a first apply, read from the emulator: whole under the default
+/// budget, shortened step by step under smaller ones, and pointing at the saved plan.
+#[test]
+fn the_plan_comment_fits_its_budget_and_points_at_the_saved_plan() {
+    let h = Harness::new("full");
+    let full = h.ecrform(&["plan", "-f", "ecr.yaml", "--format", "markdown"]);
+    full.success();
+    assert!(
+        full.stdout.starts_with(
+            "<!-- ecrform:plan key=ecr.yaml -->\n**ecrform plan** — 9 to create, 0 to update, \
+             0 to replace, 0 to delete · registries: 1\n"
+        ),
+        "{full}"
+    );
+    assert!(!full.stdout.contains("_Shortened"), "{full}");
+    // The ownership tag is ecrform's bookkeeping and shown nowhere.
+    assert!(!full.stdout.contains("ecrform:managed"), "{full}");
+    let mut previous = full.stdout.chars().count();
+    for budget in ["3000", "1000"] {
+        let comment = h.ecrform(&[
+            "plan",
+            "-f",
+            "ecr.yaml",
+            "--format",
+            "markdown",
+            "--max-comment-chars",
+            budget,
+            "--comment-key",
+            "pr-7",
+            "--out",
+            "plan.json",
+        ]);
+        comment.success();
+        let chars = comment.stdout.chars().count();
+        assert!(
+            chars <= budget.parse().unwrap() && chars <= previous,
+            "{comment}"
+        );
+        previous = chars;
+        assert!(
+            comment
+                .stdout
+                .starts_with("<!-- ecrform:plan key=pr-7 -->\n"),
+            "{comment}"
+        );
+        let last = comment.stdout.lines().last().unwrap();
+        assert!(last.starts_with("_Shortened to fit "), "{comment}");
+        assert!(last.contains("the saved plan `plan.json`"), "{comment}");
+        assert!(
+            comment
+                .stdout
+                .contains("- `team-b/tools`: create repository\n"),
+            "{comment}"
+        );
+    }
+    // The saved plan is the one the comment points at.
+    h.ecrform(&["apply", "plan.json", "-f", "ecr.yaml"])
+        .success();
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. Policies as AWS gives them back
 // ---------------------------------------------------------------------------------------------
@@ -973,6 +1033,34 @@ fn a_saved_plan_is_refused_when_live_state_or_the_spec_changed_and_applies_when_
     assert!(error.contains(&app), "{stale}");
     assert!(!error.contains(&worker), "{stale}");
     assert_eq!(stale.stdout, "", "{stale}");
+    // In JSON and Markdown the failure is a result on stdout too, with the same one line.
+    let json = h.ecrform(&["apply", "plan.json", "-f", "ecr.yaml", "--format", "json"]);
+    assert_eq!(json.one_line_error(), error, "{json}");
+    let stale_error = error.strip_prefix("error: ").unwrap();
+    assert_eq!(
+        json.json(),
+        serde_json::json!({"format_version": 1, "errors": [stale_error]}),
+        "{json}"
+    );
+    let markdown = h.ecrform(&[
+        "apply",
+        "plan.json",
+        "-f",
+        "ecr.yaml",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(markdown.one_line_error(), error, "{markdown}");
+    assert!(
+        markdown
+            .stdout
+            .starts_with("**ecrform apply** — failed\n\n- `stale plan: "),
+        "{markdown}"
+    );
+    assert!(
+        markdown.stdout.contains(&format!("- `{stale_error}`\n")),
+        "{markdown}"
+    );
     let repositories = h.repositories(&[]);
     assert_eq!(names(&repositories), ["svc/app"], "svc/worker was created");
     assert_eq!(
