@@ -4,7 +4,6 @@
 
 use anyhow::Context as _;
 use ecrform_plan::SavedPlan;
-use ecrform_render::ReportKind;
 
 use crate::cli::{Format, PlanArgs};
 use crate::commands::{CommandError, Outcome, live, live_state, load_spec};
@@ -50,10 +49,7 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
         let comment = ecrform_render::render_plan_comment(&plan, &comment_options(context, args));
         print!("{}", comment.text);
     } else {
-        print!(
-            "{}",
-            output::render_plan(&context.output, &plan, ReportKind::Plan)
-        );
+        print!("{}", output::render_plan(&context.output, &plan));
     }
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         Outcome::Changes

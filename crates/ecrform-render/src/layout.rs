@@ -39,38 +39,15 @@ pub(crate) const DESTRUCTIVE_HEADING: &str = "Destructive changes";
 /// What a policy document a replace writes back as it was says instead of the document.
 pub(crate) const RECREATED_UNCHANGED: &str = "re-created unchanged";
 
-/// What a rendered plan stands for: changes to make, or differences found by `drift`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ReportKind {
-    #[default]
-    Plan,
-    /// The same plan value, read as "what differs": live state drifted from the spec where
-    /// the plan would change something, and unmanaged objects count as drift too.
-    Drift,
-}
+/// The title of a plan in every format.
+pub(crate) const PLAN_TITLE: &str = "ecrform plan";
 
-impl ReportKind {
-    pub(crate) fn title(self) -> &'static str {
-        match self {
-            ReportKind::Plan => "ecrform plan",
-            ReportKind::Drift => "ecrform drift",
-        }
-    }
-}
-
-/// The last line of a report: what scripts and people read first.
-pub(crate) fn closing_sentence(plan: &Plan, kind: ReportKind) -> String {
-    match kind {
-        ReportKind::Plan if plan.is_empty() => NO_CHANGES.to_owned(),
-        ReportKind::Plan => summary_sentence(&plan.summary),
-        ReportKind::Drift if plan.is_empty() && plan.unmanaged.is_empty() => {
-            String::from("No drift. Live state matches the spec.")
-        }
-        ReportKind::Drift => format!(
-            "Drift: {} managed object(s) differ from the spec, {} unmanaged object(s).",
-            plan.changes.len(),
-            plan.unmanaged.len()
-        ),
+/// The last line of a plan: what scripts and people read first.
+pub(crate) fn closing_sentence(plan: &Plan) -> String {
+    if plan.is_empty() {
+        NO_CHANGES.to_owned()
+    } else {
+        summary_sentence(&plan.summary)
     }
 }
 

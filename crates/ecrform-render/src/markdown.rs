@@ -16,7 +16,7 @@
 
 use ecrform_plan::{Change, Plan};
 
-use crate::layout::{self, BodyStyle, Item, Line, RegistryGroup, ReportKind, Sign};
+use crate::layout::{self, BodyStyle, Item, Line, RegistryGroup, Sign};
 
 /// The comment size `--max-comment-chars` defaults to: under GitHub's 65,536, with room for
 /// what a pipeline wraps around it.
@@ -147,14 +147,8 @@ pub struct Comment {
 
 /// Renders a plan as GitHub-flavoured Markdown, in full.
 pub fn render_markdown(plan: &Plan) -> String {
-    render_markdown_report(plan, ReportKind::Plan)
-}
-
-/// Renders a plan or a drift report as GitHub-flavoured Markdown, in full.
-pub fn render_markdown_report(plan: &Plan, kind: ReportKind) -> String {
     compose(
         plan,
-        kind,
         &CommentOptions {
             max_chars: None,
             ..CommentOptions::default()
@@ -167,10 +161,9 @@ pub fn render_markdown_report(plan: &Plan, kind: ReportKind) -> String {
 /// Renders a plan as a pull request comment that fits `options.max_chars`, stepping down
 /// from full detail one level at a time (see the module documentation).
 pub fn render_plan_comment(plan: &Plan, options: &CommentOptions) -> Comment {
-    let kind = ReportKind::Plan;
     let Some(budget) = options.max_chars else {
         return finished(
-            compose(plan, kind, options, Detail::Full, usize::MAX),
+            compose(plan, options, Detail::Full, usize::MAX),
             false,
             true,
         );
@@ -195,7 +188,7 @@ pub fn render_plan_comment(plan: &Plan, options: &CommentOptions) -> Comment {
             listed: None,
         },
     ] {
-        let text = compose(plan, kind, options, detail, cap(budget));
+        let text = compose(plan, options, detail, cap(budget));
         if chars(&text) <= budget {
             return finished(text, detail != Detail::Full, true);
         }
@@ -205,7 +198,6 @@ pub fn render_plan_comment(plan: &Plan, options: &CommentOptions) -> Comment {
     let at = |listed| {
         compose(
             plan,
-            kind,
             options,
             Detail::Counts {
                 compact: true,
@@ -271,23 +263,17 @@ fn cap(budget: usize) -> usize {
 
 /// The comment at one level of detail. Composing stops once the text is longer than `cap`
 /// bytes: what comes out then is only known to be too long.
-fn compose(
-    plan: &Plan,
-    kind: ReportKind,
-    options: &CommentOptions,
-    detail: Detail,
-    cap: usize,
-) -> String {
+fn compose(plan: &Plan, options: &CommentOptions, detail: Detail, cap: usize) -> String {
     let mut out = String::new();
     if let Some(key) = &options.key {
         out.push_str(&comment_marker("plan", key));
         out.push('\n');
     }
-    let counts = match kind {
-        ReportKind::Plan => layout::summary_counts(plan),
-        ReportKind::Drift => layout::closing_sentence(plan, kind),
-    };
-    out.push_str(&format!("**{}** — {counts}\n\n", kind.title()));
+    out.push_str(&format!(
+        "**{}** — {}\n\n",
+        layout::PLAN_TITLE,
+        layout::summary_counts(plan)
+    ));
 
     let destructive = layout::destructive_changes(plan);
     let (compact, listed) = match detail {

@@ -4,15 +4,13 @@
 
 use ecrform_plan::{Action, Change, Plan};
 
-use crate::layout::{self, BodyStyle, Item, Line, RegistryGroup, ReportKind, Sign};
+use crate::layout::{self, BodyStyle, Item, Line, RegistryGroup, Sign};
 
 /// How the terminal output looks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TextOptions {
     /// ANSI colours; the caller decides (terminal detection, `--no-color`, `NO_COLOR`).
     pub color: bool,
-    /// A plan, or a drift report.
-    pub kind: ReportKind,
 }
 
 pub(crate) const GREEN: &str = "\x1b[32m";
@@ -49,17 +47,13 @@ pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
     if plan.is_empty() {
         // Nothing to review: no summary, no groups, only what exists outside the spec.
         push_unmanaged(&mut out, plan.unmanaged.iter(), plan.owned_elsewhere.iter());
-        out.push_str(&layout::closing_sentence(plan, options.kind));
+        out.push_str(&layout::closing_sentence(plan));
         out.push('\n');
         return out;
     }
     out.push_str(&painter.paint(
         Some(BOLD),
-        &format!(
-            "{} — {}",
-            options.kind.title(),
-            layout::summary_counts(plan)
-        ),
+        &format!("{} — {}", layout::PLAN_TITLE, layout::summary_counts(plan)),
     ));
     out.push_str("\n\n");
     let destructive = layout::destructive_changes(plan);
@@ -85,7 +79,7 @@ pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
     for group in layout::registry_groups(plan) {
         push_group(&mut out, &group, painter);
     }
-    out.push_str(&layout::closing_sentence(plan, options.kind));
+    out.push_str(&layout::closing_sentence(plan));
     out.push('\n');
     out
 }

@@ -255,3 +255,35 @@ fn drift_json_has_its_own_shape_and_keeps_the_plan_under_a_key() {
     let round_trip: DriftReport = serde_json::from_value(json.clone()).unwrap();
     assert_eq!(serde_json::to_value(&round_trip).unwrap(), json);
 }
+
+#[test]
+fn unmanaged_objects_alone_are_drift_and_another_specs_repositories_are_not() {
+    let spec = DesiredBuilder::new()
+        .registry(RegistryBuilder::new(registry_in(ACCOUNT)))
+        .owner("platform")
+        .build();
+    let live = [RegistryBuilder::new(registry_in(ACCOUNT))
+        .repository("legacy/thing", RepositoryBuilder::new())
+        .repository("team-b/api", RepositoryBuilder::new().owned_by("team-b"))
+        .build()];
+    let plan = ecrform_plan::plan(&spec, &live);
+    assert_eq!(plan.owned_elsewhere.len(), 1, "{plan:?}");
+    let report = DriftReport::new(plan, &spec, &live, CHECKED_AT.to_owned());
+    assert!(!report.in_sync);
+    assert_eq!(
+        (
+            report.summary.changed,
+            report.summary.missing,
+            report.summary.unmanaged
+        ),
+        (0, 0, 1)
+    );
+    let text = render_drift_text(&report, false);
+    assert!(
+        text.starts_with(
+            "Drift: 0 changed, 0 missing, 1 unmanaged (checked 1 object in 1 registry at "
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("team-b/api"), "{text}");
+}

@@ -1,5 +1,5 @@
-//! Snapshot tests of the three renderings of one representative, hand-built plan, and of the
-//! same plan read as a drift report, plus the empty plan and colour handling.
+//! Snapshot tests of the three renderings of one representative, hand-built plan, plus the
+//! empty plan and colour handling. The drift report has its own tests (`drift.rs`).
 
 // An integration test is not `cfg(test)`, so clippy's allow-unwrap-in-tests does not reach it.
 #![allow(clippy::unwrap_used)]
@@ -8,9 +8,7 @@ use serde_json::{Value, json};
 
 use ecrform_model::Address;
 use ecrform_plan::{Action, Change, ImagePreview, Plan};
-use ecrform_render::{
-    ReportKind, TextOptions, render_json, render_markdown, render_markdown_report, render_text,
-};
+use ecrform_render::{TextOptions, render_json, render_markdown, render_text};
 use ecrform_testkit::fixtures::{LifecycleBuilder, REGISTRY};
 
 fn change(
@@ -236,18 +234,6 @@ fn repositories_another_spec_owns_are_listed_with_their_owner() {
         render_text(&plan, &TextOptions::default())
     );
     insta::assert_snapshot!("owned_elsewhere_markdown", render_markdown(&plan));
-    let drift = render_text(
-        &plan,
-        &TextOptions {
-            kind: ReportKind::Drift,
-            ..TextOptions::default()
-        },
-    );
-    assert!(
-        drift
-            .ends_with("Drift: 0 managed object(s) differ from the spec, 1 unmanaged object(s).\n"),
-        "{drift}"
-    );
     let json: Value = serde_json::from_str(&render_json(&plan)).unwrap();
     assert_eq!(
         json["owned_elsewhere"][0],
@@ -300,82 +286,6 @@ fn the_first_line_is_the_summary_a_reviewer_acts_on() {
     assert_eq!(
         text.lines().next(),
         Some("ecrform plan — 1 to create, 2 to update, 1 to replace, 1 to delete · registries: 1")
-    );
-}
-
-#[test]
-fn drift_reports_close_with_what_differs_and_count_unmanaged_objects() {
-    let drift = TextOptions {
-        color: false,
-        kind: ReportKind::Drift,
-    };
-    let text = render_text(&representative_plan(), &drift);
-    let last = text.lines().last().unwrap();
-    let plan = representative_plan();
-    assert_eq!(
-        last,
-        format!(
-            "Drift: {} managed object(s) differ from the spec, {} unmanaged object(s).",
-            plan.changes.len(),
-            plan.unmanaged.len()
-        )
-    );
-    let in_sync = Plan::new(Vec::new(), Vec::new());
-    assert_eq!(
-        render_text(&in_sync, &drift),
-        "No drift. Live state matches the spec.\n"
-    );
-    let markdown = render_markdown_report(&plan, ReportKind::Drift);
-    assert!(
-        markdown.starts_with("**ecrform drift** — Drift: "),
-        "{markdown}"
-    );
-}
-
-#[test]
-fn drift_text_rendering_of_a_representative_plan() {
-    insta::assert_snapshot!(render_text(
-        &representative_plan(),
-        &TextOptions {
-            color: false,
-            kind: ReportKind::Drift,
-        }
-    ));
-}
-
-#[test]
-fn drift_markdown_rendering_of_a_representative_plan() {
-    insta::assert_snapshot!(render_markdown_report(
-        &representative_plan(),
-        ReportKind::Drift
-    ));
-}
-
-#[test]
-fn drift_markdown_of_unmanaged_objects_alone() {
-    let only_unmanaged = Plan::new(
-        Vec::new(),
-        vec![Address::parse(&format!("{REGISTRY}/repository/legacy/thing")).unwrap()],
-    );
-    insta::assert_snapshot!(render_markdown_report(&only_unmanaged, ReportKind::Drift));
-}
-
-#[test]
-fn unmanaged_objects_alone_are_drift() {
-    let only_unmanaged = Plan::new(
-        Vec::new(),
-        vec![Address::parse(&format!("{REGISTRY}/repository/legacy/thing")).unwrap()],
-    );
-    let text = render_text(
-        &only_unmanaged,
-        &TextOptions {
-            color: false,
-            kind: ReportKind::Drift,
-        },
-    );
-    assert!(
-        text.ends_with("Drift: 0 managed object(s) differ from the spec, 1 unmanaged object(s).\n"),
-        "{text}"
     );
 }
 
