@@ -1,7 +1,8 @@
 //! Rendering of plans: terminal text, Markdown for pull request comments (sized to fit a
 //! budget), and the plan JSON of the interface contract; of drift reports, in their own
-//! vocabulary (text, Markdown for an issue body, JSON); and of failures in Markdown and JSON. Differences are computed once as data
-//! ([`diff`]) and every format renders that data, so the formats never disagree.
+//! vocabulary (text, Markdown for an issue body, JSON); and of failures in Markdown and JSON.
+//! Differences are computed once as data ([`diff`]) and every format renders that data, so the
+//! formats never disagree.
 
 pub mod diff;
 mod drift;
