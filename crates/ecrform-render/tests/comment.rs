@@ -180,6 +180,9 @@ fn assert_balanced(markdown: &str) {
     assert_eq!(details, 0, "a <details> is left open");
 }
 
+/// A scenario's plan for a number of repositories.
+type PlanOfSize = fn(usize) -> Plan;
+
 fn comment_options() -> CommentOptions {
     CommentOptions {
         key: Some(CommentKey::derived("ecr.yaml", &[])),
@@ -189,7 +192,7 @@ fn comment_options() -> CommentOptions {
 
 #[test]
 fn large_plans_fit_the_comment_budget_as_valid_markdown() {
-    let scenarios: [(&str, fn(usize) -> Plan); 3] = [
+    let scenarios: [(&str, PlanOfSize); 3] = [
         ("a principal and a tag changed", principal_and_tag_changed),
         ("first apply", first_apply),
         ("every repository pruned", everything_pruned),

@@ -112,10 +112,7 @@ fn representative_plan() -> Plan {
 fn text_rendering_of_a_representative_plan() {
     insta::assert_snapshot!(render_text(
         &representative_plan(),
-        &TextOptions {
-            color: false,
-            ..TextOptions::default()
-        }
+        &TextOptions { color: false }
     ));
 }
 
@@ -141,20 +138,8 @@ fn json_rendering_round_trips_to_the_same_plan() {
 #[test]
 fn colour_codes_appear_only_when_asked_for() {
     let plan = representative_plan();
-    let plain = render_text(
-        &plan,
-        &TextOptions {
-            color: false,
-            ..TextOptions::default()
-        },
-    );
-    let coloured = render_text(
-        &plan,
-        &TextOptions {
-            color: true,
-            ..TextOptions::default()
-        },
-    );
+    let plain = render_text(&plan, &TextOptions { color: false });
+    let coloured = render_text(&plan, &TextOptions { color: true });
     assert!(!plain.contains('\x1b'), "{plain}");
     for code in ["\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"] {
         assert!(coloured.contains(code), "{code:?} missing from {coloured}");
@@ -172,13 +157,7 @@ fn colour_codes_appear_only_when_asked_for() {
 
 #[test]
 fn the_last_text_line_is_the_summary() {
-    let text = render_text(
-        &representative_plan(),
-        &TextOptions {
-            color: true,
-            ..TextOptions::default()
-        },
-    );
+    let text = render_text(&representative_plan(), &TextOptions { color: true });
     assert_eq!(
         text.lines().last(),
         Some("Plan: 1 to create, 2 to update, 1 to replace, 1 to delete.")
@@ -189,13 +168,7 @@ fn the_last_text_line_is_the_summary() {
 fn an_empty_plan_says_so_and_still_lists_unmanaged_objects() {
     let empty = Plan::new(Vec::new(), Vec::new());
     assert_eq!(
-        render_text(
-            &empty,
-            &TextOptions {
-                color: true,
-                ..TextOptions::default()
-            }
-        ),
+        render_text(&empty, &TextOptions { color: true }),
         "No changes. Live state matches the spec.\n"
     );
     insta::assert_snapshot!("empty_markdown", render_markdown(&empty));
@@ -421,13 +394,7 @@ fn deletes_and_replaces_say_what_they_destroy_and_why_in_every_format() {
     let plan = destroying_plan();
     insta::assert_snapshot!(
         "destroying_plan_text",
-        render_text(
-            &plan,
-            &TextOptions {
-                color: false,
-                ..TextOptions::default()
-            }
-        )
+        render_text(&plan, &TextOptions { color: false })
     );
     insta::assert_snapshot!("destroying_plan_markdown", render_markdown(&plan));
     insta::assert_snapshot!("destroying_plan_json", render_json(&plan));
