@@ -2856,7 +2856,11 @@ fn json_logs_are_one_object_a_line_with_the_call_fields_and_the_summary_counts()
         "json",
     ]);
     assert_eq!(plan.code, Some(0), "{plan}");
-    assert!(plan.stdout.starts_with("+ create "), "{plan}");
+    assert!(
+        plan.stdout.starts_with("ecrform plan — 1 to create, ")
+            && plan.stdout.contains("\n+ create "),
+        "{plan}"
+    );
     let events: Vec<Value> = plan
         .stderr
         .lines()
