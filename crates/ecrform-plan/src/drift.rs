@@ -276,3 +276,79 @@ fn checked_objects(desired: &DesiredState) -> usize {
         })
         .sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_planned_action_is_one_kind_of_drift() {
+        let cases = [
+            (Action::Create, "repository/team-a/api", DriftKind::Missing),
+            (
+                Action::Create,
+                "lifecycle_policy/team-a/api",
+                DriftKind::Missing,
+            ),
+            (Action::Update, "repository/team-a/api", DriftKind::Changed),
+            (Action::Replace, "repository/team-a/api", DriftKind::Changed),
+            // Pruned, or a rule that left a keyed set: live, not in the spec.
+            (
+                Action::Delete,
+                "repository/team-a/old",
+                DriftKind::Unmanaged,
+            ),
+            (
+                Action::Delete,
+                "pull_through_cache/docker-hub",
+                DriftKind::Unmanaged,
+            ),
+            (
+                Action::Delete,
+                "creation_template/ROOT",
+                DriftKind::Unmanaged,
+            ),
+            // The spec says `none` for something live has: it differs.
+            (
+                Action::Delete,
+                "lifecycle_policy/team-a/api",
+                DriftKind::Changed,
+            ),
+            (
+                Action::Delete,
+                "repository_policy/team-a/api",
+                DriftKind::Changed,
+            ),
+            (Action::Delete, "replication", DriftKind::Changed),
+            (Action::Delete, "registry_policy", DriftKind::Changed),
+            (
+                Action::Delete,
+                "account_setting/BASIC_SCAN_TYPE_VERSION",
+                DriftKind::Changed,
+            ),
+        ];
+        for (action, address, expected) in cases {
+            let address = Address::parse(&format!("123456789012/us-east-1/{address}")).unwrap();
+            let change = Change::new(address.clone(), action, Vec::new(), None, None, Vec::new());
+            assert_eq!(DriftKind::of(&change), expected, "{action:?} {address}");
+        }
+    }
+
+    #[test]
+    fn a_changed_object_holds_only_the_fields_that_differ() {
+        let change = Change::new(
+            Address::parse("123456789012/us-east-1/repository/team-a/api").unwrap(),
+            Action::Update,
+            vec!["tags".to_owned()],
+            Some(serde_json::json!({"scan_on_push": true, "tags": {"hotfix": "yes"}})),
+            Some(serde_json::json!({"scan_on_push": true, "tags": {}})),
+            Vec::new(),
+        );
+        let changed = changed_object(&change);
+        assert_eq!(
+            changed.live,
+            Some(serde_json::json!({"tags": {"hotfix": "yes"}}))
+        );
+        assert_eq!(changed.spec, Some(serde_json::json!({"tags": {}})));
+    }
+}
