@@ -140,6 +140,24 @@ pub struct PlanArgs {
     /// per repository), so the plan cannot say what the new policy would expire.
     #[arg(long)]
     pub no_image_preview: bool,
+    /// With --format markdown: the most characters the comment may have. A plan that does not
+    /// fit is shown in less detail, step by step, each step said in the comment.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = ecrform_render::DEFAULT_MAX_COMMENT_CHARS as u64,
+        value_parser = clap::value_parser!(u64).range(ecrform_render::MIN_COMMENT_CHARS as u64..)
+    )]
+    pub max_comment_chars: u64,
+    /// With --format markdown: the key of the hidden marker `<!-- ecrform:plan key=KEY -->`
+    /// that lets a pipeline find and update its own comment [default: the spec path, and the
+    /// --registry selection after `@`].
+    #[arg(long, value_name = "KEY", value_parser = parse_comment_key)]
+    pub comment_key: Option<ecrform_render::CommentKey>,
+}
+
+fn parse_comment_key(raw: &str) -> Result<ecrform_render::CommentKey, String> {
+    ecrform_render::CommentKey::parse(raw)
 }
 
 #[derive(Debug, Args)]

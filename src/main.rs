@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Command, Format};
 use crate::commands::{CommandError, Outcome};
 
 fn main() -> ExitCode {
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         Err(error) => return usage_error(&error),
     };
     let result = commands::run(&cli);
-    exit_code(result, cli.global.quiet)
+    exit_code(result, &cli)
 }
 
 /// clap exits 2 on a usage error, which the contract reserves for "changes" and "drift": a
@@ -42,30 +42,86 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     }
 }
 
-/// The one place where outcomes and errors become exit codes (see the README's table).
-fn exit_code(result: Result<Outcome, CommandError>, quiet: bool) -> ExitCode {
-    match result {
-        Ok(Outcome::Done) => ExitCode::SUCCESS,
-        Ok(Outcome::Changes) => ExitCode::from(2),
-        Err(CommandError::Spec(diagnostics)) => {
-            for diagnostic in &diagnostics.0 {
-                eprintln!("{diagnostic}");
-            }
+/// The one place where outcomes and errors become exit codes (see the README's table). A
+/// failed plan, drift or apply in `--format markdown` or `json` also prints its errors on
+/// stdout, in that format, so a pipeline that posts or parses stdout still has a result.
+fn exit_code(result: Result<Outcome, CommandError>, cli: &Cli) -> ExitCode {
+    let error = match result {
+        Ok(Outcome::Done) => return ExitCode::SUCCESS,
+        Ok(Outcome::Changes) => return ExitCode::from(2),
+        Err(error) => error,
+    };
+    let lines = error_lines(&error, cli.global.quiet);
+    for line in &lines.stderr {
+        eprintln!("{line}");
+    }
+    if let Some(result) = failure_result(cli, &lines.errors) {
+        print!("{result}");
+    }
+    ExitCode::from(1)
+}
+
+/// A failure's lines: as stderr shows them, and as the one-line errors of a result on stdout.
+struct ErrorLines {
+    stderr: Vec<String>,
+    errors: Vec<String>,
+}
+
+fn error_lines(error: &CommandError, quiet: bool) -> ErrorLines {
+    match error {
+        CommandError::Spec(diagnostics) => {
+            let errors: Vec<String> = diagnostics.0.iter().map(ToString::to_string).collect();
+            let mut stderr = errors.clone();
             if !quiet && diagnostics.0.len() > 1 {
-                eprintln!("error: {} problems in the spec", diagnostics.0.len());
+                stderr.push(format!(
+                    "error: {} problems in the spec",
+                    diagnostics.0.len()
+                ));
             }
-            ExitCode::from(1)
+            ErrorLines { stderr, errors }
         }
-        Err(CommandError::Refused(lines)) => {
-            for line in &lines {
-                eprintln!("error: {line}");
-            }
-            ExitCode::from(1)
-        }
-        Err(CommandError::Other(error)) => {
+        CommandError::Refused(lines) => ErrorLines {
+            stderr: lines.iter().map(|line| format!("error: {line}")).collect(),
+            errors: lines.clone(),
+        },
+        CommandError::Other(error) => {
             let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
-            eprintln!("error: {}", chain.join(": "));
-            ExitCode::from(1)
+            let line = chain.join(": ");
+            ErrorLines {
+                stderr: vec![format!("error: {line}")],
+                errors: vec![line],
+            }
         }
+    }
+}
+
+/// What a failed command prints on stdout: nothing in text, and for the commands whose result
+/// is rendered in `--format`, the failure in that format.
+fn failure_result(cli: &Cli, errors: &[String]) -> Option<String> {
+    let (command, marker) = match &cli.command {
+        Command::Plan(args) => (
+            "plan",
+            Some(args.comment_key.clone().unwrap_or_else(|| {
+                let path = cli.global.file.as_ref().map_or_else(
+                    || context::DEFAULT_SPEC.to_owned(),
+                    |p| p.display().to_string(),
+                );
+                let mut registries = cli.global.registries.clone();
+                registries.sort();
+                ecrform_render::CommentKey::derived(&path, &registries)
+            })),
+        ),
+        Command::Drift => ("drift", None),
+        Command::Apply(_) => ("apply", None),
+        _ => return None,
+    };
+    match cli.global.format {
+        Format::Text => None,
+        Format::Json => Some(ecrform_render::render_failure_json(errors)),
+        Format::Markdown => Some(ecrform_render::render_failure_markdown(
+            command,
+            marker.as_ref(),
+            errors,
+        )),
     }
 }

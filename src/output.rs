@@ -4,21 +4,16 @@
 use crate::cli::Format;
 use crate::context::Output;
 
-/// A plan (or drift report) in the format `--format` asks for.
-pub fn render_plan(
-    output: &Output,
-    plan: &ecrform_plan::Plan,
-    kind: ecrform_render::ReportKind,
-) -> String {
+/// A plan in the format `--format` asks for (Markdown in full; `plan` sizes its comment).
+pub fn render_plan(output: &Output, plan: &ecrform_plan::Plan) -> String {
     match output.format {
         Format::Text => ecrform_render::render_text(
             plan,
             &ecrform_render::TextOptions {
                 color: output.color,
-                kind,
             },
         ),
-        Format::Markdown => ecrform_render::render_markdown_report(plan, kind),
+        Format::Markdown => ecrform_render::render_markdown(plan),
         Format::Json => ecrform_render::render_json(plan),
     }
 }

@@ -648,3 +648,120 @@ fn a_snapshot_resolves_kms_aliases_through_its_kms_aliases_map() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The quickstart plan as a pull request comment under a budget.
+fn quickstart_comment(extra: &[&str]) -> Output {
+    let mut args = QUICKSTART_PLAN.to_vec();
+    args.extend(["--format", "markdown"]);
+    args.extend_from_slice(extra);
+    ecrform(&root(), &args)
+}
+
+#[test]
+fn the_plan_comment_fits_max_comment_chars_and_says_what_it_left_out() {
+    let full = quickstart_comment(&["--comment-key", "pr-42"]);
+    assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
+    let full = stdout(&full);
+    assert!(full.starts_with("<!-- ecrform:plan key=pr-42 -->\n**ecrform plan** — "));
+    assert!(!full.contains("_Shortened to fit"), "{full}");
+    for budget in [3_000, 1_000] {
+        let output = quickstart_comment(&[
+            "--comment-key",
+            "pr-42",
+            "--max-comment-chars",
+            &budget.to_string(),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let comment = stdout(&output);
+        assert!(
+            comment.chars().count() <= budget,
+            "{budget}: {}",
+            comment.chars().count()
+        );
+        // Both destructive changes are named at every size.
+        for address in [
+            "123456789012/us-east-1/lifecycle_policy/team-b/batch",
+            "123456789012/us-east-1/repository/team-b/secure",
+        ] {
+            assert!(comment.contains(address), "{budget}: {comment}");
+        }
+        insta::assert_snapshot!(format!("quickstart_comment_within_{budget}"), comment);
+    }
+}
+
+#[test]
+fn the_comment_key_defaults_to_the_spec_path_and_the_registry_selection() {
+    let output = quickstart_comment(&["--registry", "123456789012/us-east-1"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with(
+            "<!-- ecrform:plan key=examples/quickstart/ecr.yaml@123456789012/us-east-1 -->\n"
+        ),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn a_bad_comment_key_or_budget_is_a_usage_error() {
+    for (flag, value, says) in [
+        ("--comment-key", "a b", "contains ' '"),
+        ("--comment-key", "a--b", "\"--\""),
+        ("--max-comment-chars", "999", "999 is not in 1000.."),
+        ("--max-comment-chars", "many", "invalid digit"),
+    ] {
+        let output = quickstart_comment(&[flag, value]);
+        assert_eq!(output.status.code(), Some(1), "{flag} {value}");
+        assert!(stderr(&output).contains(says), "{}", stderr(&output));
+        assert_eq!(stdout(&output), "");
+    }
+}
+
+#[test]
+fn a_failed_plan_or_drift_in_markdown_or_json_still_prints_a_result_on_stdout() {
+    let dir = std::env::temp_dir().join(format!("ecrform-cli-failure-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("ecr.yaml"),
+        "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    \
+         repositorie: {}\n    prune: maybe\n",
+    )
+    .unwrap();
+    let errors = [
+        "ecr.yaml:5:5: unknown key \"repositorie\"; did you mean \"repositories\"?",
+        "ecr.yaml:6:12: expected true, false or a mapping {enabled, force_delete}, found the string \"maybe\"",
+    ];
+    let markdown = ecrform(&dir, &["plan", "--format", "markdown"]);
+    assert_eq!(markdown.status.code(), Some(1));
+    insta::assert_snapshot!("failed_plan_markdown", stdout(&markdown));
+    assert_eq!(
+        stderr(&markdown),
+        format!(
+            "{}\n{}\nerror: 2 problems in the spec\n",
+            errors[0], errors[1]
+        )
+    );
+    for command in ["plan", "drift"] {
+        let json = ecrform(&dir, &[command, "--format", "json"]);
+        assert_eq!(json.status.code(), Some(1), "{command}");
+        let json: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"format_version": 1, "errors": errors}),
+            "{command}"
+        );
+    }
+    // Text keeps stdout for results only.
+    let text = ecrform(&dir, &["drift"]);
+    assert_eq!(
+        (text.status.code(), stdout(&text)),
+        (Some(1), String::new())
+    );
+    let drift = ecrform(&dir, &["drift", "--format", "markdown"]);
+    assert!(
+        stdout(&drift).starts_with("**ecrform drift** — failed, drift was not checked\n"),
+        "{}",
+        stdout(&drift)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -12,7 +12,6 @@ use anyhow::Context as _;
 use ecrform_apply::{ApplyOptions, ApplyReport};
 use ecrform_model::Address;
 use ecrform_plan::{Allowed, Plan, SavedPlan, SignatureCheck, check_signature, spec_fingerprint};
-use ecrform_render::ReportKind;
 
 use crate::cli::{ApplyArgs, Format};
 use crate::commands::live::{self, LivePlan};
@@ -139,16 +138,10 @@ fn fresh_plan(
     // The plan is shown before anything is written. With --format json or markdown, stdout
     // carries only the apply report, so the plan goes to stderr as text.
     if context.output.format == Format::Text {
-        print!(
-            "{}",
-            output::render_plan(&context.output, plan, ReportKind::Plan)
-        );
+        print!("{}", output::render_plan(&context.output, plan));
         println!();
     } else {
-        let text = ecrform_render::TextOptions {
-            color: false,
-            kind: ReportKind::Plan,
-        };
+        let text = ecrform_render::TextOptions { color: false };
         eprint!("{}", ecrform_render::render_text(plan, &text));
     }
     Ok(planned)
