@@ -53,6 +53,7 @@ mod raw;
 mod registry_wide;
 mod replication_access;
 mod report;
+mod schema;
 mod settings;
 mod sources;
 mod suggest;
@@ -75,6 +76,7 @@ use ecrform_model::{DesiredState, RegistryId, RepositoryName};
 pub use crate::export::{ExportOptions, Exported, export};
 use crate::policies::PolicyLibrary;
 use crate::report::{Location, Report};
+pub use crate::schema::{SCHEMA_DIALECT, json_schema};
 use crate::sources::SourceText;
 use crate::validator::Validator;
 
