@@ -15,6 +15,9 @@ pub fn run(context: &Context) -> Result<Outcome, CommandError> {
         "{}",
         output::render_plan(&context.output, &plan, ReportKind::Drift)
     );
+    crate::github::append_step_summary(context, || {
+        ecrform_render::render_markdown_report(&plan, ReportKind::Drift)
+    });
     Ok(if plan.is_empty() && plan.unmanaged.is_empty() {
         Outcome::Done
     } else {

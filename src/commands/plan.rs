@@ -50,6 +50,9 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
         "{}",
         output::render_plan(&context.output, &plan, ReportKind::Plan)
     );
+    crate::github::append_step_summary(context, || {
+        ecrform_render::render_markdown_report(&plan, ReportKind::Plan)
+    });
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         Outcome::Changes
     } else {
