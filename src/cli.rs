@@ -685,4 +685,94 @@ mod tests {
         let help = plan.render_help().to_string();
         assert!(help.contains("--state"), "{help}");
     }
+
+    /// The `ecrform ...` command lines of the example workflows, as argument lists: quoted
+    /// variables stand for one argument, and `"${flags[@]}"` for every flag the script may
+    /// put in `flags`. Continued lines are joined; redirections and pipes end a command.
+    fn workflow_commands(script: &str) -> Vec<Vec<String>> {
+        let joined = script.replace("\\\n", " ");
+        let flags: Vec<String> = joined
+            .split("flags+=(")
+            .skip(1)
+            .filter_map(|rest| rest.split(')').next())
+            .map(str::to_owned)
+            .collect();
+        let mut commands = Vec::new();
+        for line in joined.lines() {
+            if line.trim_start().starts_with('#') {
+                continue;
+            }
+            let Some(start) = line.find("ecrform ") else {
+                continue;
+            };
+            let before = &line[..start];
+            // Only where a command starts: a line (or a one-line `run:`), `$(`, or after `;`,
+            // `&&`, `||`.
+            if !(before.trim().is_empty()
+                || before.ends_with("$(")
+                || ["run:", ";", "&&", "||"]
+                    .iter()
+                    .any(|sep| before.trim_end().ends_with(sep)))
+            {
+                continue;
+            }
+            let mut args = Vec::new();
+            for token in line[start..].split_whitespace().skip(1) {
+                if token.starts_with('>') || token.starts_with('|') || token.starts_with(')') {
+                    break;
+                }
+                if token == "\"${flags[@]}\"" {
+                    args.extend(flags.iter().cloned());
+                    continue;
+                }
+                let token = token.trim_end_matches(')');
+                args.push(if token.starts_with("\"$") {
+                    "X".to_owned()
+                } else {
+                    token.to_owned()
+                });
+            }
+            commands.push(args);
+        }
+        commands
+    }
+
+    /// Every command the example workflows run is one this ecrform takes, with flags it
+    /// reads: parsed here as the binary parses it, with its unused-option check.
+    #[test]
+    fn the_example_workflows_run_real_commands_with_flags_they_read() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/github-actions");
+        let mut checked = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for args in workflow_commands(&text) {
+                let matches = command()
+                    .try_get_matches_from(std::iter::once("ecrform".to_owned()).chain(args.clone()))
+                    .unwrap_or_else(|error| {
+                        panic!("{}: ecrform {args:?}: {error}", path.display())
+                    });
+                assert_eq!(
+                    unused_option(&matches),
+                    None,
+                    "{}: {args:?}",
+                    path.display()
+                );
+                checked.push(args.join(" "));
+            }
+        }
+        checked.sort();
+        checked.dedup();
+        assert_eq!(
+            checked,
+            [
+                "apply reviewed/plan.json -f X --allow-delete --allow-replace",
+                "drift -f X --format markdown",
+                "drift -f X --registry X --format markdown",
+                "plan -f X --format markdown --out plan.json",
+                "registries -f X --format json",
+                "validate -f X",
+            ]
+        );
+    }
 }
