@@ -700,6 +700,16 @@ fn each_command_help_shows_an_example_and_its_exit_codes() {
     }
 }
 
+/// The README's table of commands has a row for every command.
+#[test]
+fn the_readme_lists_every_command() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for command in COMMANDS {
+        let row = format!("| `ecrform {}", command.join(" "));
+        assert!(readme.contains(&row), "README.md has no row {row}...");
+    }
+}
+
 #[test]
 fn a_common_flag_a_command_does_not_read_is_a_one_line_error() {
     let cases: &[(&[&str], &str)] = &[
