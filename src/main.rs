@@ -4,28 +4,43 @@
 mod cli;
 mod commands;
 mod context;
+mod github;
 mod logging;
 mod output;
 mod progress;
 mod recovery;
 
-/// This ecrform's version, as saved plans record it.
+/// This ecrform's version, as saved plans record it: the package version, so that a plan
+/// made and applied by builds of one release is accepted whatever commit each was built from.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What `--version` prints after the name: the package version and, when built from a git
+/// checkout, its commit (`0.1.0 (abc1234)`; see build.rs).
+pub const LONG_VERSION: &str = env!("ECRFORM_LONG_VERSION");
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use crate::cli::{Cli, Command, Format};
 use crate::commands::{CommandError, Outcome};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(error) => return usage_error(&error),
     };
+    // A flag the command would ignore is a mistake in the command line, said before any work.
+    if let Some(problem) = cli::unused_option(&matches) {
+        eprintln!("error: {problem}");
+        return ExitCode::from(1);
+    }
+    let annotations = context::annotations(cli.global.annotations);
     let result = commands::run(&cli);
-    exit_code(result, &cli)
+    exit_code(result, &cli, annotations)
 }
 
 /// clap exits 2 on a usage error, which the contract reserves for "changes" and "drift": a
@@ -44,14 +59,15 @@ fn usage_error(error: &clap::Error) -> ExitCode {
 
 /// The one place where outcomes and errors become exit codes (see the README's table). A
 /// failed plan, drift or apply in `--format markdown` or `json` also prints its errors on
-/// stdout, in that format, so a pipeline that posts or parses stdout still has a result.
-fn exit_code(result: Result<Outcome, CommandError>, cli: &Cli) -> ExitCode {
+/// stdout, in that format, so a pipeline that posts or parses stdout still has a result. With
+/// `annotations`, spec problems are GitHub Actions annotations too.
+fn exit_code(result: Result<Outcome, CommandError>, cli: &Cli, annotations: bool) -> ExitCode {
     let error = match result {
         Ok(Outcome::Done) => return ExitCode::SUCCESS,
         Ok(Outcome::Changes) => return ExitCode::from(2),
         Err(error) => error,
     };
-    let lines = error_lines(&error, cli.global.quiet);
+    let lines = error_lines(&error, cli.global.quiet, annotations);
     for line in &lines.stderr {
         eprintln!("{line}");
     }
@@ -67,11 +83,17 @@ struct ErrorLines {
     errors: Vec<String>,
 }
 
-fn error_lines(error: &CommandError, quiet: bool) -> ErrorLines {
+fn error_lines(error: &CommandError, quiet: bool, annotations: bool) -> ErrorLines {
     match error {
         CommandError::Spec(diagnostics) => {
             let errors: Vec<String> = diagnostics.0.iter().map(ToString::to_string).collect();
-            let mut stderr = errors.clone();
+            let mut stderr = Vec::new();
+            for (diagnostic, line) in diagnostics.0.iter().zip(&errors) {
+                stderr.push(line.clone());
+                if annotations {
+                    stderr.push(github::annotation(github::Level::Error, diagnostic));
+                }
+            }
             if !quiet && diagnostics.0.len() > 1 {
                 stderr.push(format!(
                     "error: {} problems in the spec",

@@ -74,10 +74,14 @@ impl Harness {
     }
 
     /// The binary with the emulator's environment, and no log filter of the caller's (it would
-    /// write logs into every test's stderr).
+    /// write logs into every test's stderr), nor the GitHub Actions runner's variables (the
+    /// annotations and step summary of the tests' runs would join CI's own).
     fn binary(&self) -> Command {
         let mut command = self.emulator.command(env!("CARGO_BIN_EXE_ecrform"));
-        command.env_remove("ECRFORM_LOG");
+        command
+            .env_remove("ECRFORM_LOG")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY");
         command
     }
 
@@ -3017,7 +3021,10 @@ impl Harness {
     /// The binary reaching the emulator through `proxy`, in the working directory.
     fn through(&self, proxy: &Proxy) -> Command {
         let mut command = proxy.command(&self.emulator, env!("CARGO_BIN_EXE_ecrform"));
-        command.env_remove("ECRFORM_LOG");
+        command
+            .env_remove("ECRFORM_LOG")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY");
         command.current_dir(&self.dir.path);
         command.envs(FAULT_TIMEOUTS);
         command
@@ -3342,4 +3349,62 @@ fn an_apply_killed_in_the_middle_of_a_replace_is_finished_by_the_next() {
     assert!(!h.dir.join(".ecrform-recovery.json").exists());
     let again = h.ecrform(&["plan", "-f", "rotated.yaml", "--detailed-exitcode"]);
     assert_eq!(again.success().stdout, NO_CHANGES, "{again}");
+}
+
+/// The steps of the GitHub Actions kit (examples/github-actions/) against the emulator, under
+/// the runner's variables: plan.yml's signed plan with `--out`, apply.yml's apply of that saved
+/// plan, drift.yml's drift. Each appends its Markdown report to the step summary after what
+/// earlier steps wrote, while stdout keeps its own format.
+#[test]
+fn the_github_actions_steps_append_their_reports_to_the_step_summary() {
+    let h = Harness::new("full");
+    let summary = h.dir.join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let runner = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ("ECRFORM_PLAN_KEY", "a secret of the CI system"),
+    ];
+    let read = || std::fs::read_to_string(&summary).unwrap();
+
+    let plan = h.ecrform_with(
+        &[
+            "plan",
+            "-f",
+            "ecr.yaml",
+            "--format",
+            "markdown",
+            "--out",
+            "plan.json",
+        ],
+        &runner,
+        &[],
+    );
+    plan.success();
+    assert!(plan.stdout.contains("| create | 9 |"), "{plan}");
+    let after_plan = format!("earlier step\n{}\n", plan.stdout);
+    assert_eq!(read(), after_plan);
+
+    let apply = h.ecrform_with(&["apply", "plan.json", "-f", "ecr.yaml"], &runner, &[]);
+    apply.success();
+    let applied = read();
+    let report = applied.strip_prefix(&after_plan).unwrap();
+    assert!(
+        report.starts_with("## ecrform apply\n\n| result | change | detail |\n"),
+        "{report}"
+    );
+    assert_eq!(report.matches("| applied |").count(), 9, "{report}");
+    // The text report on stdout, the Markdown one in the summary.
+    assert!(!apply.stdout.contains("| applied |"), "{apply}");
+
+    let drift = h.ecrform_with(
+        &["drift", "-f", "ecr.yaml", "--format", "json"],
+        &runner,
+        &[],
+    );
+    drift.success();
+    let report = read();
+    let report = report.strip_prefix(&applied).unwrap();
+    assert!(report.starts_with("## "), "{report}");
+    assert!(report.ends_with("\n\n"), "{report:?}");
 }

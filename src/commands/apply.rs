@@ -69,6 +69,7 @@ pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError>
         ),
     );
     print!("{}", render_report(context, &report));
+    crate::github::append_step_summary(context, || ecrform_render::render_apply_markdown(&report));
     settle_record(context, &mut record, &plan, &report, &live)?;
     if !report.is_success() {
         bail_cmd(&format!(

@@ -13,15 +13,16 @@ pub fn run(context: &Context) -> Result<Outcome, CommandError> {
     let checked_at = lifecycle::current_time()?.to_rfc3339_seconds();
     let diff = ecrform_plan::plan(&spec.desired, &live);
     let report = ecrform_plan::drift::DriftReport::new(diff, &spec.desired, &live, checked_at);
+    let markdown = || {
+        ecrform_render::render_drift_markdown(&report, Some(&plan::derived_comment_key(context)))
+    };
     let rendered = match context.output.format {
         Format::Text => ecrform_render::render_drift_text(&report, context.output.color),
-        Format::Markdown => ecrform_render::render_drift_markdown(
-            &report,
-            Some(&plan::derived_comment_key(context)),
-        ),
+        Format::Markdown => markdown(),
         Format::Json => ecrform_render::render_drift_json(&report),
     };
     print!("{rendered}");
+    crate::github::append_step_summary(context, markdown);
     Ok(if report.in_sync {
         Outcome::Done
     } else {

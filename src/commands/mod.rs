@@ -2,11 +2,13 @@
 //! `--registry` selection, and the outcome/error types that `main` maps to exit codes.
 
 mod apply;
+mod docs;
 mod drift;
 mod export;
 mod lifecycle;
 mod live;
 mod plan;
+mod registries;
 mod snapshot;
 mod validate;
 
@@ -62,6 +64,10 @@ pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
         Command::Export(args) => export::run(&context, args),
         Command::Snapshot(args) => snapshot::run(&context, args),
         Command::Lifecycle(command) => lifecycle::run(&context, command),
+        Command::Registries => registries::run(&context),
+        Command::Schema => docs::schema(),
+        Command::Completions(args) => docs::completions(args),
+        Command::Man(args) => docs::man(&context, args),
     }
 }
 
@@ -69,7 +75,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
 fn load_spec(context: &Context) -> Result<Spec, CommandError> {
     let mut spec = ecrform_spec::load(&context.spec.load_options())?;
     for warning in &spec.warnings {
-        context.output.warn(warning);
+        context.output.warn_diagnostic(warning);
     }
     context
         .output

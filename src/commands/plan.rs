@@ -45,12 +45,13 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
             .output
             .note(&format_args!("saved the plan to {}{signed}", out.display()));
     }
+    let comment = || ecrform_render::render_plan_comment(&plan, &comment_options(context, args));
     if context.output.format == Format::Markdown {
-        let comment = ecrform_render::render_plan_comment(&plan, &comment_options(context, args));
-        print!("{}", comment.text);
+        print!("{}", comment().text);
     } else {
         print!("{}", output::render_plan(&context.output, &plan));
     }
+    crate::github::append_step_summary(context, || comment().text);
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         Outcome::Changes
     } else {

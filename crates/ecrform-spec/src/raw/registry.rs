@@ -50,7 +50,7 @@ pub(crate) struct RawPrune {
     pub force_delete: Option<crate::yaml::Pos>,
 }
 
-const PRUNE_KEYS: &[&str] = &["enabled", "force_delete"];
+pub(crate) const PRUNE_KEYS: &[&str] = &["enabled", "force_delete"];
 
 #[derive(Debug, Clone)]
 pub(crate) struct RawRepository {
