@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use ecrform_model::Address;
+use ecrform_model::policy::AccessDelta;
 
 use crate::ApiCall;
 
@@ -68,6 +69,12 @@ pub struct Change {
     /// repository the create restores from the recovery record (`repository policy, tags`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restores: Option<String>,
+    /// For a change of a repository policy, the registry policy or a creation template's
+    /// repository policy: who can do what after it that could not before, and who no longer
+    /// can (see [`crate::access`]). Planning computes it from `before` and `after`, so a saved
+    /// plan does not read it back: planning again gives the same.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub access: Option<AccessDelta>,
 }
 
 impl Change {
@@ -93,6 +100,7 @@ impl Change {
             images: None,
             replace_reason: None,
             restores: None,
+            access: None,
         }
     }
 
