@@ -44,6 +44,13 @@ pub struct Change {
     pub destructive: bool,
     /// The fields that differ (for updates and replaces; every managed field for a create).
     pub fields: Vec<String>,
+    /// For a change of a repository policy, the registry policy or a creation template's
+    /// repository policy: who can do what after it that could not before, and who no longer
+    /// can (see [`crate::access`]). Serialized before `before` and `after`: it is what a
+    /// reviewer reads first. Planning computes it from `before` and `after`, so a saved
+    /// plan does not read it back: planning again gives the same.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub access: Option<AccessDelta>,
     /// Canonical live form, `null` when absent.
     pub before: Option<Value>,
     /// Canonical desired form, `null` when absent.
@@ -69,12 +76,6 @@ pub struct Change {
     /// repository the create restores from the recovery record (`repository policy, tags`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restores: Option<String>,
-    /// For a change of a repository policy, the registry policy or a creation template's
-    /// repository policy: who can do what after it that could not before, and who no longer
-    /// can (see [`crate::access`]). Planning computes it from `before` and `after`, so a saved
-    /// plan does not read it back: planning again gives the same.
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
-    pub access: Option<AccessDelta>,
 }
 
 impl Change {

@@ -2,12 +2,14 @@
 //! of the interface contract. Differences are computed once as data ([`diff`]) and every
 //! format renders that data, so the formats never disagree.
 
+pub mod access;
 pub mod diff;
 mod layout;
 mod markdown;
 mod report;
 mod text;
 
+pub use access::{access_lines, access_markdown};
 pub use diff::{ChangeDiff, diff_change};
 pub use layout::ReportKind;
 pub use markdown::{render_markdown, render_markdown_report};

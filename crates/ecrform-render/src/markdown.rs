@@ -66,6 +66,7 @@ pub fn render_markdown_report(plan: &Plan, kind: ReportKind) -> String {
                     out.push_str(&format!("{}\n\n", note.text));
                 }
             }
+            out.push_str(&crate::access::access_markdown(change));
             out.push_str(&format!("{fence}diff\n"));
             for line in &body {
                 out.push_str(line);

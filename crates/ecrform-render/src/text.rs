@@ -49,6 +49,16 @@ pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
             out.push_str(&paint(note.alarming.then_some(RED), &line));
             out.push('\n');
         }
+        for line in crate::access::access_lines(change) {
+            let colour = match line.trim_start().chars().next() {
+                Some('+') => Some(GREEN),
+                Some('-') => Some(RED),
+                Some('!') => Some(YELLOW),
+                _ => None,
+            };
+            out.push_str(&paint(colour, &format!("{INDENT}{line}")));
+            out.push('\n');
+        }
         for line in layout::change_lines(change) {
             out.push_str(&paint(sign_colour(line.sign), &body_line(&line)));
             out.push('\n');
