@@ -39,7 +39,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use self::classes::Needs;
-pub use self::classes::{AccessClass, PolicyKind};
+pub use self::classes::{AccessClass, IamPolicyKind};
 use super::IamPolicy;
 use super::grant::{action_pattern_matches, wildcard_matches};
 use crate::{Partition, RegistryId};
@@ -55,10 +55,10 @@ pub enum AccessScope {
 }
 
 impl AccessScope {
-    pub fn kind(&self) -> PolicyKind {
+    pub fn kind(&self) -> IamPolicyKind {
         match self {
-            AccessScope::Repository(_) => PolicyKind::Repository,
-            AccessScope::Registry(_) => PolicyKind::Registry,
+            AccessScope::Repository(_) => IamPolicyKind::Repository,
+            AccessScope::Registry(_) => IamPolicyKind::Registry,
         }
     }
 
@@ -696,7 +696,7 @@ fn action_access(statements: &[Statement], row: &Principal, action: &str) -> Opt
 /// `row`'s grants, class by class, from its access to each action.
 fn class_grants(
     row: &Principal,
-    kind: PolicyKind,
+    kind: IamPolicyKind,
     access: &BTreeMap<&str, ActionAccess>,
 ) -> Vec<AccessGrant> {
     let prefixed = |name: &str| format!("ecr:{name}");

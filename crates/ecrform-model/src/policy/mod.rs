@@ -25,7 +25,7 @@ mod iam_policy;
 mod vocabulary;
 
 pub use self::access::{
-    AccessClass, AccessDelta, AccessGrant, AccessMatrix, AccessScope, DeltaSign, PolicyKind,
+    AccessClass, AccessDelta, AccessGrant, AccessMatrix, AccessScope, DeltaSign, IamPolicyKind,
     Principal, Requirement,
 };
 pub use self::canonical_form::{canonicalize, canonicalize_in};

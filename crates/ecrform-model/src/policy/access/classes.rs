@@ -43,7 +43,7 @@ pub enum AccessClass {
 /// every repository of the registry its resources name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum PolicyKind {
+pub enum IamPolicyKind {
     Repository,
     Registry,
 }
@@ -244,7 +244,7 @@ impl AccessClass {
 
     /// The actions (with the `ecr:` prefix) that make up the class in a policy of `kind`:
     /// a repository policy can only grant what acts on its repository.
-    pub fn actions(self, kind: PolicyKind) -> Vec<String> {
+    pub fn actions(self, kind: IamPolicyKind) -> Vec<String> {
         self.action_names(kind)
             .map(|name| format!("ecr:{name}"))
             .collect()
@@ -259,11 +259,11 @@ impl AccessClass {
         }
     }
 
-    pub(crate) fn action_names(self, kind: PolicyKind) -> impl Iterator<Item = &'static str> {
+    pub(crate) fn action_names(self, kind: IamPolicyKind) -> impl Iterator<Item = &'static str> {
         let definition = self.definition();
         let registry: &[&str] = match kind {
-            PolicyKind::Repository => &[],
-            PolicyKind::Registry => definition.registry_actions,
+            IamPolicyKind::Repository => &[],
+            IamPolicyKind::Registry => definition.registry_actions,
         };
         definition
             .repository_actions

@@ -286,14 +286,14 @@ fn registry_policies_grant_replication_creation_and_caching() {
     assert_eq!(
         sentences(&statements(cache), &registry()),
         [
-            "arn:aws:iam::123456789012:role/puller can create repositories if on arn:aws:ecr:us-east-1:123456789012:repository/docker-hub/*",
-            "arn:aws:iam::123456789012:role/puller can import upstream images (pull-through cache) if on arn:aws:ecr:us-east-1:123456789012:repository/docker-hub/*",
+            "arn:aws:iam::123456789012:role/puller can create repositories on arn:aws:ecr:us-east-1:123456789012:repository/docker-hub/*",
+            "arn:aws:iam::123456789012:role/puller can import upstream images (pull-through cache) on arn:aws:ecr:us-east-1:123456789012:repository/docker-hub/*",
         ]
     );
     // Read without knowing the registry, the resource is a condition too.
     assert_eq!(
         sentences(&statements(guide), &AccessScope::Registry(None))[0],
-        "210987654321 (account) can replicate into the registry if on arn:aws:ecr:us-east-1:123456789012:repository/*"
+        "210987654321 (account) can replicate into the registry on arn:aws:ecr:us-east-1:123456789012:repository/*"
     );
     // Registry policies (REGISTRY_POLICY_SCOPE V2) may grant repository actions too, and
     // registry management.
@@ -415,7 +415,7 @@ fn every_ecr_action_belongs_to_a_class_once_but_the_layer_check() {
     let mut seen: BTreeMap<&str, Vec<AccessClass>> = BTreeMap::new();
     for class in AccessClass::ALL {
         assert_eq!(class.definition().class, class, "CLASSES is out of order");
-        for action in class.action_names(PolicyKind::Registry) {
+        for action in class.action_names(IamPolicyKind::Registry) {
             seen.entry(action).or_default().push(class);
             assert!(
                 ECR_ACTIONS.contains(&action),
@@ -426,7 +426,7 @@ fn every_ecr_action_belongs_to_a_class_once_but_the_layer_check() {
             for action in needed {
                 assert!(
                     class
-                        .action_names(PolicyKind::Repository)
+                        .action_names(IamPolicyKind::Repository)
                         .any(|a| a == *action)
                 );
             }

@@ -159,44 +159,44 @@ fn alternatives_phrase(sets: &[ConditionSet], among_others: bool) -> String {
 }
 
 impl AccessGrant {
-    /// The organizations a grant to `*` is limited to, when its one condition set names them,
-    /// and the grant's conditions without that requirement: `* (anyone in o-abc123)` says it
-    /// better than `* (anyone) ... if aws:PrincipalOrgID is o-abc123`.
-    fn organization(&self) -> Option<(Vec<String>, ConditionSet)> {
-        if self.principal != Principal::Anyone {
-            return None;
-        }
-        let [alternatives] = self.when.as_slice() else {
-            return None;
-        };
-        let [set] = alternatives.as_slice() else {
-            return None;
-        };
-        let index = set.iter().position(|requirement| {
-            matches!(requirement, Requirement::Condition { operator, key, .. }
-                if key == ORG_ID_KEY && ORG_OPERATORS.contains(&operator.as_str()))
-        })?;
-        let Requirement::Condition { values, .. } = &set[index] else {
-            return None;
-        };
-        let mut rest = set.clone();
-        rest.remove(index);
-        Some((values.clone(), rest))
-    }
-
     /// The grant in one sentence: `* (anyone in o-abc123) can pull`,
     /// `lambda.amazonaws.com (service) can pull if aws:SourceArn matches arn:...`,
     /// `arn:...:role/x has part of push: ecr:PutImage, not ecr:CompleteLayerUpload, ...`.
+    ///
+    /// When the grant depends on one set of requirements, two of them read better elsewhere
+    /// in the sentence: `aws:PrincipalOrgID` on `*` names who (`* (anyone in o-abc123)`), and
+    /// resources say where (`can create repositories on arn:...:repository/docker-hub/*`).
     pub fn sentence(&self) -> String {
-        let (who, when) = match self.organization() {
-            Some((organizations, rest)) => {
-                let who = format!("* (anyone in {})", joined(&organizations, "or"));
-                let when = if rest.is_empty() {
-                    String::new()
-                } else {
-                    set_phrase(&rest, false)
-                };
-                (who, when)
+        let single = match self.when.as_slice() {
+            [alternatives] => match alternatives.as_slice() {
+                [set] => Some(set),
+                _ => None,
+            },
+            _ => None,
+        };
+        let mut who = self.principal.to_string();
+        let mut place = String::new();
+        let when = match single {
+            Some(set) => {
+                let mut rest: ConditionSet = set.clone();
+                if self.principal == Principal::Anyone
+                    && let Some(index) = rest.iter().position(|requirement| {
+                        matches!(requirement, Requirement::Condition { operator, key, .. }
+                            if key == ORG_ID_KEY && ORG_OPERATORS.contains(&operator.as_str()))
+                    })
+                    && let Requirement::Condition { values, .. } = rest.remove(index)
+                {
+                    who = format!("* (anyone in {})", joined(&values, "or"));
+                }
+                let (resources, others): (Vec<Requirement>, Vec<Requirement>) =
+                    rest.into_iter().partition(|requirement| {
+                        matches!(
+                            requirement,
+                            Requirement::Resource { .. } | Requirement::NotResource { .. }
+                        )
+                    });
+                place = set_phrase(&resources, false);
+                set_phrase(&others, false)
             }
             None => {
                 let parts: Vec<String> = self
@@ -204,7 +204,7 @@ impl AccessGrant {
                     .iter()
                     .map(|alternatives| alternatives_phrase(alternatives, self.when.len() > 1))
                     .collect();
-                (self.principal.to_string(), parts.join(" and "))
+                parts.join(" and ")
             }
         };
         let definition = self.class.definition();
@@ -221,6 +221,10 @@ impl AccessGrant {
             }
         };
         let mut sentence = format!("{who} {what}");
+        if !place.is_empty() {
+            sentence.push(' ');
+            sentence.push_str(&place);
+        }
         if !when.is_empty() {
             sentence.push_str(" if ");
             sentence.push_str(&when);
