@@ -1,9 +1,14 @@
-//! The access lines of a policy change, which reviewers read instead of its diff:
+//! Access in reports. The access lines of a policy change, which reviewers read instead of its
+//! diff:
 //! `+ 345678901234 (account) can pull`, `- arn:aws:iam::123456789012:role/ci can push`,
 //! `! * (anyone in o-abc123) can pull` (a grant to anyone is marked `!`). Each format places
 //! them above the change's diff with one call; the words are the model's
 //! ([`ecrform_model::policy::AccessGrant::sentence`]), so every format says the same.
+//!
+//! And the access matrix `ecrform access` prints: every registry's policies, a line per
+//! grant.
 
+use ecrform_model::policy::{PolicyAccess, RegistryAccess};
 use ecrform_plan::Change;
 
 /// What a change that alters no access says.
@@ -52,4 +57,150 @@ fn signed_lines(change: &Change) -> Option<Vec<String>> {
             .map(|(sign, grant)| format!("{} {grant}", sign.as_str()))
             .collect(),
     )
+}
+
+/// Where the policies of an access report come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessSource {
+    /// The spec's desired policies.
+    Spec,
+    /// The policies ECR (or a snapshot) holds.
+    Live,
+}
+
+impl AccessSource {
+    fn as_str(self) -> &'static str {
+        match self {
+            AccessSource::Spec => "spec",
+            AccessSource::Live => "live",
+        }
+    }
+
+    fn heading(self) -> &'static str {
+        match self {
+            AccessSource::Spec => "Who can do what under the policies of the spec",
+            AccessSource::Live => "Who can do what under the policies ECR holds",
+        }
+    }
+}
+
+/// What a policy that is not there, or not known, means for access.
+fn absent_phrase(access: &PolicyAccess, what: Absent) -> Option<&'static str> {
+    match (access, what) {
+        (PolicyAccess::Present { grants }, _) if grants.is_empty() => {
+            Some("a policy that grants no ECR access")
+        }
+        (PolicyAccess::Present { .. }, _) => None,
+        (PolicyAccess::None, Absent::Repository) => {
+            Some("no policy: only this account's principals, through their IAM policies")
+        }
+        (PolicyAccess::None, Absent::Registry) => {
+            Some("no policy: no other account can replicate into the registry")
+        }
+        (PolicyAccess::None, Absent::Template) => {
+            Some("no policy for the repositories it creates")
+        }
+        (PolicyAccess::Unknown, Absent::Registry) => {
+            Some("not in the spec (access --live reads it from ECR)")
+        }
+        (PolicyAccess::Unknown, _) => Some("policy not in the spec (access --live reads it)"),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Absent {
+    Repository,
+    Registry,
+    Template,
+}
+
+/// Every policy of a registry with what it is called in a report, registry-wide first.
+fn policies(registry: &RegistryAccess) -> Vec<(String, &PolicyAccess, Absent)> {
+    let mut policies = vec![(
+        "registry policy".to_owned(),
+        &registry.registry_policy,
+        Absent::Registry,
+    )];
+    for (prefix, access) in &registry.creation_templates {
+        policies.push((
+            format!("creation template {prefix}"),
+            access,
+            Absent::Template,
+        ));
+    }
+    for (name, access) in &registry.repositories {
+        policies.push((name.to_string(), access, Absent::Repository));
+    }
+    policies
+}
+
+/// The access matrix of every registry for a terminal: per registry, the registry policy,
+/// the creation templates' policies and each repository's, a line per grant.
+pub fn render_access_text(registries: &[RegistryAccess], source: AccessSource) -> String {
+    let mut out = format!("{}.\n", source.heading());
+    for registry in registries {
+        out.push_str(&format!("\n{}\n", registry.registry));
+        for (label, access, absent) in policies(registry) {
+            match absent_phrase(access, absent) {
+                Some(phrase) => out.push_str(&format!("  {label}: {phrase}\n")),
+                None => {
+                    out.push_str(&format!("  {label}:\n"));
+                    if let PolicyAccess::Present { grants } = access {
+                        for grant in grants {
+                            out.push_str(&format!("    {grant}\n"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The same as a Markdown table per registry, for a pull request or a wiki page.
+pub fn render_access_markdown(registries: &[RegistryAccess], source: AccessSource) -> String {
+    let mut out = format!("## ecrform access\n\n{}.\n", source.heading());
+    for registry in registries {
+        out.push_str(&format!(
+            "\n### `{}`\n\n| policy | who | can |\n| --- | --- | --- |\n",
+            registry.registry
+        ));
+        for (label, access, absent) in policies(registry) {
+            match (absent_phrase(access, absent), access) {
+                (Some(phrase), _) => {
+                    out.push_str(&format!("| {} | | {} |\n", cell(&label), cell(phrase)));
+                }
+                (None, PolicyAccess::Present { grants }) => {
+                    for grant in grants {
+                        out.push_str(&format!(
+                            "| {} | `{}` | {} |\n",
+                            cell(&label),
+                            cell(&grant.who()),
+                            cell(&grant.what())
+                        ));
+                    }
+                }
+                (None, _) => {}
+            }
+        }
+    }
+    out
+}
+
+/// Text safe in a table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
+/// `{"source": "spec"|"live", "registries": [{registry, registry_policy, repositories,
+/// creation_templates?}]}`, each policy `{"policy": "present", "grants": [...]}`,
+/// `{"policy": "none"}` or `{"policy": "unknown"}`.
+pub fn render_access_json(registries: &[RegistryAccess], source: AccessSource) -> String {
+    let report = serde_json::json!({
+        "source": source.as_str(),
+        "registries": registries,
+    });
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|_| String::from("{}"));
+    text.push('\n');
+    text
 }

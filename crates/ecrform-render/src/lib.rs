@@ -9,7 +9,10 @@ mod markdown;
 mod report;
 mod text;
 
-pub use access::{access_lines, access_markdown};
+pub use access::{
+    AccessSource, access_lines, access_markdown, render_access_json, render_access_markdown,
+    render_access_text,
+};
 pub use diff::{ChangeDiff, diff_change};
 pub use layout::ReportKind;
 pub use markdown::{render_markdown, render_markdown_report};

@@ -42,7 +42,7 @@ use self::classes::Needs;
 pub use self::classes::{AccessClass, IamPolicyKind};
 use super::IamPolicy;
 use super::grant::{action_pattern_matches, wildcard_matches};
-use crate::{Partition, RegistryId};
+use crate::{Partition, RegistryId, RegistryState, RepositoryName};
 
 /// What a policy is read for: a repository's policy or a registry's, and where it is used
 /// when that is known (resources are then matched against it).
@@ -358,6 +358,86 @@ impl AccessDelta {
         });
         lines
     }
+}
+
+/// What one policy setting of a registry gives: its grants, no policy at all, or not known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "policy", rename_all = "snake_case")]
+pub enum PolicyAccess {
+    /// The spec leaves the policy out (it is not managed), or it was not read.
+    Unknown,
+    /// There is no policy: only the registry account's own principals have access, through
+    /// their IAM policies.
+    None,
+    /// A policy, and who can do what under it.
+    Present { grants: Vec<AccessGrant> },
+}
+
+impl PolicyAccess {
+    fn of(policy: Option<Option<&IamPolicy>>, scope: &AccessScope) -> Self {
+        match policy {
+            None => PolicyAccess::Unknown,
+            Some(None) => PolicyAccess::None,
+            Some(Some(policy)) => PolicyAccess::Present {
+                grants: policy.access(scope).grants,
+            },
+        }
+    }
+}
+
+/// Who can do what in one registry: under its registry policy, each repository's policy and
+/// the policy each creation template gives the repositories it creates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistryAccess {
+    #[serde(serialize_with = "serialize_display")]
+    pub registry: RegistryId,
+    pub registry_policy: PolicyAccess,
+    pub repositories: BTreeMap<RepositoryName, PolicyAccess>,
+    /// By prefix; left out when the state holds no creation templates.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub creation_templates: BTreeMap<String, PolicyAccess>,
+}
+
+impl RegistryAccess {
+    /// The access the policies of `state` (desired or live) give.
+    pub fn of(state: &RegistryState) -> Self {
+        let registry = state.id();
+        let repositories = state
+            .repositories
+            .iter()
+            .map(|(name, repository)| {
+                let scope = AccessScope::Repository(Some(registry.repository_arn(name)));
+                let access = PolicyAccess::of(repository.repository_policy.as_managed(), &scope);
+                (name.clone(), access)
+            })
+            .collect();
+        let creation_templates = state
+            .creation_templates
+            .iter()
+            .flatten()
+            .map(|(prefix, template)| {
+                let policy = Some(template.repository_policy.as_ref());
+                let access = PolicyAccess::of(policy, &AccessScope::Repository(None));
+                (prefix.clone(), access)
+            })
+            .collect();
+        RegistryAccess {
+            registry_policy: PolicyAccess::of(
+                state.registry_policy.as_managed(),
+                &AccessScope::Registry(Some(registry.clone())),
+            ),
+            registry,
+            repositories,
+            creation_templates,
+        }
+    }
+}
+
+fn serialize_display<S: serde::Serializer>(
+    value: &impl std::fmt::Display,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
 }
 
 impl IamPolicy {

@@ -26,7 +26,7 @@ mod vocabulary;
 
 pub use self::access::{
     AccessClass, AccessDelta, AccessGrant, AccessMatrix, AccessScope, DeltaSign, IamPolicyKind,
-    Principal, Requirement,
+    PolicyAccess, Principal, RegistryAccess, Requirement,
 };
 pub use self::canonical_form::{canonicalize, canonicalize_in};
 pub use self::grant::Grant;

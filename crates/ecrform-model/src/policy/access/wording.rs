@@ -167,6 +167,21 @@ impl AccessGrant {
     /// in the sentence: `aws:PrincipalOrgID` on `*` names who (`* (anyone in o-abc123)`), and
     /// resources say where (`can create repositories on arn:...:repository/docker-hub/*`).
     pub fn sentence(&self) -> String {
+        let (who, what) = self.parts();
+        format!("{who} {what}")
+    }
+
+    /// Who the sentence is about: `* (anyone in o-abc123)`, `345678901234 (account)`.
+    pub fn who(&self) -> String {
+        self.parts().0
+    }
+
+    /// The rest of the sentence: `can pull if aws:SecureTransport is true`.
+    pub fn what(&self) -> String {
+        self.parts().1
+    }
+
+    fn parts(&self) -> (String, String) {
         let single = match self.when.as_slice() {
             [alternatives] => match alternatives.as_slice() {
                 [set] => Some(set),
@@ -220,7 +235,7 @@ impl AccessGrant {
                 format!("can {}: {}", definition.phrase, self.actions.join(", "))
             }
         };
-        let mut sentence = format!("{who} {what}");
+        let mut sentence = what;
         if !place.is_empty() {
             sentence.push(' ');
             sentence.push_str(&place);
@@ -233,7 +248,7 @@ impl AccessGrant {
             sentence.push_str(" unless ");
             sentence.push_str(&alternatives_phrase(&self.unless, false));
         }
-        sentence
+        (who, sentence)
     }
 }
 
