@@ -7,7 +7,9 @@ pub mod address;
 mod canonical;
 pub mod document;
 mod enums;
+pub mod json_error;
 pub mod lifecycle;
+pub mod limits;
 pub mod names;
 mod operation;
 mod owner;
@@ -17,16 +19,18 @@ pub mod registry;
 pub mod registry_wide;
 pub mod repository;
 pub mod setting;
+pub mod shown;
 pub mod snapshot;
 
 pub use address::{Address, ResourceKind, Target};
 pub use document::{DocumentError, PathSegment};
+pub use json_error::JsonProblem;
 pub use lifecycle::LifecyclePolicy;
 pub use names::{AccountId, NameError, Partition, Region, RegistryId, RepositoryName};
 pub use operation::Operation;
 pub use owner::{LEGACY_OWNER, OwnerId};
 pub use policy::{IamPolicy, PartitionCache};
-pub use policy_document::{ContextCache, DocumentKind, PolicyDocument};
+pub use policy_document::{ContextCache, DocumentKind, PolicyDocument, TextCache};
 pub use registry::{DesiredRegistry, DesiredState, RegistryState};
 pub use registry_wide::{
     AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, PullThroughCacheField,

@@ -199,6 +199,73 @@ impl<K: DocumentKind> Default for ContextCache<K> {
     }
 }
 
+/// Documents parsed from text, each distinct text once: the repositories of a registry mostly
+/// share a few lifecycle and repository policies, and a read of 100,000 repositories holds
+/// one parsed document per distinct text instead of 100,000 JSON trees. Shared between the
+/// concurrent reads of one registry; dropped with the read.
+pub struct TextCache<K: DocumentKind> {
+    parsed: std::sync::Mutex<ParsedTexts<K>>,
+}
+
+/// Each distinct text, in each context, parsed.
+type ParsedTexts<K> = HashMap<(String, <K as DocumentKind>::Context), PolicyDocument<K>>;
+
+impl<K: DocumentKind> TextCache<K> {
+    pub fn new() -> Self {
+        TextCache {
+            parsed: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// [`PolicyDocument::from_json_text_in`], parsing each distinct text (in each context)
+    /// once; a text that does not parse is not kept.
+    pub fn parse(
+        &self,
+        text: &str,
+        context: K::Context,
+    ) -> Result<PolicyDocument<K>, DocumentError> {
+        let key = (text.to_owned(), context);
+        // A poisoned lock only means another read panicked; the map is still sound.
+        let lock = || {
+            self.parsed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(document) = lock().get(&key) {
+            return Ok(document.clone());
+        }
+        let document = PolicyDocument::from_json_text_in(text, context)?;
+        lock().entry(key).or_insert(document.clone());
+        Ok(document)
+    }
+
+    /// How many distinct documents were parsed.
+    pub fn len(&self) -> usize {
+        self.parsed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<K: DocumentKind> Default for TextCache<K> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: DocumentKind> fmt::Debug for TextCache<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TextCache")
+            .field("documents", &self.len())
+            .finish()
+    }
+}
+
 impl<K: DocumentKind> fmt::Debug for ContextCache<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ContextCache")

@@ -78,11 +78,13 @@ use ecrform_model::{DesiredState, RegistryId, RepositoryName};
 pub use crate::builtin::{
     BUILTIN_PREFIX, BuiltinPolicy, TemplateVar, builtin_policies, builtin_policy,
 };
+pub use crate::document::LocatedDocument;
 pub use crate::export::{ExportOptions, Exported, export};
 pub use crate::policies::PolicyKind;
 use crate::policies::PolicyLibrary;
 use crate::report::{Location, Report};
 use crate::sources::SourceText;
+pub use crate::sources::{ReadError, read_bounded};
 use crate::validator::Validator;
 
 /// Where to read the spec from.

@@ -8,10 +8,12 @@
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 
 use aws_sdk_ecr::types::Repository;
+use ecrform_model::lifecycle::Lifecycle;
+use ecrform_model::policy::Iam;
 use ecrform_model::snapshot::fill_live_defaults;
 use ecrform_model::{
     Encryption, EncryptionType, IamPolicy, LifecyclePolicy, RegistryState, RepositoryName,
-    RepositoryState, Setting, TagMutability, Tags,
+    RepositoryState, Setting, TagMutability, Tags, TextCache,
 };
 use ecrform_plan::{Aspects, ErrorKind, Missing, ReadScope, RegistryError};
 
@@ -35,6 +37,8 @@ pub(super) async fn read_repositories(
     progress: &(dyn Fn(ReadProgress) + Send + Sync),
 ) -> Result<RegistryState, RegistryError> {
     progress(ReadProgress::Started);
+    let documents = Documents::default();
+    let documents = &documents;
     let pages: std::pin::Pin<
         Box<dyn Stream<Item = Result<Vec<Repository>, RegistryError>> + Send + '_>,
     > = if scope.only_named {
@@ -70,7 +74,7 @@ pub(super) async fn read_repositories(
             let described =
                 describe(&repository).map_err(|unknown| unknown.error(&registry.id, &name))?;
             drop(repository);
-            let (name, values) = read_aspects(registry, name, arn, aspects).await?;
+            let (name, values) = read_aspects(registry, name, arn, aspects, documents).await?;
             progress(ReadProgress::RepositoryRead);
             Ok(Some((name, described, values)))
         })
@@ -244,6 +248,14 @@ fn describe(repository: &Repository) -> Result<RepositoryState, UnknownValue> {
     Ok(state)
 }
 
+/// The documents one registry's read has parsed, each distinct text once (see
+/// [`TextCache`]).
+#[derive(Debug, Default)]
+struct Documents {
+    lifecycle: TextCache<Lifecycle>,
+    iam: TextCache<Iam>,
+}
+
 /// What the per-repository reads found.
 struct AspectValues {
     tags: Option<Tags>,
@@ -258,6 +270,7 @@ async fn read_aspects(
     name: RepositoryName,
     arn: String,
     aspects: Aspects,
+    documents: &Documents,
 ) -> Result<(RepositoryName, Option<AspectValues>), RegistryError> {
     let tags = async {
         if !aspects.tags {
@@ -296,7 +309,7 @@ async fn read_aspects(
                 .map_err(|error| classify(&error))
         },
         Missing::LifecyclePolicy,
-        LifecyclePolicy::from_json_text,
+        |text: &str| documents.lifecycle.parse(text, ()),
         (&name, "lifecycle policy"),
     );
     let policy = read_document(
@@ -314,7 +327,7 @@ async fn read_aspects(
                 .map_err(|error| classify(&error))
         },
         Missing::RepositoryPolicy,
-        |text: &str| IamPolicy::from_json_text_in(text, partition),
+        |text: &str| documents.iam.parse(text, partition),
         (&name, "repository policy"),
     );
     let (tags, lifecycle_policy, repository_policy) = tokio::join!(tags, lifecycle, policy);
@@ -651,6 +664,56 @@ mod tests {
         );
         assert_eq!(ecr.received("GetRepositoryPolicy"), [expected]);
         assert_eq!(ecr.count("ListTagsForResource"), 0);
+    }
+
+    /// Repositories that share a policy text share one parsed document: a registry of many
+    /// repositories under one lifecycle policy holds it once.
+    #[tokio::test(start_paused = true)]
+    async fn identical_policy_texts_are_parsed_once_per_read() {
+        let ecr = RecordedEcr::new();
+        ecr.then(
+            "DescribeRepositories",
+            Answer::ok(json!({ "repositories": [
+                described(REGISTRY, "ra"), described(REGISTRY, "rb"), described(REGISTRY, "rc")
+            ] })),
+        );
+        let text = |days: u32| {
+            format!(
+                r#"{{"rules":[{{"rulePriority":1,"selection":{{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":{days}}},"action":{{"type":"expire"}}}}]}}"#
+            )
+        };
+        for days in [7, 7, 14] {
+            ecr.then(
+                "GetLifecyclePolicy",
+                Answer::ok(json!({ "registryId": "123456789012", "repositoryName": "x",
+                                   "lifecyclePolicyText": text(days) })),
+            );
+        }
+        let lifecycle = Aspects {
+            lifecycle_policy: true,
+            ..Aspects::default()
+        };
+        let state = ecr
+            .registry(REGISTRY, 1)
+            .read(&scope_of(&[], lifecycle))
+            .await
+            .unwrap();
+        let documents: Vec<&LifecyclePolicy> = state
+            .repositories
+            .values()
+            .map(|repository| repository.lifecycle_policy.present().unwrap())
+            .collect();
+        let shared = documents
+            .iter()
+            .filter(|document| document.document()["rules"][0]["selection"]["countNumber"] == 7)
+            .collect::<Vec<_>>();
+        assert_eq!(shared.len(), 2);
+        assert!(std::ptr::eq(shared[0].document(), shared[1].document()));
+        assert!(
+            documents
+                .iter()
+                .any(|d| !std::ptr::eq(d.document(), shared[0].document()))
+        );
     }
 
     #[tokio::test(start_paused = true)]
