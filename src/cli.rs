@@ -97,6 +97,35 @@ pub enum Command {
     /// Work with lifecycle policies offline.
     #[command(subcommand)]
     Lifecycle(LifecycleCommand),
+    /// Who can do what: the access each repository and registry policy of the spec grants
+    /// (with --live, of the policies ECR holds), as pull, push, delete images, manage, ...
+    Access(AccessArgs),
+    /// The built-in library of reviewed policy documents, which a spec names `builtin/NAME`.
+    #[command(subcommand)]
+    Policies(PoliciesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// Read the policies ECR holds (every repository of each registry of the spec), or the
+    /// `--state` snapshot's, instead of the spec's.
+    #[arg(long)]
+    pub live: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoliciesCommand {
+    /// Every document of the library: name, kind, vars and what it does.
+    List,
+    /// One document: what it does, its vars, how a spec uses it, what it grants, its text.
+    Show(PoliciesShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PoliciesShowArgs {
+    /// The document's name, with or without `builtin/`.
+    #[arg(value_name = "NAME")]
+    pub name: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,12 +1,14 @@
 //! One module per command, plus what they share: loading the spec, restricting to the
 //! `--registry` selection, and the outcome/error types that `main` maps to exit codes.
 
+mod access;
 mod apply;
 mod drift;
 mod export;
 mod lifecycle;
 mod live;
 mod plan;
+mod policies;
 mod snapshot;
 mod validate;
 
@@ -62,6 +64,8 @@ pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
         Command::Export(args) => export::run(&context, args),
         Command::Snapshot(args) => snapshot::run(&context, args),
         Command::Lifecycle(command) => lifecycle::run(&context, command),
+        Command::Access(args) => access::run(&context, args),
+        Command::Policies(command) => policies::run(&context, command),
     }
 }
 

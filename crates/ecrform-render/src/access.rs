@@ -10,6 +10,7 @@
 
 use ecrform_model::policy::{PolicyAccess, RegistryAccess};
 use ecrform_plan::Change;
+use serde::Serialize;
 
 /// What a change that alters no access says.
 const UNCHANGED: &str = "access: unchanged (who can do what is the same)";
@@ -85,25 +86,34 @@ impl AccessSource {
 }
 
 /// What a policy that is not there, or not known, means for access.
-fn absent_phrase(access: &PolicyAccess, what: Absent) -> Option<&'static str> {
-    match (access, what) {
-        (PolicyAccess::Present { grants }, _) if grants.is_empty() => {
+fn absent_phrase(
+    access: &PolicyAccess,
+    what: Absent,
+    source: AccessSource,
+) -> Option<&'static str> {
+    match (access, what, source) {
+        (PolicyAccess::Present { grants }, _, _) if grants.is_empty() => {
             Some("a policy that grants no ECR access")
         }
-        (PolicyAccess::Present { .. }, _) => None,
-        (PolicyAccess::None, Absent::Repository) => {
+        (PolicyAccess::Present { .. }, _, _) => None,
+        (PolicyAccess::None, Absent::Repository, _) => {
             Some("no policy: only this account's principals, through their IAM policies")
         }
-        (PolicyAccess::None, Absent::Registry) => {
+        (PolicyAccess::None, Absent::Registry, _) => {
             Some("no policy: no other account can replicate into the registry")
         }
-        (PolicyAccess::None, Absent::Template) => {
+        (PolicyAccess::None, Absent::Template, _) => {
             Some("no policy for the repositories it creates")
         }
-        (PolicyAccess::Unknown, Absent::Registry) => {
+        (PolicyAccess::Unknown, Absent::Registry, AccessSource::Spec) => {
             Some("not in the spec (access --live reads it from ECR)")
         }
-        (PolicyAccess::Unknown, _) => Some("policy not in the spec (access --live reads it)"),
+        (PolicyAccess::Unknown, _, AccessSource::Spec) => {
+            Some("policy not in the spec (access --live reads it)")
+        }
+        (PolicyAccess::Unknown, _, AccessSource::Live) => {
+            Some("not known (not read: the endpoint or the snapshot does not hold it)")
+        }
     }
 }
 
@@ -141,7 +151,7 @@ pub fn render_access_text(registries: &[RegistryAccess], source: AccessSource) -
     for registry in registries {
         out.push_str(&format!("\n{}\n", registry.registry));
         for (label, access, absent) in policies(registry) {
-            match absent_phrase(access, absent) {
+            match absent_phrase(access, absent, source) {
                 Some(phrase) => out.push_str(&format!("  {label}: {phrase}\n")),
                 None => {
                     out.push_str(&format!("  {label}:\n"));
@@ -166,7 +176,7 @@ pub fn render_access_markdown(registries: &[RegistryAccess], source: AccessSourc
             registry.registry
         ));
         for (label, access, absent) in policies(registry) {
-            match (absent_phrase(access, absent), access) {
+            match (absent_phrase(access, absent, source), access) {
                 (Some(phrase), _) => {
                     out.push_str(&format!("| {} | | {} |\n", cell(&label), cell(phrase)));
                 }
@@ -196,10 +206,15 @@ fn cell(text: &str) -> String {
 /// creation_templates?}]}`, each policy `{"policy": "present", "grants": [...]}`,
 /// `{"policy": "none"}` or `{"policy": "unknown"}`.
 pub fn render_access_json(registries: &[RegistryAccess], source: AccessSource) -> String {
-    let report = serde_json::json!({
-        "source": source.as_str(),
-        "registries": registries,
-    });
+    #[derive(Serialize)]
+    struct Report<'a> {
+        source: &'static str,
+        registries: &'a [RegistryAccess],
+    }
+    let report = Report {
+        source: source.as_str(),
+        registries,
+    };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|_| String::from("{}"));
     text.push('\n');
     text
