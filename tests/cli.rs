@@ -243,6 +243,23 @@ fn valid_specs_validate() {
     );
 }
 
+#[test]
+fn every_example_validates() {
+    for (example, summary) in [
+        ("examples/quickstart/ecr.yaml", "1 registry, 5 repositories"),
+        ("examples/multi-account", "4 registries, 4 repositories"),
+        ("examples/pull-through-cache", "1 registry, 0 repositories"),
+    ] {
+        let output = ecrform(&root(), &["validate", "-f", example]);
+        assert_eq!(
+            (output.status.code(), stdout(&output)),
+            (Some(0), format!("{example} is valid: {summary}.\n")),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
 /// The first spec file of a corpus case (the case itself, or a directory case's first by name).
 fn expect_file(case: &Path) -> PathBuf {
     if !case.is_dir() {
