@@ -39,12 +39,14 @@ pub fn access_markdown(change: &Change) -> String {
     if signed.is_empty() {
         return format!("{UNCHANGED}\n\n");
     }
-    let mut out = String::from("Access:\n\n```diff\n");
+    // A condition's value may hold backticks: the fence outgrows them.
+    let fence = crate::markdown::fence_for(&signed);
+    let mut out = format!("Access:\n\n{fence}diff\n");
     for line in signed {
         out.push_str(&line);
         out.push('\n');
     }
-    out.push_str("```\n\n");
+    out.push_str(&format!("{fence}\n\n"));
     out
 }
 
@@ -183,9 +185,9 @@ pub fn render_access_markdown(registries: &[RegistryAccess], source: AccessSourc
                 (None, PolicyAccess::Present { grants }) => {
                     for grant in grants {
                         out.push_str(&format!(
-                            "| {} | `{}` | {} |\n",
+                            "| {} | {} | {} |\n",
                             cell(&label),
-                            cell(&grant.who()),
+                            code_cell(&grant.who()),
                             cell(&grant.what())
                         ));
                     }
@@ -197,9 +199,33 @@ pub fn render_access_markdown(registries: &[RegistryAccess], source: AccessSourc
     out
 }
 
-/// Text safe in a table cell.
+/// Text as itself in a table cell: what Markdown would read as emphasis (the `*` of an ARN
+/// pattern), a link, HTML or the cell's end is escaped.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Text as code in a table cell: delimited by more backticks than it holds, its `|` escaped
+/// (GitHub ends a cell at `|` even within code).
+fn code_cell(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let delimiter = "`".repeat(longest + 1);
+    let padding = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!(
+        "{delimiter}{padding}{}{padding}{delimiter}",
+        text.replace('|', "\\|")
+    )
 }
 
 /// `{"source": "spec"|"live", "registries": [{registry, registry_policy, repositories,

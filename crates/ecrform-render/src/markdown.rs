@@ -112,7 +112,7 @@ fn diff_line(line: &Line) -> String {
 
 /// A code fence longer than any run of backticks in the block, so that a policy containing
 /// backticks cannot close the block early.
-fn fence_for(lines: &[String]) -> String {
+pub(crate) fn fence_for(lines: &[String]) -> String {
     let longest = lines
         .iter()
         .flat_map(|line| line.split(|c| c != '`'))
