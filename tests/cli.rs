@@ -834,7 +834,8 @@ fn an_unknown_library_name_is_a_one_line_error() {
     let output = ecrform(&root(), &["policies", "show", "cross-acount-pull"]);
     assert_one_line_error(
         &output,
-        "error: no built-in policy \"cross-acount-pull\" (the library has \
+        "error: no built-in policy \"cross-acount-pull\"; did you mean \
+         \"builtin/cross-account-pull\"? (the library has \
          builtin/archive-then-expire, builtin/keep-days, builtin/keep-semver-releases, \
          builtin/untagged-7d-keep-10, builtin/ci-push, builtin/cross-account-pull, \
          builtin/lambda-pull, builtin/org-pull, builtin/allow-replication-from, \

@@ -9,7 +9,9 @@
 use anyhow::anyhow;
 use ecrform_model::IamPolicy;
 use ecrform_model::policy::{AccessGrant, AccessScope};
-use ecrform_spec::{BuiltinPolicy, PolicyKind, builtin_policies, builtin_policy};
+use ecrform_spec::{
+    BuiltinPolicy, PolicyKind, builtin_policies, builtin_policy, nearest_builtin_policy,
+};
 use serde_json::{Value, json};
 
 use crate::cli::{Format, PoliciesCommand, PoliciesShowArgs};
@@ -162,9 +164,12 @@ fn show(format: Format, args: &PoliciesShowArgs) -> anyhow::Result<String> {
             .iter()
             .map(BuiltinPolicy::reference)
             .collect();
+        let hint = nearest_builtin_policy(&args.name)
+            .map(|found| format!("; did you mean {:?}?", found.reference()))
+            .unwrap_or_default();
         return Err(anyhow!(
-            "no built-in policy {:?} (the library has {}; `ecrform policies list` describes \
-             them)",
+            "no built-in policy {:?}{hint} (the library has {}; `ecrform policies list` \
+             describes them)",
             args.name,
             names.join(", ")
         ));

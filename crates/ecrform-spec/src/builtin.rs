@@ -117,6 +117,13 @@ pub fn builtin_policy(name: &str) -> Option<&'static BuiltinPolicy> {
     LIBRARY.iter().find(|policy| policy.name == name)
 }
 
+/// The document whose name is nearest to a `name` the library does not have, to suggest it.
+pub fn nearest_builtin_policy(name: &str) -> Option<&'static BuiltinPolicy> {
+    let name = name.strip_prefix(BUILTIN_PREFIX).unwrap_or(name);
+    let found = crate::suggest::nearest(name, LIBRARY.iter().map(|policy| policy.name))?;
+    builtin_policy(found)
+}
+
 const ACCOUNTS_EXAMPLE: &str = r#"["210987654321", "345678901234"]"#;
 
 static LIBRARY: [BuiltinPolicy; 10] = [

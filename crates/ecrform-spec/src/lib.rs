@@ -77,6 +77,7 @@ use ecrform_model::{DesiredState, RegistryId, RepositoryName};
 
 pub use crate::builtin::{
     BUILTIN_PREFIX, BuiltinPolicy, TemplateVar, builtin_policies, builtin_policy,
+    nearest_builtin_policy,
 };
 pub use crate::document::LocatedDocument;
 pub use crate::export::{ExportOptions, Exported, export};
