@@ -97,8 +97,10 @@ pub enum Command {
     /// Work with lifecycle policies offline.
     #[command(subcommand)]
     Lifecycle(LifecycleCommand),
-    /// Who can do what: the access each repository and registry policy of the spec grants
-    /// (with --live, of the policies ECR holds), as pull, push, delete images, manage, ...
+    /// Who can do what under the spec's policies (with --live, under those ECR holds).
+    ///
+    /// Per registry and repository, one line per principal and access class: pull, push,
+    /// delete images, manage, read metadata, replicate, create repositories, import upstream.
     Access(AccessArgs),
     /// The built-in library of reviewed policy documents, which a spec names `builtin/NAME`.
     #[command(subcommand)]
