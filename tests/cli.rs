@@ -143,7 +143,7 @@ fn verbose_notes_go_to_stderr_and_leave_the_plan_on_stdout_as_it_was() {
     );
     assert_eq!(
         stderr(&verbose),
-        format!("read 4 file(s) of spec\n{}", stderr(&quiet))
+        format!("read 3 file(s) of spec\n{}", stderr(&quiet))
     );
 }
 
@@ -167,7 +167,7 @@ fn json_log_format_writes_verbose_notes_as_json_lines() {
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
         .collect();
     assert_eq!(lines.len(), 1, "{lines:?}");
-    assert_eq!(lines[0]["message"], "read 4 file(s) of spec");
+    assert_eq!(lines[0]["message"], "read 3 file(s) of spec");
     assert_eq!(lines[0]["level"], "INFO");
     assert_eq!(lines[0]["target"], "ecrform");
     assert!(lines[0]["timestamp"].is_string(), "{}", lines[0]);
