@@ -216,14 +216,48 @@ pub fn read_everything(
     context: &Context,
     kms_keys: &BTreeMap<RegistryId, std::collections::BTreeSet<String>>,
 ) -> anyhow::Result<Vec<RegistryState>> {
+    read_describing(targets, context, |id| {
+        let mut scope = ReadScope::everything();
+        scope.kms_keys = kms_keys.get(id).cloned().unwrap_or_default();
+        scope
+    })
+}
+
+/// Every policy of every repository of `targets`, and their registry policies and creation
+/// templates (`access --live`): what says who can do what, and nothing else. A setting the
+/// endpoint does not implement is left out with a warning, as for export.
+pub fn read_policies(
+    targets: &[RegistryTarget],
+    context: &Context,
+) -> anyhow::Result<Vec<RegistryState>> {
+    read_describing(targets, context, |_| ReadScope {
+        other_repositories: ecrform_plan::Aspects {
+            repository_policy: true,
+            ..ecrform_plan::Aspects::default()
+        },
+        registry: ecrform_plan::RegistryAspects::only([
+            ecrform_model::RegistryWideKind::RegistryPolicy,
+            ecrform_model::RegistryWideKind::CreationTemplates,
+        ]),
+        ..ReadScope::default()
+    })
+}
+
+/// Reads `targets` with the scope `scope_of` gives each, to describe what exists: a
+/// registry-wide setting the endpoint does not implement is left out with a warning.
+fn read_describing(
+    targets: &[RegistryTarget],
+    context: &Context,
+    scope_of: impl Fn(&RegistryId) -> ReadScope,
+) -> anyhow::Result<Vec<RegistryState>> {
+    let scope_of = &scope_of;
     runtime()?.block_on(async {
         let stopwatch = Stopwatch::start(context);
         let registries = connect(targets, context).await?;
         let read_bars = ReadBars::start(&context.output, registries.keys());
         let bars = read_bars.as_ref();
         let reads = registries.iter().map(|(id, registry)| async move {
-            let mut scope = ReadScope::everything();
-            scope.kms_keys = kms_keys.get(id).cloned().unwrap_or_default();
+            let mut scope = scope_of(id);
             let progress = |step| {
                 if let Some(bars) = bars {
                     bars.step(id, step);
