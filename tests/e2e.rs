@@ -3544,3 +3544,60 @@ fn access_live_reads_what_ecr_holds_and_a_plan_says_what_each_policy_change_does
         "{plan}"
     );
 }
+
+/// The lifecycle preview's image reads start while the registry is still being read: the
+/// images of the one repository whose lifecycle policy changes are listed as soon as that
+/// repository is read, before the reads of the twenty after it are done.
+#[test]
+fn the_preview_lists_images_while_the_registry_is_still_being_read() {
+    let h = Harness::new("one-repository.yaml");
+    let keep = |count: u32| {
+        format!(
+            "{{rules: [{{rulePriority: 1, selection: {{tagStatus: any, countType: \
+             imageCountMoreThan, countNumber: {count}}}, action: {{type: expire}}}}]}}"
+        )
+    };
+    let mut spec = format!(
+        "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    \
+         repositories:\n      aa/changed:\n        lifecycle: {}\n",
+        keep(5)
+    );
+    for i in 0..20 {
+        spec.push_str(&format!(
+            "      zz/r{i:02}:\n        tags: {{n: \"{i}\"}}\n"
+        ));
+    }
+    h.dir.write("ecr.yaml", &spec);
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+    h.dir.write("ecr.yaml", &spec.replace(&keep(5), &keep(3)));
+
+    let proxy = Proxy::in_front_of(&h.emulator, ProxyConfig::transparent()).unwrap();
+    let plan = h.ecrform_through(&proxy, &["plan", "-f", "ecr.yaml", "--parallelism", "2"]);
+    assert_eq!(plan.code, Some(0), "{plan}");
+    assert!(
+        plan.stdout
+            .contains("~ update 123456789012/us-east-1/lifecycle_policy/aa/changed"),
+        "{plan}"
+    );
+    let exchanges = proxy.exchanges();
+    let position = |operation: &str| {
+        exchanges
+            .iter()
+            .rposition(|exchange| exchange.operation == operation)
+            .unwrap_or_else(|| panic!("no {operation}: {exchanges:?}"))
+    };
+    let listed = exchanges
+        .iter()
+        .position(|exchange| exchange.operation == "DescribeImages")
+        .unwrap_or_else(|| panic!("no DescribeImages: {exchanges:?}"));
+    assert_eq!(
+        exchanges[listed].resource.as_deref(),
+        Some("aa/changed"),
+        "{exchanges:?}"
+    );
+    assert!(
+        listed < position("ListTagsForResource"),
+        "the images were listed after every repository was read: {exchanges:?}"
+    );
+}

@@ -216,7 +216,11 @@ fn saved_plan(
     let replanned = ecrform_plan::plan(&desired, &live);
     let mut plan = saved.reviewed_plan(&replanned).map_err(edited)?;
     if !args.no_image_preview {
-        runtime.block_on(live::preview_plan(&registries, &mut plan))?;
+        runtime.block_on(live::preview_plan(
+            &registries,
+            &mut plan,
+            live::Prefetched::new(),
+        ))?;
     }
     Ok(LivePlan {
         registries,

@@ -98,13 +98,7 @@ fn access_plan() -> Plan {
 
 #[test]
 fn text_rendering_of_access_deltas() {
-    insta::assert_snapshot!(render_text(
-        &access_plan(),
-        &TextOptions {
-            color: false,
-            ..TextOptions::default()
-        }
-    ));
+    insta::assert_snapshot!(render_text(&access_plan(), &TextOptions { color: false }));
 }
 
 #[test]
@@ -133,13 +127,7 @@ fn only_policy_changes_have_access_lines() {
 
 #[test]
 fn colour_marks_what_access_a_change_adds_and_removes() {
-    let text = render_text(
-        &access_plan(),
-        &TextOptions {
-            color: true,
-            ..TextOptions::default()
-        },
-    );
+    let text = render_text(&access_plan(), &TextOptions { color: true });
     assert!(text.contains("\x1b[33m      ! * (anyone in o-abc123) can pull\x1b[0m"));
     assert!(text.contains("\x1b[32m      + 345678901234 (account) can pull"));
     assert!(text.contains("\x1b[31m      - arn:aws:iam::123456789012:role/ci can push\x1b[0m"));
