@@ -1752,3 +1752,40 @@ fn a_spec_misusing_the_library_is_a_one_line_located_error() {
         assert_one_line_error(&output, error);
     }
 }
+
+/// A snapshot too large to be worth holding whole (over 16 MiB) is parsed as it is read: it
+/// plans exactly as its small form does, and its problems are still located.
+#[test]
+fn a_large_snapshot_is_read_as_a_stream_with_the_same_plan_and_located_errors() {
+    let dir = TempDir::new("large-snapshot");
+    let spec = root().join("examples/quickstart/ecr.yaml");
+    let small = std::fs::read_to_string(root().join("examples/quickstart/snapshot.json")).unwrap();
+    // Whitespace is JSON too: the same snapshot, 17 MiB long.
+    let padding = " ".repeat(17 * 1024 * 1024);
+    dir.write("large.json", &format!("{small}{padding}"));
+    let plan = |state: &str| {
+        ecrform(
+            &dir.0,
+            &["plan", "-f", spec.to_str().unwrap(), "--state", state],
+        )
+    };
+    let expected = ecrform(
+        &root(),
+        &[
+            "plan",
+            "-f",
+            "examples/quickstart/ecr.yaml",
+            "--state",
+            "examples/quickstart/snapshot.json",
+        ],
+    );
+    let large = plan("large.json");
+    assert_eq!(large.status.code(), Some(0), "{}", stderr(&large));
+    assert_eq!(stdout(&large), stdout(&expected));
+
+    dir.write(
+        "broken.json",
+        &format!("{padding}\n{{\"snapshot_version\": 1, \"registries\": [}}"),
+    );
+    assert_one_line_error(&plan("broken.json"), "broken.json:2:40: expected value");
+}

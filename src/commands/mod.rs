@@ -14,7 +14,7 @@ mod registries;
 mod snapshot;
 mod validate;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use ecrform_aws::RegistryTarget;
@@ -259,15 +259,44 @@ fn live_from_snapshot(
     path: &Path,
     desired: &DesiredState,
 ) -> Result<Vec<RegistryState>, CommandError> {
-    let text = read_input_file(path, limits::SNAPSHOT_FILE)?;
-    let snapshot = Snapshot::from_json(&text)
-        .map_err(|error| file_problem(path, Some((error.line, error.column)), error.message))?;
+    let located = |error: ecrform_model::snapshot::SnapshotError| {
+        file_problem(path, Some((error.line, error.column)), error.message)
+    };
+    // A large regular file is parsed as it is read, never held whole (a snapshot of 100,000
+    // repositories is 100 MB of JSON); anything else (a pipe, or a file small enough that
+    // holding it costs nothing) is read up to the limit first, which also locates a problem
+    // a column more exactly than serde_json's reader does.
+    const STREAMED_FROM: u64 = 16 * 1024 * 1024;
+    let regular = std::fs::metadata(path)
+        .is_ok_and(|metadata| metadata.is_file() && metadata.len() > STREAMED_FROM);
+    let snapshot = match std::fs::metadata(path) {
+        Ok(metadata) if regular && metadata.len() > limits::SNAPSHOT_FILE.bytes => {
+            return Err(file_problem(
+                path,
+                None,
+                ecrform_spec::ReadError::TooLarge(limits::SNAPSHOT_FILE).to_string(),
+            ));
+        }
+        Ok(_) if regular => {
+            Snapshot::from_json_reader(|| std::fs::File::open(path)).map_err(located)?
+        }
+        _ => {
+            let text = read_input_file(path, limits::SNAPSHOT_FILE)?;
+            Snapshot::from_json(&text).map_err(located)?
+        }
+    };
+    // Each registry's state is moved out, not copied: the snapshot is held once.
+    let mut by_id: HashMap<RegistryId, RegistryState> = snapshot
+        .registries
+        .into_iter()
+        .map(|registry| (registry.id(), registry))
+        .collect();
     desired
         .registries
         .iter()
         .map(|registry| {
             let id = registry.state.id();
-            snapshot.registry(&id).cloned().ok_or_else(|| {
+            by_id.remove(&id).ok_or_else(|| {
                 anyhow::anyhow!("snapshot {} has no state for registry {id}", path.display()).into()
             })
         })

@@ -11,6 +11,8 @@
 //! out takes ECR's default (MUTABLE, scan on push off, AES256, no tags, no policies), exactly
 //! as DescribeRepositories reports an unset setting.
 
+use std::io::{self, BufRead, BufReader, Read};
+
 use serde::{Deserialize, Deserializer, Serialize, de};
 
 use crate::json_error::JsonProblem;
@@ -49,6 +51,22 @@ impl From<serde_json::Error> for SnapshotError {
     }
 }
 
+/// The version of a snapshot, read before the rest.
+#[derive(Deserialize)]
+struct VersionOnly {
+    #[serde(rename = "snapshot_version", deserialize_with = "supported_version")]
+    _version: u32,
+}
+
+/// A buffered reader past a leading UTF-8 byte order mark.
+fn without_bom<R: Read>(reader: R) -> io::Result<BufReader<R>> {
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
+    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    Ok(reader)
+}
+
 /// Live state of a set of registries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,22 +89,42 @@ impl Snapshot {
     pub fn from_json(text: &str) -> Result<Self, SnapshotError> {
         // The version first, alone: a snapshot of another version is refused for its version,
         // not for the keys this one does not know.
-        #[derive(Deserialize)]
-        struct VersionOnly {
-            #[serde(rename = "snapshot_version", deserialize_with = "supported_version")]
-            _version: u32,
-        }
         serde_json::from_str::<VersionOnly>(text)?;
-        let mut snapshot: Snapshot =
+        let snapshot: Snapshot =
             crate::policy_document::sharing_documents(|| serde_json::from_str(text))?;
+        Ok(snapshot.completed())
+    }
+
+    /// [`Snapshot::from_json`] from a file, never holding its whole text: a snapshot of 100,000
+    /// repositories is 100 MB of JSON. `open` opens the file; it is read twice (the version
+    /// first, alone, then the snapshot). A leading byte order mark is skipped.
+    pub fn from_json_reader<R: Read>(
+        mut open: impl FnMut() -> io::Result<R>,
+    ) -> Result<Self, SnapshotError> {
+        let opened = |open: &mut dyn FnMut() -> io::Result<R>| {
+            open().and_then(without_bom).map_err(|error| SnapshotError {
+                line: 1,
+                column: 1,
+                message: format!("cannot read the snapshot: {error}"),
+            })
+        };
+        serde_json::from_reader::<_, VersionOnly>(opened(&mut open)?)?;
+        let reader = opened(&mut open)?;
+        let snapshot: Snapshot =
+            crate::policy_document::sharing_documents(|| serde_json::from_reader(reader))?;
+        Ok(snapshot.completed())
+    }
+
+    /// ECR's defaults in every repository, every IAM policy in its registry's partition.
+    fn completed(mut self) -> Self {
         let mut partitions = PartitionCache::new();
-        for registry in &mut snapshot.registries {
+        for registry in &mut self.registries {
             for repository in registry.repositories.values_mut() {
                 fill_live_defaults(repository);
             }
             registry.place_policies_in_partition(&mut partitions);
         }
-        Ok(snapshot)
+        self
     }
 
     pub fn to_json_pretty(&self) -> String {
@@ -245,6 +283,38 @@ mod tests {
         assert_eq!(repo.scan_on_push, Some(false));
         assert_eq!(repo.encryption, Some(Encryption::aes256()));
         assert_eq!(repo.lifecycle_policy, Setting::Absent);
+    }
+
+    #[test]
+    fn a_snapshot_read_from_a_reader_is_the_one_read_from_its_text() {
+        let text = r#"{"snapshot_version": 1, "registries": [{"account": "123456789012",
+            "region": "us-gov-west-1", "repositories": {"app": {"repository_policy":
+            {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "210987654321"},
+            "Action": "ecr:BatchGetImage"}]}}, "web": {"tags": {"a": "b"}}}}]}"#;
+        let from_text = Snapshot::from_json(text).unwrap();
+        let with_bom = format!("\u{feff}{text}");
+        let read = Snapshot::from_json_reader(|| Ok(with_bom.as_bytes())).unwrap();
+        assert_eq!(read, from_text);
+        // The same errors on the same lines. (serde_json's reader counts the byte it peeked
+        // at past a value, so a column may be one further on.)
+        for broken in [
+            text.replace("\"snapshot_version\": 1", "\"snapshot_version\": 9"),
+            text.replace("\"web\"", "\"w\""),
+            text.replace("}}}}]}", "}}}}]"),
+        ] {
+            let read = Snapshot::from_json_reader(|| Ok(broken.as_bytes())).unwrap_err();
+            let parsed = Snapshot::from_json(&broken).unwrap_err();
+            assert_eq!((read.line, &read.message), (parsed.line, &parsed.message));
+            assert!(
+                read.column.abs_diff(parsed.column) <= 1,
+                "{read:?} {parsed:?}"
+            );
+        }
+        let unreadable = Snapshot::from_json_reader(|| -> io::Result<&[u8]> {
+            Err(io::Error::other("no such file"))
+        })
+        .unwrap_err();
+        assert_eq!(unreadable.message, "cannot read the snapshot: no such file");
     }
 
     #[test]
