@@ -164,8 +164,9 @@ fn any_action_matches(patterns: &Value, action: &str) -> bool {
 }
 
 /// IAM's action matching: case-insensitive (service prefix and action name alike), `*` for any
-/// run of characters and `?` for one.
-fn action_pattern_matches(pattern: &str, action: &str) -> bool {
+/// run of characters and `?` for one. Public for the guardrails, which ask what a statement's
+/// actions cover.
+pub fn action_pattern_matches(pattern: &str, action: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().map(|c| c.to_ascii_lowercase()).collect();
     let action: Vec<char> = action.chars().map(|c| c.to_ascii_lowercase()).collect();
     // Greedy matching that backtracks only to the last `*`: linear for the patterns IAM
