@@ -72,6 +72,8 @@ pub enum Format {
     Text,
     Markdown,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning (`validate` and `audit`).
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -97,6 +99,9 @@ pub enum Command {
     /// Work with lifecycle policies offline.
     #[command(subcommand)]
     Lifecycle(LifecycleCommand),
+    /// Read-only: the spec's guardrails over every repository of the live registries, as a
+    /// pass/fail table per rule and repository (exit 2 on a finding at error level).
+    Audit,
 }
 
 #[derive(Debug, Subcommand)]

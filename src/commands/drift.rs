@@ -13,7 +13,7 @@ pub fn run(context: &Context) -> Result<Outcome, CommandError> {
     let plan = ecrform_plan::plan(&spec.desired, &live);
     print!(
         "{}",
-        output::render_plan(&context.output, &plan, ReportKind::Drift)
+        output::render_plan(&context.output, &plan, ReportKind::Drift, None)
     );
     Ok(if plan.is_empty() && plan.unmanaged.is_empty() {
         Outcome::Done

@@ -2,8 +2,10 @@
 //! `--registry` selection, and the outcome/error types that `main` maps to exit codes.
 
 mod apply;
+mod audit;
 mod drift;
 mod export;
+mod guardrails;
 mod lifecycle;
 mod live;
 mod plan;
@@ -55,7 +57,16 @@ impl From<Diagnostics> for CommandError {
 pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
     let context = Context::from_args(&cli.global)?;
     crate::logging::init(&context.logging);
+    if context.output.format == crate::cli::Format::Sarif
+        && !matches!(cli.command, Command::Validate | Command::Audit)
+    {
+        return Err(anyhow::anyhow!(
+            "--format sarif applies to validate and audit; use text, markdown or json here"
+        )
+        .into());
+    }
     match &cli.command {
+        Command::Audit => audit::run(&context),
         Command::Validate => validate::run(&context),
         Command::Plan(args) => plan::run(&context, args),
         Command::Apply(args) => apply::run(&context, args),

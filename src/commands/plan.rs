@@ -7,7 +7,7 @@ use ecrform_plan::SavedPlan;
 use ecrform_render::ReportKind;
 
 use crate::cli::PlanArgs;
-use crate::commands::{CommandError, Outcome, live, live_state, load_spec};
+use crate::commands::{CommandError, Outcome, guardrails, live, live_state, load_spec};
 use crate::context::Context;
 use crate::output;
 
@@ -25,14 +25,32 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
         let planned = live::runtime()?.block_on(live::plan_live(&spec, context, preview))?;
         (planned.live, planned.plan)
     };
-    if let Some(out) = &args.out {
+    let (after, findings) = guardrails::judge_plan(
+        &spec.guardrails.config,
+        &spec.desired,
+        &live,
+        &plan,
+        &guardrails::locate_in(&spec),
+    );
+    let refused = guardrails::refuse_errors(
+        context,
+        Some(&spec),
+        &after,
+        if args.out.is_some() {
+            "the plan was not saved, and cannot be applied"
+        } else {
+            "the plan cannot be applied"
+        },
+    );
+    if let (Some(out), true) = (&args.out, refused.is_ok()) {
         let mut saved = SavedPlan::new(
             &plan,
             &spec.desired,
             &context.spec.path().display().to_string(),
             crate::VERSION,
         )
-        .keeping_interrupted(&live);
+        .keeping_interrupted(&live)
+        .with_guardrails(guardrails_config(&spec.guardrails.config));
         let signed = match plan_key()? {
             Some(key) => {
                 saved.sign(&key);
@@ -48,8 +66,9 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
     }
     print!(
         "{}",
-        output::render_plan(&context.output, &plan, ReportKind::Plan)
+        output::render_plan(&context.output, &plan, ReportKind::Plan, Some(&findings))
     );
+    refused?;
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         Outcome::Changes
     } else {
@@ -69,6 +88,12 @@ pub fn plan_key() -> anyhow::Result<Option<Vec<u8>>> {
         ),
         Some(key) => Ok(Some(key.into_encoded_bytes())),
     }
+}
+
+/// The guardrails configuration as a saved plan keeps it, so that `apply FILE` judges the
+/// plan by the same rules when the spec is not at hand.
+pub fn guardrails_config(config: &ecrform_guardrails::Config) -> serde_json::Value {
+    serde_json::to_value(config).unwrap_or_default()
 }
 
 pub const PLAN_KEY_VARIABLE: &str = "ECRFORM_PLAN_KEY";

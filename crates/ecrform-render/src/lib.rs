@@ -3,6 +3,7 @@
 //! format renders that data, so the formats never disagree.
 
 pub mod diff;
+pub mod findings;
 mod layout;
 mod markdown;
 mod report;
