@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
-use ecrform_model::{RegistryId, RegistryState, RepositoryName, RepositoryState, ResourceKind};
+use ecrform_model::{
+    JsonProblem, RegistryId, RegistryState, RepositoryName, RepositoryState, ResourceKind, limits,
+};
 use ecrform_plan::{Action, Plan};
 
 /// The record's format version.
@@ -25,9 +27,6 @@ const RECOVERY_VERSION: u32 = 1;
 
 /// The record's file name, next to the spec.
 pub const RECOVERY_FILE_NAME: &str = ".ecrform-recovery.json";
-
-/// The largest record read; a record holds a few repositories' settings and policies.
-const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,37 +55,26 @@ pub struct RecoveryRecord {
 impl RecoveryRecord {
     /// Reads the record at `path`; none there is an empty record.
     pub fn load(path: &Path) -> anyhow::Result<RecoveryRecord> {
-        let mut record = RecoveryRecord {
+        let record = RecoveryRecord {
             path: path.to_owned(),
             entries: BTreeMap::new(),
         };
-        let size = match std::fs::metadata(path) {
-            Ok(metadata) => metadata.len(),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(record),
-            Err(error) => {
-                return Err(error).with_context(|| {
-                    format!("cannot read the recovery record {}", path.display())
-                });
-            }
-        };
-        if size > MAX_RECORD_BYTES {
-            anyhow::bail!(
-                "the recovery record {} is {size} bytes, more than the {MAX_RECORD_BYTES} a \
-                 record may hold",
-                path.display()
-            );
+        if !path.exists() {
+            return Ok(record);
         }
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the recovery record {}", path.display()))?;
+        let text = ecrform_spec::read_bounded(path, limits::RECOVERY_FILE)
+            .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
         let file: RecordFile = serde_json::from_str(&text).map_err(|error| {
+            let problem = JsonProblem::from_error(&error);
             anyhow::anyhow!(
                 "{}:{}:{}: not an ecrform recovery record: {}",
                 path.display(),
-                error.line(),
-                error.column(),
-                strip_location(&error.to_string())
+                problem.line,
+                problem.column,
+                problem.message
             )
         })?;
+        let mut record = record;
         if file.recovery_version != RECOVERY_VERSION {
             anyhow::bail!(
                 "{}: recovery record version {} is not supported (this ecrform reads version \
@@ -224,13 +212,6 @@ impl RecoveryRecord {
     }
 }
 
-/// serde_json ends its messages with ` at line L column C`, which the caller has put first.
-fn strip_location(message: &str) -> &str {
-    message
-        .rfind(" at line ")
-        .map_or(message, |at| &message[..at])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,7 +333,7 @@ mod tests {
             error,
             format!(
                 "{}:3:15: not an ecrform recovery record: invalid type: integer `7`, expected \
-                 struct Entry",
+                 an object",
                 path.display()
             )
         );

@@ -11,16 +11,61 @@ fn root() -> PathBuf {
 
 /// The binary, with nothing from the caller's AWS environment leaking in.
 fn ecrform(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecrform"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_ENDPOINT_URL_ECR")
-        .env_remove("ECRFORM_LOG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the ecrform binary runs")
+    ecrform_with(dir, args, &[])
+}
+
+/// [`ecrform`] with these environment variables set.
+fn ecrform_with(dir: &Path, args: &[&str], set: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ecrform"));
+    command.args(args).current_dir(dir).env("NO_COLOR", "1");
+    for variable in [
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_ECR",
+        "AWS_ENDPOINT_URL_STS",
+        "AWS_ENDPOINT_URL_KMS",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        "ECRFORM_LOG",
+    ] {
+        command.env_remove(variable);
+    }
+    command.envs(set.iter().copied());
+    command.output().expect("the ecrform binary runs")
+}
+
+/// A directory of its own under the system's temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("ecrform-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    fn write(&self, relative: &str, text: &str) -> &TempDir {
+        std::fs::write(self.0.join(relative), text).unwrap();
+        self
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Exit 1 with exactly `line` on stderr and nothing on stdout.
+fn assert_one_line_error(output: &Output, line: &str) {
+    assert_eq!(
+        (
+            output.status.code(),
+            stderr(output).as_str(),
+            stdout(output).as_str()
+        ),
+        (Some(1), format!("{line}\n").as_str(), ""),
+    );
 }
 
 fn stdout(output: &Output) -> String {
@@ -303,28 +348,166 @@ fn a_missing_spec_file_is_a_one_line_error() {
     assert!(errors.starts_with("does-not-exist.yaml"), "{errors}");
 }
 
+/// Every snapshot problem is `FILE:LINE:COLUMN: message`, in the words of the file (never the
+/// names of the Rust types it is read into).
 #[test]
 fn an_invalid_snapshot_is_a_one_line_error_with_its_location() {
-    let dir = std::env::temp_dir().join(format!("ecrform-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("bad.json"),
-        "{\"snapshot_version\": 1,\n \"registries\": [}\n",
+    let dir = TempDir::new("snapshot");
+    let spec = root().join("examples/quickstart/ecr.yaml");
+    let cases = [
+        (
+            "{\"snapshot_version\": 1,\n \"registries\": [}\n",
+            "bad.json:2:17: expected value",
+        ),
+        (
+            "{\"snapshot_version\": 2, \"registries\": [], \"new\": 1}",
+            "bad.json:1:22: snapshot_version 2 is not supported (this ecrform reads version 1)",
+        ),
+        (
+            "[]",
+            "bad.json:1:2: invalid type: an array, expected an object",
+        ),
+        (
+            "{\"snapshot_version\": 1, \"registries\": [{\"account\": \"123456789012\", \"region\": \"us-east-1\", \"repositories\": {\"team-a/api\": {\"scan_on_push\": \"yes\"}}}]}",
+            "bad.json:1:143: invalid type: string \"yes\", expected a boolean",
+        ),
+    ];
+    for (snapshot, expected) in cases {
+        dir.write("bad.json", snapshot);
+        let output = ecrform(
+            &dir.0,
+            &["plan", "-f", spec.to_str().unwrap(), "--state", "bad.json"],
+        );
+        assert_one_line_error(&output, expected);
+    }
+}
+
+/// A wrong path is refused in one line naming the file and the limit, having read no more
+/// than the limit: no command reads `/dev/zero` until memory runs out.
+#[cfg(unix)]
+#[test]
+fn every_input_file_is_read_up_to_its_limit() {
+    let quickstart = "examples/quickstart/ecr.yaml";
+    let policy = "tests/fixtures/lifecycle/prod-beta.json";
+    let images = "tests/fixtures/lifecycle/images-cli-v1.json";
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["validate", "-f", "/dev/zero"],
+            "/dev/zero: the file is larger than 16 MiB, the most ecrform reads of a spec file",
+        ),
+        (
+            &["plan", "-f", quickstart, "--state", "/dev/zero"],
+            "/dev/zero: the file is larger than 1 GiB, the most ecrform reads of a snapshot",
+        ),
+        (
+            &["apply", "/dev/zero"],
+            "/dev/zero: the file is larger than 1 GiB, the most ecrform reads of a saved plan",
+        ),
+        (
+            &[
+                "lifecycle",
+                "preview",
+                "--policy",
+                "/dev/zero",
+                "--images",
+                images,
+            ],
+            "/dev/zero: the file is larger than 1 MiB, the most ecrform reads of a policy document",
+        ),
+        (
+            &[
+                "lifecycle",
+                "preview",
+                "--policy",
+                policy,
+                "--images",
+                "/dev/zero",
+            ],
+            "/dev/zero: the file is larger than 256 MiB, the most ecrform reads of an image list",
+        ),
+    ];
+    for (args, expected) in cases {
+        let started = std::time::Instant::now();
+        let output = ecrform(&root(), args);
+        assert_one_line_error(&output, expected);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{args:?} took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// Regression: an entry of a directory spec that could not be read was skipped, and a plan
+/// with prune would then delete the repositories it defines.
+#[cfg(unix)]
+#[test]
+fn a_directory_spec_with_an_unreadable_entry_fails_naming_it() {
+    let dir = TempDir::new("directory");
+    std::fs::create_dir(dir.0.join("spec")).unwrap();
+    dir.write(
+        "spec/10-team-a.yaml",
+        "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    \
+         prune: true\n    repositories: {team-a/api: }\n",
+    );
+    std::os::unix::fs::symlink(
+        "../elsewhere/team-b.yaml",
+        dir.0.join("spec/20-team-b.yaml"),
     )
     .unwrap();
-    let spec = root().join("examples/quickstart/ecr.yaml");
-    let output = ecrform(
-        &dir,
-        &["plan", "-f", spec.to_str().unwrap(), "--state", "bad.json"],
+    let output = ecrform(&dir.0, &["validate", "-f", "spec"]);
+    assert_one_line_error(
+        &output,
+        "spec/20-team-b.yaml: a symbolic link to ../elsewhere/team-b.yaml that leads nowhere; \
+         fix or remove it",
     );
-    assert_eq!(output.status.code(), Some(1));
-    let errors = stderr(&output);
-    assert_eq!(errors.lines().count(), 1, "{errors}");
-    assert!(
-        errors.contains("snapshot bad.json is invalid: line 2, column"),
-        "{errors}"
-    );
-    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// An endpoint without a scheme is refused before any client is built, in one line saying
+/// what to write; `validate` reaches no endpoint and does not mind.
+#[test]
+fn an_endpoint_url_without_a_scheme_is_a_one_line_error() {
+    let spec = "examples/quickstart/ecr.yaml";
+    /// Arguments, environment, and the error line (`None`: success).
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], Option<&'a str>);
+    let cases: [Case<'_>; 4] = [
+        (
+            &["plan", "-f", spec, "--endpoint-url", "127.0.0.1:4566"],
+            &[],
+            Some(
+                "error: --endpoint-url \"127.0.0.1:4566\" has no scheme; write \
+                 http://127.0.0.1:4566 (or https://127.0.0.1:4566)",
+            ),
+        ),
+        (
+            &["plan", "-f", spec],
+            &[("AWS_ENDPOINT_URL", "localhost:4566")],
+            Some(
+                "error: AWS_ENDPOINT_URL \"localhost:4566\" has no scheme; write \
+                 http://localhost:4566 (or https://localhost:4566)",
+            ),
+        ),
+        (
+            &["drift", "-f", spec],
+            &[("AWS_ENDPOINT_URL_STS", "ftp://localhost")],
+            Some(
+                "error: AWS_ENDPOINT_URL_STS \"ftp://localhost\" has the scheme \"ftp\"; an \
+                 endpoint starts with http:// or https://",
+            ),
+        ),
+        (
+            &["validate", "-f", spec],
+            &[("AWS_ENDPOINT_URL", "localhost:4566")],
+            None,
+        ),
+    ];
+    for (args, environment, expected) in cases {
+        let output = ecrform_with(&root(), args, environment);
+        match expected {
+            Some(line) => assert_one_line_error(&output, line),
+            None => assert_eq!(output.status.code(), Some(0), "{}", stderr(&output)),
+        }
+    }
 }
 
 #[test]

@@ -15,8 +15,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ecrform_testkit::Emulator;
 use ecrform_testkit::fixtures::{ACCOUNT, REGISTRY, address};
+use ecrform_testkit::{Emulator, LoopbackAnswer, LoopbackEndpoint};
 use serde_json::Value;
 
 /// Far beyond any healthy run (the slowest, an unreachable endpoint, retries for ~15 s): a
@@ -2335,6 +2335,74 @@ fn an_unknown_aws_profile_is_a_one_line_error() {
     let error = plan.one_line_error();
     assert!(error.starts_with(READ_ERROR), "{plan}");
     assert_eq!(plan.stdout, "", "{plan}");
+}
+
+/// A role STS refuses, or an STS that cannot be reached, is one line naming the role and what
+/// went wrong (the SDK's own text ends in a Debug dump of STS's error).
+#[test]
+fn a_role_that_cannot_be_assumed_is_a_one_line_error() {
+    const ROLE: &str = "arn:aws:iam::123456789012:role/ecr-admin";
+    let h = Harness::new("one-repository.yaml");
+    h.dir.edit(
+        "one-repository.yaml",
+        "    region: us-east-1\n",
+        &format!("    region: us-east-1\n    role_arn: {ROLE}\n"),
+    );
+    let refusing = LoopbackEndpoint::start(LoopbackAnswer::sts_access_denied(ROLE)).unwrap();
+    let cases = [
+        (
+            refusing.url().to_owned(),
+            format!(
+                "STS answered AccessDenied: User: arn:aws:iam::123456789012:user/ci is not \
+                 authorized to perform: sts:AssumeRole on resource: {ROLE}"
+            ),
+        ),
+        (
+            // Port 9 (discard) is closed here: the connection is refused.
+            "http://127.0.0.1:9".to_owned(),
+            "STS could not be reached: Connection refused (os error 111)".to_owned(),
+        ),
+    ];
+    for (sts, reason) in cases {
+        let plan = h.ecrform_with(
+            &["plan", "-f", "one-repository.yaml"],
+            &[("AWS_ENDPOINT_URL_STS", &sts), ("AWS_MAX_ATTEMPTS", "1")],
+            &[],
+        );
+        assert_eq!(
+            plan.one_line_error(),
+            format!(
+                "{READ_ERROR}AssumeRoleFailed: cannot assume role {ROLE}: {reason}; check \
+                 AWS_PROFILE, the credentials of the default chain and the registry's role_arn"
+            ),
+            "{plan}"
+        );
+        assert_eq!(plan.stdout, "", "{plan}");
+    }
+}
+
+/// An endpoint that resets every connection: each request is retried, then one line says so.
+#[test]
+fn a_connection_reset_after_the_retries_is_a_one_line_error() {
+    let h = Harness::new("one-repository.yaml");
+    let resetting = LoopbackEndpoint::start(LoopbackAnswer::Reset).unwrap();
+    let plan = h.ecrform_with(
+        &["plan", "-f", "one-repository.yaml"],
+        &[
+            ("AWS_ENDPOINT_URL", resetting.url()),
+            ("AWS_MAX_ATTEMPTS", "3"),
+        ],
+        &[],
+    );
+    assert_eq!(
+        plan.one_line_error(),
+        format!(
+            "{READ_ERROR}EndpointUnreachable: Connection reset by peer (os error 104); check \
+             --endpoint-url / AWS_ENDPOINT_URL and the network"
+        ),
+        "{plan}"
+    );
+    assert_eq!(resetting.connections(), 3, "every attempt was made");
 }
 
 #[test]

@@ -115,6 +115,98 @@ fn get_lifecycle_policy_output_is_accepted_as_the_policy() {
     assert_eq!(succeeded(&output), PROD_BETA_TEXT);
 }
 
+/// A policy in YAML reads as the spec reads its policy documents: by extension, or, for a file
+/// without one (a pipe, a process substitution), as YAML when it is not JSON.
+#[test]
+fn a_yaml_policy_previews_as_its_json_does() {
+    let dir = std::env::temp_dir().join(format!("ecrform-preview-yaml-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let yaml = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(fixture("prod-beta.yaml")),
+    )
+    .unwrap();
+    let without_extension = dir.join("policy");
+    std::fs::write(&without_extension, yaml).unwrap();
+    for policy in [
+        fixture("prod-beta.yaml"),
+        without_extension.display().to_string(),
+    ] {
+        let output = preview(&[
+            "--policy",
+            &policy,
+            "--images",
+            &fixture("images-cli-v1.json"),
+            "--now",
+            NOW,
+        ]);
+        assert_eq!(succeeded(&output), PROD_BETA_TEXT, "{policy}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn yaml_policy_problems_are_located_in_the_yaml() {
+    let output = preview_fixtures("invalid-policy.yml", "images-cli-v1.json", "text");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "{policy}:3:5: lifecycle policy: rule 1: countUnit is required when countType is sinceImagePushed\n\
+             {policy}:10:14: lifecycle policy: rule 2: action type must be expire or transition, not \"delete\"\n\
+             {policy}:4:7: lifecycle policy: rule 1: a rule with tagStatus any must have the highest rulePriority within storageClass standard, but rule 2 comes after it\n\
+             error: 3 problems in the policy and image files\n",
+            policy = fixture("invalid-policy.yml"),
+        )
+    );
+}
+
+/// Regression: every problem was located by scanning the file from its start, so 10,000
+/// images with bad timestamps took minutes to report.
+#[test]
+fn ten_thousand_bad_timestamps_are_reported_in_seconds() {
+    let dir = std::env::temp_dir().join(format!("ecrform-preview-many-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let images: Vec<serde_json::Value> = (0..10_000)
+        .map(|index| {
+            serde_json::json!({
+                "imageDigest": format!("sha256:{index:064x}"),
+                "imagePushedAt": format!("yesterday-{index}"),
+            })
+        })
+        .collect();
+    let path = dir.join("images.json");
+    let text = serde_json::to_string_pretty(&serde_json::json!({"imageDetails": images})).unwrap();
+    std::fs::write(&path, text).unwrap();
+
+    let started = std::time::Instant::now();
+    let output = preview(&[
+        "--policy",
+        &fixture("prod-beta.json"),
+        "--images",
+        path.to_str().unwrap(),
+        "--now",
+        NOW,
+    ]);
+
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let errors = stderr(&output);
+    assert_eq!(errors.lines().count(), 10_001);
+    assert!(
+        errors.lines().nth(9_999).unwrap().starts_with(&format!(
+            "{}:40001:7: imagePushedAt \"yesterday-9999\" is not a timestamp",
+            path.display()
+        )),
+        "{}",
+        errors.lines().nth(9_999).unwrap()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn archive_rules_and_manifest_lists_render_as_markdown() {
     let output = preview_fixtures("archive-and-expire.json", "images-archive.json", "markdown");

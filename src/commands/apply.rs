@@ -17,7 +17,7 @@ use ecrform_render::ReportKind;
 use crate::cli::{ApplyArgs, Format};
 use crate::commands::live::{self, LivePlan};
 use crate::commands::plan::{PLAN_KEY_VARIABLE, plan_key};
-use crate::commands::{CommandError, Outcome, guardrails, load_spec};
+use crate::commands::{CommandError, Outcome, guardrails, load_spec, read_input_file};
 use crate::context::{Context, SpecSource, counted};
 use crate::output;
 use crate::progress::ApplyBar;
@@ -187,8 +187,7 @@ fn saved_plan(
         )?;
     }
     let cannot_use = || format!("cannot use the plan file {}", path.display());
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the plan file {}", path.display()))?;
+    let text = read_input_file(path, ecrform_model::limits::PLAN_FILE)?;
     match check_signature(&text, plan_key()?.as_deref()).with_context(cannot_use)? {
         SignatureCheck::Valid | SignatureCheck::Unsigned => {}
         SignatureCheck::NotChecked => context.output.warn(&format_args!(

@@ -33,6 +33,9 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 pub async fn connect(targets: &[RegistryTarget], context: &Context) -> anyhow::Result<Registries> {
     let options = &context.connection;
+    // Once, before any client: the SDK would take a URL without a scheme and fail at the
+    // first request with a dump of it.
+    ecrform_aws::check_endpoint_urls(options.endpoint_url.as_deref())?;
     let clients = join_all(targets.iter().map(|target| async {
         ecrform_aws::connect(target, options)
             .await

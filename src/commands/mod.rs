@@ -15,9 +15,8 @@ mod validate;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::Context as _;
 use ecrform_aws::RegistryTarget;
-use ecrform_model::{DesiredState, RegistryId, RegistryState, Snapshot};
+use ecrform_model::{DesiredState, RegistryId, RegistryState, Snapshot, limits};
 use ecrform_spec::{Diagnostics, Spec};
 
 use crate::cli::{Cli, Command};
@@ -237,18 +236,40 @@ fn check_keys(context: &Context, spec: &Spec, live: &[RegistryState]) -> Result<
     }
 }
 
-fn live_from_snapshot(path: &Path, desired: &DesiredState) -> anyhow::Result<Vec<RegistryState>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read snapshot {}", path.display()))?;
+/// A problem in an input file as a diagnostic, `FILE[:LINE:COLUMN]: message`, like the spec's.
+fn file_problem(
+    path: &Path,
+    position: Option<(usize, usize)>,
+    message: impl Into<String>,
+) -> CommandError {
+    CommandError::Spec(Diagnostics(vec![ecrform_spec::Diagnostic {
+        file: path.to_owned(),
+        line: position.map(|(line, _)| line),
+        column: position.map(|(_, column)| column),
+        message: message.into(),
+    }]))
+}
+
+/// The text of an input file, read up to its limit; a problem names the file.
+fn read_input_file(path: &Path, limit: limits::InputLimit) -> Result<String, CommandError> {
+    ecrform_spec::read_bounded(path, limit)
+        .map_err(|error| file_problem(path, None, error.to_string()))
+}
+
+fn live_from_snapshot(
+    path: &Path,
+    desired: &DesiredState,
+) -> Result<Vec<RegistryState>, CommandError> {
+    let text = read_input_file(path, limits::SNAPSHOT_FILE)?;
     let snapshot = Snapshot::from_json(&text)
-        .with_context(|| format!("snapshot {} is invalid", path.display()))?;
+        .map_err(|error| file_problem(path, Some((error.line, error.column)), error.message))?;
     desired
         .registries
         .iter()
         .map(|registry| {
             let id = registry.state.id();
-            snapshot.registry(&id).cloned().with_context(|| {
-                format!("snapshot {} has no state for registry {id}", path.display())
+            snapshot.registry(&id).cloned().ok_or_else(|| {
+                anyhow::anyhow!("snapshot {} has no state for registry {id}", path.display()).into()
             })
         })
         .collect()

@@ -118,7 +118,9 @@ pub async fn connect(
             .await;
         config = config
             .into_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .credentials_provider(SharedCredentialsProvider::new(
+                crate::role::AssumedRole::new(role_arn, provider),
+            ))
             .build();
     }
     // One call log for both clients: every attempt of every operation is logged and counted.

@@ -1,8 +1,12 @@
 //! Turning SDK errors into the port's [`RegistryError`]: a kind that decides what happens
-//! next, the AWS error code, and a one-line message.
+//! next, the AWS error code, and a one-line message. The message says what a user can act on
+//! and nothing of the SDK's layers: a role that could not be assumed names the role and what
+//! STS answered, a failed connection gives the OS's reason.
 
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 use ecrform_plan::{ErrorKind, Missing, RegistryError};
+
+use crate::role::RoleNotAssumed;
 
 type HttpResponse = aws_sdk_ecr::config::http::HttpResponse;
 
@@ -12,6 +16,9 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let context = chain(error);
+    if let Some(role) = find_in_chain::<RoleNotAssumed>(error) {
+        return RegistryError::new(ErrorKind::Credentials, "AssumeRoleFailed", role.to_string());
+    }
     match error {
         SdkError::ServiceError(service) => {
             let code = error.code().unwrap_or_default().to_owned();
@@ -25,8 +32,14 @@ where
             )
         }
         SdkError::TimeoutError(_) => RegistryError::new(ErrorKind::Unreachable, "Timeout", context),
+        // The layers above the OS error (dispatch failure, io error, client error, connection
+        // error) say nothing a user can act on.
         SdkError::DispatchFailure(failure) if failure.is_io() || failure.is_timeout() => {
-            RegistryError::new(ErrorKind::Unreachable, "EndpointUnreachable", context)
+            RegistryError::new(
+                ErrorKind::Unreachable,
+                "EndpointUnreachable",
+                root_cause(error),
+            )
         }
         // Credentials are resolved lazily, at the first call: a missing profile's credentials,
         // an empty chain or an STS endpoint that does not answer all surface here.
@@ -46,9 +59,33 @@ where
     }
 }
 
+/// The first error of type `T` in `error`'s chain of sources.
+fn find_in_chain<'e, T: std::error::Error + 'static>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(found) = error.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = error.source();
+    }
+    None
+}
+
+/// The innermost error of the chain (the OS's words for a failed connection), on one line.
+pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = error;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    let text = one_line(&innermost.to_string());
+    if text.is_empty() { chain(error) } else { text }
+}
+
 /// The error and its sources, each as its own Display, on one line. (The SDK's
 /// `DisplayErrorContext` appends a Debug dump of the whole error, which is no use to a user.)
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current = Some(error);
     while let Some(error) = current {
@@ -140,7 +177,7 @@ fn names_a_principal_iam_may_not_know_yet(message: &str) -> bool {
 }
 
 /// Error chains can span lines; the CLI prints one line per problem.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -153,6 +190,7 @@ mod tests {
     use crate::recorded::{Answer, RecordedEcr, test_config};
     use ecrform_model::{RegistryId, RepositoryName};
     use ecrform_plan::{ApiCall, Registry};
+    use ecrform_testkit::{LoopbackAnswer, LoopbackEndpoint};
 
     const REGISTRY: &str = "123456789012/eu-central-1";
 
@@ -430,32 +468,48 @@ mod tests {
         listener.local_addr().unwrap().port()
     }
 
-    // Real time and the SDK's default HTTP client: the connection is refused by the kernel.
+    // Real time and the SDK's default HTTP client over loopback: the kernel refuses the
+    // connection, or the endpoint resets it mid-request, on every attempt.
     #[tokio::test]
-    async fn a_refused_connection_is_unreachable() {
-        let id = RegistryId::parse(REGISTRY).unwrap();
-        let config = test_config(&id, 1)
-            .endpoint_url(format!("http://127.0.0.1:{}", closed_port()))
-            .build();
-        let kms = crate::recorded::test_kms_config(&id, 1).build();
-        let registry = EcrRegistry::with_client(
-            id,
-            aws_sdk_ecr::Client::from_conf(config),
-            aws_sdk_kms::Client::from_conf(kms),
-            1,
-        );
+    async fn a_refused_or_reset_connection_is_unreachable_after_the_retries_in_one_line() {
+        let cases = [
+            (None, "Connection refused (os error 111)"),
+            (
+                Some(LoopbackAnswer::Reset),
+                "Connection reset by peer (os error 104)",
+            ),
+        ];
+        for (answer, message) in cases {
+            let endpoint = answer.map(|answer| LoopbackEndpoint::start(answer).unwrap());
+            let url = endpoint.as_ref().map_or_else(
+                || format!("http://127.0.0.1:{}", closed_port()),
+                |endpoint| endpoint.url().to_owned(),
+            );
+            let id = RegistryId::parse(REGISTRY).unwrap();
+            let config = test_config(&id, 3).endpoint_url(url).build();
+            let kms = crate::recorded::test_kms_config(&id, 1).build();
+            let registry = EcrRegistry::with_client(
+                id,
+                aws_sdk_ecr::Client::from_conf(config),
+                aws_sdk_kms::Client::from_conf(kms),
+                1,
+            );
 
-        let error = tokio::time::timeout(
-            Duration::from_secs(30),
-            registry.call(&ApiCall::DeleteLifecyclePolicy { repository: app() }),
-        )
-        .await
-        .unwrap()
-        .unwrap_err();
+            let error = tokio::time::timeout(
+                Duration::from_secs(30),
+                registry.call(&ApiCall::DeleteLifecyclePolicy { repository: app() }),
+            )
+            .await
+            .unwrap()
+            .unwrap_err();
 
-        assert_eq!(error.kind, ErrorKind::Unreachable, "{error:?}");
-        assert_eq!(error.code, "EndpointUnreachable");
-        assert!(!error.message.is_empty());
-        assert!(!error.message.contains('\n'), "{error:?}");
+            assert_eq!(
+                error,
+                RegistryError::new(ErrorKind::Unreachable, "EndpointUnreachable", message)
+            );
+            if let Some(endpoint) = endpoint {
+                assert_eq!(endpoint.connections(), 3, "every attempt was made");
+            }
+        }
     }
 }

@@ -12,6 +12,7 @@
 
 mod call_log;
 mod connect;
+mod endpoint;
 mod error;
 mod images;
 mod kms;
@@ -19,8 +20,10 @@ mod profiles;
 mod read;
 #[cfg(test)]
 mod recorded;
+mod role;
 mod write;
 
 pub use call_log::{CallCounts, CallTotals};
 pub use connect::{ConnectOptions, DEFAULT_MAX_ATTEMPTS, EcrRegistry, RegistryTarget, connect};
+pub use endpoint::{EndpointUrlError, check_endpoint_urls};
 pub use read::ReadProgress;

@@ -17,11 +17,13 @@
 
 use std::collections::HashMap;
 
-use ecrform_model::PathSegment;
+use ecrform_model::shown;
+use ecrform_model::{JsonProblem, PathSegment};
 use serde_json::{Map, Value};
 
 use crate::evaluate::{Image, ImageStatus};
-use crate::locate::{TextPosition, locate_nearest};
+use crate::locate::{Locator, TextPosition};
+use crate::parse::describe;
 use crate::rule::LifecyclePolicyRules;
 use crate::timestamp::Timestamp;
 
@@ -42,17 +44,21 @@ pub struct TextProblem {
     pub message: String,
 }
 
+/// Where the node at a path is written, or its nearest ancestor, and whether it is the path's
+/// own (see [`Locator::locate_nearest`]).
+pub type Locate<'l> = dyn FnMut(&[PathSegment]) -> (TextPosition, bool) + 'l;
+
 impl TextProblem {
     /// A problem with the node at `path`: located at the node, or at its nearest ancestor with
     /// the path in the message (as the spec's diagnostics do).
-    fn at(text: &str, path: &[PathSegment], message: impl Into<String>) -> Self {
-        TextProblem::labelled(text, path, "", &message.into())
+    fn at(locate: &mut Locate<'_>, path: &[PathSegment], message: impl Into<String>) -> Self {
+        TextProblem::labelled(locate, path, "", &message.into())
     }
 
     /// [`TextProblem::at`] for a message that starts with the document's kind
     /// (`lifecycle policy: ...`), where the spec puts the path after the kind.
-    fn labelled(text: &str, path: &[PathSegment], label: &str, message: &str) -> Self {
-        let (position, exact) = locate_nearest(text, path);
+    fn labelled(locate: &mut Locate<'_>, path: &[PathSegment], label: &str, message: &str) -> Self {
+        let (position, exact) = locate(path);
         let pointer = if exact {
             String::new()
         } else {
@@ -85,37 +91,61 @@ impl TextProblem {
     }
 }
 
-/// Reads a lifecycle policy file: the policy document itself, or what
+/// Reads a lifecycle policy file in JSON: the policy document itself, or what
 /// `aws ecr get-lifecycle-policy` prints (the document as a string in `lifecyclePolicyText`).
 pub fn read_policy(text: &str) -> Result<LifecyclePolicyRules, Vec<TextProblem>> {
-    const LABEL: &str = "lifecycle policy";
-    let document: Value =
-        serde_json::from_str(text).map_err(|error| vec![TextProblem::syntax(LABEL, &error)])?;
+    let document: Value = serde_json::from_str(text)
+        .map_err(|error| vec![TextProblem::syntax(POLICY_LABEL, &error)])?;
+    let mut locator = Locator::new(text);
+    read_policy_document(&document, &mut |path| locator.locate_nearest(path))
+}
+
+const POLICY_LABEL: &str = "lifecycle policy";
+
+/// [`read_policy`] for a document already parsed (from YAML, say), whose nodes `locate` finds
+/// in its text.
+pub fn read_policy_document(
+    document: &Value,
+    locate: &mut Locate<'_>,
+) -> Result<LifecyclePolicyRules, Vec<TextProblem>> {
+    const LABEL: &str = POLICY_LABEL;
     let wrapped = document
         .as_object()
         .and_then(|object| object.get("lifecyclePolicyText"));
     match wrapped {
-        None => crate::parse(&document).map_err(|errors| {
+        None => crate::parse(document).map_err(|errors| {
             errors
                 .into_iter()
-                .map(|error| TextProblem::labelled(text, &error.path, LABEL, &error.message))
+                .map(|error| TextProblem::labelled(locate, &error.path, LABEL, &error.message))
                 .collect()
         }),
         Some(inner) => {
             // The document is a string inside the file: its problems can only be located at
             // that string, so their messages carry the path inside the document.
             let text_key = [PathSegment::Key("lifecyclePolicyText".to_owned())];
-            let fail = |message: String| vec![TextProblem::at(text, &text_key, message)];
             let Some(inner) = inner.as_str() else {
-                return Err(fail(format!(
-                    "{LABEL}: lifecyclePolicyText must be a string holding the policy document"
-                )));
+                return Err(vec![TextProblem::at(
+                    locate,
+                    &text_key,
+                    format!(
+                        "{LABEL}: lifecyclePolicyText must be a string holding the policy document"
+                    ),
+                )]);
             };
-            let document: Value = serde_json::from_str(inner).map_err(|error| {
-                fail(format!(
-                    "{LABEL}: lifecyclePolicyText is not valid JSON: {error}"
-                ))
-            })?;
+            let document: Value = match serde_json::from_str(inner) {
+                Ok(document) => document,
+                Err(error) => {
+                    let problem = JsonProblem::from_error(&error);
+                    return Err(vec![TextProblem::at(
+                        locate,
+                        &text_key,
+                        format!(
+                            "{LABEL}: lifecyclePolicyText is not valid JSON: {} (line {}, column {} of the text)",
+                            problem.message, problem.line, problem.column
+                        ),
+                    )]);
+                }
+            };
             crate::parse(&document).map_err(|errors| {
                 errors
                     .into_iter()
@@ -127,7 +157,7 @@ pub fn read_policy(text: &str) -> Result<LifecyclePolicyRules, Vec<TextProblem>>
                             format!(" at {pointer}")
                         };
                         TextProblem::at(
-                            text,
+                            locate,
                             &text_key,
                             format!("{LABEL} in lifecyclePolicyText{place}: {}", error.message),
                         )
@@ -155,12 +185,12 @@ pub fn read_describe_images(text: &str) -> Result<DescribedImages, Vec<TextProbl
     let document: Value = serde_json::from_str(text)
         .map_err(|error| vec![TextProblem::syntax("the image list", &error)])?;
     let mut reader = ImagesReader {
-        text,
+        locator: Locator::new(text),
         problems: Vec::new(),
     };
     let Some(root) = document.as_object() else {
         return Err(vec![TextProblem::at(
-            text,
+            &mut |path| reader.locator.locate_nearest(path),
             &[],
             "the image list must be the JSON object that `aws ecr describe-images --output json` prints, with an imageDetails array",
         )]);
@@ -170,14 +200,14 @@ pub fn read_describe_images(text: &str) -> Result<DescribedImages, Vec<TextProbl
         Some(Value::Array(details)) => details.as_slice(),
         Some(_) => {
             return Err(vec![TextProblem::at(
-                text,
+                &mut |path| reader.locator.locate_nearest(path),
                 &details_path,
                 "imageDetails must be an array of images",
             )]);
         }
         None => {
             return Err(vec![TextProblem::at(
-                text,
+                &mut |path| reader.locator.locate_nearest(path),
                 &[],
                 "the image list has no imageDetails array; give the output of `aws ecr describe-images --output json`",
             )]);
@@ -197,7 +227,7 @@ pub fn read_describe_images(text: &str) -> Result<DescribedImages, Vec<TextProbl
                 &child(&path, "imageDigest"),
                 format!(
                     "image {} is listed twice (also at index {first} of imageDetails)",
-                    image.digest
+                    shown::cut(&image.digest)
                 ),
             );
             continue;
@@ -219,14 +249,18 @@ pub fn read_describe_images(text: &str) -> Result<DescribedImages, Vec<TextProbl
 }
 
 struct ImagesReader<'a> {
-    text: &'a str,
+    locator: Locator<'a>,
     problems: Vec<TextProblem>,
 }
 
 impl ImagesReader<'_> {
     fn problem(&mut self, path: &[PathSegment], message: String) {
-        self.problems
-            .push(TextProblem::at(self.text, path, message));
+        let locator = &mut self.locator;
+        self.problems.push(TextProblem::at(
+            &mut |path| locator.locate_nearest(path),
+            path,
+            message,
+        ));
     }
 
     /// One image and whether it is a manifest list; `None` after reporting its problems.
@@ -269,7 +303,10 @@ impl ImagesReader<'_> {
                 if status.is_none() {
                     self.problem(
                         &child(path, "imageStatus"),
-                        format!("imageStatus must be ACTIVE, ARCHIVED or ACTIVATING, not {value}"),
+                        format!(
+                            "imageStatus must be ACTIVE, ARCHIVED or ACTIVATING, not {}",
+                            describe(value)
+                        ),
                     );
                 }
                 status
@@ -287,7 +324,10 @@ impl ImagesReader<'_> {
             Some(other) => {
                 self.problem(
                     &child(path, REFERENCED_BY_MANIFEST_LIST_KEY),
-                    format!("{REFERENCED_BY_MANIFEST_LIST_KEY} must be true or false, not {other}"),
+                    format!(
+                        "{REFERENCED_BY_MANIFEST_LIST_KEY} must be true or false, not {}",
+                        describe(other)
+                    ),
                 );
                 false
             }
@@ -336,7 +376,7 @@ impl ImagesReader<'_> {
                     tag_path.push(PathSegment::Index(index));
                     self.problem(
                         &tag_path,
-                        format!("an image tag must be a string, not {tag}"),
+                        format!("an image tag must be a string, not {}", describe(tag)),
                     );
                     return None;
                 }
@@ -366,7 +406,8 @@ impl ImagesReader<'_> {
                 self.problem(
                     &child(path, name),
                     format!(
-                        "{name} must be a timestamp (epoch seconds or an RFC 3339 string), not {other}"
+                        "{name} must be a timestamp (epoch seconds or an RFC 3339 string), not {}",
+                        describe(other)
                     ),
                 );
                 return None;
@@ -377,7 +418,7 @@ impl ImagesReader<'_> {
             Err(error) => {
                 self.problem(
                     &child(path, name),
-                    format!("{name} {value} is not a timestamp: {error}"),
+                    format!("{name} {} is not a timestamp: {error}", describe(value)),
                 );
                 None
             }

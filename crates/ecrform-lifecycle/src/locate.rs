@@ -6,6 +6,14 @@
 //! keeps no positions, so this walks the text once more along the path. It only ever runs on
 //! text `serde_json` has already accepted, but it never panics on any input: on anything
 //! unexpected it reports "not found" and the caller falls back to an ancestor.
+//!
+//! One input can have thousands of problems (an image list of 10,000 images with bad
+//! timestamps), so a [`Locator`] keeps what it learnt for the next path: the members of every
+//! object and the elements of every array it has walked, and where lines start. Each part of
+//! the text is then scanned once however many problems it holds, and locating every problem
+//! costs time linear in the text, not in the text times the problems.
+
+use std::collections::HashMap;
 
 use ecrform_model::PathSegment;
 
@@ -20,32 +28,128 @@ pub struct TextPosition {
 /// its first character. Where a key appears twice, the last one, which is the one `serde_json`
 /// keeps. `None` if the text has no such node.
 pub fn locate(text: &str, path: &[PathSegment]) -> Option<TextPosition> {
-    let scanner = Scanner {
-        bytes: text.as_bytes(),
-    };
-    let start = scanner.skip_whitespace(0);
-    let offset = scanner.find(start, path)?;
-    Some(position_at(text, offset))
+    Locator::new(text).locate(path)
 }
 
 /// The position of `path`, or of its nearest ancestor that is written in the text (a missing
 /// key is reported where it should have been written), and whether it is the path's own.
 pub fn locate_nearest(text: &str, path: &[PathSegment]) -> (TextPosition, bool) {
-    (0..=path.len())
-        .rev()
-        .find_map(|length| Some((locate(text, &path[..length])?, length == path.len())))
-        .unwrap_or((TextPosition { line: 1, column: 1 }, path.is_empty()))
+    Locator::new(text).locate_nearest(path)
 }
 
-fn position_at(text: &str, offset: usize) -> TextPosition {
-    let before = text.get(..offset).unwrap_or(text);
-    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-    TextPosition {
-        line: before.matches('\n').count() + 1,
-        column: before[line_start..].chars().count() + 1,
+/// An object's member as written: its key, the key's offset and the value's.
+type Member = (String, usize, usize);
+
+/// Locates many paths in one text, each part of the text scanned once (see the module docs).
+#[derive(Debug)]
+pub struct Locator<'a> {
+    text: &'a str,
+    scanner: Scanner<'a>,
+    /// Offsets of the objects walked, to their members (`None`: not an object).
+    members: HashMap<usize, Option<Vec<Member>>>,
+    /// Offsets of the arrays walked, to the offsets of their elements.
+    elements: HashMap<usize, Option<Vec<usize>>>,
+    /// Where each line starts, built at the first position asked for.
+    line_starts: Option<Vec<usize>>,
+    /// The last position computed (offset, line start, column), from which a later offset on
+    /// the same line counts on instead of from the line's start.
+    last_column: Option<(usize, usize, usize)>,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Locator {
+            text,
+            scanner: Scanner {
+                bytes: text.as_bytes(),
+            },
+            members: HashMap::new(),
+            elements: HashMap::new(),
+            line_starts: None,
+            last_column: None,
+        }
+    }
+
+    /// See [`locate`].
+    pub fn locate(&mut self, path: &[PathSegment]) -> Option<TextPosition> {
+        let start = self.scanner.skip_whitespace(0);
+        let offset = self.find(start, path)?;
+        Some(self.position_at(offset))
+    }
+
+    /// See [`locate_nearest`].
+    pub fn locate_nearest(&mut self, path: &[PathSegment]) -> (TextPosition, bool) {
+        (0..=path.len())
+            .rev()
+            .find_map(|length| Some((self.locate(&path[..length])?, length == path.len())))
+            .unwrap_or((TextPosition { line: 1, column: 1 }, path.is_empty()))
+    }
+
+    /// The offset of the node at `path` inside the value that starts at `at`.
+    fn find(&mut self, mut at: usize, path: &[PathSegment]) -> Option<usize> {
+        for (depth, segment) in path.iter().enumerate() {
+            let last = depth + 1 == path.len();
+            match segment {
+                PathSegment::Key(wanted) => {
+                    let members = self
+                        .members
+                        .entry(at)
+                        .or_insert_with(|| self.scanner.members(at))
+                        .as_ref()?;
+                    let &(_, key_at, value_at) =
+                        members.iter().rev().find(|(key, _, _)| key == wanted)?;
+                    if last {
+                        return Some(key_at);
+                    }
+                    at = value_at;
+                }
+                PathSegment::Index(wanted) => {
+                    let elements = self
+                        .elements
+                        .entry(at)
+                        .or_insert_with(|| self.scanner.elements(at))
+                        .as_ref()?;
+                    at = *elements.get(*wanted)?;
+                }
+            }
+        }
+        Some(at)
+    }
+
+    fn position_at(&mut self, offset: usize) -> TextPosition {
+        let text = self.text;
+        let offset = (0..=offset.min(text.len()))
+            .rev()
+            .find(|at| text.is_char_boundary(*at))
+            .unwrap_or(0);
+        let line_starts = self.line_starts.get_or_insert_with(|| {
+            std::iter::once(0)
+                .chain(
+                    text.bytes()
+                        .enumerate()
+                        .filter(|(_, byte)| *byte == b'\n')
+                        .map(|(at, _)| at + 1),
+                )
+                .collect()
+        });
+        let line_index = line_starts.partition_point(|start| *start <= offset) - 1;
+        let line_start = line_starts[line_index];
+        let (from, columns_before) = match self.last_column {
+            Some((last, start, column)) if start == line_start && last <= offset => {
+                (last, column - 1)
+            }
+            _ => (line_start, 0),
+        };
+        let column = columns_before + text[from..offset].chars().count() + 1;
+        self.last_column = Some((offset, line_start, column));
+        TextPosition {
+            line: line_index + 1,
+            column,
+        }
     }
 }
 
+#[derive(Debug)]
 struct Scanner<'a> {
     bytes: &'a [u8],
 }
@@ -66,45 +170,15 @@ impl Scanner<'_> {
         at
     }
 
-    /// The offset of the node at `path` inside the value that starts at `at`.
-    fn find(&self, at: usize, path: &[PathSegment]) -> Option<usize> {
-        let Some((first, rest)) = path.split_first() else {
-            return Some(at);
-        };
-        match first {
-            PathSegment::Key(wanted) => {
-                let mut found = None;
-                self.for_each_member(at, |key_at, key, value_at| {
-                    if key == *wanted {
-                        found = Some((key_at, value_at));
-                    }
-                })?;
-                let (key_at, value_at) = found?;
-                if rest.is_empty() {
-                    Some(key_at)
-                } else {
-                    self.find(value_at, rest)
-                }
-            }
-            PathSegment::Index(wanted) => {
-                let value_at = self.element_at(at, *wanted)?;
-                self.find(value_at, rest)
-            }
-        }
-    }
-
-    /// Calls `visit(key offset, key, value offset)` for each member of the object at `at`.
-    fn for_each_member(
-        &self,
-        at: usize,
-        mut visit: impl FnMut(usize, String, usize),
-    ) -> Option<()> {
+    /// Every member of the object at `at`: its key, the key's offset and the value's.
+    fn members(&self, at: usize) -> Option<Vec<Member>> {
         if self.byte(at)? != b'{' {
             return None;
         }
+        let mut members = Vec::new();
         let mut at = self.skip_whitespace(at + 1);
         if self.byte(at)? == b'}' {
-            return Some(());
+            return Some(members);
         }
         loop {
             let key_at = at;
@@ -115,33 +189,35 @@ impl Scanner<'_> {
                 return None;
             }
             let value_at = self.skip_whitespace(at + 1);
-            visit(key_at, key, value_at);
+            members.push((key, key_at, value_at));
             at = self.skip_whitespace(self.value_end(value_at)?);
             match self.byte(at)? {
                 b',' => at = self.skip_whitespace(at + 1),
-                b'}' => return Some(()),
+                b'}' => return Some(members),
                 _ => return None,
             }
         }
     }
 
-    /// The offset of element `wanted` of the array at `at`.
-    fn element_at(&self, at: usize, wanted: usize) -> Option<usize> {
+    /// The offset of every element of the array at `at`.
+    fn elements(&self, at: usize) -> Option<Vec<usize>> {
         if self.byte(at)? != b'[' {
             return None;
         }
+        let mut elements = Vec::new();
         let mut at = self.skip_whitespace(at + 1);
         if self.byte(at)? == b']' {
-            return None;
+            return Some(elements);
         }
-        for _ in 0..wanted {
+        loop {
+            elements.push(at);
             at = self.skip_whitespace(self.value_end(at)?);
-            if self.byte(at)? != b',' {
-                return None;
+            match self.byte(at)? {
+                b',' => at = self.skip_whitespace(at + 1),
+                b']' => return Some(elements),
+                _ => return None,
             }
-            at = self.skip_whitespace(at + 1);
         }
-        Some(at)
     }
 
     /// The offset just past the string that starts at `at`.
@@ -290,6 +366,47 @@ mod tests {
                 line: 1,
                 column: 17
             })
+        );
+    }
+
+    /// Regression: every path was found by scanning from the start of the text, and every
+    /// line and column by counting from it, so 10,000 problems in one file took minutes.
+    #[test]
+    fn locating_every_element_of_a_long_document_takes_linear_time() {
+        const ELEMENTS: usize = 20_000;
+        let element = |index: usize| format!("{{\"n\": {index}, \"tag\": \"é{index}\"}}");
+        let one_line = format!(
+            "{{\"items\": [{}]}}",
+            (0..ELEMENTS).map(element).collect::<Vec<_>>().join(", ")
+        );
+        let pretty = format!(
+            "{{\n\"items\": [\n{}\n]}}",
+            (0..ELEMENTS).map(element).collect::<Vec<_>>().join(",\n")
+        );
+        let started = std::time::Instant::now();
+        for (text, on_line) in [(&one_line, false), (&pretty, true)] {
+            let mut locator = Locator::new(text);
+            for index in 0..ELEMENTS {
+                let position = locator
+                    .locate(&path(&format!("/items/{index}/tag")))
+                    .unwrap();
+                if on_line {
+                    assert_eq!(position.line, index + 3);
+                    let column = format!("{{\"n\": {index}, ").chars().count() + 1;
+                    assert_eq!(position.column, column);
+                }
+            }
+            let last = locator
+                .locate(&path(&format!("/items/{}", ELEMENTS - 1)))
+                .unwrap();
+            let expected = text[..text.rfind("{\"n\"").unwrap()].chars().count();
+            assert_eq!(last.column, if on_line { 1 } else { expected + 1 });
+        }
+        // Quadratic work here takes minutes; linear work well under a second, even in debug.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
         );
     }
 

@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use ecrform_model::shown;
 use ecrform_model::{DocumentError, PathSegment};
 use serde_json::{Map, Value};
 
@@ -869,28 +870,22 @@ fn whole_number(value: &Value) -> Result<u32, String> {
     Err(format!("must be a whole number, not {}", describe(value)))
 }
 
-/// A JSON value as a message shows it: short scalars as written, containers by their kind.
-fn describe(value: &Value) -> String {
+/// A JSON value as a message shows it: scalars as written (long ones cut), containers by
+/// their kind.
+pub(crate) fn describe(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),
         Value::Bool(flag) => flag.to_string(),
-        Value::Number(number) => number.to_string(),
+        Value::Number(number) => shown::cut(&number.to_string()).to_string(),
         Value::String(text) => quote(text),
         Value::Array(_) => "an array".to_owned(),
         Value::Object(_) => "an object".to_owned(),
     }
 }
 
-/// A string from the document, JSON-quoted and shortened so that one message stays one line.
+/// A string from the document, quoted and cut as every message cuts the values it quotes.
 fn quote(text: &str) -> String {
-    const LONGEST: usize = 60;
-    if text.chars().count() > LONGEST {
-        let mut shortened: String = text.chars().take(LONGEST - 3).collect();
-        shortened.push_str("...");
-        Value::String(shortened).to_string()
-    } else {
-        Value::String(text.to_owned()).to_string()
-    }
+    shown::quoted(text).to_string()
 }
 
 /// The allowed key closest to a misspelled one, if it is close enough to be what was meant.

@@ -169,23 +169,31 @@ impl Address {
         let (Some(account), Some(region), Some(kind)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(NameError(format!(
-                "address {raw:?} must be written ACCOUNT/REGION/KIND[/NAME]"
+                "address {shown_raw} must be written ACCOUNT/REGION/KIND[/NAME]",
+                shown_raw = crate::shown::quoted(raw)
             )));
         };
         let registry = RegistryId::parse(&format!("{account}/{region}"))?;
-        let kind = ResourceKind::parse(kind)
-            .ok_or_else(|| NameError(format!("address {raw:?} has an unknown kind {kind:?}")))?;
+        let kind = ResourceKind::parse(kind).ok_or_else(|| {
+            NameError(format!(
+                "address {shown_raw} has an unknown kind {shown_kind}",
+                shown_raw = crate::shown::quoted(raw),
+                shown_kind = crate::shown::quoted(kind)
+            ))
+        })?;
         let name = parts.next();
         let target = match (kind, name) {
             (kind, None) if kind.is_singleton() => Target::Registry,
             (kind, Some(_)) if kind.is_singleton() => {
                 return Err(NameError(format!(
-                    "address {raw:?}: {kind} is one per registry and takes no name"
+                    "address {shown_raw}: {kind} is one per registry and takes no name",
+                    shown_raw = crate::shown::quoted(raw)
                 )));
             }
             (_, None) | (_, Some("")) => {
                 return Err(NameError(format!(
-                    "address {raw:?} needs a name after {kind}"
+                    "address {shown_raw} needs a name after {kind}",
+                    shown_raw = crate::shown::quoted(raw)
                 )));
             }
             (kind, Some(name)) if kind.is_repository_part() => {
@@ -194,7 +202,9 @@ impl Address {
             (ResourceKind::RegistryWide(RegistryWideKind::AccountSettings), Some(name)) => {
                 AccountSettingName::parse(name).ok_or_else(|| {
                     NameError(format!(
-                        "address {raw:?} names an unknown account setting {name:?}"
+                        "address {shown_raw} names an unknown account setting {shown_name}",
+                        shown_raw = crate::shown::quoted(raw),
+                        shown_name = crate::shown::quoted(name)
                     ))
                 })?;
                 Target::Key(name.to_owned())

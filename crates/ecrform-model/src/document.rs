@@ -37,7 +37,8 @@ impl DocumentError {
     }
 }
 
-/// Renders a path as `/a/0/b` (empty for the root).
+/// Renders a path as `/a/0/b` (empty for the root), for messages: a long key is cut as
+/// every value a message shows (see [`crate::shown`]).
 pub fn display_path(path: &[PathSegment]) -> String {
     path.iter().map(|segment| format!("/{segment}")).collect()
 }
@@ -45,7 +46,7 @@ pub fn display_path(path: &[PathSegment]) -> String {
 impl fmt::Display for PathSegment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PathSegment::Key(key) => f.write_str(key),
+            PathSegment::Key(key) => write!(f, "{}", crate::shown::cut(key)),
             PathSegment::Index(index) => write!(f, "{index}"),
         }
     }

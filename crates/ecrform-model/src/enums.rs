@@ -64,9 +64,8 @@ macro_rules! string_enum {
                 let raw = <::std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
                 $name::parse(&raw).ok_or_else(|| {
                     ::serde::de::Error::custom(format!(
-                        "unknown {} {:?}; expected one of {}",
-                        stringify!($name),
-                        raw,
+                        "unknown value {}; expected one of {}",
+                        $crate::shown::quoted(&raw),
                         $name::names().join(", ")
                     ))
                 })

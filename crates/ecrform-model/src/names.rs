@@ -49,7 +49,8 @@ impl AccountId {
             Ok(AccountId(raw.to_owned()))
         } else {
             Err(NameError(format!(
-                "account id {raw:?} must be exactly 12 digits (quote it in YAML so leading zeros survive)"
+                "account id {shown_raw} must be exactly 12 digits (quote it in YAML so leading zeros survive)",
+                shown_raw = crate::shown::quoted(raw)
             )))
         }
     }
@@ -76,7 +77,8 @@ impl Region {
             Ok(Region(raw.to_owned()))
         } else {
             Err(NameError(format!(
-                "region {raw:?} is not a valid AWS region name (like us-east-1)"
+                "region {shown_raw} is not a valid AWS region name (like us-east-1)",
+                shown_raw = crate::shown::quoted(raw)
             )))
         }
     }
@@ -192,9 +194,12 @@ impl RegistryId {
 
     /// Parses `ACCOUNT/REGION`, as given to `--registry`.
     pub fn parse(raw: &str) -> Result<Self, NameError> {
-        let (account, region) = raw
-            .split_once('/')
-            .ok_or_else(|| NameError(format!("registry {raw:?} must be written ACCOUNT/REGION")))?;
+        let (account, region) = raw.split_once('/').ok_or_else(|| {
+            NameError(format!(
+                "registry {shown_raw} must be written ACCOUNT/REGION",
+                shown_raw = crate::shown::quoted(raw)
+            ))
+        })?;
         Ok(RegistryId::new(
             AccountId::parse(account)?,
             Region::parse(region)?,
@@ -248,13 +253,16 @@ impl RepositoryName {
         let name = RepositoryName::parse(raw)?;
         if !raw.starts_with(|c: char| c.is_ascii_lowercase()) {
             return Err(NameError(format!(
-                "repository name {raw:?} must start with a lowercase letter"
+                "repository name {shown_raw} must start with a lowercase letter",
+                shown_raw = crate::shown::quoted(raw)
             )));
         }
         for doubled in ["__", "--", "..", "//"] {
             if raw.contains(doubled) {
                 return Err(NameError(format!(
-                    "repository name {raw:?} must not contain {doubled:?}"
+                    "repository name {shown_raw} must not contain {shown_doubled}",
+                    shown_raw = crate::shown::quoted(raw),
+                    shown_doubled = crate::shown::quoted(doubled)
                 )));
             }
         }
@@ -268,16 +276,18 @@ fn check_length(raw: &str) -> Result<(), NameError> {
         Ok(())
     } else {
         Err(NameError(format!(
-            "repository name {raw:?} must be 2 to 256 characters long (it has {})",
-            raw.len()
+            "repository name {shown_raw} must be 2 to 256 characters long (it has {})",
+            raw.len(),
+            shown_raw = crate::shown::quoted(raw),
         )))
     }
 }
 
 fn invalid_name(raw: &str) -> NameError {
     NameError(format!(
-        "repository name {raw:?} may only contain lowercase letters, digits and single '.', '_', '-' \
-         or '/' separators between them"
+        "repository name {shown_raw} may only contain lowercase letters, digits and single '.', '_', '-' \
+         or '/' separators between them",
+        shown_raw = crate::shown::quoted(raw)
     ))
 }
 

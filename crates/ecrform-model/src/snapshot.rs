@@ -11,8 +11,9 @@
 //! out takes ECR's default (MUTABLE, scan on push off, AES256, no tags, no policies), exactly
 //! as DescribeRepositories reports an unset setting.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, de};
 
+use crate::json_error::JsonProblem;
 use crate::{
     Encryption, PartitionCache, RegistryId, RegistryState, RepositoryState, Setting, TagMutability,
 };
@@ -20,20 +21,32 @@ use crate::{
 /// The snapshot format version this build reads and writes.
 pub const SNAPSHOT_VERSION: u32 = 1;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SnapshotError {
-    #[error("line {line}, column {column}: {message}")]
-    Json {
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    #[error(
-        "snapshot_version {found} is not supported (this ecrform reads version {SNAPSHOT_VERSION})"
-    )]
-    Version { found: u32 },
-    #[error("registry {0} appears twice")]
-    DuplicateRegistry(RegistryId),
+/// Why a snapshot cannot be read: where, and what is wrong there, in the file's terms (see
+/// [`crate::json_error`]). A wrong `snapshot_version` is located at it, a registry listed
+/// twice just after its second entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct SnapshotError {
+    /// 1-based.
+    pub line: usize,
+    /// 1-based.
+    pub column: usize,
+    pub message: String,
+}
+
+impl From<serde_json::Error> for SnapshotError {
+    fn from(error: serde_json::Error) -> Self {
+        let JsonProblem {
+            line,
+            column,
+            message,
+        } = JsonProblem::from_error(&error);
+        SnapshotError {
+            line,
+            column,
+            message,
+        }
+    }
 }
 
 /// Live state of a set of registries.
@@ -41,6 +54,7 @@ pub enum SnapshotError {
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     pub snapshot_version: u32,
+    #[serde(deserialize_with = "distinct_registries")]
     pub registries: Vec<RegistryState>,
 }
 
@@ -55,33 +69,17 @@ impl Snapshot {
     /// Parses a snapshot, filling ECR's defaults into every repository and putting every IAM
     /// policy in its registry's partition.
     pub fn from_json(text: &str) -> Result<Self, SnapshotError> {
+        // The version first, alone: a snapshot of another version is refused for its version,
+        // not for the keys this one does not know.
         #[derive(Deserialize)]
         struct VersionOnly {
-            snapshot_version: u32,
+            #[serde(rename = "snapshot_version", deserialize_with = "supported_version")]
+            _version: u32,
         }
-        let json_error = |e: serde_json::Error| SnapshotError::Json {
-            line: e.line(),
-            column: e.column(),
-            message: e
-                .to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
-        };
-        let version: VersionOnly = serde_json::from_str(text).map_err(json_error)?;
-        if version.snapshot_version != SNAPSHOT_VERSION {
-            return Err(SnapshotError::Version {
-                found: version.snapshot_version,
-            });
-        }
-        let mut snapshot: Snapshot = serde_json::from_str(text).map_err(json_error)?;
-        let mut seen = std::collections::BTreeSet::new();
+        serde_json::from_str::<VersionOnly>(text)?;
+        let mut snapshot: Snapshot = serde_json::from_str(text)?;
         let mut partitions = PartitionCache::new();
         for registry in &mut snapshot.registries {
-            if !seen.insert(registry.id()) {
-                return Err(SnapshotError::DuplicateRegistry(registry.id()));
-            }
             for repository in registry.repositories.values_mut() {
                 fill_live_defaults(repository);
             }
@@ -99,6 +97,48 @@ impl Snapshot {
     pub fn registry(&self, id: &RegistryId) -> Option<&RegistryState> {
         self.registries.iter().find(|r| &r.id() == id)
     }
+}
+
+/// The snapshot version, refused where it is written unless this build reads it.
+fn supported_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let found = u32::deserialize(deserializer)?;
+    if found == SNAPSHOT_VERSION {
+        Ok(found)
+    } else {
+        Err(de::Error::custom(format!(
+            "snapshot_version {found} is not supported (this ecrform reads version {SNAPSHOT_VERSION})"
+        )))
+    }
+}
+
+/// The registries, each listed once: the second entry of a registry is refused where it ends.
+fn distinct_registries<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<RegistryState>, D::Error> {
+    struct Registries;
+    impl<'de> de::Visitor<'de> for Registries {
+        type Value = Vec<RegistryState>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array of registries")
+        }
+
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut registries: Vec<RegistryState> = Vec::new();
+            let mut first_index = std::collections::BTreeMap::new();
+            while let Some(registry) = seq.next_element::<RegistryState>()? {
+                if let Some(first) = first_index.insert(registry.id(), registries.len()) {
+                    return Err(de::Error::custom(format!(
+                        "registry {} is listed twice (also at index {first} of registries)",
+                        registry.id()
+                    )));
+                }
+                registries.push(registry);
+            }
+            Ok(registries)
+        }
+    }
+    deserializer.deserialize_seq(Registries)
 }
 
 /// What DescribeRepositories reports for settings that were never set.
@@ -124,17 +164,74 @@ pub fn fill_live_defaults(repository: &mut RepositoryState) {
 mod tests {
     use super::*;
 
+    /// Every problem is located and says what is wrong in the file's terms, never in the
+    /// names of the types it is read into.
     #[test]
-    fn unsupported_version_is_refused() {
-        let err = Snapshot::from_json(r#"{"snapshot_version": 7, "registries": []}"#).unwrap_err();
-        assert!(err.to_string().contains("snapshot_version 7"), "{err}");
-    }
-
-    #[test]
-    fn json_errors_carry_line_and_column() {
-        let err = Snapshot::from_json("{\n  \"snapshot_version\": 1,\n  \"registries\": [}\n")
-            .unwrap_err();
-        assert!(err.to_string().starts_with("line 3,"), "{err}");
+    fn problems_are_located_in_the_words_of_the_file() {
+        let registry = r#"{"account": "123456789012", "region": "us-east-1"}"#;
+        let cases: &[(&str, (usize, usize), &str)] = &[
+            (
+                "{\n  \"snapshot_version\": 1,\n  \"registries\": [}\n",
+                (3, 18),
+                "expected value",
+            ),
+            (
+                r#"{"snapshot_version": 7, "registries": []}"#,
+                (1, 22),
+                "snapshot_version 7 is not supported (this ecrform reads version 1)",
+            ),
+            ("[]", (1, 2), "invalid type: an array, expected an object"),
+            ("{}", (1, 2), "missing field `snapshot_version`"),
+            (
+                r#"{"snapshot_version": "1"}"#,
+                (1, 24),
+                r#"invalid type: string "1", expected a whole number from 0 to 4294967295"#,
+            ),
+            (
+                r#"{"snapshot_version": 1, "registries": {}}"#,
+                (1, 38),
+                "invalid type: an object, expected an array of registries",
+            ),
+            (
+                r#"{"snapshot_version": 1, "registries": [7]}"#,
+                (1, 40),
+                "invalid type: integer `7`, expected an object",
+            ),
+            (
+                r#"{"snapshot_version": 1, "registries": [{"account": "123456789012", "region": "us-east-1", "repositories": {"app": {"image_tag_mutability": "SOMETIMES"}}}]}"#,
+                (1, 151),
+                r#"unknown value "SOMETIMES"; expected one of MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION"#,
+            ),
+            (
+                r#"{"snapshot_version": 1, "registries": [{"account": "12", "region": "us-east-1"}]}"#,
+                (1, 55),
+                r#"account id "12" must be exactly 12 digits (quote it in YAML so leading zeros survive)"#,
+            ),
+        ];
+        let expected: Vec<SnapshotError> = cases
+            .iter()
+            .map(|(_, (line, column), message)| SnapshotError {
+                line: *line,
+                column: *column,
+                message: (*message).to_owned(),
+            })
+            .collect();
+        let found: Vec<SnapshotError> = cases
+            .iter()
+            .map(|(text, _, _)| Snapshot::from_json(text).unwrap_err())
+            .collect();
+        assert_eq!(found, expected);
+        let twice =
+            format!("{{\"snapshot_version\": 1, \"registries\": [{registry},\n {registry}]}}");
+        assert_eq!(
+            Snapshot::from_json(&twice).unwrap_err(),
+            SnapshotError {
+                line: 2,
+                column: 52,
+                message: "registry 123456789012/us-east-1 is listed twice (also at index 0 of registries)"
+                    .to_owned()
+            }
+        );
     }
 
     #[test]
@@ -220,15 +317,5 @@ mod tests {
         assert_eq!(absent.pull_time_update_exclusions, None, "not read");
         let again = Snapshot::from_json(&snapshot.to_json_pretty()).unwrap();
         assert_eq!(again, snapshot);
-    }
-
-    #[test]
-    fn a_registry_listed_twice_is_refused() {
-        let reg = r#"{"account": "123456789012", "region": "us-east-1"}"#;
-        let text = format!(r#"{{"snapshot_version": 1, "registries": [{reg}, {reg}]}}"#);
-        assert!(matches!(
-            Snapshot::from_json(&text),
-            Err(SnapshotError::DuplicateRegistry(_))
-        ));
     }
 }

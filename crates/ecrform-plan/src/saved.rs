@@ -28,9 +28,9 @@ use sha2::{Digest, Sha256};
 use serde_json::Value;
 
 use ecrform_model::{
-    AccountSettings, Address, CreationTemplate, DesiredRegistry, DesiredState, OwnerId,
-    PartitionCache, RegistryId, RegistryState, RepositoryName, RepositoryState, ResourceKind,
-    Setting, Target,
+    AccountSettings, Address, CreationTemplate, DesiredRegistry, DesiredState, JsonProblem,
+    OwnerId, PartitionCache, RegistryId, RegistryState, RepositoryName, RepositoryState,
+    ResourceKind, Setting, Target,
 };
 
 use crate::{Action, ApiCall, Aspects, Change, Plan, ReadScope};
@@ -304,8 +304,8 @@ impl SavedPlan {
             #[serde(default)]
             ecrform_version: Option<String>,
         }
-        let versions: Versions =
-            serde_json::from_str(text).map_err(|e| SavedPlanError::Format(e.to_string()))?;
+        let versions: Versions = serde_json::from_str(text)
+            .map_err(|e| SavedPlanError::Format(JsonProblem::from_error(&e).to_string()))?;
         if let Some(made_by) = versions.ecrform_version
             && made_by != ecrform_version
         {
@@ -319,8 +319,8 @@ impl SavedPlan {
                 found: versions.saved_plan_version,
             });
         }
-        let saved: SavedPlan =
-            serde_json::from_str(text).map_err(|e| SavedPlanError::Format(e.to_string()))?;
+        let saved: SavedPlan = serde_json::from_str(text)
+            .map_err(|e| SavedPlanError::Format(JsonProblem::from_error(&e).to_string()))?;
         if saved.calls.len() != saved.plan.changes.len() {
             return Err(SavedPlanError::Format(String::from(
                 "the calls do not match the changes",
@@ -886,10 +886,23 @@ mod tests {
             SavedPlan::from_json(r#"{"saved_plan_version": 9}"#, VERSION),
             Err(SavedPlanError::Version { found: 9 })
         ));
-        assert!(matches!(
-            SavedPlan::from_json(r#"{"format_version": 1}"#, VERSION),
-            Err(SavedPlanError::Format(_))
-        ));
+        // In the words of the file, not of the types it is read into.
+        let cases = [
+            (
+                r#"{"format_version": 1}"#,
+                "line 1, column 21: missing field `saved_plan_version`",
+            ),
+            (
+                "[]",
+                "line 1, column 2: invalid type: an array, expected an object",
+            ),
+        ];
+        for (text, message) in cases {
+            assert_eq!(
+                SavedPlan::from_json(text, VERSION).unwrap_err().to_string(),
+                format!("not an ecrform saved plan: {message}")
+            );
+        }
     }
 
     #[test]

@@ -7,10 +7,65 @@
 
 use std::collections::HashMap;
 
+use std::path::Path;
+
 use ecrform_model::PathSegment;
+use ecrform_model::shown;
 use serde_json::{Map, Number, Value};
 
-use crate::yaml::{Node, NodeKind, Pos, Resolved};
+use crate::yaml::{self, Node, NodeKind, Pos, Resolved};
+use crate::{Diagnostic, Diagnostics};
+
+/// A document read on its own from YAML text (JSON is YAML too), by the rules the spec reads
+/// its policy documents with, that can still say where each of its parts was written. For
+/// files outside a spec, such as the policy that `lifecycle preview` takes.
+#[derive(Debug, Clone)]
+pub struct LocatedDocument {
+    pub value: Value,
+    index: PathIndex,
+}
+
+impl LocatedDocument {
+    /// Parses `text`; every problem is a diagnostic located in `file`. YAML anchors, aliases,
+    /// tags and duplicate keys are refused as in a spec, and an empty document is a problem.
+    pub fn parse(file: &Path, text: &str) -> Result<Self, Diagnostics> {
+        let at = |pos: Pos, message: String| Diagnostic {
+            file: file.to_owned(),
+            line: Some(pos.line),
+            column: Some(pos.column),
+            message,
+        };
+        let parsed =
+            yaml::parse(text).map_err(|error| Diagnostics(vec![at(error.at, error.message)]))?;
+        let mut problems: Vec<Diagnostic> = parsed
+            .problems
+            .into_iter()
+            .map(|(pos, message)| at(pos, message))
+            .collect();
+        let Some(root) = parsed.root else {
+            return Err(Diagnostics(vec![at(
+                Pos::START,
+                "the document is empty".to_owned(),
+            )]));
+        };
+        match to_json(&root) {
+            Ok((value, index)) if problems.is_empty() => Ok(LocatedDocument { value, index }),
+            Ok(_) => Err(Diagnostics(problems)),
+            Err(errors) => {
+                problems.extend(errors.into_iter().map(|error| at(error.at, error.message)));
+                problems.sort_by_key(|problem| (problem.line, problem.column));
+                Err(Diagnostics(problems))
+            }
+        }
+    }
+
+    /// Where the node at `path` was written as a 1-based (line, column), or its nearest
+    /// ancestor that was, and whether the position is the path's own.
+    pub fn locate(&self, path: &[PathSegment]) -> ((usize, usize), bool) {
+        let (at, exact) = self.index.locate(path);
+        ((at.line, at.column), exact)
+    }
+}
 
 /// Where each part of a document was written. Mapping entries are located at their key.
 #[derive(Debug, Clone, Default)]
@@ -98,7 +153,10 @@ fn convert(
                 None => {
                     errors.push(ConversionError {
                         at: node.at,
-                        message: format!("the number {} is too large for JSON", scalar.text),
+                        message: format!(
+                            "the number {} is too large for JSON",
+                            shown::cut(&scalar.text)
+                        ),
                     });
                     Value::Null
                 }
@@ -110,7 +168,7 @@ fn convert(
                         at: node.at,
                         message: format!(
                             "{} is not a JSON number; quote it if a string is meant",
-                            scalar.text
+                            shown::cut(&scalar.text)
                         ),
                     });
                     Value::Null
@@ -131,6 +189,50 @@ fn integer(value: i128) -> Option<Number> {
 mod tests {
     use super::*;
     use crate::yaml::parse;
+
+    #[test]
+    fn a_document_on_its_own_is_read_with_every_problem_located() {
+        let file = Path::new("policy.yaml");
+        let document = LocatedDocument::parse(
+            file,
+            "rules:\n  - rulePriority: 1\n    selection: {tagStatus: any}\n",
+        )
+        .unwrap();
+        assert_eq!(document.value["rules"][0]["rulePriority"], 1);
+        let priority = [
+            PathSegment::Key("rules".to_owned()),
+            PathSegment::Index(0),
+            PathSegment::Key("rulePriority".to_owned()),
+        ];
+        assert_eq!(document.locate(&priority), ((2, 5), true));
+        assert_eq!(document.locate(&priority[..1]), ((1, 1), true));
+
+        let cases = [
+            ("", vec!["policy.yaml:1:1: the document is empty"]),
+            (
+                "rules: [\n",
+                vec![
+                    "policy.yaml:2:1: invalid YAML: while parsing a node, did not find expected node content",
+                ],
+            ),
+            (
+                "a: &x 1\nb: .nan\n",
+                vec![
+                    "policy.yaml:1:7: YAML anchors (&name) are not supported; write the value out (or use `defaults`)",
+                    "policy.yaml:2:4: .nan is not a JSON number; quote it if a string is meant",
+                ],
+            ),
+        ];
+        for (text, expected) in cases {
+            let problems: Vec<String> = LocatedDocument::parse(file, text)
+                .unwrap_err()
+                .0
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(problems, expected, "{text:?}");
+        }
+    }
 
     fn key(name: &str) -> PathSegment {
         PathSegment::Key(name.to_owned())

@@ -50,6 +50,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use ecrform_model::shown::quoted;
 use ecrform_model::{
     AccountSettings, CreationTemplate, DesiredState, PullThroughCacheRule, RegistryId,
     RegistryState, RegistryWideKind, Replication, RepositoryName, RepositoryState, Scanning,
@@ -809,7 +810,10 @@ fn creation_templates(templates: &BTreeMap<String, CreationTemplate>) -> Result<
     let mut written = Mapping::new();
     for (prefix, template) in templates {
         let Yaml::Mapping(fields) = to_yaml(template)? else {
-            return Err(format!("template {prefix:?} is not written as a mapping"));
+            return Err(format!(
+                "template {shown_prefix} is not written as a mapping",
+                shown_prefix = quoted(prefix)
+            ));
         };
         let mut renamed = Mapping::new();
         for (field, value) in fields {

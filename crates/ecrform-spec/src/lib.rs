@@ -73,11 +73,13 @@ use std::collections::BTreeMap;
 
 use ecrform_model::{DesiredState, RegistryId, RepositoryName};
 
+pub use crate::document::LocatedDocument;
 pub use crate::export::{ExportOptions, Exported, export};
 pub use crate::guardrails::Guardrails;
 use crate::policies::PolicyLibrary;
 use crate::report::{Location, Report};
 use crate::sources::SourceText;
+pub use crate::sources::{ReadError, read_bounded};
 use crate::validator::Validator;
 
 /// Where to read the spec from.

@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use ecrform_model::limits;
+use ecrform_model::shown::quoted;
 use ecrform_model::{
     DocumentError, IamPolicy, LifecyclePolicy, PartitionCache, PathSegment, RegistryState,
 };
@@ -190,9 +192,9 @@ impl PolicyLibrary {
         let text = self.template_text(&path, report)?;
         let shown = report.relative(&path);
         let source = format!(
-            "{} from template {:?} ({shown})",
+            "{} from template {} ({shown})",
             kind.label(),
-            template.name.value
+            quoted(&template.name.value)
         );
 
         let mut vars = BTreeMap::new();
@@ -217,9 +219,11 @@ impl PolicyLibrary {
             report.error(
                 here,
                 format!(
-                    "template {:?} ({shown}) line {}: {:?} is not a placeholder; write {{{{ name }}}} \
+                    "template {} ({shown}) line {}: {} is not a placeholder; write {{{{ name }}}} \
                      with a name of letters, digits, '_' or '-'",
-                    template.name.value, bad.line, bad.text
+                    quoted(&template.name.value),
+                    bad.line,
+                    quoted(&bad.text)
                 ),
             );
         }
@@ -233,8 +237,9 @@ impl PolicyLibrary {
                 report.error(
                     here,
                     format!(
-                        "template {:?} ({shown}) needs var {name:?}, which vars does not set",
-                        template.name.value
+                        "template {} ({shown}) needs var {shown_name}, which vars does not set",
+                        quoted(&template.name.value),
+                        shown_name = quoted(name)
                     ),
                 );
             }
@@ -246,8 +251,9 @@ impl PolicyLibrary {
                 report.error(
                     Location::new(file, var.name.at),
                     format!(
-                        "var {:?} is not used by template {:?} ({shown}){hint}",
-                        var.name.value, template.name.value
+                        "var {} is not used by template {} ({shown}){hint}",
+                        quoted(&var.name.value),
+                        quoted(&template.name.value)
                     ),
                 );
             }
@@ -268,8 +274,8 @@ impl PolicyLibrary {
                     report.error(
                         Location::new(file, at),
                         format!(
-                            "{problem} (template {:?}, {shown})",
-                            template.name.value,
+                            "{problem} (template {}, {shown})",
+                            quoted(&template.name.value),
                             problem = problem.message
                         ),
                     );
@@ -306,7 +312,7 @@ impl PolicyLibrary {
         if let Some(text) = self.template_texts.get(path) {
             return text.clone();
         }
-        let text = sources::read_text(path, report).map(|source| source.text);
+        let text = sources::read_text(path, limits::POLICY_FILE, report).map(|source| source.text);
         self.template_texts.insert(path.to_owned(), text.clone());
         text
     }
@@ -347,8 +353,9 @@ impl PolicyLibrary {
                 report.error(
                     here,
                     format!(
-                        "{noun} {wanted:?} is ambiguous: {}; keep one",
-                        files.join(" and ")
+                        "{noun} {shown_wanted} is ambiguous: {}; keep one",
+                        files.join(" and "),
+                        shown_wanted = quoted(wanted)
                     ),
                 );
                 return None;
@@ -359,7 +366,7 @@ impl PolicyLibrary {
             report.error(
                 here,
                 format!(
-                    "unknown {noun} {wanted:?}: there is no {shown_directory}/{wanted}.json, .yaml or .yml"
+                    "unknown {noun} {shown_wanted}: there is no {shown_directory}/{wanted}.json, .yaml or .yml", shown_wanted = quoted(wanted)
                 ),
             );
             return None;
@@ -371,14 +378,15 @@ impl PolicyLibrary {
         let suggestion =
             stem.or_else(|| suggest::nearest(wanted, names.keys().map(String::as_str)));
         let hint = suggestion
-            .map(|found| format!("; did you mean {found:?}?"))
+            .map(|found| format!("; did you mean {shown_found}?", shown_found = quoted(found)))
             .unwrap_or_default();
         let available: Vec<&str> = names.keys().map(String::as_str).collect();
         report.error(
             here,
             format!(
-                "unknown {noun} {wanted:?}{hint} (available: {})",
-                available.join(", ")
+                "unknown {noun} {shown_wanted}{hint} (available: {})",
+                available.join(", "),
+                shown_wanted = quoted(wanted)
             ),
         );
         None
@@ -418,7 +426,7 @@ fn list_documents(directory: &Path) -> Listing {
 
 /// Reads, parses and checks a named document; its problems are located in its own file.
 fn load_named(kind: PolicyKind, path: &Path, report: &mut Report) -> Option<CheckedDocument> {
-    let source = sources::read_text(path, report)?;
+    let source = sources::read_text(path, limits::POLICY_FILE, report)?;
     let file = source.file;
     let is_json = path
         .extension()

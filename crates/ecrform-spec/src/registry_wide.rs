@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use ecrform_model::shown::quoted;
 use ecrform_model::{
     AccountSettingName, AccountSettings, AppliedFor, CreationTemplate, PullThroughCacheRule,
     PullTimeUpdateExclusions, ROOT_PREFIX, RegistryId, Replication, ReplicationDestination,
@@ -158,9 +159,9 @@ impl Validator<'_> {
                         file,
                         filter.at,
                         format!(
-                            "repository filter {:?} must be a repository name prefix: 2 to 256 \
+                            "repository filter {} must be a repository name prefix: 2 to 256 \
                              lowercase letters, digits, '.', '_', '-' and '/'",
-                            filter.value
+                            quoted(&filter.value)
                         ),
                     );
                 }
@@ -274,9 +275,9 @@ impl Validator<'_> {
                     file,
                     filter.at,
                     format!(
-                        "scanning filter {:?} must be lowercase letters, digits and '*', with single \
+                        "scanning filter {} must be lowercase letters, digits and '*', with single \
                          '.', '_', '-' or '/' between them",
-                        filter.value
+                        quoted(&filter.value)
                     ),
                 );
             }
@@ -332,9 +333,9 @@ impl Validator<'_> {
                 file,
                 raw.prefix.at,
                 format!(
-                    "pull-through cache prefix {:?} must be ROOT or 2 to 30 lowercase letters and \
+                    "pull-through cache prefix {} must be ROOT or 2 to 30 lowercase letters and \
                      digits with single '.', '_', '-' or '/' between them",
-                    raw.prefix.value
+                    quoted(&raw.prefix.value)
                 ),
             );
         }
@@ -368,7 +369,7 @@ impl Validator<'_> {
                 self.error(
                     file,
                     credential.at,
-                    format!("credential_arn {:?} {problem}", credential.value),
+                    format!("credential_arn {} {problem}", quoted(&credential.value)),
                 );
             }
         } else if let Some(upstream) = upstream_registry
@@ -380,9 +381,9 @@ impl Validator<'_> {
                 file,
                 raw.prefix.at,
                 format!(
-                    "pull-through cache rule {:?} needs credential_arn: ECR caches from {upstream} only \
+                    "pull-through cache rule {} needs credential_arn: ECR caches from {upstream} only \
                      with credentials",
-                    raw.prefix.value
+                    quoted(&raw.prefix.value)
                 ),
             );
         }
@@ -397,9 +398,9 @@ impl Validator<'_> {
                 file,
                 prefix.at,
                 format!(
-                    "upstream_repository_prefix {:?} must be ROOT or 2 to 30 lowercase letters and \
+                    "upstream_repository_prefix {} must be ROOT or 2 to 30 lowercase letters and \
                          digits with single '.', '_', '-' or '/' between them",
-                    prefix.value
+                    quoted(&prefix.value)
                 ),
             );
         }
@@ -423,8 +424,8 @@ impl Validator<'_> {
                 file,
                 role.at,
                 format!(
-                    "{key} {:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
-                    role.value
+                    "{key} {} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+                    quoted(&role.value)
                 ),
             );
         }
@@ -464,9 +465,9 @@ impl Validator<'_> {
                 file,
                 prefix.at,
                 format!(
-                    "creation template prefix {:?} must be ROOT or a repository name prefix (lowercase \
+                    "creation template prefix {} must be ROOT or a repository name prefix (lowercase \
                      letters and digits with single '.', '_', '-' or '/' between them)",
-                    prefix.value
+                    quoted(&prefix.value)
                 ),
             );
         }
@@ -577,9 +578,9 @@ impl Validator<'_> {
                     file,
                     prefix.at,
                     format!(
-                        "creation template {:?} sets {needs}, so it needs custom_role_arn (the role ECR \
+                        "creation template {} sets {needs}, so it needs custom_role_arn (the role ECR \
                          assumes to create such repositories)",
-                        prefix.value
+                        quoted(&prefix.value)
                     ),
                 );
             }
@@ -724,10 +725,10 @@ impl Validator<'_> {
                     file,
                     profile.at,
                     format!(
-                        "signing_profile_arn {:?} must be an AWS Signer signing profile ARN \
+                        "signing_profile_arn {} must be an AWS Signer signing profile ARN \
                          (arn:aws:signer:REGION:ACCOUNT:/signing-profiles/NAME, NAME of 2 or more \
                          letters, digits and '_')",
-                        profile.value
+                        quoted(&profile.value)
                     ),
                 );
             } else if length > SigningRule::PROFILE_ARN_MAX_CHARS {
@@ -773,10 +774,10 @@ impl Validator<'_> {
                         file,
                         filter.at,
                         format!(
-                            "repository filter {:?} must be lowercase letters, digits and '*', \
+                            "repository filter {} must be lowercase letters, digits and '*', \
                              with single '.', '_' or '-' between them and '/' between path \
                              components",
-                            filter.value
+                            quoted(&filter.value)
                         ),
                     );
                 } else if !SigningRule::FILTER_CHARS.contains(&length) {
@@ -832,9 +833,9 @@ impl Validator<'_> {
                     file,
                     principal.at,
                     format!(
-                        "pull-time update exclusion {:?} must be an IAM role or user ARN \
+                        "pull-time update exclusion {} must be an IAM role or user ARN \
                          (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)",
-                        principal.value
+                        quoted(&principal.value)
                     ),
                 );
             } else if length > PullTimeUpdateExclusions::PRINCIPAL_ARN_MAX_CHARS {
@@ -854,8 +855,8 @@ impl Validator<'_> {
                     file,
                     principal.at,
                     format!(
-                        "{:?} is listed twice in pull_time_update_exclusions",
-                        principal.value
+                        "{} is listed twice in pull_time_update_exclusions",
+                        quoted(&principal.value)
                     ),
                 );
             }

@@ -11,6 +11,7 @@
 //! (in a repository it also drops the defaults' tags), and is an error for settings every
 //! repository has (`image_tag_mutability`, its exclusions, `scan_on_push`, `encryption`).
 
+use ecrform_model::shown::quoted;
 use ecrform_model::{
     Encryption, EncryptionType, IamPolicy, LifecyclePolicy, OWNERSHIP_TAG_KEY, RepositoryState,
     Setting, TagMutability, Tags,
@@ -313,8 +314,8 @@ impl Validator<'_> {
                     file,
                     filter.at,
                     format!(
-                        "exclusion filter {:?} must be 1 to 128 letters, digits, '.', '_', '-' or '*'",
-                        filter.value
+                        "exclusion filter {} must be 1 to 128 letters, digits, '.', '_', '-' or '*'",
+                        quoted(&filter.value)
                     ),
                 );
             } else if seen.contains(&filter.value.as_str()) {
@@ -322,7 +323,7 @@ impl Validator<'_> {
                 self.error(
                     file,
                     filter.at,
-                    format!("duplicate exclusion filter {:?}", filter.value),
+                    format!("duplicate exclusion filter {}", quoted(&filter.value)),
                 );
             }
             seen.push(&filter.value);
@@ -372,9 +373,9 @@ impl Validator<'_> {
                 file,
                 key.at,
                 format!(
-                    "kms_key {:?} must be a full KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) in a \
+                    "kms_key {} must be a full KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) in a \
                      creation template",
-                    key.value
+                    quoted(&key.value)
                 ),
             );
             return None;
@@ -384,8 +385,8 @@ impl Validator<'_> {
                 file,
                 key.at,
                 format!(
-                    "kms_key {:?} must be a KMS key id, key ARN, alias name (alias/NAME) or alias ARN",
-                    key.value
+                    "kms_key {} must be a KMS key id, key ARN, alias name (alias/NAME) or alias ARN",
+                    quoted(&key.value)
                 ),
             );
             return None;
@@ -431,30 +432,33 @@ impl Validator<'_> {
     fn tag(&mut self, file: FileId, tag: &RawTag) -> bool {
         let key = &tag.key.value;
         let value = &tag.value.value;
+        let shown_key = quoted(key);
         let key_problem = if !(1..=128).contains(&key.chars().count()) {
-            Some(format!("tag key {key:?} must be 1 to 128 characters long"))
+            Some(format!(
+                "tag key {shown_key} must be 1 to 128 characters long"
+            ))
         } else if key.to_lowercase().starts_with("aws:") {
             Some(format!(
-                "tag key {key:?} starts with \"aws:\", which AWS reserves"
+                "tag key {shown_key} starts with \"aws:\", which AWS reserves"
             ))
         } else if key == OWNERSHIP_TAG_KEY {
             Some(format!(
-                "tag key {key:?} is reserved: ecrform uses it to mark the repositories it created"
+                "tag key {shown_key} is reserved: ecrform uses it to mark the repositories it created"
             ))
         } else {
             key.chars().find(|c| !patterns::is_tag_char(*c)).map(|bad| format!(
-                "tag key {key:?} contains {bad:?}; tags may hold letters, digits, spaces and _ . : / = + - @"
+                "tag key {shown_key} contains {bad:?}; tags may hold letters, digits, spaces and _ . : / = + - @"
             ))
         };
         let value_problem = if value.chars().count() > 256 {
             Some(format!(
-                "tag value of {key:?} is {} characters long; at most 256 are allowed",
+                "tag value of {shown_key} is {} characters long; at most 256 are allowed",
                 value.chars().count()
             ))
         } else {
             value.chars().find(|c| !patterns::is_tag_char(*c)).map(|bad| {
                 format!(
-                    "tag value of {key:?} contains {bad:?}; tags may hold letters, digits, spaces and _ . : / = + - @"
+                    "tag value of {shown_key} contains {bad:?}; tags may hold letters, digits, spaces and _ . : / = + - @"
                 )
             })
         };

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use ecrform_model::shown::quoted;
 use serde_json::Value;
 
 /// One `{{ name }}` in a template.
@@ -142,9 +143,10 @@ pub(crate) fn substitute(
                     _ => "null",
                 };
                 let message = format!(
-                    "var {:?} is {kind}, but its placeholder on line {} of the template is \
+                    "var {} is {kind}, but its placeholder on line {} of the template is \
                      inside a string; only a string, number or boolean can go there",
-                    placeholder.name, placeholder.line
+                    quoted(&placeholder.name),
+                    placeholder.line
                 );
                 if !problems
                     .iter()

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use ecrform_model::shown::quoted;
 use ecrform_model::{
     DesiredRegistry, DesiredState, OwnerId, RegistryId, RegistryState, RepositoryName,
 };
@@ -193,8 +194,8 @@ impl Validator<'_> {
                         file,
                         field.at,
                         format!(
-                            "role_arn {:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
-                            field.value
+                            "role_arn {} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+                            quoted(&field.value)
                         ),
                     );
                 }
@@ -413,7 +414,7 @@ impl Validator<'_> {
                         .unwrap_or_default();
                     self.report.error(
                         here,
-                        format!("repository {name_text:?}{of_registry} is defined twice; also defined at {other}"),
+                        format!("repository {shown_name_text}{of_registry} is defined twice; also defined at {other}", shown_name_text = quoted(name_text)),
                     );
                     continue;
                 }

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use ecrform_model::shown::quoted;
 use ecrform_model::{AccountId, Region};
 
 use crate::policies::PolicyLibrary;
@@ -44,8 +45,8 @@ impl Validator<'_> {
             file,
             value.at,
             format!(
-                "unknown {what} {:?}{hint} (expected one of {})",
-                value.value,
+                "unknown {what} {}{hint} (expected one of {})",
+                quoted(&value.value),
                 suggest::comma_separated(allowed)
             ),
         );
@@ -106,7 +107,10 @@ impl OnceKeys {
                 let registry = self.registry_name.as_deref().unwrap_or("(unknown)");
                 validator.report.error(
                     here,
-                    format!("registry {registry} sets {key:?} twice; also defined at {other}"),
+                    format!(
+                        "registry {registry} sets {shown_key} twice; also defined at {other}",
+                        shown_key = quoted(key)
+                    ),
                 );
                 false
             }

@@ -10,11 +10,15 @@
 //! Anchors, aliases and tags other than `!!str` are rejected: an alias would make one node
 //! stand in several places, and a diagnostic could no longer name the one place to fix.
 //! Duplicate keys are errors (the first one is kept so that the rest of the file is still
-//! checked). A file holds exactly one YAML document.
+//! checked). A file holds exactly one YAML document. Nesting is bounded
+//! ([`MAX_NESTING`] levels): the tree is built with an explicit stack, but what reads it
+//! afterwards recurses, and a file of a million `[` must be an error, not a stack overflow.
 
 use std::collections::HashMap;
 use std::fmt;
 
+use ecrform_model::limits::MAX_NESTING;
+use ecrform_model::shown::{self, quoted};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -179,8 +183,12 @@ impl Node {
             NodeKind::Scalar(scalar) => match scalar.resolve() {
                 Resolved::Null => "nothing (null)".to_owned(),
                 Resolved::Bool(value) => format!("the boolean {value}"),
-                Resolved::Int(_) | Resolved::Float(_) => format!("the number {}", scalar.text),
-                Resolved::Str(text) => format!("the string {text:?}"),
+                Resolved::Int(_) | Resolved::Float(_) => {
+                    format!("the number {}", shown::cut(&scalar.text))
+                }
+                Resolved::Str(text) => {
+                    format!("the string {shown_text}", shown_text = quoted(text))
+                }
             },
         }
     }
@@ -237,7 +245,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, SyntaxError> {
                     break;
                 }
             }
-            other => builder.event(other, at),
+            other => builder.event(other, at)?,
         }
     }
     Ok(Parsed {
@@ -270,7 +278,20 @@ struct TreeBuilder {
 }
 
 impl TreeBuilder {
-    fn event(&mut self, event: Event, at: Pos) {
+    /// Takes one event; nesting deeper than [`MAX_NESTING`] stops the file, so that nothing
+    /// that walks the tree afterwards (recursively) can run out of stack.
+    fn event(&mut self, event: Event, at: Pos) -> Result<(), SyntaxError> {
+        if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
+            && self.stack.len() >= MAX_NESTING
+        {
+            return Err(SyntaxError {
+                at,
+                message: format!(
+                    "mappings and sequences nest more than {MAX_NESTING} levels deep here; \
+                     ecrform reads at most {MAX_NESTING}"
+                ),
+            });
+        }
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 self.reject_anchor(anchor, at);
@@ -343,6 +364,7 @@ impl TreeBuilder {
             | Event::DocumentStart
             | Event::DocumentEnd => {}
         }
+        Ok(())
     }
 
     fn reject_anchor(&mut self, anchor: usize, at: Pos) {
@@ -361,14 +383,17 @@ impl TreeBuilder {
         if scalar && tag.handle == "tag:yaml.org,2002:" && tag.suffix == "str" {
             return true;
         }
-        let shown = if tag.handle == "tag:yaml.org,2002:" {
+        let written = if tag.handle == "tag:yaml.org,2002:" {
             format!("!!{}", tag.suffix)
         } else {
             format!("{}{}", tag.handle, tag.suffix)
         };
         self.problems.push((
             at,
-            format!("YAML tags ({shown}) are not supported; quote the value to make it a string"),
+            format!(
+                "YAML tags ({}) are not supported; quote the value to make it a string",
+                shown::cut(&written)
+            ),
         ));
         false
     }
@@ -411,8 +436,8 @@ impl TreeBuilder {
                             self.problems.push((
                                 node.at,
                                 format!(
-                                    "duplicate key {key:?} (first defined at line {}, column {})",
-                                    first.line, first.column
+                                    "duplicate key {shown_key} (first defined at line {}, column {})",
+                                    first.line, first.column, shown_key = quoted(&key)
                                 ),
                             ));
                             *skip_value = true;
@@ -552,6 +577,14 @@ mod tests {
     }
 
     #[test]
+    fn a_long_tag_is_cut_in_its_message() {
+        let parsed = parse(&format!("a: !{} 1\n", "t".repeat(5000))).unwrap();
+        let (_, message) = &parsed.problems[0];
+        assert!(message.contains("… (5001 characters)"), "{message}");
+        assert!(message.len() < 400, "{message}");
+    }
+
+    #[test]
     fn str_tag_forces_a_string_and_aliases_do_not_panic() {
         let tree = root("a: !!str 12\n");
         assert_eq!(
@@ -584,6 +617,47 @@ mod tests {
             panic!()
         };
         assert_eq!(entries(&items[1])[0].value.at, Pos::new(1, 17));
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_a_syntax_error_not_a_stack_overflow() {
+        let at_limit = format!("{}{}", "[".repeat(MAX_NESTING), "]".repeat(MAX_NESTING));
+        assert!(parse(&at_limit).is_ok());
+        let block: String = (0..=MAX_NESTING)
+            .map(|depth| format!("{}- x\n{}-\n", "  ".repeat(depth), "  ".repeat(depth)))
+            .collect();
+        // yaml-rust2 refuses flow nesting past 255 itself, sometimes before the tree sees
+        // level 129 (it scans ahead): either way the file stops with a located error.
+        let cases = [
+            ("[".repeat(1_000_000), 1),
+            ("{a: ".repeat(200_000), 1),
+            (block, 2 * MAX_NESTING + 1),
+        ];
+        for (text, line) in cases {
+            let error = parse(&text).unwrap_err();
+            assert_eq!(error.at.line, line, "{}", error.message);
+            assert!(
+                error.message.contains("more than 128 levels")
+                    || error.message == "invalid YAML: recursion limit exceeded",
+                "{}",
+                error.message
+            );
+        }
+    }
+
+    #[test]
+    fn aliases_are_not_expanded_however_many_there_are() {
+        // "Billion laughs": each level names the previous one nine times.
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..40 {
+            let previous = format!("*a{}", level - 1);
+            let list = [previous.as_str(); 9].join(", ");
+            bomb.push_str(&format!("a{level}: &a{level} [{list}]\n"));
+        }
+        let parsed = parse(&bomb).unwrap();
+        // One problem per anchor and per alias, each where it is written; nothing expanded.
+        assert_eq!(parsed.problems.len(), 40 + 39 * 9);
+        assert_eq!(parsed.problems[1].0, Pos::new(2, 9));
     }
 
     #[test]

@@ -9,13 +9,18 @@
 //! templates, account settings), reports them the way ECR does, and can mark operations
 //! unsupported the way the emulator answers those it lacks. [`ecr_error`] builds the errors ECR
 //! answers with, for fault injection, and [`fixtures`] the ids, documents and states that
-//! tests build their scenarios from.
+//! tests build their scenarios from. [`LoopbackEndpoint`] stands in for an endpoint that fails
+//! in ways the emulator cannot be made to (an STS that refuses a role, a connection reset), and
+//! [`mutate`] makes the deterministic mutants the fuzz tests feed to every parser.
 
 mod ecr;
 pub mod ecr_error;
 pub mod emulator;
 pub mod fixtures;
+pub mod loopback;
+pub mod mutate;
 pub mod registry;
 
 pub use emulator::{Emulator, EmulatorError};
+pub use loopback::{LoopbackAnswer, LoopbackEndpoint};
 pub use registry::{EMULATOR_UNSUPPORTED, InMemoryRegistry, READ_OPERATION, RecordedCall};

@@ -348,16 +348,84 @@ fn problems_inside_get_lifecycle_policy_output_are_located_at_its_text() {
 fn a_node_missing_from_the_text_is_reported_at_its_ancestor_with_its_path() {
     let path = [PathSegment::Key("rules".to_owned()), PathSegment::Index(3)];
     let text = "{\n  \"rules\": []\n}";
+    let mut locator = crate::locate::Locator::new(text);
+    let mut locate = |path: &[PathSegment]| locator.locate_nearest(path);
     assert_eq!(
-        TextProblem::labelled(text, &path, "lifecycle policy", "rule 4: no such rule"),
+        TextProblem::labelled(
+            &mut locate,
+            &path,
+            "lifecycle policy",
+            "rule 4: no such rule"
+        ),
         TextProblem {
             position: Some(TextPosition { line: 2, column: 3 }),
             message: "lifecycle policy at /rules/3: rule 4: no such rule".to_owned(),
         }
     );
     assert_eq!(
-        TextProblem::at(text, &path, "gone").message,
+        TextProblem::at(&mut locate, &path, "gone").message,
         "at /rules/3: gone"
+    );
+}
+
+/// Regression: 10,000 images with bad timestamps took minutes to report, each problem located
+/// by scanning the file from its start.
+#[test]
+fn thousands_of_problems_are_located_in_one_pass() {
+    const IMAGES: usize = 10_000;
+    let details: Vec<String> = (0..IMAGES)
+        .map(|index| {
+            format!(
+                "    {{\n      \"imageDigest\": \"sha256:{index:064x}\",\n      \"imagePushedAt\": \"soon-{index}\"\n    }}"
+            )
+        })
+        .collect();
+    let text = format!(
+        "{{\n  \"imageDetails\": [\n{}\n  ]\n}}\n",
+        details.join(",\n")
+    );
+    let started = std::time::Instant::now();
+    let found = problems(read_describe_images(&text));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(found.len(), IMAGES);
+    let last_line = 3 + 4 * (IMAGES - 1) + 2;
+    assert_eq!(
+        found.last().unwrap(),
+        &problem(
+            last_line,
+            7,
+            &format!(
+                "imagePushedAt \"soon-{}\" is not a timestamp: the date is not YYYY-MM-DD; expected an RFC 3339 date-time like 2026-01-31T12:00:00Z",
+                IMAGES - 1
+            )
+        )
+    );
+}
+
+#[test]
+fn values_echoed_in_problems_are_cut() {
+    let long = "x".repeat(4_000_000);
+    let text = format!(
+        "{{\"imageDetails\": [{{\"imageDigest\": \"sha256:a\", \"imagePushedAt\": \"{long}\", \"imageStatus\": {{\"a\": \"{long}\"}}, \"imageTags\": [[\"{long}\"]]}}]}}"
+    );
+    let found = problems(read_describe_images(&text));
+    assert_eq!(found.len(), 3, "{:?}", &format!("{found:?}")[..1000]);
+    for (_, _, message) in &found {
+        assert!(message.len() < 400, "{}", &message[..400]);
+    }
+    assert_eq!(found[0].2, "an image tag must be a string, not an array");
+    assert!(
+        found[1].2.contains("… (4000000 characters)"),
+        "{}",
+        found[1].2
+    );
+    assert_eq!(
+        found[2].2,
+        "imageStatus must be ACTIVE, ARCHIVED or ACTIVATING, not an object"
     );
 }
 

@@ -195,7 +195,7 @@ fn canonical_effect(value: &Value, path: &[PathSegment]) -> Result<Value, Docume
                 path.to_vec(),
                 format!(
                     "Effect must be \"Allow\" or \"Deny\", not {}",
-                    Value::from(text.as_str())
+                    crate::shown::quoted(text)
                 ),
             ));
         }
@@ -263,7 +263,11 @@ fn canonical_principal(
             let mut entries = Vec::with_capacity(principals.len());
             for (principal_type, ids) in principals {
                 let ids_path = child_key(path, principal_type);
-                let mut ids = string_set(ids, &ids_path, &format!("{name}.{principal_type}"))?;
+                let mut ids = string_set(
+                    ids,
+                    &ids_path,
+                    &format!("{name}.{}", crate::shown::cut(principal_type)),
+                )?;
                 if principal_type == "AWS" {
                     // ECR stores a bare account id as the account's root ARN in the registry's
                     // partition; rewriting before collapsing duplicates also makes
@@ -281,7 +285,7 @@ fn canonical_principal(
             path.to_vec(),
             format!(
                 "{name} must be \"*\" or an object such as {{\"AWS\": ...}}, not {}",
-                Value::from(text.as_str())
+                crate::shown::quoted(text)
             ),
         )),
         other => Err(DocumentError::new(
@@ -322,7 +326,8 @@ fn canonical_condition(value: &Value, path: &[PathSegment]) -> Result<Value, Doc
             return Err(DocumentError::new(
                 child_key(path, operator),
                 format!(
-                    "condition operator {operator} must map condition keys to values, not {}",
+                    "condition operator {} must map condition keys to values, not {}",
+                    crate::shown::cut(operator),
                     json_kind(keys)
                 ),
             ));
@@ -779,6 +784,35 @@ mod tests {
 
     fn key(name: &str) -> PathSegment {
         PathSegment::Key(name.to_string())
+    }
+
+    /// Regression: a refused Effect or Principal was quoted whole, and a key named in a
+    /// message (a principal type, a condition operator) too, making a line as long as it.
+    #[test]
+    fn long_values_and_keys_are_cut_in_messages() {
+        let long = "x".repeat(100_000);
+        let statement = |field: &str| {
+            format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"ecr:*",{field}}}]}}"#
+            )
+        };
+        let cases = [
+            format!(r#"{{"Statement":[{{"Effect":"{long}","Principal":"*","Action":"ecr:*"}}]}}"#),
+            format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Principal":"{long}","Action":"ecr:*"}}]}}"#
+            ),
+            format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"{long}":7}},"Action":"ecr:*"}}]}}"#
+            ),
+            statement(&format!(r#""Condition":{{"{long}":7}}"#)),
+        ];
+        for text in cases {
+            let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let error = IamPolicy::from_value(document).unwrap_err();
+            let shown = format!("{}: {}", error.pointer(), error.message);
+            assert!(shown.len() < 600, "{}", &shown[..600]);
+            assert!(shown.contains("… (100000 characters)"), "{shown}");
+        }
     }
 
     #[test]

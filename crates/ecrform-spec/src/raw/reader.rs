@@ -5,6 +5,8 @@
 //! booleans, `none`, a quoted account id), not which keys go where: apart from one hint
 //! (`force_delete` written in `defaults`), that is for the reader of each concept.
 
+use ecrform_model::shown::quoted;
+
 use crate::report::{FileId, Location, Report};
 use crate::suggest;
 use crate::yaml::{Entry, Node, NodeKind, Pos, Resolved};
@@ -116,11 +118,15 @@ impl Reader<'_> {
         } else {
             match suggest::nearest(&entry.key, known.iter().copied()) {
                 Some(candidate) => {
-                    format!("unknown key {:?}; did you mean {candidate:?}?", entry.key)
+                    format!(
+                        "unknown key {}; did you mean {shown_candidate}?",
+                        quoted(&entry.key),
+                        shown_candidate = quoted(candidate)
+                    )
                 }
                 None => format!(
-                    "unknown key {:?}; expected one of: {}",
-                    entry.key,
+                    "unknown key {}; expected one of: {}",
+                    quoted(&entry.key),
                     suggest::comma_separated(known)
                 ),
             }
@@ -129,7 +135,10 @@ impl Reader<'_> {
     }
 
     pub(super) fn missing(&mut self, at: Pos, key: &str, within: &str) {
-        self.error(at, format!("missing {key:?} in {within}"));
+        self.error(
+            at,
+            format!("missing {shown_key} in {within}", shown_key = quoted(key)),
+        );
     }
 
     pub(super) fn sequence<'n>(&mut self, node: &'n Node, expected: &str) -> Option<&'n [Node]> {

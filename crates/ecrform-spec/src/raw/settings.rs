@@ -2,6 +2,8 @@
 //! they refer to (a name, an inline document or a template with its vars). Creation templates
 //! reuse the encryption, tag and document readers.
 
+use ecrform_model::shown::quoted;
+
 use super::reader::{Field, OrNone, Reader, Spanned, field};
 use crate::yaml::{Node, NodeKind, Pos, Resolved};
 
@@ -148,8 +150,8 @@ impl Reader<'_> {
                     self.error(
                         entry.value.at,
                         format!(
-                            "tag {:?} has no value; write \"\" for an empty value",
-                            entry.key
+                            "tag {} has no value; write \"\" for an empty value",
+                            quoted(&entry.key)
                         ),
                     );
                     continue;
