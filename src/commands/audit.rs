@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::Context as _;
 use ecrform_guardrails::{Config, RegistryView};
 use ecrform_model::{AWS_MANAGED_KEY_ALIAS, RegistryState, Snapshot};
 use ecrform_render::findings::{
@@ -15,11 +14,28 @@ use ecrform_render::findings::{
 
 use crate::cli::Format;
 use crate::commands::guardrails::{self, locate_in};
-use crate::commands::{CommandError, Outcome, live, selected_targets};
+use crate::commands::{
+    CommandError, Outcome, file_problem, live, read_input_file, selected_targets,
+};
 use crate::context::Context;
 
 pub fn run(context: &Context) -> Result<Outcome, CommandError> {
-    let (targets, spec) = selected_targets(context)?;
+    // A snapshot can be audited without a spec: every registry it holds, or `--registry`.
+    let (targets, spec) = if context.state.is_some() && !context.spec.exists() {
+        let targets = context
+            .registries
+            .iter()
+            .flatten()
+            .map(|id| ecrform_aws::RegistryTarget {
+                id: id.clone(),
+                role_arn: None,
+                profile: None,
+            })
+            .collect();
+        (targets, None)
+    } else {
+        selected_targets(context)?
+    };
     if let Some(spec) = &spec {
         for warning in &spec.warnings {
             context.output.warn(warning);
@@ -50,7 +66,7 @@ pub fn run(context: &Context) -> Result<Outcome, CommandError> {
         .map_or_else(Config::default, |spec| spec.guardrails.config.clone());
     let views: Vec<RegistryView> = live.iter().map(RegistryView::from_live).collect();
     let accounts = match &spec {
-        Some(spec) => guardrails::spec_accounts(&spec.desired),
+        Some(spec) => ecrform_guardrails::spec_accounts(&spec.desired),
         None => {
             let accounts: BTreeSet<_> = live.iter().map(|state| state.account.clone()).collect();
             accounts.into_iter().collect()
@@ -97,27 +113,27 @@ pub fn run(context: &Context) -> Result<Outcome, CommandError> {
 }
 
 /// The registries of `targets` from a snapshot file (every registry it holds when there are
-/// no targets).
+/// no targets), read as `plan --state` reads it: up to its limit, a problem located.
 fn from_snapshot(
     path: &std::path::Path,
     targets: &[ecrform_aws::RegistryTarget],
-) -> anyhow::Result<Vec<RegistryState>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read snapshot {}", path.display()))?;
+) -> Result<Vec<RegistryState>, CommandError> {
+    let text = read_input_file(path, ecrform_model::limits::SNAPSHOT_FILE)?;
     let snapshot = Snapshot::from_json(&text)
-        .with_context(|| format!("snapshot {} is invalid", path.display()))?;
+        .map_err(|error| file_problem(path, Some((error.line, error.column)), error.message))?;
     if targets.is_empty() {
         return Ok(snapshot.registries.clone());
     }
     targets
         .iter()
         .map(|target| {
-            snapshot.registry(&target.id).cloned().with_context(|| {
-                format!(
+            snapshot.registry(&target.id).cloned().ok_or_else(|| {
+                anyhow::anyhow!(
                     "snapshot {} has no state for registry {}",
                     path.display(),
                     target.id
                 )
+                .into()
             })
         })
         .collect()
