@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ecrform_guardrails::{Config, Date, Evaluation, RegistryView};
-use ecrform_model::{
-    AccountId, DesiredState, RegistryId, RegistryState, RepositoryName, ResourceKind,
-};
+use ecrform_model::{DesiredState, RegistryId, RegistryState, RepositoryName, ResourceKind};
 use ecrform_plan::{Action, Plan};
 use ecrform_render::findings::{PlanFindings, SarifResult, ShownFinding, SourceLocation};
 use ecrform_spec::{Diagnostic, Diagnostics, Spec};
@@ -26,30 +24,9 @@ pub fn today() -> Date {
     Date::from_unix_seconds(seconds)
 }
 
-/// The accounts of the spec's registries: where replication may go unless the spec says.
-pub fn spec_accounts(desired: &DesiredState) -> Vec<AccountId> {
-    let accounts: BTreeSet<AccountId> = desired
-        .registries
-        .iter()
-        .map(|registry| registry.state.account.clone())
-        .collect();
-    accounts.into_iter().collect()
-}
-
-/// The rules over the spec's desired state.
+/// The spec's guardrails over its desired state, today.
 pub fn judge_spec(spec: &Spec) -> Evaluation {
-    let views: Vec<RegistryView> = spec
-        .desired
-        .registries
-        .iter()
-        .map(RegistryView::from_spec)
-        .collect();
-    ecrform_guardrails::check(
-        &spec.guardrails.config,
-        &views,
-        &spec_accounts(&spec.desired),
-        today(),
-    )
+    spec.judge_guardrails(today())
 }
 
 /// Prints an evaluation's warnings as `warning: FILE:LINE:COLUMN: [RULE-ID] message` and
@@ -107,7 +84,7 @@ pub fn judge_plan(
         ));
         before_views.push(RegistryView::from_live(live));
     }
-    let accounts = spec_accounts(desired);
+    let accounts = ecrform_guardrails::spec_accounts(desired);
     let today = today();
     let after = ecrform_guardrails::check(config, &after_views, &accounts, today);
     let before = ecrform_guardrails::check(config, &before_views, &accounts, today);

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ecrform_model::{AccountId, RegistryId, RepositoryName};
+use ecrform_model::{AccountId, DesiredState, RegistryId, RepositoryName};
 
 use crate::checks::{self, Context, Verdict};
 use crate::config::{Config, Date};
@@ -228,6 +228,28 @@ pub fn check(
         .filter(|index| !used.contains(index))
         .collect();
     evaluation
+}
+
+/// The accounts of a spec's registries: where replication may go unless the configuration
+/// names the accounts.
+pub fn spec_accounts(desired: &DesiredState) -> Vec<AccountId> {
+    let accounts: BTreeSet<AccountId> = desired
+        .registries
+        .iter()
+        .map(|registry| registry.state.account.clone())
+        .collect();
+    accounts.into_iter().collect()
+}
+
+/// The rules over a spec's desired state, as `validate` judges it (see
+/// [`RegistryView::from_spec`]).
+pub fn check_desired(config: &Config, desired: &DesiredState, today: Date) -> Evaluation {
+    let views: Vec<RegistryView> = desired
+        .registries
+        .iter()
+        .map(RegistryView::from_spec)
+        .collect();
+    check(config, &views, &spec_accounts(desired), today)
 }
 
 /// Findings after a change, against before it.

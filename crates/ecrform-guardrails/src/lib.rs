@@ -14,9 +14,11 @@
 //! - [`config`]: profile, levels, parameters and exceptions.
 //! - [`checks`]: what each rule looks for.
 //! - [`evaluate`]: running the rules with levels and exceptions, and the pass/fail table.
+//! - [`document`]: one policy document judged on its own (a library held to `strict`).
 
 pub mod checks;
 pub mod config;
+pub mod document;
 pub mod evaluate;
 mod finding;
 mod lifecycle;
@@ -25,7 +27,12 @@ pub mod rules;
 pub mod view;
 
 pub use config::{Config, Date, Exception, Parameters};
-pub use evaluate::{Comparison, Evaluation, Outcome, Row, check, compare};
+pub use document::{
+    DOCUMENT_ACCOUNT, InvalidDocument, PolicyKind, check_document, strict_document_findings,
+};
+pub use evaluate::{
+    Comparison, Evaluation, Outcome, Row, check, check_desired, compare, spec_accounts,
+};
 pub use finding::{Aspect, Finding};
 pub use rules::{Level, Profile, RULES, Rule, RuleId, Scope};
 pub use view::{RegistryView, RepositoryView, Value};

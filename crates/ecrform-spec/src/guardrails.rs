@@ -116,6 +116,31 @@ impl Guardrails {
     }
 }
 
+impl crate::Spec {
+    /// The spec's own guardrails over its desired state on `today` (for exceptions that
+    /// lapse), as `validate` judges it.
+    pub fn judge_guardrails(&self, today: Date) -> Evaluation {
+        ecrform_guardrails::check_desired(&self.guardrails.config, &self.desired, today)
+    }
+
+    /// The `strict` profile over the spec, whatever its own `guardrails:` says (its levels,
+    /// parameters and exceptions are not used): every finding as a diagnostic at the setting
+    /// it comes from, `[RULE-ID] message`. Empty when the spec passes `strict`; tests of
+    /// specs and policy documents that must be exemplary assert that.
+    pub fn strict_findings(&self) -> Vec<Diagnostic> {
+        let strict = Config::for_profile(Profile::Strict);
+        // No exceptions, so the day does not matter.
+        let today = Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        };
+        let evaluation = ecrform_guardrails::check_desired(&strict, &self.desired, today);
+        let (errors, warnings) = self.guardrails.diagnostics(&evaluation);
+        errors.into_iter().chain(warnings).collect()
+    }
+}
+
 /// The parameters a rule's mapping may set, and how each is read.
 #[derive(Debug, Clone, Copy)]
 enum ParameterKind {
