@@ -84,7 +84,8 @@ fn an_error_finding_fails_validate_with_its_location() {
     let output = ecrform(&["validate", "-f", "public.yaml"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stdout(&output), "");
-    let errors: Vec<&str> = stderr(&output)
+    let stderr = stderr(&output);
+    let errors: Vec<&str> = stderr
         .lines()
         .filter(|line| !line.starts_with("warning: "))
         .collect();
@@ -350,8 +351,13 @@ fn sarif_is_refused_where_it_does_not_apply() {
 fn the_readme_table_lists_every_rule_with_its_levels() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    // The rule table is the first table of the "Guardrails" section (other tables have
+    // rows that start with a rule's id, such as `scanning`).
+    let section = &readme[readme
+        .find("\n## Guardrails\n")
+        .expect("a Guardrails section")..];
     for rule in ecrform_guardrails::RULES {
-        let row = readme
+        let row = section
             .lines()
             .find(|line| line.starts_with(&format!("| `{}` |", rule.id)))
             .unwrap_or_else(|| panic!("README has no row for {}", rule.id));
@@ -365,4 +371,99 @@ fn the_readme_table_lists_every_rule_with_its_levels() {
             assert!(row.contains(id), "{row} lacks {anchor}");
         }
     }
+}
+
+/// Every rule has a spec that fails it and one that passes it, in
+/// `tests/fixtures/guardrails/rules/RULE/{fail,pass}.yaml`: each turns every rule off but its
+/// own (at error level), so `validate` exits 1 on the failing one with findings of that rule
+/// only, at their lines, and 0 on the passing one with nothing to say.
+#[test]
+fn every_rule_fails_its_failing_spec_and_passes_its_passing_spec() {
+    let mut failing = String::new();
+    for rule in ecrform_guardrails::RULES {
+        let fail = format!("rules/{}/fail.yaml", rule.id);
+        let pass = format!("rules/{}/pass.yaml", rule.id);
+        let output = ecrform(&["validate", "-f", &fail]);
+        assert_eq!(output.status.code(), Some(1), "{fail}: {}", stderr(&output));
+        let findings: Vec<String> = stderr(&output)
+            .lines()
+            .filter(|line| !line.starts_with("error: "))
+            .map(str::to_owned)
+            .collect();
+        assert!(!findings.is_empty(), "{fail}");
+        for line in &findings {
+            assert!(
+                line.starts_with(&format!("{fail}:"))
+                    && line.contains(&format!(": [{}] ", rule.id)),
+                "{fail}: a finding of another rule, or not located: {line}"
+            );
+        }
+        failing.push_str(&format!("{}\n", findings.join("\n")));
+        let output = ecrform(&["validate", "-f", &pass]);
+        assert_eq!(output.status.code(), Some(0), "{pass}: {}", stderr(&output));
+        assert_eq!(stderr(&output), "", "{pass}");
+    }
+    insta::assert_snapshot!("rules_failing_specs", failing);
+}
+
+#[test]
+fn a_plan_that_prunes_a_protected_repository_exits_1_at_prune() {
+    let output = ecrform(&["plan", "-f", "prune.yaml", "--state", "prune-snapshot.json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "guardrails: 1 error(s) after this plan; the plan cannot be applied\n\
+         prune.yaml:12:5: [deletion-protection] the plan prunes the protected repository \
+         team-a/api-prod, which left the spec\n"
+    );
+    // team-a/scratch is pruned too, and not protected: no finding.
+    let stdout = stdout(&output);
+    assert!(stdout.contains("- delete 123456789012/us-east-1/repository/team-a/scratch"));
+    assert!(
+        !stdout.contains("[deletion-protection] 123456789012/us-east-1/repository/team-a/scratch")
+    );
+}
+
+/// The public way to hold a spec to `strict` (`Spec::strict_findings`) and a single document
+/// (`strict_document_findings`), whatever the spec's own `guardrails:` says.
+#[test]
+fn strict_findings_of_a_spec_and_of_a_document() {
+    let load = |name: &str| {
+        let path = root().join("tests/fixtures/guardrails").join(name);
+        ecrform_spec::load(&ecrform_spec::LoadOptions {
+            path: &path,
+            policies_dir: None,
+        })
+        .unwrap()
+    };
+    assert_eq!(load("exemplary.yaml").strict_findings(), []);
+    // ecr.yaml says nothing of guardrails (recommended): strict finds more than validate
+    // warns of, each located.
+    let findings = load("ecr.yaml").strict_findings();
+    let shown: Vec<String> = findings
+        .iter()
+        .map(|d| format!("{}:{} {}", d.line.unwrap(), d.column.unwrap(), d.message))
+        .collect();
+    assert!(
+        shown.contains(&"25:7 [kms-encryption] it must be encrypted with KMS, and encryption is not set (ECR's default is AES256)".to_owned()),
+        "{shown:#?}"
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|line| line.starts_with("13:9 [lifecycle-any-count]")),
+        "{shown:#?}"
+    );
+    let policy: serde_json::Value = serde_json::from_str(
+        r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Push", "Effect": "Allow",
+            "Principal": {"AWS": "210987654321"}, "Action": "ecr:PutImage"}]}"#,
+    )
+    .unwrap();
+    let findings = ecrform_guardrails::strict_document_findings(
+        ecrform_guardrails::PolicyKind::RepositoryPolicy,
+        &policy,
+    )
+    .unwrap();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].rule, ecrform_guardrails::RuleId::LeastPrivilege);
 }
