@@ -2288,6 +2288,111 @@ fn an_exported_spec_and_a_snapshot_plan_no_changes() {
     );
 }
 
+/// `audit` over the emulator: every repository of the registry is judged, the one made by
+/// hand (unmanaged) too, nothing is written, and the exit code follows error findings.
+#[test]
+fn audit_judges_every_live_repository_unmanaged_ones_too_and_writes_nothing() {
+    let h = Harness::new("guardrails");
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+    let audit = h.ecrform(&["audit", "-f", "ecr.yaml"]);
+    assert_eq!(audit.code, Some(0), "{audit}");
+    assert_eq!(audit.stderr, EMULATOR_GAPS, "{audit}");
+    assert!(
+        audit.stdout.ends_with(
+            "Audit (recommended): 3 subject(s), 0 error(s), 0 warning(s), 0 excepted.\n"
+        ),
+        "{audit}"
+    );
+
+    // Made by hand: mutable, not scanned, no lifecycle policy, no owner tag, open to everyone.
+    h.aws(&[
+        "ecr",
+        "create-repository",
+        "--repository-name",
+        "legacy/thing",
+    ]);
+    h.aws(&[
+        "ecr",
+        "set-repository-policy",
+        "--repository-name",
+        "legacy/thing",
+        "--policy-text",
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"Everyone","Effect":"Allow","Principal":"*","Action":"ecr:BatchGetImage"}]}"#,
+    ]);
+    let before = h.repositories(&[]);
+    let audit = h.ecrform(&["audit", "-f", "ecr.yaml"]);
+    assert_eq!(audit.code, Some(2), "{audit}");
+    assert_eq!(audit.stderr, EMULATOR_GAPS, "{audit}");
+    insta::assert_snapshot!("e2e_audit_text", audit.stdout);
+
+    let json = h.ecrform(&["audit", "-f", "ecr.yaml", "--format", "json"]);
+    assert_eq!(json.code, Some(2), "{json}");
+    let report = json.json();
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"errors": 1, "warnings": 4, "excepted": 0}),
+        "{json}"
+    );
+    let legacy = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["repository"] == "legacy/thing")
+        .unwrap();
+    assert_eq!(legacy["rules"]["public-access"], "fail", "{json}");
+    assert_eq!(legacy["rules"]["lifecycle-policy"], "fail", "{json}");
+
+    let sarif = h.ecrform(&["audit", "-f", "ecr.yaml", "--format", "sarif"]);
+    assert_eq!(sarif.code, Some(2), "{sarif}");
+    let sarif = sarif.json();
+    let rule_ids: BTreeSet<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| result["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rule_ids,
+        BTreeSet::from([
+            "lifecycle-policy",
+            "public-access",
+            "required-tags",
+            "scanning",
+            "tag-immutability"
+        ])
+    );
+
+    // Read-only: the repositories and the open policy are as they were.
+    assert_eq!(h.repositories(&[]), before);
+    let policy = h.aws(&[
+        "ecr",
+        "get-repository-policy",
+        "--repository-name",
+        "legacy/thing",
+    ]);
+    assert!(
+        policy["policyText"].as_str().unwrap().contains("Everyone"),
+        "{policy}"
+    );
+
+    // Without the open policy nothing is at error level: exit 0, the warnings still shown.
+    h.aws(&[
+        "ecr",
+        "delete-repository-policy",
+        "--repository-name",
+        "legacy/thing",
+    ]);
+    let audit = h.ecrform(&["audit", "-f", "ecr.yaml"]);
+    assert_eq!(audit.code, Some(0), "{audit}");
+    assert!(
+        audit.stdout.ends_with(
+            "Audit (recommended): 4 subject(s), 0 error(s), 4 warning(s), 0 excepted.\n"
+        ),
+        "{audit}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 8. Errors reaching ECR
 // ---------------------------------------------------------------------------------------------
