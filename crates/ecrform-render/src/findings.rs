@@ -6,7 +6,7 @@
 //! `ecrform_guardrails::compare` sorted them. Each entry of a plan's section may carry where
 //! in the spec the finding is, which SARIF and the JSON report as a location.
 
-use ecrform_guardrails::{Evaluation, Finding, Level, Outcome, RULES, Row};
+use ecrform_guardrails::{Evaluation, Finding, Level, Outcome, RULES, Row, Rule, RuleId};
 use serde_json::{Value, json};
 
 /// Where in the spec a finding is.
@@ -43,6 +43,15 @@ impl PlanFindings {
         self.introduced.is_empty() && self.existing.is_empty() && self.resolved.is_empty()
     }
 
+    /// The findings shown (introduced, then existing).
+    fn shown(&self) -> Vec<&Finding> {
+        self.introduced
+            .iter()
+            .chain(&self.existing)
+            .map(|shown| &shown.finding)
+            .collect()
+    }
+
     fn errors(&self) -> usize {
         self.introduced
             .iter()
@@ -50,6 +59,51 @@ impl PlanFindings {
             .filter(|shown| shown.finding.is_error())
             .count()
     }
+}
+
+/// The rules that `findings` fail, once each and in rule order: what a report explains.
+fn failed_rules<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<&'static Rule> {
+    let failed: std::collections::BTreeSet<RuleId> =
+        findings.into_iter().map(|finding| finding.rule).collect();
+    RULES
+        .iter()
+        .filter(|rule| failed.contains(&rule.rule))
+        .collect()
+}
+
+/// Why each failed rule matters and how to pass it, one line each, as text.
+fn fixes_text(findings: &[&Finding], indent: &str) -> String {
+    let rules = failed_rules(findings.iter().copied());
+    if rules.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("{indent}Why and how to fix:\n");
+    for rule in rules {
+        out.push_str(&format!(
+            "{indent}  {}: {}. Fix: {}\n",
+            rule.id, rule.rationale, rule.fix
+        ));
+    }
+    out
+}
+
+/// [`fixes_text`] as a Markdown list.
+fn fixes_markdown(findings: &[&Finding]) -> String {
+    let rules = failed_rules(findings.iter().copied());
+    if rules.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("**Why and how to fix**\n\n");
+    for rule in rules {
+        out.push_str(&format!(
+            "- `{}`: {}. Fix: {}\n",
+            rule.id,
+            cell(rule.rationale),
+            cell(rule.fix)
+        ));
+    }
+    out.push('\n');
+    out
 }
 
 fn finding_line(finding: &Finding) -> String {
@@ -89,6 +143,7 @@ pub fn plan_findings_text(findings: &PlanFindings) -> String {
             out.push_str(&format!("    {}\n", finding_line(&shown.finding)));
         }
     }
+    out.push_str(&fixes_text(&findings.shown(), "  "));
     if !findings.resolved.is_empty() {
         out.push_str("  Resolved by this change:\n");
         for finding in &findings.resolved {
@@ -155,6 +210,7 @@ pub fn plan_findings_markdown(findings: &PlanFindings) -> String {
         out.push_str(&markdown_table(&findings.existing));
         out.push_str("\n</details>\n\n");
     }
+    out.push_str(&fixes_markdown(&findings.shown()));
     if !findings.resolved.is_empty() {
         out.push_str("**Resolved by this change**\n\n");
         for finding in &findings.resolved {
@@ -307,6 +363,11 @@ pub fn render_audit_text(report: &AuditReport<'_>) -> String {
         for finding in &evaluation.findings {
             out.push_str(&format!("  {}\n", finding_line(finding)));
         }
+        out.push('\n');
+        out.push_str(&fixes_text(
+            &evaluation.findings.iter().collect::<Vec<_>>(),
+            "",
+        ));
     }
     out.push('\n');
     out.push_str(&audit_summary(report));
@@ -350,7 +411,14 @@ pub fn render_audit_markdown(report: &AuditReport<'_>) -> String {
                 })
                 .collect::<Vec<_>>(),
         ));
+        out.push('\n');
+        out.push_str(&fixes_markdown(
+            &evaluation.findings.iter().collect::<Vec<_>>(),
+        ));
     }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out.push('\n');
     out
 }
 
