@@ -15,14 +15,17 @@ pub fn render_plan(
     kind: ecrform_render::ReportKind,
     findings: Option<&PlanFindings>,
 ) -> String {
-    let rendered = render_plan_alone(output, plan, kind);
     let Some(findings) = findings else {
-        return rendered;
+        return render_plan_alone(output, plan, kind);
     };
     match output.format {
-        Format::Text => rendered + &findings::plan_findings_text(findings),
-        Format::Markdown => rendered + &findings::plan_findings_markdown(findings),
-        Format::Json | Format::Sarif => findings::add_findings_to_plan_json(&rendered, findings),
+        Format::Text => {
+            render_plan_alone(output, plan, kind) + &findings::plan_findings_text(findings)
+        }
+        Format::Markdown => {
+            render_plan_alone(output, plan, kind) + &findings::plan_findings_markdown(findings)
+        }
+        Format::Json | Format::Sarif => findings::render_json_with_findings(plan, findings),
     }
 }
 

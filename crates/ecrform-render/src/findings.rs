@@ -265,19 +265,24 @@ pub fn plan_findings_json(findings: &PlanFindings) -> Value {
     Value::Array(all)
 }
 
-/// Adds `findings` to a rendered plan JSON (left out when there are none, like
-/// `owned_elsewhere`).
-pub fn add_findings_to_plan_json(plan_json: &str, findings: &PlanFindings) -> String {
+/// The plan JSON with `findings` after the contract's keys (left out when there are none,
+/// like `owned_elsewhere`); the plan's own keys keep their order.
+pub fn render_json_with_findings(plan: &ecrform_plan::Plan, findings: &PlanFindings) -> String {
     if findings.is_empty() {
-        return plan_json.to_owned();
+        return crate::render_json(plan);
     }
-    let Ok(mut value) = serde_json::from_str::<Value>(plan_json) else {
-        return plan_json.to_owned();
+    #[derive(serde::Serialize)]
+    struct WithFindings<'a> {
+        #[serde(flatten)]
+        plan: &'a ecrform_plan::Plan,
+        findings: Value,
+    }
+    let value = WithFindings {
+        plan,
+        findings: plan_findings_json(findings),
     };
-    if let Some(object) = value.as_object_mut() {
-        object.insert("findings".to_owned(), plan_findings_json(findings));
-    }
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| plan_json.to_owned());
+    // As render_json: a plan serializes without fail; the empty object keeps this total.
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| String::from("{}"));
     text.push('\n');
     text
 }
