@@ -42,6 +42,14 @@ pub struct GlobalArgs {
     /// ECR endpoint URL (overrides AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_ECR).
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// How long one attempt of an AWS request may take before it is retried (`10s`, `500ms`,
+    /// or seconds) [default: 10s].
+    #[arg(long, global = true, value_name = "DURATION", env = "ECRFORM_ATTEMPT_TIMEOUT", value_parser = parse_duration)]
+    pub attempt_timeout: Option<std::time::Duration>,
+    /// How long one AWS request may take, every retry included: an endpoint that never
+    /// answers fails after this long [default: 25s].
+    #[arg(long, global = true, value_name = "DURATION", env = "ECRFORM_OPERATION_TIMEOUT", value_parser = parse_duration)]
+    pub operation_timeout: Option<std::time::Duration>,
     /// Never colour the output (colour is only used on a terminal anyway; NO_COLOR works too).
     #[arg(long, global = true)]
     pub no_color: bool,
@@ -176,4 +184,46 @@ pub struct SnapshotArgs {
     /// Where to write the snapshot (JSON).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+}
+
+/// A duration: `10s`, `500ms`, `2m`, or a number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let seconds_per_unit = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        _ => return Err(format!("`{text}` is not a duration (say 10s, 500ms or 2m)")),
+    };
+    let number: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (say 10s, 500ms or 2m)"))?;
+    let seconds = number * seconds_per_unit;
+    if !seconds.is_finite() || seconds <= 0.0 || seconds > 3600.0 {
+        return Err(format!("`{text}` must be more than 0 and at most an hour"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_take_a_unit_or_mean_seconds() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        for bad in ["", "s", "ten", "10h", "0", "-1s", "NaNs", "7200"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -240,10 +240,17 @@ impl Context {
                 progress_terminal: color_allowed && stderr_terminal && logging.filter.is_none(),
             },
             logging,
-            connection: ConnectOptions {
-                endpoint_url: global.endpoint_url.clone(),
-                parallelism: usize::from(global.parallelism),
-                ..ConnectOptions::default()
+            connection: {
+                let defaults = ConnectOptions::default();
+                ConnectOptions {
+                    endpoint_url: global.endpoint_url.clone(),
+                    parallelism: usize::from(global.parallelism),
+                    attempt_timeout: global.attempt_timeout.unwrap_or(defaults.attempt_timeout),
+                    operation_timeout: global
+                        .operation_timeout
+                        .unwrap_or(defaults.operation_timeout),
+                    ..defaults
+                }
             },
             recovery_file: global.recovery_file.clone(),
         })

@@ -2513,7 +2513,7 @@ fn a_connection_reset_after_the_retries_is_a_one_line_error() {
         &["plan", "-f", "one-repository.yaml"],
         &[
             ("AWS_ENDPOINT_URL", resetting.url()),
-            ("AWS_MAX_ATTEMPTS", "3"),
+            ("ECRFORM_READ_ATTEMPTS", "3"),
         ],
         &[],
     );
@@ -2526,6 +2526,61 @@ fn a_connection_reset_after_the_retries_is_a_one_line_error() {
         "{plan}"
     );
     assert_eq!(resetting.connections(), 3, "every attempt was made");
+}
+
+/// An endpoint that accepts the connection and never answers: with the default timeouts the
+/// command fails in under 30 seconds, with one line that says what happened and what to raise.
+#[test]
+fn a_silent_endpoint_fails_within_the_operation_timeout() {
+    let h = Harness::new("one-repository.yaml");
+    let silent = LoopbackEndpoint::start(LoopbackAnswer::Silent).unwrap();
+    let started = std::time::Instant::now();
+    let plan = h.ecrform_with(
+        &["plan", "-f", "one-repository.yaml"],
+        &[("AWS_ENDPOINT_URL", silent.url())],
+        &[],
+    );
+    let took = started.elapsed();
+    let error = plan.one_line_error();
+    assert!(error.starts_with(READ_ERROR), "{plan}");
+    assert!(
+        error.contains("Timeout")
+            && error.ends_with(
+                "the endpoint took the request and did not answer in time: check it, or \
+                 raise --attempt-timeout / --operation-timeout"
+            ),
+        "{plan}"
+    );
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    // The attempt timeout (10 s) cut the first attempt, and the operation timeout (25 s) the
+    // retries.
+    assert!(
+        (2..=3).contains(&silent.connections()),
+        "{}",
+        silent.connections()
+    );
+    // Both limits can be lowered.
+    let started = std::time::Instant::now();
+    let plan = h.ecrform_with(
+        &[
+            "plan",
+            "-f",
+            "one-repository.yaml",
+            "--attempt-timeout",
+            "300ms",
+        ],
+        &[
+            ("AWS_ENDPOINT_URL", silent.url()),
+            ("ECRFORM_OPERATION_TIMEOUT", "2s"),
+        ],
+        &[],
+    );
+    assert!(plan.one_line_error().contains("Timeout"), "{plan}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]

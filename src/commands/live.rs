@@ -274,6 +274,10 @@ pub fn targets_for(desired: &DesiredState) -> Vec<RegistryTarget> {
 /// One sentence a user can act on.
 fn read_error(id: &RegistryId, error: &RegistryError) -> anyhow::Error {
     let hint = match error.kind {
+        ErrorKind::Unreachable if error.code == "Timeout" => {
+            "; the endpoint took the request and did not answer in time: check it, or raise \
+             --attempt-timeout / --operation-timeout"
+        }
         ErrorKind::Unreachable => "; check --endpoint-url / AWS_ENDPOINT_URL and the network",
         ErrorKind::Credentials => {
             "; check AWS_PROFILE, the credentials of the default chain and the registry's role_arn"

@@ -39,6 +39,8 @@ use aws_smithy_types::retry::ErrorKind;
 
 use ecrform_model::RegistryId;
 
+use crate::pace::Pace;
+
 /// How many calls, retries and throttled answers the clients of one command saw. Clones share
 /// the counts; every registry's clients add to the same ones.
 #[derive(Debug, Clone, Default)]
@@ -87,11 +89,13 @@ impl CallCounts {
         }
     }
 
-    /// The interceptor for the clients of `registry`, counting into these counts.
-    pub(crate) fn interceptor(&self, registry: &RegistryId) -> CallLog {
+    /// The interceptor for the clients of `registry`, counting into these counts and telling
+    /// `pace` how each attempt ended.
+    pub(crate) fn interceptor(&self, registry: &RegistryId, pace: Option<Arc<Pace>>) -> CallLog {
         CallLog {
             registry: registry.to_string(),
             counts: self.clone(),
+            pace,
         }
     }
 }
@@ -102,6 +106,8 @@ impl CallCounts {
 pub(crate) struct CallLog {
     registry: String,
     counts: CallCounts,
+    /// The pace of the registry's account and region (ECR clients only).
+    pace: Option<Arc<Pace>>,
 }
 
 /// When the attempt in flight started; removed when it finishes, so an attempt the SDK cut off
@@ -271,6 +277,9 @@ impl Intercept for CallLog {
                     ..
                 })
             );
+        if let (Some(pace), Some(_)) = (&self.pace, response) {
+            pace.observe(Instant::now(), throttled);
+        }
         let outcome = error
             .clone()
             .or_else(|| status.map(|status| format!("HTTP {status}")))
@@ -367,17 +376,55 @@ mod tests {
         }
     }
 
-    /// Logs of this test's thread, in the JSON shape the binary writes, at DEBUG.
-    fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
+    thread_local! {
+        /// Where this thread's logs go while its test captures them.
+        static SINK: std::cell::RefCell<Option<Captured>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// Writes to the capturing test of the current thread, if any.
+    struct ThreadSink;
+
+    impl Write for ThreadSink {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            SINK.with(|sink| match sink.borrow_mut().as_mut() {
+                Some(captured) => captured.write(bytes),
+                None => Ok(bytes.len()),
+            })
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Stops the capture when the test ends.
+    struct Capturing;
+
+    impl Drop for Capturing {
+        fn drop(&mut self) {
+            SINK.with(|sink| sink.borrow_mut().take());
+        }
+    }
+
+    /// Logs of this test's thread (the test runtimes run on it), in the JSON shape the binary
+    /// writes, at DEBUG. One global subscriber routes each thread's logs to its test: scoped
+    /// subscribers set up and dropped by tests on other threads change tracing's global maximum
+    /// level and per-site interest under a running test, which lost its events now and then.
+    fn capture() -> (Captured, Capturing) {
+        static GLOBAL: std::sync::Once = std::sync::Once::new();
+        GLOBAL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .json()
+                .flatten_event(true)
+                .with_max_level(tracing::Level::DEBUG)
+                .with_writer(|| ThreadSink)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in these tests");
+        });
         let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .flatten_event(true)
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(move || writer.clone())
-            .finish();
-        (captured, tracing::subscriber::set_default(subscriber))
+        SINK.with(|sink| *sink.borrow_mut() = Some(captured.clone()));
+        (captured, Capturing)
     }
 
     fn throttled() -> Answer {

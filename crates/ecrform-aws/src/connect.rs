@@ -1,6 +1,12 @@
 //! Building clients. One place decides the credential chain, role assumption, region,
-//! endpoint override and retry behaviour, so every call of every command gets the same ones,
-//! and registers the call log that logs and counts every attempt (`crate::call_log`).
+//! endpoint override, timeouts and retry behaviour, so every call of every command gets the
+//! same ones, and registers the call log that logs and counts every attempt
+//! (`crate::call_log`) and the pace of the registry's account and region (`crate::pace`).
+//!
+//! Each registry gets two ECR clients: one for writes, retried [`DEFAULT_MAX_ATTEMPTS`] times
+//! (`AWS_MAX_ATTEMPTS`), and one for reads, which are idempotent and so retried more patiently
+//! ([`DEFAULT_READ_ATTEMPTS`], `ECRFORM_READ_ATTEMPTS`) with a shorter backoff cap: one read
+//! out of thousands running out of attempts would abort the whole command.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +15,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_ecr::config::SharedCredentialsProvider;
+use aws_smithy_runtime::client::retries::RetryPartition;
 use tokio::sync::Semaphore;
 
 use ecrform_lifecycle::Image;
@@ -16,6 +23,7 @@ use ecrform_model::{DesiredRegistry, RegistryId, RegistryState, RepositoryName};
 use ecrform_plan::{ApiCall, ReadScope, Registry, RegistryError};
 
 use crate::call_log::CallCounts;
+use crate::pace::{PacedHttpClient, Paces};
 
 /// How to reach one registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,36 +51,66 @@ pub struct ConnectOptions {
     /// ECR endpoint override (`--endpoint-url`); otherwise the standard `AWS_ENDPOINT_URL` and
     /// `AWS_ENDPOINT_URL_ECR` variables apply, as in every AWS SDK.
     pub endpoint_url: Option<String>,
-    /// Attempts per request, including the first; throttling and transient errors are
-    /// retried with the SDK's adaptive mode (exponential backoff with jitter plus client-side
-    /// rate limiting once throttled).
+    /// Attempts per write request, including the first; throttling and transient errors are
+    /// retried with exponential backoff and jitter, paced to what ECR allows (`crate::pace`).
     pub max_attempts: u32,
+    /// Attempts per read request, including the first.
+    pub read_attempts: u32,
+    /// How long one attempt may take, from sending to the whole answer.
+    pub attempt_timeout: Duration,
+    /// How long one request may take, every attempt and backoff included: an endpoint that
+    /// accepts connections and never answers fails after this long.
+    pub operation_timeout: Duration,
     /// Requests in flight at once, per registry.
     pub parallelism: usize,
     /// Where every client counts its calls, retries and throttled answers (each attempt is
     /// also logged, see `call_log`); clones share the counts.
     pub calls: CallCounts,
+    /// The pace of each account and region; clones share them.
+    pub paces: Paces,
 }
 
-/// Attempts per request unless `AWS_MAX_ATTEMPTS` says otherwise: enough to ride out
-/// throttling bursts (the adaptive rate limiter slows the client down meanwhile), few enough
-/// that a dead endpoint fails within seconds.
+/// Attempts per write unless `AWS_MAX_ATTEMPTS` says otherwise: enough to ride out throttling
+/// bursts (the pace slows the client down meanwhile), few enough that a dead endpoint fails
+/// within seconds.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+
+/// Attempts per read unless `ECRFORM_READ_ATTEMPTS` says otherwise. At a 50% fault rate one
+/// read in 1,000 runs out of 10 attempts (one in 32 out of 5).
+pub const DEFAULT_READ_ATTEMPTS: u32 = 10;
+
+/// One attempt's time limit unless `--attempt-timeout` / `ECRFORM_ATTEMPT_TIMEOUT` says
+/// otherwise: ECR answers in well under a second; a page of images is the slowest answer.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One request's time limit, retries included, unless `--operation-timeout` /
+/// `ECRFORM_OPERATION_TIMEOUT` says otherwise: a silent endpoint fails in under 30 seconds.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
+
+/// Connecting is quick or not at all.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Default for ConnectOptions {
     fn default() -> Self {
-        let max_attempts = std::env::var("AWS_MAX_ATTEMPTS")
-            .ok()
-            .and_then(|value| value.trim().parse::<u32>().ok())
-            .filter(|attempts| *attempts >= 1)
-            .unwrap_or(DEFAULT_MAX_ATTEMPTS);
         ConnectOptions {
             endpoint_url: None,
-            max_attempts,
+            max_attempts: attempts_from_env("AWS_MAX_ATTEMPTS").unwrap_or(DEFAULT_MAX_ATTEMPTS),
+            read_attempts: attempts_from_env("ECRFORM_READ_ATTEMPTS")
+                .unwrap_or(DEFAULT_READ_ATTEMPTS),
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
             parallelism: 16,
             calls: CallCounts::new(),
+            paces: Paces::new(),
         }
     }
+}
+
+fn attempts_from_env(name: &str) -> Option<u32> {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.trim().parse::<u32>().ok())
+        .filter(|attempts| *attempts >= 1)
 }
 
 /// A registry reached through the ECR API (and KMS, to resolve the keys its repositories are
@@ -80,7 +118,10 @@ impl Default for ConnectOptions {
 #[derive(Debug, Clone)]
 pub struct EcrRegistry {
     pub(crate) id: RegistryId,
+    /// Writes go through this client.
     pub(crate) client: aws_sdk_ecr::Client,
+    /// Reads go through this one: more attempts, shorter backoff.
+    pub(crate) reader: aws_sdk_ecr::Client,
     pub(crate) kms: aws_sdk_kms::Client,
     /// Bounds the concurrent requests of one read.
     pub(crate) permits: Arc<Semaphore>,
@@ -105,7 +146,7 @@ pub async fn connect(
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(target.id.region.as_str().to_owned()))
         .retry_config(retry_config(options.max_attempts))
-        .timeout_config(timeout_config());
+        .timeout_config(timeout_config(options));
     if let Some(profile) = &target.profile {
         loader = loader.profile_name(profile);
     }
@@ -123,50 +164,80 @@ pub async fn connect(
             ))
             .build();
     }
-    // One call log for both clients: every attempt of every operation is logged and counted.
+    // One call log for every client of the registry: every attempt of every operation is
+    // logged and counted, and ECR's answers set the pace of its account and region, which
+    // every ECR attempt waits for. The retry budget is the registry's own too (the SDK's is
+    // per service otherwise, shared by every account).
+    let pace = options.paces.of(&target.id);
+    let calls = options
+        .calls
+        .interceptor(&target.id, Some(Arc::clone(&pace)));
     let mut ecr = aws_sdk_ecr::config::Builder::from(&config)
-        .interceptor(options.calls.interceptor(&target.id));
+        .interceptor(calls.clone())
+        .retry_partition(RetryPartition::new(format!("ecrform/{}", target.id)))
+        .http_client(PacedHttpClient::new(pace));
     if let Some(url) = &options.endpoint_url {
         ecr = ecr.endpoint_url(url);
     }
+    let reader = ecr
+        .clone()
+        .retry_config(read_retry_config(options.read_attempts))
+        .build();
     // KMS with the same credentials, role and region; its endpoint is the standard chain's
     // (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_KMS): --endpoint-url names the ECR endpoint only.
+    // It only reads.
     let kms = aws_sdk_kms::config::Builder::from(&config)
-        .interceptor(options.calls.interceptor(&target.id))
+        .interceptor(options.calls.interceptor(&target.id, None))
+        .retry_config(read_retry_config(options.read_attempts))
         .build();
-    Ok(EcrRegistry::with_client(
-        target.id.clone(),
-        aws_sdk_ecr::Client::from_conf(ecr.build()),
-        aws_sdk_kms::Client::from_conf(kms),
-        options.parallelism,
-    ))
+    Ok(EcrRegistry {
+        id: target.id.clone(),
+        client: aws_sdk_ecr::Client::from_conf(ecr.build()),
+        reader: aws_sdk_ecr::Client::from_conf(reader),
+        kms: aws_sdk_kms::Client::from_conf(kms),
+        permits: Arc::new(Semaphore::new(options.parallelism.max(1))),
+        parallelism: options.parallelism.max(1),
+    })
 }
 
 fn non_empty_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
-/// Throttling and transient errors are retried in the SDK's adaptive mode: exponential
-/// backoff with jitter, plus client-side rate limiting once ECR has throttled. A function so
-/// that the adapter's tests run against the retry behaviour production uses.
+/// Throttling and transient errors of writes are retried in the SDK's standard mode:
+/// exponential backoff with jitter (the pace, not the SDK's adaptive limiter, keeps the rate
+/// to what ECR allows). A function so that the adapter's tests run against the retry
+/// behaviour production uses.
 pub(crate) fn retry_config(max_attempts: u32) -> RetryConfig {
-    RetryConfig::adaptive()
+    RetryConfig::standard()
         .with_max_attempts(max_attempts.max(1))
         .with_initial_backoff(Duration::from_millis(200))
         .with_max_backoff(Duration::from_secs(20))
 }
 
-/// A dead endpoint fails fast; a slow answer is given a minute before the attempt is retried.
-pub(crate) fn timeout_config() -> TimeoutConfig {
+/// Reads are retried more often and back off at most 5 seconds, so that they fit in the
+/// operation timeout.
+pub(crate) fn read_retry_config(read_attempts: u32) -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(read_attempts.max(1))
+        .with_initial_backoff(Duration::from_millis(100))
+        .with_max_backoff(Duration::from_secs(5))
+}
+
+/// A dead endpoint fails fast; a slow answer gets the attempt timeout before the attempt is
+/// retried, and the whole request, retries included, the operation timeout.
+pub(crate) fn timeout_config(options: &ConnectOptions) -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .operation_attempt_timeout(Duration::from_secs(60))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(options.attempt_timeout)
+        .operation_timeout(options.operation_timeout)
         .build()
 }
 
 impl EcrRegistry {
     /// Wraps a built client. `connect` is the way in for everything but the adapter's own
     /// tests, which hand in a client whose HTTP layer answers with recorded ECR responses.
+    #[cfg(test)]
     pub(crate) fn with_client(
         id: RegistryId,
         client: aws_sdk_ecr::Client,
@@ -175,6 +246,7 @@ impl EcrRegistry {
     ) -> Self {
         EcrRegistry {
             id,
+            reader: client.clone(),
             client,
             kms,
             permits: Arc::new(Semaphore::new(parallelism.max(1))),

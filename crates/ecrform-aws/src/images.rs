@@ -27,7 +27,7 @@ pub(crate) async fn list_images(
     // must not open a connection per repository at once.
     let _permit = registry.permits.acquire().await.ok();
     let mut pages = registry
-        .client
+        .reader
         .describe_images()
         .registry_id(registry.id.account.as_str())
         .repository_name(repository.as_str())
@@ -50,7 +50,7 @@ pub(crate) async fn held_images(
 ) -> Result<HeldImages, RegistryError> {
     let _permit = registry.permits.acquire().await.ok();
     let mut pages = registry
-        .client
+        .reader
         .describe_images()
         .registry_id(registry.id.account.as_str())
         .repository_name(repository.as_str())

@@ -16,6 +16,7 @@ mod endpoint;
 mod error;
 mod images;
 mod kms;
+mod pace;
 mod profiles;
 mod read;
 #[cfg(test)]
@@ -24,6 +25,10 @@ mod role;
 mod write;
 
 pub use call_log::{CallCounts, CallTotals};
-pub use connect::{ConnectOptions, DEFAULT_MAX_ATTEMPTS, EcrRegistry, RegistryTarget, connect};
+pub use connect::{
+    ConnectOptions, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_MAX_ATTEMPTS, DEFAULT_OPERATION_TIMEOUT,
+    DEFAULT_READ_ATTEMPTS, EcrRegistry, RegistryTarget, connect,
+};
 pub use endpoint::{EndpointUrlError, check_endpoint_urls};
+pub use pace::{Pace, Paces};
 pub use read::ReadProgress;

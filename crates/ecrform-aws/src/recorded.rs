@@ -25,7 +25,7 @@ use ecrform_model::{Partition, RegistryId, RepositoryName};
 
 use crate::EcrRegistry;
 use crate::call_log::CallCounts;
-use crate::connect::{retry_config, timeout_config};
+use crate::connect::{ConnectOptions, retry_config, timeout_config};
 
 /// ECR's and KMS's awsJson 1.1 operations are named in this header, after the service's
 /// target prefix. Their operation names do not collide (KMS's is DescribeKey).
@@ -199,11 +199,11 @@ impl RecordedEcr {
         let id = RegistryId::parse(registry).unwrap();
         let config = test_config(&id, max_attempts)
             .http_client(self.clone())
-            .interceptor(counts.interceptor(&id))
+            .interceptor(counts.interceptor(&id, None))
             .build();
         let kms = test_kms_config(&id, max_attempts)
             .http_client(self.clone())
-            .interceptor(counts.interceptor(&id))
+            .interceptor(counts.interceptor(&id, None))
             .build();
         EcrRegistry::with_client(
             id,
@@ -320,7 +320,7 @@ pub(crate) fn test_config(id: &RegistryId, max_attempts: u32) -> aws_sdk_ecr::co
             "recorded",
         ))
         .retry_config(retry_config(max_attempts))
-        .timeout_config(timeout_config())
+        .timeout_config(timeout_config(&ConnectOptions::default()))
         .retry_partition(RetryPartition::new(format!("ecrform-test-{partition}")))
 }
 
@@ -341,7 +341,7 @@ pub(crate) fn test_kms_config(id: &RegistryId, max_attempts: u32) -> aws_sdk_kms
             "recorded",
         ))
         .retry_config(retry_config(max_attempts))
-        .timeout_config(timeout_config())
+        .timeout_config(timeout_config(&ConnectOptions::default()))
         .retry_partition(aws_sdk_kms::config::retry::RetryPartition::new(format!(
             "ecrform-kms-test-{partition}"
         )))

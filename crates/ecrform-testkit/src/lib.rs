@@ -9,8 +9,9 @@
 //! templates, account settings), reports them the way ECR does, and can mark operations
 //! unsupported the way the emulator answers those it lacks. [`ecr_error`] builds the errors ECR
 //! answers with, for fault injection, and [`fixtures`] the ids, documents and states that
-//! tests build their scenarios from. [`LoopbackEndpoint`] stands in for an endpoint that fails
-//! in ways the emulator cannot be made to (an STS that refuses a role, a connection reset), and
+//! tests build their scenarios from. [`proxy`] puts latency, throttling and faults between the
+//! real binary and the emulator. [`LoopbackEndpoint`] stands in for an endpoint that fails in
+//! ways the emulator cannot be made to (an STS that refuses a role, a connection reset), and
 //! [`mutate`] makes the deterministic mutants the fuzz tests feed to every parser.
 
 mod ecr;
@@ -19,8 +20,10 @@ pub mod emulator;
 pub mod fixtures;
 pub mod loopback;
 pub mod mutate;
+pub mod proxy;
 pub mod registry;
 
 pub use emulator::{Emulator, EmulatorError};
 pub use loopback::{LoopbackAnswer, LoopbackEndpoint};
+pub use proxy::{Proxy, ProxyConfig};
 pub use registry::{EMULATOR_UNSUPPORTED, InMemoryRegistry, READ_OPERATION, RecordedCall};

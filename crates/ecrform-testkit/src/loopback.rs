@@ -25,6 +25,9 @@ pub enum LoopbackAnswer {
     /// Reads the start of the request, then closes the connection with data unread, which makes
     /// the kernel reset it: the client sees "connection reset by peer".
     Reset,
+    /// Reads the request and never answers, holding the connection open until the endpoint is
+    /// dropped: an endpoint that accepts and stays silent.
+    Silent,
 }
 
 impl LoopbackAnswer {
@@ -69,6 +72,11 @@ impl LoopbackEndpoint {
                     }
                     let Ok(stream) = stream else { continue };
                     connections.fetch_add(1, Ordering::SeqCst);
+                    if matches!(answer, LoopbackAnswer::Silent) {
+                        let stop = Arc::clone(&stop);
+                        std::thread::spawn(move || hold_silently(stream, &stop));
+                        continue;
+                    }
                     // A failed answer is the client's business; the endpoint keeps listening.
                     let _ = answer_one(stream, &answer);
                 }
@@ -115,6 +123,7 @@ fn answer_one(mut stream: TcpStream, answer: &LoopbackAnswer) -> io::Result<()> 
             drop(stream);
             Ok(())
         }
+        LoopbackAnswer::Silent => Ok(()),
         LoopbackAnswer::Http {
             status,
             content_type,
@@ -129,6 +138,24 @@ fn answer_one(mut stream: TcpStream, answer: &LoopbackAnswer) -> io::Result<()> 
             stream.write_all(response.as_bytes())?;
             stream.flush()?;
             stream.shutdown(Shutdown::Write)
+        }
+    }
+}
+
+/// Takes the request and keeps the connection open without a word until the endpoint stops.
+fn hold_silently(mut stream: TcpStream, stop: &AtomicBool) {
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+    let mut chunk = [0_u8; 4096];
+    while !stop.load(Ordering::SeqCst) {
+        match stream.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return,
         }
     }
 }
@@ -180,6 +207,29 @@ mod tests {
             assert!(answer.ends_with("</ErrorResponse>"), "{answer}");
         }
         assert_eq!(endpoint.connections(), 2);
+    }
+
+    #[test]
+    fn a_silent_endpoint_takes_the_request_and_never_answers() {
+        let endpoint = LoopbackEndpoint::start(LoopbackAnswer::Silent).unwrap();
+        let address = endpoint.url().trim_start_matches("http://").to_owned();
+        let mut stream = TcpStream::connect(address).unwrap();
+        stream
+            .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            .unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        let mut answer = [0_u8; 16];
+        let error = stream.read(&mut answer).unwrap_err();
+        assert!(
+            matches!(
+                error.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ),
+            "{error}"
+        );
+        assert_eq!(endpoint.connections(), 1);
     }
 
     #[test]

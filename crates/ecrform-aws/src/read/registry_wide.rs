@@ -160,7 +160,7 @@ async fn read_replication(registry: &EcrRegistry) -> Result<Setting<Replication>
     // DescribeRegistry takes no registry id: it describes the caller's own registry, which
     // the client's credentials (and role) make the one being read.
     let output = registry
-        .client
+        .reader
         .describe_registry()
         .send()
         .await
@@ -170,7 +170,7 @@ async fn read_replication(registry: &EcrRegistry) -> Result<Setting<Replication>
 
 async fn read_registry_policy(registry: &EcrRegistry) -> Result<Setting<IamPolicy>, RegistryError> {
     let _permit = registry.permits.acquire().await.ok();
-    let result = registry.client.get_registry_policy().send().await;
+    let result = registry.reader.get_registry_policy().send().await;
     let text = match result {
         Ok(output) => output.policy_text().map(str::to_owned),
         Err(error) => {
@@ -193,7 +193,7 @@ async fn read_registry_policy(registry: &EcrRegistry) -> Result<Setting<IamPolic
 async fn read_scanning(registry: &EcrRegistry) -> Result<Setting<Scanning>, RegistryError> {
     let _permit = registry.permits.acquire().await.ok();
     let output = registry
-        .client
+        .reader
         .get_registry_scanning_configuration()
         .send()
         .await
@@ -206,7 +206,7 @@ async fn read_signing_configuration(
 ) -> Result<Setting<SigningConfiguration>, RegistryError> {
     let _permit = registry.permits.acquire().await.ok();
     // Like DescribeRegistry, this describes the caller's own registry.
-    match registry.client.get_signing_configuration().send().await {
+    match registry.reader.get_signing_configuration().send().await {
         Ok(output) => convert::signing_configuration(output.signing_configuration()),
         Err(error) => {
             let error = classify(&error);
@@ -229,7 +229,7 @@ async fn read_pull_time_update_exclusions(
     let mut next_token: Option<String> = None;
     loop {
         let page = registry
-            .client
+            .reader
             .list_pull_time_update_exclusions()
             .set_next_token(next_token.clone())
             .send()
@@ -265,7 +265,7 @@ async fn read_pull_through_cache(
 ) -> Result<BTreeMap<String, PullThroughCacheRule>, RegistryError> {
     let _permit = registry.permits.acquire().await.ok();
     let mut pages = registry
-        .client
+        .reader
         .describe_pull_through_cache_rules()
         .registry_id(registry.id.account.as_str())
         .into_paginator()
@@ -287,7 +287,7 @@ async fn read_creation_templates(
     let _permit = registry.permits.acquire().await.ok();
     // Like DescribeRegistry, this describes the caller's own registry.
     let mut pages = registry
-        .client
+        .reader
         .describe_repository_creation_templates()
         .into_paginator()
         .send();
@@ -310,7 +310,7 @@ async fn read_account_settings(
     let reads = names.iter().map(|name| async move {
         let _permit = registry.permits.acquire().await.ok();
         let output = registry
-            .client
+            .reader
             .get_account_setting()
             .name(name.as_str())
             .send()

@@ -99,7 +99,7 @@ fn listing_pages(
     registry: &EcrRegistry,
 ) -> impl Stream<Item = Result<Vec<Repository>, RegistryError>> + Send + '_ {
     let pages = registry
-        .client
+        .reader
         .describe_repositories()
         .registry_id(registry.id.account.as_str())
         .max_results(PAGE_SIZE)
@@ -150,7 +150,7 @@ async fn describe_named(
 ) -> Result<Vec<Repository>, RegistryError> {
     let _permit = registry.permits.acquire().await.ok();
     registry
-        .client
+        .reader
         .describe_repositories()
         .registry_id(registry.id.account.as_str())
         .set_repository_names(Some(names.iter().map(|name| name.to_string()).collect()))
@@ -278,7 +278,7 @@ async fn read_aspects(
         }
         let _permit = registry.permits.acquire().await.ok();
         let output = registry
-            .client
+            .reader
             .list_tags_for_resource()
             .resource_arn(&arn)
             .send()
@@ -299,7 +299,7 @@ async fn read_aspects(
         aspects.lifecycle_policy,
         async {
             registry
-                .client
+                .reader
                 .get_lifecycle_policy()
                 .registry_id(account)
                 .repository_name(name.as_str())
@@ -317,7 +317,7 @@ async fn read_aspects(
         aspects.repository_policy,
         async {
             registry
-                .client
+                .reader
                 .get_repository_policy()
                 .registry_id(account)
                 .repository_name(name.as_str())
