@@ -44,6 +44,9 @@ pub struct Context<'a> {
     pub parameters: &'a Parameters,
     /// The accounts of the spec's registries: where replication may go by default.
     pub spec_accounts: &'a [ecrform_model::AccountId],
+    /// `naming`'s pattern, compiled: `None` without one, `Some(None)` when it does not
+    /// compile (it then matches nothing).
+    pub name_pattern: Option<Option<&'a regex_lite::Regex>>,
 }
 
 /// Runs a repository rule over one repository.
@@ -105,7 +108,7 @@ pub fn check_repository(
             )
         }),
         RuleId::KmsEncryption => kms_encryption(registry, name, repository, parameters),
-        RuleId::Naming => naming(name, parameters),
+        RuleId::Naming => naming(name, parameters, context.name_pattern),
         RuleId::RequiredTags => required_tags(repository, parameters),
         RuleId::DeletionProtection => deletion_protection(registry, name, repository, parameters),
         RuleId::ReplicationDestinations => Verdict::NotApplicable,
@@ -359,7 +362,11 @@ fn is_aws_managed_key(registry: &RegistryView, encryption: &ecrform_model::Encry
     }
 }
 
-fn naming(name: &RepositoryName, parameters: &Parameters) -> Verdict {
+fn naming(
+    name: &RepositoryName,
+    parameters: &Parameters,
+    compiled: Option<Option<&regex_lite::Regex>>,
+) -> Verdict {
     let text = name.as_str();
     let last = text.rsplit('/').next().unwrap_or(text);
     let mut problems = Vec::new();
@@ -375,10 +382,8 @@ fn naming(name: &RepositoryName, parameters: &Parameters) -> Verdict {
             "{text:?} has no namespace; name it NAMESPACE/COMPONENT, such as team-a/{text}"
         ));
     }
-    if let Some(pattern) = &parameters.name_pattern {
-        // The spec checked the pattern; one that does not compile matches nothing.
-        let matches = regex_lite::Regex::new(pattern).is_ok_and(|regex| regex.is_match(text));
-        if !matches {
+    if let (Some(pattern), Some(compiled)) = (&parameters.name_pattern, compiled) {
+        if !compiled.is_some_and(|regex| regex.is_match(text)) {
             problems.push(format!(
                 "{text:?} does not match the naming pattern {pattern:?}"
             ));

@@ -96,17 +96,22 @@ impl Evaluation {
         self.errors() > 0 || !self.expired_exceptions.is_empty()
     }
 
-    fn outcome(
-        &self,
-        registry: &RegistryId,
-        repository: Option<&RepositoryName>,
-        rule: RuleId,
-    ) -> Option<Outcome> {
+    /// The table's rows by subject, so that comparing two evaluations stays linear in the
+    /// number of repositories.
+    fn rows_by_subject(&self) -> BTreeMap<(&RegistryId, Option<&RepositoryName>), &Row> {
         self.table
             .iter()
-            .find(|row| &row.registry == registry && row.repository.as_ref() == repository)
-            .and_then(|row| row.outcomes.get(&rule).copied())
+            .map(|row| ((&row.registry, row.repository.as_ref()), row))
+            .collect()
     }
+}
+
+fn outcome_of(
+    rows: &BTreeMap<(&RegistryId, Option<&RepositoryName>), &Row>,
+    finding: &Finding,
+) -> Option<Outcome> {
+    rows.get(&(&finding.registry, finding.repository.as_ref()))
+        .and_then(|row| row.outcomes.get(&finding.rule).copied())
 }
 
 /// How one subject is judged under a rule.
@@ -121,9 +126,17 @@ pub fn check(
     spec_accounts: &[AccountId],
     today: Date,
 ) -> Evaluation {
+    // Compiled once, not once per repository. The spec checked the pattern; one that does
+    // not compile matches nothing.
+    let name_pattern = config
+        .parameters
+        .name_pattern
+        .as_deref()
+        .map(regex_lite::Regex::new);
     let context = Context {
         parameters: &config.parameters,
         spec_accounts,
+        name_pattern: name_pattern.as_ref().map(|compiled| compiled.as_ref().ok()),
     };
     let active: Vec<(usize, &crate::Exception)> = config
         .exceptions
@@ -268,8 +281,10 @@ pub struct Comparison {
 /// same rule and subject, and lists what `before` fails that `after` no longer does.
 pub fn compare(after: &Evaluation, before: &Evaluation) -> Comparison {
     let mut comparison = Comparison::default();
+    let before_rows = before.rows_by_subject();
+    let after_rows = after.rows_by_subject();
     for finding in &after.findings {
-        let now = before.outcome(&finding.registry, finding.repository.as_ref(), finding.rule);
+        let now = outcome_of(&before_rows, finding);
         match now {
             Some(outcome) if outcome.fails() || outcome == Outcome::Unknown => {
                 comparison.existing.push(finding.clone());
@@ -278,7 +293,7 @@ pub fn compare(after: &Evaluation, before: &Evaluation) -> Comparison {
         }
     }
     for finding in &before.findings {
-        let later = after.outcome(&finding.registry, finding.repository.as_ref(), finding.rule);
+        let later = outcome_of(&after_rows, finding);
         let still_failing =
             later.is_some_and(|outcome| outcome.fails() || outcome == Outcome::Unknown);
         let subject_left = later.is_none() && finding.repository.is_some();
