@@ -382,12 +382,12 @@ fn naming(
             "{text:?} has no namespace; name it NAMESPACE/COMPONENT, such as team-a/{text}"
         ));
     }
-    if let (Some(pattern), Some(compiled)) = (&parameters.name_pattern, compiled) {
-        if !compiled.is_some_and(|regex| regex.is_match(text)) {
-            problems.push(format!(
-                "{text:?} does not match the naming pattern {pattern:?}"
-            ));
-        }
+    if let (Some(pattern), Some(compiled)) = (&parameters.name_pattern, compiled)
+        && !compiled.is_some_and(|regex| regex.is_match(text))
+    {
+        problems.push(format!(
+            "{text:?} does not match the naming pattern {pattern:?}"
+        ));
     }
     Verdict::from_problems(
         problems
