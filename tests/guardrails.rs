@@ -268,7 +268,7 @@ fn audit_of_a_snapshot_is_a_table_per_rule_and_repository() {
         "markdown",
     ]);
     insta::assert_snapshot!("audit_markdown", stdout(&markdown));
-    let json: serde_json::Value = serde_json::from_str(&stdout(&ecrform(&[
+    let json = ecrform(&[
         "audit",
         "-f",
         "ecr.yaml",
@@ -276,8 +276,11 @@ fn audit_of_a_snapshot_is_a_table_per_rule_and_repository() {
         "snapshot.json",
         "--format",
         "json",
-    ])))
-    .unwrap();
+    ]);
+    assert_eq!(json.status.code(), Some(2));
+    // As written, so that the key order (format_version first, rules in rule order) shows.
+    insta::assert_snapshot!("audit_json", stdout(&json));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(json["summary"]["errors"], 1);
     let sarif: serde_json::Value = serde_json::from_str(&stdout(&ecrform(&[
         "audit",

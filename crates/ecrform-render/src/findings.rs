@@ -7,10 +7,11 @@
 //! in the spec the finding is, which SARIF and the JSON report as a location.
 
 use ecrform_guardrails::{Evaluation, Finding, Level, Outcome, RULES, Row, Rule, RuleId};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// Where in the spec a finding is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceLocation {
     /// As the user names the file (relative to where ecrform runs).
     pub file: String,
@@ -229,40 +230,54 @@ pub fn plan_findings_markdown(findings: &PlanFindings) -> String {
     out
 }
 
-fn finding_json(finding: &Finding, location: Option<&SourceLocation>) -> Value {
-    let mut value = json!({
-        "rule": finding.rule,
-        "level": finding.level,
-        "address": finding.address(),
-        "message": finding.message,
-    });
-    if let Some(location) = location {
-        value["location"] = json!({
-            "file": location.file,
-            "line": location.line,
-            "column": location.column,
-        });
+/// A finding in JSON: `rule`, `level`, `address`, `message`, then what the report adds.
+#[derive(Debug, Serialize)]
+struct FindingJson<'a> {
+    rule: RuleId,
+    level: Level,
+    address: String,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<&'a SourceLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    introduced: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved: Option<bool>,
+}
+
+impl<'a> FindingJson<'a> {
+    fn new(finding: &'a Finding, location: Option<&'a SourceLocation>) -> Self {
+        FindingJson {
+            rule: finding.rule,
+            level: finding.level,
+            address: finding.address(),
+            message: &finding.message,
+            location,
+            introduced: None,
+            resolved: None,
+        }
     }
-    value
 }
 
 /// The plan JSON's `findings` (additive to the contract): every finding of the state after
 /// the plan, with `introduced` telling the two groups apart, and `resolved` ones after them.
-pub fn plan_findings_json(findings: &PlanFindings) -> Value {
+fn plan_findings_json(findings: &PlanFindings) -> Vec<FindingJson<'_>> {
     let mut all = Vec::new();
     for (introduced, group) in [(true, &findings.introduced), (false, &findings.existing)] {
         for shown in group {
-            let mut value = finding_json(&shown.finding, shown.location.as_ref());
-            value["introduced"] = json!(introduced);
-            all.push(value);
+            all.push(FindingJson {
+                introduced: Some(introduced),
+                ..FindingJson::new(&shown.finding, shown.location.as_ref())
+            });
         }
     }
     for finding in &findings.resolved {
-        let mut value = finding_json(finding, None);
-        value["resolved"] = json!(true);
-        all.push(value);
+        all.push(FindingJson {
+            resolved: Some(true),
+            ..FindingJson::new(finding, None)
+        });
     }
-    Value::Array(all)
+    all
 }
 
 /// The plan JSON with `findings` after the contract's keys (left out when there are none,
@@ -271,11 +286,11 @@ pub fn render_json_with_findings(plan: &ecrform_plan::Plan, findings: &PlanFindi
     if findings.is_empty() {
         return crate::render_json(plan);
     }
-    #[derive(serde::Serialize)]
+    #[derive(Serialize)]
     struct WithFindings<'a> {
         #[serde(flatten)]
         plan: &'a ecrform_plan::Plan,
-        findings: Value,
+        findings: Vec<FindingJson<'a>>,
     }
     let value = WithFindings {
         plan,
@@ -427,36 +442,66 @@ pub fn render_audit_markdown(report: &AuditReport<'_>) -> String {
     out
 }
 
+/// A row's outcomes as `{"RULE": "status"}`, in rule order.
+struct OutcomesJson<'a>(&'a std::collections::BTreeMap<RuleId, Outcome>);
+
+impl Serialize for OutcomesJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(
+            self.0
+                .iter()
+                .map(|(rule, outcome)| (rule.as_str(), outcome.status())),
+        )
+    }
+}
+
 /// The audit as JSON: the summary, every outcome per subject and rule, every finding.
 pub fn render_audit_json(report: &AuditReport<'_>) -> String {
+    #[derive(Serialize)]
+    struct Summary {
+        errors: usize,
+        warnings: usize,
+        excepted: usize,
+    }
+    #[derive(Serialize)]
+    struct Result<'a> {
+        registry: String,
+        repository: Option<&'a str>,
+        rules: OutcomesJson<'a>,
+    }
+    #[derive(Serialize)]
+    struct Audit<'a> {
+        format_version: u32,
+        profile: &'a str,
+        summary: Summary,
+        results: Vec<Result<'a>>,
+        findings: Vec<FindingJson<'a>>,
+    }
     let evaluation = report.evaluation;
-    let results: Vec<Value> = table_rows(evaluation)
-        .iter()
-        .map(|row| {
-            let outcomes: serde_json::Map<String, Value> = row
-                .outcomes
-                .iter()
-                .map(|(rule, outcome)| (rule.as_str().to_owned(), json!(outcome.status())))
-                .collect();
-            json!({
-                "registry": row.registry.to_string(),
-                "repository": row.repository.as_ref().map(|name| name.as_str()),
-                "rules": outcomes,
-            })
-        })
-        .collect();
-    let value = json!({
-        "format_version": 1,
-        "profile": report.profile,
-        "summary": {
-            "errors": evaluation.errors(),
-            "warnings": evaluation.warnings(),
-            "excepted": evaluation.excepted.len(),
+    let audit = Audit {
+        format_version: 1,
+        profile: &report.profile,
+        summary: Summary {
+            errors: evaluation.errors(),
+            warnings: evaluation.warnings(),
+            excepted: evaluation.excepted.len(),
         },
-        "results": results,
-        "findings": evaluation.findings.iter().map(|f| finding_json(f, None)).collect::<Vec<_>>(),
-    });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| String::from("{}"));
+        results: table_rows(evaluation)
+            .into_iter()
+            .map(|row| Result {
+                registry: row.registry.to_string(),
+                repository: row.repository.as_ref().map(|name| name.as_str()),
+                rules: OutcomesJson(&row.outcomes),
+            })
+            .collect(),
+        findings: evaluation
+            .findings
+            .iter()
+            .map(|finding| FindingJson::new(finding, None))
+            .collect(),
+    };
+    // Every key is a string: serializing cannot fail; the empty object keeps this total.
+    let mut text = serde_json::to_string_pretty(&audit).unwrap_or_else(|_| String::from("{}"));
     text.push('\n');
     text
 }
