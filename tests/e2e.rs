@@ -2306,6 +2306,30 @@ fn an_exported_spec_and_a_snapshot_plan_no_changes() {
     );
 }
 
+/// A spec whose result fails a guardrail at error level is refused by `apply` before any
+/// write, with the finding at its line.
+#[test]
+fn apply_refuses_a_public_policy_and_writes_nothing() {
+    let h = Harness::new("guardrails");
+    h.dir.edit(
+        "ecr.yaml",
+        "Principal: {AWS: \"210987654321\"}",
+        "Principal: \"*\"",
+    );
+    let apply = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
+    assert_eq!(apply.code, Some(1), "{apply}");
+    assert!(
+        apply.stderr.ends_with(
+            "guardrails: 1 error(s) after this plan; nothing was written\n\
+             ecr.yaml:24:9: [public-access] repository policy: statement \"ProductionPulls\" \
+             allows principal * with no condition on aws:PrincipalOrgID, aws:PrincipalAccount, \
+             aws:SourceAccount or a similar key\n"
+        ),
+        "{apply}"
+    );
+    assert!(h.repositories(&[]).is_empty(), "{apply}");
+}
+
 /// `audit` over the emulator: every repository of the registry is judged, the one made by
 /// hand (unmanaged) too, nothing is written, and the exit code follows error findings.
 #[test]
