@@ -470,3 +470,22 @@ fn strict_findings_of_a_spec_and_of_a_document() {
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].rule, ecrform_guardrails::RuleId::LeastPrivilege);
 }
+
+#[test]
+fn audit_says_why_a_lapsed_exception_fails_it() {
+    let output = ecrform(&["audit", "-f", "exceptions.yaml", "--state", "snapshot.json"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let stderr = stderr(&output);
+    assert!(
+        stderr.contains(
+            "exceptions.yaml:8:14: the exception for naming expired on 2001-01-31; fix what it \
+             covers, or renew it with a later until\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("warning: exceptions.yaml:9:7: the exception for scanning covers no finding"),
+        "{stderr}"
+    );
+}

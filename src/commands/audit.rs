@@ -105,6 +105,17 @@ pub fn run(context: &Context) -> Result<Outcome, CommandError> {
         }
     };
     print!("{rendered}");
+    // What the report cannot say: exceptions that lapsed (and so fail the audit) or cover
+    // nothing, at their place in the spec.
+    if let Some(spec) = &spec {
+        let (errors, warnings) = spec.guardrails.exception_diagnostics(&evaluation);
+        for warning in &warnings {
+            context.output.warn(warning);
+        }
+        for error in &errors {
+            eprintln!("{error}");
+        }
+    }
     Ok(if evaluation.has_errors() {
         Outcome::Changes
     } else {

@@ -150,10 +150,7 @@ pub fn refuse_errors(
 ) -> Result<(), CommandError> {
     if !evaluation.has_errors() {
         if let Some(spec) = spec {
-            let (_, warnings) = spec.guardrails.diagnostics(&Evaluation {
-                findings: Vec::new(),
-                ..evaluation.clone()
-            });
+            let (_, warnings) = spec.guardrails.exception_diagnostics(evaluation);
             for warning in &warnings {
                 context.output.warn(warning);
             }

@@ -56,19 +56,10 @@ fn sarif(context: &Context) -> Result<Outcome, CommandError> {
             .iter()
             .map(|finding| SarifResult::of_finding(finding, locate(finding))),
     );
-    let (errors, warnings) = spec.guardrails.diagnostics(&evaluation);
-    let exception_problems = |diagnostics: &[ecrform_spec::Diagnostic], level| {
-        spec_problems(
-            &diagnostics
-                .iter()
-                .filter(|d| !d.message.starts_with('['))
-                .cloned()
-                .collect::<Vec<_>>(),
-            level,
-        )
-    };
-    results.extend(exception_problems(&errors, Level::Error));
-    results.extend(exception_problems(&warnings, Level::Warning));
+    let (exception_errors, exception_warnings) = spec.guardrails.exception_diagnostics(&evaluation);
+    results.extend(spec_problems(&exception_errors, Level::Error));
+    results.extend(spec_problems(&exception_warnings, Level::Warning));
+    let (errors, _) = spec.guardrails.diagnostics(&evaluation);
     print!("{}", render_sarif(&results, crate::VERSION));
     if errors.is_empty() {
         Ok(Outcome::Done)

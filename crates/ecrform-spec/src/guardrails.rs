@@ -63,8 +63,7 @@ impl Guardrails {
     /// (error findings, lapsed exceptions) and warnings (warning findings, unused exceptions),
     /// each in file and position order.
     pub fn diagnostics(&self, evaluation: &Evaluation) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
-        let mut errors = Vec::new();
-        let mut warnings = Vec::new();
+        let (mut errors, mut warnings) = self.exception_diagnostics(evaluation);
         for finding in &evaluation.findings {
             let diagnostic = self.locate(finding);
             if finding.is_error() {
@@ -73,6 +72,20 @@ impl Guardrails {
                 warnings.push(diagnostic);
             }
         }
+        let order = |d: &Diagnostic| (d.file.clone(), d.line, d.column);
+        errors.sort_by_key(order);
+        warnings.sort_by_key(order);
+        (errors, warnings)
+    }
+
+    /// The problems of the exceptions themselves, at the exception: errors (lapsed ones) and
+    /// warnings (ones that cover no finding).
+    pub fn exception_diagnostics(
+        &self,
+        evaluation: &Evaluation,
+    ) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
         for &index in &evaluation.expired_exceptions {
             let (Some(exception), Some((at, until_at))) = (
                 self.config.exceptions.get(index),
