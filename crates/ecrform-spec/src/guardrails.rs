@@ -543,3 +543,40 @@ impl Validator<'_> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parameter_a_rule_names_is_read_and_no_other() {
+        for rule in ecrform_guardrails::RULES {
+            for parameter in rule.parameters {
+                assert!(
+                    parameter_kind(rule.rule, parameter).is_some(),
+                    "{} names {parameter}, which the spec does not read",
+                    rule.id
+                );
+            }
+            for key in [
+                "allowed_exclusions",
+                "allowed_push_principals",
+                "repositories",
+                "customer_managed",
+                "pattern",
+                "require_namespace",
+                "deny",
+                "keys",
+                "protected",
+                "allowed_accounts",
+            ] {
+                assert_eq!(
+                    parameter_kind(rule.rule, key).is_some(),
+                    rule.parameters.contains(&key),
+                    "{} and {key}",
+                    rule.id
+                );
+            }
+        }
+    }
+}
