@@ -15,7 +15,9 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use ecrform_model::Operation;
 use ecrform_testkit::fixtures::{ACCOUNT, REGISTRY, address};
+use ecrform_testkit::proxy::{FaultKind, Faults, OperationFilter, Proxy, ProxyConfig, Throttle};
 use ecrform_testkit::{Emulator, LoopbackAnswer, LoopbackEndpoint};
 use serde_json::Value;
 
@@ -2955,4 +2957,347 @@ fn ecrform_log_decides_what_is_logged_with_or_without_verbose() {
         summary_counts(lines[1]),
         "read 1 registry: 1 call (0 retries, 0 throttled)"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults: the real binary through the fault proxy of the test kit (loopback only), with short
+// timeouts so that a stalled request costs a second, not ten. Each test is a fixed set of
+// seeds and runs, bounded in count and time.
+// ---------------------------------------------------------------------------------------------
+
+/// Timeouts for runs through the proxy: a stall is cut after a second.
+const FAULT_TIMEOUTS: [(&str, &str); 2] = [
+    ("ECRFORM_ATTEMPT_TIMEOUT", "1s"),
+    ("ECRFORM_OPERATION_TIMEOUT", "20s"),
+];
+
+impl Harness {
+    /// The binary reaching the emulator through `proxy`, in the working directory.
+    fn through(&self, proxy: &Proxy) -> Command {
+        let mut command = proxy.command(&self.emulator, env!("CARGO_BIN_EXE_ecrform"));
+        command.env_remove("ECRFORM_LOG");
+        command.current_dir(&self.dir.path);
+        command.envs(FAULT_TIMEOUTS);
+        command
+    }
+
+    fn ecrform_through(&self, proxy: &Proxy, args: &[&str]) -> Run {
+        run(self.through(proxy), args)
+    }
+}
+
+/// The ownership tag and the spec's tags of a repository, as ECR holds them.
+fn tags_of(h: &Harness, name: &str) -> BTreeMap<String, String> {
+    let tags = h.aws(&[
+        "ecr",
+        "list-tags-for-resource",
+        "--resource-arn",
+        &repository_arn(name),
+    ]);
+    tags["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tag| {
+            (
+                tag["Key"].as_str().unwrap().to_owned(),
+                tag["Value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Seeded faults at 20% of every request (500, 503, resets, stalls, answers lost after the
+/// write was made) and a throttle: every seed converges within two applies, and then nothing
+/// is missing (a plan without the proxy is empty), nothing is duplicated (each repository once,
+/// its tags once) and nothing is wrongly deleted (a repository the spec does not name, and its
+/// policy, are untouched).
+#[test]
+fn seeded_faults_at_20_percent_converge_within_two_applies_and_lose_nothing() {
+    let kinds = [
+        (FaultKind::ServerError, 2),
+        (FaultKind::ServiceUnavailable, 2),
+        (FaultKind::ConnectionReset, 2),
+        (FaultKind::Stall, 1),
+        (FaultKind::LostResponse, 3),
+    ];
+    for seed in [7, 11, 23] {
+        let h = Harness::new("full");
+        h.aws(&["ecr", "create-repository", "--repository-name", "keep/mine"]);
+        h.aws(&[
+            "ecr",
+            "set-repository-policy",
+            "--repository-name",
+            "keep/mine",
+            "--policy-text",
+            HAND_WRITTEN_POLICY,
+        ]);
+        let proxy = Proxy::in_front_of(
+            &h.emulator,
+            ProxyConfig::transparent()
+                .with_seed(seed)
+                .with_throttle(Throttle::per_second(60.0))
+                .with_faults(Faults::at_rate(0.2, &kinds)),
+        )
+        .unwrap();
+
+        let apply = ["apply", "-f", "ecr.yaml", "--auto-approve"];
+        let first = h.ecrform_through(&proxy, &apply);
+        let runs = if first.code == Some(0) {
+            vec![first]
+        } else {
+            assert_eq!(first.code, Some(1), "seed {seed}: {first}");
+            let second = h.ecrform_through(&proxy, &apply);
+            assert_eq!(second.code, Some(0), "seed {seed}: {first}\n{second}");
+            vec![first, second]
+        };
+        let stats = proxy.stats();
+        assert!(
+            stats.faulted() > 0,
+            "seed {seed}: no fault was injected: {stats:?}"
+        );
+        for run in &runs {
+            assert!(!run.stderr.contains("panicked"), "seed {seed}: {run}");
+        }
+
+        // Nothing missing: without the proxy, the plan is empty.
+        let plan = h.ecrform(&["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
+        assert_eq!(
+            plan.success().stdout,
+            format!(
+                "Unmanaged (exist but not in the spec, never touched):\n  \
+                 {REGISTRY}/repository/keep/mine\n\n{NO_CHANGES}"
+            ),
+            "seed {seed}: {plan}"
+        );
+        // Nothing duplicated, nothing more: the spec's four and the one it does not name.
+        let repositories = h.repositories(&[]);
+        assert_eq!(
+            names(&repositories),
+            [
+                "keep/mine",
+                "team-a/api",
+                "team-a/web",
+                "team-b/batch",
+                "team-b/tools"
+            ],
+            "seed {seed}"
+        );
+        assert_eq!(
+            tags_of(&h, "team-b/tools").get("team").map(String::as_str),
+            Some("b"),
+            "seed {seed}"
+        );
+        // Nothing wrongly deleted or changed.
+        let policy = h.aws(&[
+            "ecr",
+            "get-repository-policy",
+            "--repository-name",
+            "keep/mine",
+        ]);
+        assert!(
+            policy["policyText"].as_str().unwrap().contains("\"pull\""),
+            "seed {seed}: {policy}"
+        );
+        assert!(tags_of(&h, "keep/mine").is_empty(), "seed {seed}");
+    }
+}
+
+/// Every non-idempotent write (create, the deletes of policies, a prune's delete) has its first
+/// answer lost after the emulator made it: the retry meets "already exists" or "not found",
+/// ecrform reads back, finds the change made, and counts it applied. One apply, exit 0.
+#[test]
+fn a_lost_answer_on_every_non_idempotent_call_is_found_done_and_not_a_failure() {
+    let h = Harness::new("full");
+    let lose_first_answers = || {
+        Proxy::in_front_of(
+            &h.emulator,
+            ProxyConfig::transparent().with_faults(
+                Faults::always(FaultKind::LostResponse)
+                    .on(OperationFilter::NonIdempotentWrites)
+                    .first_attempts_only(),
+            ),
+        )
+        .unwrap()
+    };
+    let proxy = lose_first_answers();
+    let created = h.ecrform_through(&proxy, &["apply", "-f", "ecr.yaml", "--auto-approve"]);
+    created.success();
+    let stats = proxy.stats();
+    assert_eq!(
+        stats.of(Operation::CreateRepository).faulted,
+        4,
+        "{stats:?}"
+    );
+    assert!(
+        created.stdout.contains("(4 found already done)"),
+        "{created}"
+    );
+    assert_eq!(h.repositories(&[]).len(), 4);
+
+    // Removing a lifecycle policy and a repository policy, and pruning a repository.
+    h.dir.write(
+        "smaller.yaml",
+        "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    \
+         prune: true\n    repositories:\n      team-a/api:\n        lifecycle: none\n        \
+         policy: none\n      team-a/web: {}\n      team-b/batch: {}\n",
+    );
+    let proxy = lose_first_answers();
+    let smaller = h.ecrform_through(
+        &proxy,
+        &[
+            "apply",
+            "-f",
+            "smaller.yaml",
+            "--auto-approve",
+            "--allow-delete",
+        ],
+    );
+    assert_eq!(smaller.code, Some(0), "{smaller}");
+    assert!(
+        smaller
+            .stderr
+            .starts_with("warning: smaller.yaml:5:5: prune without an owner id"),
+        "{smaller}"
+    );
+    assert_eq!(smaller.stderr.lines().count(), 1, "{smaller}");
+    let stats = proxy.stats();
+    for operation in [
+        Operation::DeleteLifecyclePolicy,
+        Operation::DeleteRepositoryPolicy,
+        Operation::DeleteRepository,
+    ] {
+        let counted = stats.of(operation);
+        assert_eq!(counted.faulted, 1, "{operation:?}: {stats:?}");
+        assert_eq!(
+            counted.requests, 2,
+            "{operation:?}: retried once: {stats:?}"
+        );
+    }
+    assert!(smaller.stdout.contains("found already done"), "{smaller}");
+    assert_eq!(
+        names(&h.repositories(&[])),
+        ["team-a/api", "team-a/web", "team-b/batch"]
+    );
+    let plan = h.ecrform(&["plan", "-f", "smaller.yaml", "--detailed-exitcode"]);
+    assert_eq!(plan.code, Some(0), "{plan}");
+    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+}
+
+/// Reads are retried patiently: at 50% faults on every read, a plan still reads everything
+/// and plans nothing on a registry in sync.
+#[test]
+fn a_plan_at_50_percent_read_faults_still_reads_everything() {
+    let h = Harness::new("full");
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+    for seed in [3, 5] {
+        let proxy = Proxy::in_front_of(
+            &h.emulator,
+            ProxyConfig::transparent().with_seed(seed).with_faults(
+                Faults::at_rate(
+                    0.5,
+                    &[
+                        (FaultKind::ServerError, 1),
+                        (FaultKind::ServiceUnavailable, 1),
+                        (FaultKind::ConnectionReset, 1),
+                    ],
+                )
+                .on(OperationFilter::only(
+                    Operation::ALL.iter().copied().filter(|op| op.is_read()),
+                )),
+            ),
+        )
+        .unwrap();
+        let plan = h.ecrform_through(&proxy, &["plan", "-f", "ecr.yaml", "--detailed-exitcode"]);
+        assert_eq!(plan.success().stdout, NO_CHANGES, "seed {seed}: {plan}");
+        assert!(proxy.stats().faulted() >= 5, "{:?}", proxy.stats());
+    }
+}
+
+/// `kill -9` in the middle of a replace, after its delete and while its create hangs: the
+/// recovery record is on disk, and the next apply re-creates the repository with what the
+/// spec does not manage (its hand-written policy) restored.
+#[test]
+fn an_apply_killed_in_the_middle_of_a_replace_is_finished_by_the_next() {
+    let h = Harness::new("kms");
+    kms_key_with_alias(&h, "alias/team-a");
+    kms_key_with_alias(&h, "alias/team-b");
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+    h.aws(&[
+        "ecr",
+        "set-repository-policy",
+        "--repository-name",
+        "team/secure",
+        "--policy-text",
+        HAND_WRITTEN_POLICY,
+    ]);
+    let proxy = Proxy::in_front_of(
+        &h.emulator,
+        ProxyConfig::transparent().with_faults(
+            Faults::always(FaultKind::Stall)
+                .on(OperationFilter::only([Operation::CreateRepository])),
+        ),
+    )
+    .unwrap();
+    let mut command = h.through(&proxy);
+    command
+        .args([
+            "apply",
+            "-f",
+            "rotated.yaml",
+            "--auto-approve",
+            "--allow-replace",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = command.spawn().unwrap();
+    let started = Instant::now();
+    while proxy.stats().of(Operation::CreateRepository).requests == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the replace never reached its create: {:?}",
+            proxy.stats()
+        );
+        assert!(child.try_wait().unwrap().is_none(), "apply ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(proxy.stats().of(Operation::DeleteRepository).answered, 1);
+    assert!(h.repositories(&[]).is_empty(), "the delete was made");
+    assert!(h.dir.join(".ecrform-recovery.json").exists());
+    drop(proxy);
+
+    let plan = h.ecrform(&["plan", "-f", "rotated.yaml"]);
+    assert!(
+        plan.success().stdout.contains(
+            "restores what an interrupted replace deleted, from the recovery record: \
+             repository policy"
+        ),
+        "{plan}"
+    );
+    h.ecrform(&["apply", "-f", "rotated.yaml", "--auto-approve"])
+        .success();
+    let repository = &h.repositories(&[])["team/secure"];
+    // The emulator keeps the key as it was given (ECR would report the key's ARN).
+    assert_eq!(
+        repository["encryptionConfiguration"]["kmsKey"],
+        "alias/team-b"
+    );
+    let policy = h.aws(&[
+        "ecr",
+        "get-repository-policy",
+        "--repository-name",
+        "team/secure",
+    ]);
+    assert!(
+        policy["policyText"].as_str().unwrap().contains("\"pull\""),
+        "{policy}"
+    );
+    assert!(!h.dir.join(".ecrform-recovery.json").exists());
+    let again = h.ecrform(&["plan", "-f", "rotated.yaml", "--detailed-exitcode"]);
+    assert_eq!(again.success().stdout, NO_CHANGES, "{again}");
 }
