@@ -3140,7 +3140,7 @@ fn a_lost_answer_on_every_non_idempotent_call_is_found_done_and_not_a_failure() 
         "smaller.yaml",
         "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    \
          prune: true\n    repositories:\n      team-a/api:\n        lifecycle: none\n        \
-         policy: none\n      team-a/web: {}\n      team-b/batch: {}\n",
+         policy: none\n      team-a/web: {}\n      team-b/batch: {}\nguardrails: {profile: none}\n",
     );
     let proxy = lose_first_answers();
     let smaller = h.ecrform_through(
