@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use ecrform_aws::{CallTotals, ConnectOptions};
 use ecrform_model::RegistryId;
 
-use crate::cli::{Format, GlobalArgs, LogFormat};
+use crate::cli::{Annotations, ColorChoice, Format, GlobalArgs, LogFormat};
 
 /// The spec `-f` defaults to.
 pub const DEFAULT_SPEC: &str = "ecr.yaml";
@@ -32,6 +32,59 @@ pub struct Context {
     pub connection: ConnectOptions,
     /// `--recovery-file`; `None` for [`crate::recovery::RECOVERY_FILE_NAME`] next to the spec.
     pub recovery_file: Option<PathBuf>,
+    /// The GitHub Actions step summary that plan, apply and drift append their Markdown to:
+    /// `$GITHUB_STEP_SUMMARY` when [`annotations`] are on.
+    pub step_summary: Option<PathBuf>,
+}
+
+/// Whether spec problems are GitHub Actions annotations too (and reports go to the step
+/// summary): `--annotations`, else whether the GitHub Actions runner runs us.
+pub fn annotations(flag: Option<Annotations>) -> bool {
+    annotations_for(
+        flag,
+        std::env::var(crate::github::ACTIONS_ENV).ok().as_deref(),
+    )
+}
+
+fn annotations_for(flag: Option<Annotations>, github_actions: Option<&str>) -> bool {
+    match flag {
+        Some(Annotations::Github) => true,
+        Some(Annotations::None) => false,
+        None => github_actions == Some("true"),
+    }
+}
+
+/// Where colour may go, from `--color` (or `--no-color`), `NO_COLOR` and which streams are
+/// terminals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Colors {
+    /// Colour codes in the results on stdout.
+    stdout: bool,
+    /// Colour in text logs on stderr.
+    stderr: bool,
+    /// Whether anything on stderr may be drawn (progress bars): never with colour turned off.
+    drawing: bool,
+}
+
+fn colors(choice: ColorChoice, no_color_env: bool, stdout_tty: bool, stderr_tty: bool) -> Colors {
+    match choice {
+        // An explicit request wins over NO_COLOR, as no-color.org asks.
+        ColorChoice::Always => Colors {
+            stdout: true,
+            stderr: true,
+            drawing: true,
+        },
+        ColorChoice::Never => Colors {
+            stdout: false,
+            stderr: false,
+            drawing: false,
+        },
+        ColorChoice::Auto => Colors {
+            stdout: !no_color_env && stdout_tty,
+            stderr: !no_color_env && stderr_tty,
+            drawing: !no_color_env,
+        },
+    }
 }
 
 /// What is logged to stderr, and how (`-v`, `ECRFORM_LOG`, `--log-format`).
@@ -120,6 +173,8 @@ pub struct Output {
     /// stderr is a terminal that may draw progress bars: not turned off by `--no-color` or
     /// `NO_COLOR`, and no logs are written to it (they would tear the bars apart).
     pub progress_terminal: bool,
+    /// Spec warnings are GitHub Actions annotations too (see [`annotations`]).
+    pub annotations: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +191,21 @@ impl Output {
     pub fn warn(&self, message: &dyn std::fmt::Display) {
         if self.verbosity != Verbosity::Quiet {
             eprintln!("warning: {message}");
+        }
+    }
+
+    /// A spec warning: `warning: FILE:LINE:COLUMN: message` and, with annotations, a
+    /// `::warning` annotation of that line. Neither with `--quiet`.
+    pub fn warn_diagnostic(&self, diagnostic: &ecrform_spec::Diagnostic) {
+        if self.verbosity == Verbosity::Quiet {
+            return;
+        }
+        eprintln!("warning: {diagnostic}");
+        if self.annotations {
+            eprintln!(
+                "{}",
+                crate::github::annotation(crate::github::Level::Warning, diagnostic)
+            );
         }
     }
 
@@ -212,15 +282,27 @@ impl Context {
         } else {
             Verbosity::Normal
         };
-        let color_allowed =
-            !global.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        let color = color_allowed && std::io::stdout().is_terminal();
+        let choice = if global.no_color {
+            ColorChoice::Never
+        } else {
+            global.color.unwrap_or(ColorChoice::Auto)
+        };
         let stderr_terminal = std::io::stderr().is_terminal();
+        let colors = colors(
+            choice,
+            std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            std::io::stdout().is_terminal(),
+            stderr_terminal,
+        );
         let logging = Logging {
             filter: log_filter(std::env::var(LOG_ENV).ok().as_deref(), global.verbose)?,
             format: global.log_format,
-            ansi: color_allowed && stderr_terminal,
+            ansi: colors.stderr,
         };
+        let annotations = annotations(global.annotations);
+        let step_summary = std::env::var_os(crate::github::STEP_SUMMARY_ENV)
+            .filter(|path| annotations && !path.is_empty())
+            .map(PathBuf::from);
         Ok(Context {
             spec: SpecSource {
                 path: global
@@ -234,10 +316,11 @@ impl Context {
             state: global.state.clone(),
             output: Output {
                 format: global.format,
-                color,
+                color: colors.stdout,
                 verbosity,
                 log_format: global.log_format,
-                progress_terminal: color_allowed && stderr_terminal && logging.filter.is_none(),
+                progress_terminal: colors.drawing && stderr_terminal && logging.filter.is_none(),
+                annotations,
             },
             logging,
             connection: {
@@ -253,6 +336,7 @@ impl Context {
                 }
             },
             recovery_file: global.recovery_file.clone(),
+            step_summary,
         })
     }
 
@@ -312,6 +396,62 @@ fn thousands(number: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn annotations_follow_the_flag_else_the_github_actions_runner() {
+        let cases = [
+            (None, None, false),
+            (None, Some("true"), true),
+            (None, Some("false"), false),
+            (None, Some(""), false),
+            (Some(Annotations::Github), None, true),
+            (Some(Annotations::None), Some("true"), false),
+        ];
+        for (flag, env, expected) in cases {
+            assert_eq!(
+                annotations_for(flag, env),
+                expected,
+                "{flag:?} with {env:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn colour_is_auto_on_terminals_never_overrides_and_always_beats_no_color() {
+        let on = Colors {
+            stdout: true,
+            stderr: true,
+            drawing: true,
+        };
+        let off = Colors {
+            stdout: false,
+            stderr: false,
+            drawing: false,
+        };
+        let cases = [
+            (ColorChoice::Auto, false, true, true, on),
+            (
+                ColorChoice::Auto,
+                false,
+                false,
+                true,
+                Colors {
+                    stdout: false,
+                    ..on
+                },
+            ),
+            (ColorChoice::Auto, true, true, true, off),
+            (ColorChoice::Never, false, true, true, off),
+            (ColorChoice::Always, true, false, false, on),
+        ];
+        for (choice, no_color, stdout_tty, stderr_tty, expected) in cases {
+            assert_eq!(
+                colors(choice, no_color, stdout_tty, stderr_tty),
+                expected,
+                "{choice:?}, NO_COLOR {no_color}, terminals {stdout_tty}/{stderr_tty}"
+            );
+        }
+    }
 
     #[test]
     fn progress_shows_only_on_a_terminal_without_quiet_after_a_second() {

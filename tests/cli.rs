@@ -26,6 +26,9 @@ fn ecrform_with(dir: &Path, args: &[&str], set: &[(&str, &str)]) -> Output {
         "AWS_ENDPOINT_URL_KMS",
         "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
         "ECRFORM_LOG",
+        // Under GitHub Actions, the tests' own annotations and summaries would join CI's.
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
     ] {
         command.env_remove(variable);
     }
@@ -647,4 +650,859 @@ fn a_snapshot_resolves_kms_aliases_through_its_kms_aliases_map() {
          123456789012/us-east-1; its encryption is compared by the key's name only\n"
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The quickstart plan as a pull request comment under a budget.
+fn quickstart_comment(extra: &[&str]) -> Output {
+    let mut args = QUICKSTART_PLAN.to_vec();
+    args.extend(["--format", "markdown"]);
+    args.extend_from_slice(extra);
+    ecrform(&root(), &args)
+}
+
+#[test]
+fn the_plan_comment_fits_max_comment_chars_and_says_what_it_left_out() {
+    let full = quickstart_comment(&["--comment-key", "pr-42"]);
+    assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
+    let full = stdout(&full);
+    assert!(full.starts_with("<!-- ecrform:plan key=pr-42 -->\n**ecrform plan** — "));
+    assert!(!full.contains("_Shortened to fit"), "{full}");
+    for budget in [3_000, 1_000] {
+        let output = quickstart_comment(&[
+            "--comment-key",
+            "pr-42",
+            "--max-comment-chars",
+            &budget.to_string(),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let comment = stdout(&output);
+        assert!(
+            comment.chars().count() <= budget,
+            "{budget}: {}",
+            comment.chars().count()
+        );
+        // Both destructive changes are named at every size.
+        for address in [
+            "123456789012/us-east-1/lifecycle_policy/team-b/batch",
+            "123456789012/us-east-1/repository/team-b/secure",
+        ] {
+            assert!(comment.contains(address), "{budget}: {comment}");
+        }
+        insta::assert_snapshot!(format!("quickstart_comment_within_{budget}"), comment);
+    }
+}
+
+#[test]
+fn the_comment_key_defaults_to_the_spec_path_and_the_registry_selection() {
+    let output = quickstart_comment(&["--registry", "123456789012/us-east-1"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with(
+            "<!-- ecrform:plan key=examples/quickstart/ecr.yaml@123456789012/us-east-1 -->\n"
+        ),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn a_bad_comment_key_or_budget_is_a_usage_error() {
+    for (flag, value, says) in [
+        ("--comment-key", "a b", "contains ' '"),
+        ("--comment-key", "a--b", "\"--\""),
+        ("--max-comment-chars", "999", "999 is not in 1000.."),
+        ("--max-comment-chars", "many", "invalid digit"),
+    ] {
+        let output = quickstart_comment(&[flag, value]);
+        assert_eq!(output.status.code(), Some(1), "{flag} {value}");
+        assert!(stderr(&output).contains(says), "{}", stderr(&output));
+        assert_eq!(stdout(&output), "");
+    }
+}
+
+#[test]
+fn a_failed_plan_or_drift_in_markdown_or_json_still_prints_a_result_on_stdout() {
+    let dir = std::env::temp_dir().join(format!("ecrform-cli-failure-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("ecr.yaml"),
+        "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    \
+         repositorie: {}\n    prune: maybe\n",
+    )
+    .unwrap();
+    let errors = [
+        "ecr.yaml:5:5: unknown key \"repositorie\"; did you mean \"repositories\"?",
+        "ecr.yaml:6:12: expected true, false or a mapping {enabled, force_delete}, found the string \"maybe\"",
+    ];
+    let markdown = ecrform(&dir, &["plan", "--format", "markdown"]);
+    assert_eq!(markdown.status.code(), Some(1));
+    insta::assert_snapshot!("failed_plan_markdown", stdout(&markdown));
+    assert_eq!(
+        stderr(&markdown),
+        format!(
+            "{}\n{}\nerror: 2 problems in the spec\n",
+            errors[0], errors[1]
+        )
+    );
+    for command in ["plan", "drift"] {
+        let json = ecrform(&dir, &[command, "--format", "json"]);
+        assert_eq!(json.status.code(), Some(1), "{command}");
+        let json: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"format_version": 1, "errors": errors}),
+            "{command}"
+        );
+    }
+    // Text keeps stdout for results only.
+    let text = ecrform(&dir, &["drift"]);
+    assert_eq!(
+        (text.status.code(), stdout(&text)),
+        (Some(1), String::new())
+    );
+    let drift = ecrform(&dir, &["drift", "--format", "markdown"]);
+    assert!(
+        stdout(&drift).starts_with("**ecrform drift** — failed, drift was not checked\n"),
+        "{}",
+        stdout(&drift)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CI kit: help, flags a command does not read, colour, annotations and step summaries,
+// `registries`, `schema`, completions, man pages, the version.
+// ---------------------------------------------------------------------------------------------
+
+/// Every command, as its words (`lifecycle preview`), from the top-level help.
+const COMMANDS: &[&[&str]] = &[
+    &["validate"],
+    &["plan"],
+    &["apply"],
+    &["drift"],
+    &["export"],
+    &["snapshot"],
+    &["lifecycle", "preview"],
+    &["registries"],
+    &["schema"],
+    &["completions"],
+    &["man"],
+];
+
+#[test]
+fn each_command_help_shows_an_example_and_its_exit_codes() {
+    let top = ecrform(&root(), &["--help"]);
+    assert_eq!(top.status.code(), Some(0));
+    insta::assert_snapshot!("help", stdout(&top));
+    for command in COMMANDS {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let output = ecrform(&root(), &args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{command:?}: {}",
+            stderr(&output)
+        );
+        let help = stdout(&output);
+        assert!(
+            help.contains("\nExample"),
+            "{command:?} has no example:\n{help}"
+        );
+        assert!(
+            help.contains("\nExit codes:\n  0  "),
+            "{command:?}:\n{help}"
+        );
+        insta::assert_snapshot!(format!("help_{}", command.join("_")), help);
+    }
+}
+
+/// The README's table of commands has a row for every command.
+#[test]
+fn the_readme_lists_every_command() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for command in COMMANDS {
+        let row = format!("| `ecrform {}", command.join(" "));
+        assert!(readme.contains(&row), "README.md has no row {row}...");
+    }
+}
+
+#[test]
+fn a_common_flag_a_command_does_not_read_is_a_one_line_error() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "validate",
+                "-f",
+                "examples/quickstart/ecr.yaml",
+                "--state",
+                "x.json",
+            ],
+            "error: --state does not apply to validate\n",
+        ),
+        (
+            &[
+                "export",
+                "--registry",
+                "123456789012/us-east-1",
+                "--format",
+                "json",
+            ],
+            "error: --format does not apply to export\n",
+        ),
+        (
+            &[
+                "--parallelism",
+                "4",
+                "validate",
+                "-f",
+                "examples/quickstart/ecr.yaml",
+            ],
+            "error: --parallelism does not apply to validate\n",
+        ),
+        (
+            &["schema", "--registry", "123456789012/us-east-1"],
+            "error: --registry does not apply to schema\n",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = ecrform(&root(), args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&output), *expected, "{args:?}");
+        assert_eq!(stdout(&output), "", "{args:?}");
+    }
+    // A value from the environment is for every command of a pipeline: never refused.
+    let output = ecrform_with(
+        &root(),
+        &["validate", "-f", "examples/quickstart/ecr.yaml"],
+        &[("ECRFORM_RECOVERY_FILE", "elsewhere.json")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn color_always_colours_a_pipe_even_with_no_color_and_never_does_not() {
+    let mut always = QUICKSTART_PLAN.to_vec();
+    always.extend(["--color", "always"]);
+    let output = ecrform(&root(), &always);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("\u{1b}["), "{}", stdout(&output));
+    for off in [["--color", "never"], ["--no-color", "-q"]] {
+        let mut args = QUICKSTART_PLAN.to_vec();
+        args.extend(off);
+        let output = ecrform_with(&root(), &args, &[("NO_COLOR", "")]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert!(!stdout(&output).contains('\u{1b}'), "{off:?}");
+    }
+    let output = ecrform(&root(), &["--no-color", "--color", "always", "schema"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).starts_with("error: the argument '--no-color' cannot be used with"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_version_names_the_commit_when_built_from_git() {
+    let output = ecrform(&root(), &["--version"]);
+    assert_eq!(output.status.code(), Some(0));
+    let version = env!("CARGO_PKG_VERSION");
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short=7", "HEAD"])
+        .current_dir(root())
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned());
+    let expected = match commit {
+        Some(commit) => format!("ecrform {version} ({commit})\n"),
+        None => format!("ecrform {version}\n"),
+    };
+    assert_eq!(stdout(&output), expected);
+    // -V is the short form: the version alone, as saved plans record it.
+    assert_eq!(
+        stdout(&ecrform(&root(), &["-V"])),
+        format!("ecrform {version}\n")
+    );
+}
+
+#[test]
+fn spec_problems_are_github_annotations_under_github_actions() {
+    let corpus = root().join("tests/specs/invalid");
+    let args = ["validate", "-f", "03-unknown-nested-key.yaml"];
+    let plain = ecrform(&corpus, &args);
+    let annotated = ecrform_with(&corpus, &args, &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(annotated.status.code(), Some(1));
+    let first = stderr(&plain);
+    let first = first.lines().next().unwrap();
+    // FILE:LINE:COLUMN: message, then the same as a workflow command.
+    let (place, message) = first.split_once(": ").unwrap();
+    let mut parts = place.split(':');
+    let (file, line, column) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    assert_eq!(
+        stderr(&annotated).lines().take(2).collect::<Vec<_>>(),
+        [
+            first.to_owned(),
+            format!("::error file={file},line={line},col={column}::{message}")
+        ]
+    );
+    // --annotations says it outside GitHub Actions, and none turns them off inside.
+    let flagged = ecrform(
+        &corpus,
+        &["validate", "--annotations", "github", "-f", args[2]],
+    );
+    assert_eq!(stderr(&flagged), stderr(&annotated));
+    let off = ecrform_with(
+        &corpus,
+        &["validate", "--annotations", "none", "-f", args[2]],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(stderr(&off), stderr(&plain));
+}
+
+#[test]
+fn spec_warnings_are_warning_annotations_and_quiet_silences_both() {
+    let dir = TempDir::new("warning-annotations");
+    dir.write(
+        "ecr.yaml",
+        "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    \
+         prune: true\n    repositories:\n      app: {}\nguardrails: {profile: none}\n",
+    );
+    let output = ecrform(&dir.0, &["validate", "--annotations", "github"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let message = "prune without an owner id: specs that share this registry and declare none \
+                   are one owner, so each one's prune deletes the repositories the others \
+                   created; declare `owner: ID` at the top of the spec";
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "warning: ecr.yaml:5:5: {message}\n::warning file=ecr.yaml,line=5,col=5::{message}\n"
+        )
+    );
+    // Without annotations the warning alone; with -q neither.
+    let plain = ecrform(&dir.0, &["validate"]);
+    assert_eq!(
+        stderr(&plain),
+        format!("warning: ecr.yaml:5:5: {message}\n")
+    );
+    let quiet = ecrform_with(&dir.0, &["validate", "-q"], &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(
+        (quiet.status.code(), stderr(&quiet)),
+        (Some(0), String::new())
+    );
+}
+
+#[test]
+fn plan_and_drift_append_their_markdown_to_the_step_summary() {
+    let scratch = TempDir::new("summary");
+    let summary = scratch.0.join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let summary_env = summary.to_str().unwrap();
+    let github = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_STEP_SUMMARY", summary_env),
+    ];
+    let plan = ecrform_with(&root(), &QUICKSTART_PLAN, &github);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    let mut drift = QUICKSTART_PLAN.to_vec();
+    drift[0] = "drift";
+    let drifted = ecrform_with(&root(), &drift, &github);
+    assert_eq!(drifted.status.code(), Some(2), "{}", stderr(&drifted));
+    // The text stays on stdout; the summary gets the Markdown of each, one after the other.
+    assert_eq!(stdout(&plan), stdout(&quickstart_plan("text")));
+    let mut drift_markdown = drift.clone();
+    drift_markdown.extend(["--format", "markdown"]);
+    let expected = format!(
+        "earlier step\n{}\n{}\n",
+        stdout(&quickstart_plan("markdown")),
+        stdout(&ecrform(&root(), &drift_markdown))
+    );
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), expected);
+    // Outside GitHub Actions (or with --annotations none) the file is not touched.
+    let mut none = QUICKSTART_PLAN.to_vec();
+    none.extend(["--annotations", "none"]);
+    ecrform_with(&root(), &none, &github);
+    ecrform_with(
+        &root(),
+        &QUICKSTART_PLAN,
+        &[("GITHUB_STEP_SUMMARY", summary_env)],
+    );
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), expected);
+}
+
+#[test]
+fn a_step_summary_that_cannot_be_written_is_a_warning_not_a_failure() {
+    let scratch = TempDir::new("summary-dir");
+    let github = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_STEP_SUMMARY", scratch.0.to_str().unwrap()),
+    ];
+    let mut args = QUICKSTART_PLAN.to_vec();
+    args.push("--detailed-exitcode");
+    let output = ecrform_with(&root(), &args, &github);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .lines()
+            .any(|line| line.starts_with(&format!(
+                "warning: cannot append to the step summary {} (GITHUB_STEP_SUMMARY): ",
+                scratch.0.display()
+            ))),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn registries_lists_the_spec_registries_for_a_ci_matrix() {
+    let dir = root().join("examples/multi-account");
+    let json = ecrform(&dir, &["registries", "-f", ".", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    // One line, so that it fits `echo "registries=..." >> $GITHUB_OUTPUT`.
+    assert_eq!(stdout(&json).lines().count(), 1);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(
+        listed,
+        serde_json::json!([
+            {"account": "111111111111", "region": "us-east-1", "address": "111111111111/us-east-1"},
+            {"account": "222222222222", "region": "eu-west-1", "address": "222222222222/eu-west-1"},
+            {"account": "222222222222", "region": "us-east-1", "address": "222222222222/us-east-1"},
+            {"account": "333333333333", "region": "us-west-2", "address": "333333333333/us-west-2"},
+        ])
+    );
+    let text = ecrform(&dir, &["registries", "-f", "."]);
+    assert_eq!(
+        stdout(&text),
+        "111111111111/us-east-1\n222222222222/eu-west-1\n222222222222/us-east-1\n\
+         333333333333/us-west-2\n"
+    );
+    let markdown = ecrform(&dir, &["registries", "-f", ".", "--format", "markdown"]);
+    insta::assert_snapshot!("registries_markdown", stdout(&markdown));
+    // --registry restricts it, as every command, and must name one of the spec's.
+    let one = ecrform(
+        &dir,
+        &[
+            "registries",
+            "-f",
+            ".",
+            "--registry",
+            "222222222222/eu-west-1",
+        ],
+    );
+    assert_eq!(stdout(&one), "222222222222/eu-west-1\n");
+    let unknown = ecrform(
+        &dir,
+        &[
+            "registries",
+            "-f",
+            ".",
+            "--registry",
+            "999999999999/eu-west-1",
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(stderr(&unknown).lines().count(), 1, "{}", stderr(&unknown));
+    // An invalid spec lists nothing.
+    let corpus = root().join("tests/specs/invalid");
+    let invalid = ecrform(
+        &corpus,
+        &["registries", "-f", "02-unknown-top-level-key.yaml"],
+    );
+    assert_eq!(invalid.status.code(), Some(1));
+    assert_eq!(stdout(&invalid), "");
+}
+
+fn schema() -> serde_json::Value {
+    let output = ecrform(&root(), &["schema"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn validator() -> jsonschema::Validator {
+    jsonschema::draft7::new(&schema()).unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// A spec file as the JSON an editor's YAML language server checks; `None` when it is not
+/// YAML a schema can be applied to (a syntax error, a duplicate key).
+fn spec_as_json(text: &str) -> Option<serde_json::Value> {
+    let yaml: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
+    serde_json::to_value(yaml).ok()
+}
+
+/// The spec files of a corpus case: the file, or a directory case's `*.yaml` files.
+fn case_files(case: &Path) -> Vec<PathBuf> {
+    if !case.is_dir() {
+        return vec![case.to_path_buf()];
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(case)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn corpus_cases(kind: &str) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(root().join("tests/specs").join(kind))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.file_name().is_some_and(|name| name != "policies"))
+        .filter(|path| path.is_dir() || path.extension().is_some_and(|ext| ext == "yaml"))
+        .collect();
+    cases.sort();
+    cases
+}
+
+#[test]
+fn the_schema_accepts_every_valid_spec_and_example() {
+    let validator = validator();
+    let mut files: Vec<PathBuf> = corpus_cases("valid")
+        .iter()
+        .flat_map(|case| case_files(case))
+        .collect();
+    for example in ["quickstart", "multi-account", "pull-through-cache"] {
+        files.extend(case_files(&root().join("examples").join(example)));
+    }
+    assert!(files.len() >= 10, "{files:?}");
+    for file in files {
+        let json = spec_as_json(&std::fs::read_to_string(&file).unwrap())
+            .unwrap_or_else(|| panic!("{} is not YAML", file.display()));
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|error| format!("{} at {}", error, error.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", file.display());
+    }
+}
+
+/// Which invalid specs the schema refuses, exactly: those whose problem is one of shape
+/// (an unknown or missing key, a wrong type, a value outside an enum). The others need
+/// validation's own checks (names, limits, policy documents, several files).
+#[test]
+fn the_schema_rejects_the_invalid_specs_a_schema_can_tell() {
+    let validator = validator();
+    let mut rejected = Vec::new();
+    let mut not_yaml = Vec::new();
+    for case in corpus_cases("invalid") {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let mut refused = false;
+        for file in case_files(&case) {
+            match spec_as_json(&std::fs::read_to_string(&file).unwrap()) {
+                None => not_yaml.push(name.clone()),
+                Some(json) => refused |= !validator.is_valid(&json),
+            }
+        }
+        if refused {
+            rejected.push(name);
+        }
+    }
+    assert_eq!(
+        not_yaml,
+        ["01-malformed-yaml.yaml", "33-duplicate-key.yaml"],
+        "an editor reports these as YAML errors"
+    );
+    // 06-unquoted-account.yaml: an editor's YAML 1.2 parser reads `account: 012345678901` as
+    // a number, which the schema refuses (an account is a string of 12 digits); serde_yaml,
+    // which reads the corpus here, keeps digits with a leading zero a string. So the number
+    // itself, and a string of the wrong length:
+    for account in [
+        serde_json::json!(12345678901_u64),
+        serde_json::json!("12345678901"),
+    ] {
+        let spec = serde_json::json!({
+            "version": 1,
+            "registries": [{"account": account, "region": "us-east-1"}],
+        });
+        assert!(!validator.is_valid(&spec), "{spec}");
+    }
+    assert_eq!(
+        rejected,
+        [
+            "02-unknown-top-level-key.yaml",
+            "03-unknown-nested-key.yaml",
+            "04-missing-version.yaml",
+            "05-wrong-version.yaml",
+            "12-too-many-tags.yaml",
+            "17-bad-encryption-type.yaml",
+            "32-repositories-wrong-type.yaml",
+            "36-mutability-cannot-be-none.yaml",
+            "38-force-delete-in-defaults.yaml",
+            "48-prune-unknown-key.yaml",
+            "52-drift-ignore-without-reason.yaml",
+            "54-drift-ignore-unknown-key.yaml",
+            "57-guardrails-unknown-rule.yaml",
+            "58-guardrails-bad-level.yaml",
+            "59-guardrails-exception-without-reason.yaml",
+            "61-guardrails-unknown-parameter.yaml",
+            "63-guardrails-bad-profile.yaml",
+        ]
+    );
+}
+
+/// One step into a YAML tree.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(serde_yaml::Value),
+    Index(usize),
+}
+
+/// The path of every node under `node`.
+fn node_paths(node: &serde_yaml::Value, path: &mut Vec<Step>, into: &mut Vec<Vec<Step>>) {
+    into.push(path.clone());
+    match node {
+        serde_yaml::Value::Mapping(entries) => {
+            for (key, value) in entries {
+                path.push(Step::Key(key.clone()));
+                node_paths(value, path, into);
+                path.pop();
+            }
+        }
+        serde_yaml::Value::Sequence(items) => {
+            for (index, item) in items.iter().enumerate() {
+                path.push(Step::Index(index));
+                node_paths(item, path, into);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn node_at<'v>(root: &'v mut serde_yaml::Value, path: &[Step]) -> &'v mut serde_yaml::Value {
+    path.iter().fold(root, |node, step| match step {
+        Step::Key(key) => node.as_mapping_mut().unwrap().get_mut(key).unwrap(),
+        Step::Index(index) => &mut node.as_sequence_mut().unwrap()[*index],
+    })
+}
+
+fn describe(path: &[Step]) -> String {
+    path.iter()
+        .map(|step| match step {
+            Step::Key(key) => serde_yaml::to_string(key).unwrap().trim().to_owned(),
+            Step::Index(index) => index.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The schema and `validate` agree on shape, over mutations of the spec that uses every
+/// feature: every key removed, an unknown key added to every mapping, every scalar turned
+/// into a list. The schema never refuses a spec that validates (editors must not flag a good
+/// spec), and it refuses every spec whose first problem validation reports as an unknown or
+/// missing key or a wrong type.
+#[test]
+fn the_schema_and_validate_agree_on_the_shape_of_every_mutated_spec() {
+    let validator = validator();
+    let source = root().join("tests/specs/valid/every-feature.yaml");
+    let original: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&source).unwrap()).unwrap();
+    let mut paths = Vec::new();
+    node_paths(&original, &mut Vec::new(), &mut paths);
+    let mut mutants: Vec<(String, serde_yaml::Value)> = Vec::new();
+    for path in &paths {
+        let mut copy = original.clone();
+        match node_at(&mut copy, path) {
+            serde_yaml::Value::Mapping(entries) => {
+                for key in entries.keys() {
+                    let mut removed = original.clone();
+                    node_at(&mut removed, path)
+                        .as_mapping_mut()
+                        .unwrap()
+                        .remove(key);
+                    let mut at = path.clone();
+                    at.push(Step::Key(key.clone()));
+                    mutants.push((format!("without {}", describe(&at)), removed));
+                }
+                let mut added = original.clone();
+                node_at(&mut added, path)
+                    .as_mapping_mut()
+                    .unwrap()
+                    .insert("zz_unknown".into(), "x".into());
+                mutants.push((format!("zz_unknown in {}", describe(path)), added));
+            }
+            scalar @ (serde_yaml::Value::String(_)
+            | serde_yaml::Value::Number(_)
+            | serde_yaml::Value::Bool(_)) => {
+                *scalar = serde_yaml::Value::Sequence(vec![scalar.clone()]);
+                mutants.push((format!("{} as a list", describe(path)), copy));
+            }
+            _ => {}
+        }
+    }
+    // The spec that uses every feature has some 270 nodes to mutate.
+    assert!(mutants.len() > 250, "only {} mutants", mutants.len());
+
+    let scratch = TempDir::new("schema-mutants");
+    let policies = root().join("tests/specs/valid/policies");
+    let mut disagreements = Vec::new();
+    for (index, (what, mutant)) in mutants.iter().enumerate() {
+        let Ok(json) = serde_json::to_value(mutant) else {
+            continue;
+        };
+        let schema_refuses = !validator.is_valid(&json);
+        let file = scratch.0.join(format!("mutant-{index}.yaml"));
+        std::fs::write(&file, serde_yaml::to_string(mutant).unwrap()).unwrap();
+        let output = ecrform(
+            &scratch.0,
+            &[
+                "validate",
+                "-q",
+                "--policies",
+                policies.to_str().unwrap(),
+                "-f",
+                file.file_name().unwrap().to_str().unwrap(),
+            ],
+        );
+        let errors = stderr(&output);
+        let first = errors
+            .lines()
+            .next()
+            .and_then(|line| line.splitn(4, ':').nth(3))
+            .unwrap_or_default()
+            .trim_start();
+        let validate_refuses = output.status.code() == Some(1);
+        let shape_problem = first.starts_with("unknown key")
+            || first.starts_with("missing \"")
+            || first.starts_with("expected ");
+        if schema_refuses && !validate_refuses {
+            disagreements.push(format!("{what}: the schema refuses a spec that validates"));
+        }
+        if shape_problem && !schema_refuses {
+            disagreements.push(format!(
+                "{what}: validate says {first:?}, the schema accepts it"
+            ));
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+#[test]
+fn completions_are_scripts_each_shell_loads_and_offer_only_what_a_command_reads() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = ecrform(&root(), &["completions", shell]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{shell}: {}",
+            stderr(&output)
+        );
+        let script = stdout(&output);
+        for command in ["validate", "registries", "schema", "completions"] {
+            assert!(script.contains(command), "{shell} completes no {command}");
+        }
+    }
+    // bash loads it and registers the completion of ecrform.
+    let output = ecrform(&root(), &["completions", "bash"]);
+    let scratch = TempDir::new("completions");
+    let script = scratch.0.join("ecrform.bash");
+    std::fs::write(&script, &output.stdout).unwrap();
+    let loaded = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {} && complete -p ecrform",
+            script.display()
+        ))
+        .output()
+        .unwrap();
+    // (bash orders the options of `complete -p` as its version does.)
+    let registered = String::from_utf8_lossy(&loaded.stdout).trim().to_owned();
+    assert!(
+        registered.starts_with("complete ")
+            && registered.contains(" -F _ecrform ")
+            && registered.ends_with(" ecrform"),
+        "{registered:?}: {}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+    // Each command's options: `validate` is not offered --state, `plan` is.
+    let bash = stdout(&output);
+    let options_of = |command: &str| {
+        let start = bash.find(&format!("ecrform__subcmd__{command})")).unwrap();
+        bash[start..]
+            .lines()
+            .find(|line| line.contains("opts="))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        !options_of("validate").contains("--state"),
+        "{}",
+        options_of("validate")
+    );
+    assert!(options_of("validate").contains("--file"));
+    assert!(
+        options_of("plan").contains("--state"),
+        "{}",
+        options_of("plan")
+    );
+    // An unknown shell is a usage error, exit 1.
+    let unknown = ecrform(&root(), &["completions", "tcsh"]);
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+#[test]
+fn the_man_page_renders_and_man_writes_one_page_per_command() {
+    let output = ecrform(&root(), &["man"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = stdout(&output);
+    assert!(
+        page.contains(&format!(
+            ".TH ecrform 1  \"ecrform {}\"",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{}",
+        &page[..page.len().min(400)]
+    );
+    // groff reads it without a warning (groff-base is part of the machine image).
+    let scratch = TempDir::new("man");
+    let file = scratch.0.join("ecrform.1");
+    std::fs::write(&file, &output.stdout).unwrap();
+    let rendered = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|error| panic!("groff is needed (apt-get install groff-base): {error}"));
+    assert!(rendered.status.success());
+    assert_eq!(String::from_utf8_lossy(&rendered.stderr), "");
+
+    let dir = scratch.0.join("man1");
+    let written = ecrform(&root(), &["man", "--out-dir", dir.to_str().unwrap()]);
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    let mut pages: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    assert_eq!(
+        pages,
+        [
+            "ecrform-apply.1",
+            "ecrform-audit.1",
+            "ecrform-completions.1",
+            "ecrform-drift.1",
+            "ecrform-export.1",
+            "ecrform-lifecycle-preview.1",
+            "ecrform-lifecycle.1",
+            "ecrform-man.1",
+            "ecrform-plan.1",
+            "ecrform-registries.1",
+            "ecrform-schema.1",
+            "ecrform-snapshot.1",
+            "ecrform-validate.1",
+            "ecrform.1",
+        ]
+    );
+    assert_eq!(
+        stderr(&written),
+        format!("wrote 14 manual pages under {}\n", dir.display())
+    );
+    // A command's page lists only the options it reads.
+    let validate = std::fs::read_to_string(dir.join("ecrform-validate.1")).unwrap();
+    assert!(validate.contains("\\-\\-registry"), "{validate}");
+    assert!(!validate.contains("\\-\\-state"), "{validate}");
 }

@@ -74,10 +74,14 @@ impl Harness {
     }
 
     /// The binary with the emulator's environment, and no log filter of the caller's (it would
-    /// write logs into every test's stderr).
+    /// write logs into every test's stderr), nor the GitHub Actions runner's variables (the
+    /// annotations and step summary of the tests' runs would join CI's own).
     fn binary(&self) -> Command {
         let mut command = self.emulator.command(env!("CARGO_BIN_EXE_ecrform"));
-        command.env_remove("ECRFORM_LOG");
+        command
+            .env_remove("ECRFORM_LOG")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY");
         command
     }
 
@@ -590,8 +594,53 @@ fn drift_names_every_out_of_band_change_and_the_unmanaged_repository_and_apply_c
     drift.exit(2);
     let report = drift.json();
     assert_eq!(report["format_version"], 1, "{drift}");
+    assert_eq!(report["in_sync"], false, "{drift}");
     assert_eq!(
-        changes(&report),
+        report["summary"],
+        serde_json::json!({"changed": 3, "missing": 1, "unmanaged": 1, "ignored": 0}),
+        "{drift}"
+    );
+    let listed = |kind: &str| -> Vec<String> {
+        report[kind]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {kind} array: {report}"))
+            .iter()
+            .map(|object| object["address"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        listed("changed"),
+        [
+            address(REGISTRY, "repository/team-a/api"),
+            address(REGISTRY, "repository_policy/team-a/web"),
+            address(REGISTRY, "repository/team-b/tools"),
+        ],
+        "{drift}"
+    );
+    assert_eq!(
+        listed("missing"),
+        [address(REGISTRY, "lifecycle_policy/team-b/batch")],
+        "{drift}"
+    );
+    assert_eq!(
+        listed("unmanaged"),
+        [address(REGISTRY, "repository/legacy/thing")],
+        "{drift}"
+    );
+    let api = &report["changed"][0];
+    assert_eq!(
+        (&api["fields"], &api["live"], &api["spec"]),
+        (
+            &serde_json::json!(["image_tag_mutability"]),
+            &serde_json::json!({"image_tag_mutability": "MUTABLE"}),
+            &serde_json::json!({"image_tag_mutability": "IMMUTABLE"})
+        ),
+        "{drift}"
+    );
+    assert_eq!(report["checked"]["registries"], 1, "{drift}");
+    // The plan shape stays under "plan" for tools that read it.
+    assert_eq!(
+        changes(&report["plan"]),
         [
             change(
                 &address(REGISTRY, "lifecycle_policy/team-b/batch"),
@@ -616,24 +665,50 @@ fn drift_names_every_out_of_band_change_and_the_unmanaged_repository_and_apply_c
         ],
         "{drift}"
     );
-    assert_eq!(
-        strings(&report["unmanaged"]),
-        [address(REGISTRY, "repository/legacy/thing")],
-        "{drift}"
+
+    // The text and the Markdown say the same in the drift vocabulary.
+    let text = h.ecrform(&["drift", "-f", "ecr.yaml"]);
+    text.exit(2);
+    let markdown = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "markdown"]);
+    markdown.exit(2);
+    insta::with_settings!({filters => vec![
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[CHECKED_AT]"),
+    ]}, {
+        insta::assert_snapshot!("drift_text_after_out_of_band_changes", text.stdout);
+        insta::assert_snapshot!("drift_markdown_after_out_of_band_changes", markdown.stdout);
+    });
+    assert!(
+        text.stdout
+            .contains("        + hotfix = yes (not in the spec)\n"),
+        "{text}"
     );
+
+    // Rules in the spec set drift aside: it is counted as ignored, not dropped.
+    h.dir.edit(
+        "ecr.yaml",
+        "    region: us-east-1\n",
+        "    region: us-east-1\n    ignore_unmanaged: [\"legacy/**\"]\n    drift_ignore:\n      \
+         - {address: repository/team-b/*, reason: hotfix tag stays until the incident review}\n",
+    );
+    let drift = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "json"]);
+    drift.exit(2);
+    let report = drift.json();
     assert_eq!(
         report["summary"],
-        serde_json::json!({"create": 1, "update": 3, "delete": 0, "replace": 0}),
+        serde_json::json!({"changed": 2, "missing": 1, "unmanaged": 0, "ignored": 2}),
         "{drift}"
     );
-    let api = report["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|change| change["address"] == address(REGISTRY, "repository/team-a/api"))
-        .unwrap();
-    assert_eq!(api["before"]["image_tag_mutability"], "MUTABLE", "{drift}");
-    assert_eq!(api["after"]["image_tag_mutability"], "IMMUTABLE", "{drift}");
+    assert_eq!(
+        report["ignored"],
+        serde_json::json!([
+            {"address": address(REGISTRY, "repository/team-b/tools"), "drift": "changed",
+             "rule": "drift_ignore", "pattern": "repository/team-b/*",
+             "reason": "hotfix tag stays until the incident review"},
+            {"address": address(REGISTRY, "repository/legacy/thing"), "drift": "unmanaged",
+             "rule": "ignore_unmanaged", "pattern": "legacy/**"},
+        ]),
+        "{drift}"
+    );
 
     let apply = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
     apply.success();
@@ -651,16 +726,82 @@ fn drift_names_every_out_of_band_change_and_the_unmanaged_repository_and_apply_c
         format!("{}{NO_CHANGES}", unmanaged_block("legacy/thing")),
         "{plan}"
     );
-    // Managed settings are back; the repository apply never touches is still drift.
-    let drift = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "json"]);
-    drift.exit(2);
-    let report = drift.json();
-    assert!(changes(&report).is_empty(), "{drift}");
-    assert_eq!(
-        strings(&report["unmanaged"]),
-        [address(REGISTRY, "repository/legacy/thing")],
+    // Managed settings are back, and the one unmanaged repository is ignored: in sync.
+    let drift = h.ecrform(&["drift", "-f", "ecr.yaml"]);
+    drift.success();
+    assert!(
+        drift.stdout.starts_with(
+            "No drift: live state matches the spec, 1 ignored (checked 10 objects in 1 registry at "
+        ),
         "{drift}"
     );
+    assert!(
+        drift.stdout.contains(&format!(
+            "  ignored {} (unmanaged; ignore_unmanaged legacy/**)\n",
+            address(REGISTRY, "repository/legacy/thing")
+        )),
+        "{drift}"
+    );
+}
+
+/// The pull request comment of a first apply, read from the emulator: whole under the default
+/// budget, shortened step by step under smaller ones, and pointing at the saved plan.
+#[test]
+fn the_plan_comment_fits_its_budget_and_points_at_the_saved_plan() {
+    let h = Harness::new("full");
+    let full = h.ecrform(&["plan", "-f", "ecr.yaml", "--format", "markdown"]);
+    full.success();
+    assert!(
+        full.stdout.starts_with(
+            "<!-- ecrform:plan key=ecr.yaml -->\n**ecrform plan** — 9 to create, 0 to update, \
+             0 to replace, 0 to delete · registries: 1\n"
+        ),
+        "{full}"
+    );
+    assert!(!full.stdout.contains("_Shortened"), "{full}");
+    // The ownership tag is ecrform's bookkeeping and shown nowhere.
+    assert!(!full.stdout.contains("ecrform:managed"), "{full}");
+    let mut previous = full.stdout.chars().count();
+    for budget in ["3000", "1000"] {
+        let comment = h.ecrform(&[
+            "plan",
+            "-f",
+            "ecr.yaml",
+            "--format",
+            "markdown",
+            "--max-comment-chars",
+            budget,
+            "--comment-key",
+            "pr-7",
+            "--out",
+            "plan.json",
+        ]);
+        comment.success();
+        let chars = comment.stdout.chars().count();
+        assert!(
+            chars <= budget.parse().unwrap() && chars <= previous,
+            "{comment}"
+        );
+        previous = chars;
+        assert!(
+            comment
+                .stdout
+                .starts_with("<!-- ecrform:plan key=pr-7 -->\n"),
+            "{comment}"
+        );
+        let last = comment.stdout.lines().last().unwrap();
+        assert!(last.starts_with("_Shortened to fit "), "{comment}");
+        assert!(last.contains("the saved plan `plan.json`"), "{comment}");
+        assert!(
+            comment
+                .stdout
+                .contains("- `team-b/tools`: create repository\n"),
+            "{comment}"
+        );
+    }
+    // The saved plan is the one the comment points at.
+    h.ecrform(&["apply", "plan.json", "-f", "ecr.yaml"])
+        .success();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -711,7 +852,8 @@ fn a_policy_in_the_form_aws_rewrites_it_to_plans_no_change() {
     assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
     let drift = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "json"]);
     drift.success();
-    assert!(changes(&drift.json()).is_empty(), "{drift}");
+    assert_eq!(drift.json()["in_sync"], true, "{drift}");
+    assert!(changes(&drift.json()["plan"]).is_empty(), "{drift}");
 }
 
 /// The policy of `equivalent/ecr.yaml` in forms IAM and ECR read as the same: ECR's
@@ -897,6 +1039,34 @@ fn a_saved_plan_is_refused_when_live_state_or_the_spec_changed_and_applies_when_
     assert!(error.contains(&app), "{stale}");
     assert!(!error.contains(&worker), "{stale}");
     assert_eq!(stale.stdout, "", "{stale}");
+    // In JSON and Markdown the failure is a result on stdout too, with the same one line.
+    let json = h.ecrform(&["apply", "plan.json", "-f", "ecr.yaml", "--format", "json"]);
+    assert_eq!(json.one_line_error(), error, "{json}");
+    let stale_error = error.strip_prefix("error: ").unwrap();
+    assert_eq!(
+        json.json(),
+        serde_json::json!({"format_version": 1, "errors": [stale_error]}),
+        "{json}"
+    );
+    let markdown = h.ecrform(&[
+        "apply",
+        "plan.json",
+        "-f",
+        "ecr.yaml",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(markdown.one_line_error(), error, "{markdown}");
+    assert!(
+        markdown
+            .stdout
+            .starts_with("**ecrform apply** — failed\n\n- `stale plan: "),
+        "{markdown}"
+    );
+    assert!(
+        markdown.stdout.contains(&format!("- `{stale_error}`\n")),
+        "{markdown}"
+    );
     let repositories = h.repositories(&[]);
     assert_eq!(names(&repositories), ["svc/app"], "svc/worker was created");
     assert_eq!(
@@ -1753,8 +1923,21 @@ fn deletes_replaces_and_unattended_applies_need_their_flags() {
     let plan = h.ecrform(&["plan", "-f", "without-b.yaml"]);
     plan.success();
     assert!(
+        plan.stdout.starts_with(
+            "ecrform plan — 0 to create, 0 to update, 0 to replace, 1 to delete · registries: 1\n"
+        ),
+        "{plan}"
+    );
+    assert!(
+        plan.stdout.contains(&format!(
+            "Destructive changes (1):\n  - delete {b}: left the spec and is pruned: deletes the \
+             repository; holds no images\n"
+        )),
+        "{plan}"
+    );
+    assert!(
         plan.stdout
-            .starts_with(&format!("- delete {b} (holds no images)\n")),
+            .contains(&format!("\n- delete {b} (holds no images)\n")),
         "{plan}"
     );
     assert!(
@@ -2679,15 +2862,21 @@ fn registry_policy_replication_and_scanning_are_applied_and_their_drift_is_named
     let drift = h.ecrform(&["drift", "-f", "ecr.yaml", "--format", "json"]);
     drift.exit(2);
     let report = drift.json();
-    let addresses: BTreeSet<String> = changes(&report)
-        .into_iter()
-        .map(|(address, _, _)| address)
+    let addresses: BTreeSet<String> = report["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|changed| changed["address"].as_str().unwrap().to_owned())
         .collect();
     let expected: BTreeSet<String> = ["registry_policy", "replication", "scanning"]
         .map(|kind| address(REGISTRY, kind))
         .into();
     assert_eq!(addresses, expected, "{drift}");
-    assert!(strings(&report["unmanaged"]).is_empty(), "{drift}");
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"changed": 3, "missing": 0, "unmanaged": 0, "ignored": 0}),
+        "{drift}"
+    );
 
     let apply = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
     apply.success();
@@ -2875,7 +3064,11 @@ fn json_logs_are_one_object_a_line_with_the_call_fields_and_the_summary_counts()
         "json",
     ]);
     assert_eq!(plan.code, Some(0), "{plan}");
-    assert!(plan.stdout.starts_with("+ create "), "{plan}");
+    assert!(
+        plan.stdout.starts_with("ecrform plan — 1 to create, ")
+            && plan.stdout.contains("\n+ create "),
+        "{plan}"
+    );
     let events: Vec<Value> = plan
         .stderr
         .lines()
@@ -2975,7 +3168,10 @@ impl Harness {
     /// The binary reaching the emulator through `proxy`, in the working directory.
     fn through(&self, proxy: &Proxy) -> Command {
         let mut command = proxy.command(&self.emulator, env!("CARGO_BIN_EXE_ecrform"));
-        command.env_remove("ECRFORM_LOG");
+        command
+            .env_remove("ECRFORM_LOG")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY");
         command.current_dir(&self.dir.path);
         command.envs(FAULT_TIMEOUTS);
         command
@@ -3300,4 +3496,62 @@ fn an_apply_killed_in_the_middle_of_a_replace_is_finished_by_the_next() {
     assert!(!h.dir.join(".ecrform-recovery.json").exists());
     let again = h.ecrform(&["plan", "-f", "rotated.yaml", "--detailed-exitcode"]);
     assert_eq!(again.success().stdout, NO_CHANGES, "{again}");
+}
+
+/// The steps of the GitHub Actions kit (examples/github-actions/) against the emulator, under
+/// the runner's variables: plan.yml's signed plan with `--out`, apply.yml's apply of that saved
+/// plan, drift.yml's drift. Each appends its Markdown report to the step summary after what
+/// earlier steps wrote, while stdout keeps its own format.
+#[test]
+fn the_github_actions_steps_append_their_reports_to_the_step_summary() {
+    let h = Harness::new("full");
+    let summary = h.dir.join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let runner = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ("ECRFORM_PLAN_KEY", "a secret of the CI system"),
+    ];
+    let read = || std::fs::read_to_string(&summary).unwrap();
+
+    let plan = h.ecrform_with(
+        &[
+            "plan",
+            "-f",
+            "ecr.yaml",
+            "--format",
+            "markdown",
+            "--out",
+            "plan.json",
+        ],
+        &runner,
+        &[],
+    );
+    plan.success();
+    assert!(plan.stdout.contains("| create | 9 |"), "{plan}");
+    let after_plan = format!("earlier step\n{}\n", plan.stdout);
+    assert_eq!(read(), after_plan);
+
+    let apply = h.ecrform_with(&["apply", "plan.json", "-f", "ecr.yaml"], &runner, &[]);
+    apply.success();
+    let applied = read();
+    let report = applied.strip_prefix(&after_plan).unwrap();
+    assert!(
+        report.starts_with("## ecrform apply\n\n| result | change | detail |\n"),
+        "{report}"
+    );
+    assert_eq!(report.matches("| applied |").count(), 9, "{report}");
+    // The text report on stdout, the Markdown one in the summary.
+    assert!(!apply.stdout.contains("| applied |"), "{apply}");
+
+    let drift = h.ecrform_with(
+        &["drift", "-f", "ecr.yaml", "--format", "json"],
+        &runner,
+        &[],
+    );
+    drift.success();
+    let report = read();
+    let report = report.strip_prefix(&applied).unwrap();
+    assert!(report.starts_with("## "), "{report}");
+    assert!(report.ends_with("\n\n"), "{report:?}");
 }

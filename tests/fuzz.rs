@@ -206,6 +206,9 @@ fn saved_plan() -> String {
         .arg(&out)
         .current_dir(root())
         .env("NO_COLOR", "1")
+        // Under GitHub Actions the plan would join the job's step summary.
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");

@@ -177,7 +177,7 @@ fn validate_sarif_is_valid_sarif_with_findings_on_their_lines() {
 
 #[test]
 fn an_invalid_spec_is_sarif_too() {
-    let corpus = root().join("tests/specs/invalid/52-guardrails-unknown-rule.yaml");
+    let corpus = root().join("tests/specs/invalid/57-guardrails-unknown-rule.yaml");
     let output = ecrform(&[
         "validate",
         "-f",

@@ -15,6 +15,9 @@ fn preview(args: &[&str]) -> Output {
         .args(args)
         .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .env("NO_COLOR", "1")
+        // Under GitHub Actions, the tests' own annotations would join the output.
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .output()
         .expect("the ecrform binary runs")
 }

@@ -12,7 +12,6 @@ use anyhow::Context as _;
 use ecrform_apply::{ApplyOptions, ApplyReport};
 use ecrform_model::Address;
 use ecrform_plan::{Allowed, Plan, SavedPlan, SignatureCheck, check_signature, spec_fingerprint};
-use ecrform_render::ReportKind;
 
 use crate::cli::{ApplyArgs, Format};
 use crate::commands::live::{self, LivePlan};
@@ -71,6 +70,7 @@ pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError>
         ),
     );
     print!("{}", render_report(context, &report));
+    crate::github::append_step_summary(context, || ecrform_render::render_apply_markdown(&report));
     settle_record(context, &mut record, &plan, &report, &live)?;
     if !report.is_success() {
         bail_cmd(&format!(
@@ -149,14 +149,11 @@ fn fresh_plan(
     if context.output.format == Format::Text {
         print!(
             "{}",
-            output::render_plan(&context.output, plan, ReportKind::Plan, Some(&findings))
+            output::render_plan_with_findings(&context.output, plan, &findings)
         );
         println!();
     } else {
-        let text = ecrform_render::TextOptions {
-            color: false,
-            kind: ReportKind::Plan,
-        };
+        let text = ecrform_render::TextOptions { color: false };
         eprint!(
             "{}{}",
             ecrform_render::render_text(plan, &text),

@@ -38,7 +38,7 @@ pub fn run(context: &Context) -> Result<Outcome, CommandError> {
     };
     if let Some(spec) = &spec {
         for warning in &spec.warnings {
-            context.output.warn(warning);
+            context.output.warn_diagnostic(warning);
         }
     }
     let live = match &context.state {
@@ -110,10 +110,16 @@ pub fn run(context: &Context) -> Result<Outcome, CommandError> {
     if let Some(spec) = &spec {
         let (errors, warnings) = spec.guardrails.exception_diagnostics(&evaluation);
         for warning in &warnings {
-            context.output.warn(warning);
+            context.output.warn_diagnostic(warning);
         }
         for error in &errors {
             eprintln!("{error}");
+            if context.output.annotations {
+                eprintln!(
+                    "{}",
+                    crate::github::annotation(crate::github::Level::Error, error)
+                );
+            }
         }
     }
     Ok(if evaluation.has_errors() {

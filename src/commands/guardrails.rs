@@ -34,7 +34,7 @@ pub fn judge_spec(spec: &Spec) -> Evaluation {
 pub fn report(context: &Context, spec: &Spec, evaluation: &Evaluation) -> Result<(), CommandError> {
     let (errors, warnings) = spec.guardrails.diagnostics(evaluation);
     for warning in &warnings {
-        context.output.warn(warning);
+        context.output.warn_diagnostic(warning);
     }
     if errors.is_empty() {
         Ok(())
@@ -152,7 +152,7 @@ pub fn refuse_errors(
         if let Some(spec) = spec {
             let (_, warnings) = spec.guardrails.exception_diagnostics(evaluation);
             for warning in &warnings {
-                context.output.warn(warning);
+                context.output.warn_diagnostic(warning);
             }
         }
         return Ok(());

@@ -52,7 +52,7 @@ fn run_preview(context: &Context, args: &LifecyclePreviewArgs) -> Result<Outcome
         &mut diagnostics,
     );
     let (Some(policy), Some(described)) = (policy, described) else {
-        return Err(input_error(diagnostics));
+        return Err(input_error(context, diagnostics));
     };
 
     for warning in preview::warnings(&policy, &described) {
@@ -90,12 +90,12 @@ fn render(
 
 /// One problem is one line, `FILE:LINE:COLUMN: message`. Several are one line each, then a
 /// count that names the input files (the shared spec diagnostics would call them "the spec").
-fn input_error(diagnostics: Vec<Diagnostic>) -> CommandError {
+fn input_error(context: &Context, diagnostics: Vec<Diagnostic>) -> CommandError {
     if diagnostics.len() == 1 {
         return Diagnostics(diagnostics).into();
     }
     for diagnostic in &diagnostics {
-        eprintln!("{diagnostic}");
+        crate::github::print_error(diagnostic, context.output.annotations);
     }
     anyhow!(
         "{} problems in the policy and image files",

@@ -3,12 +3,14 @@
 
 mod apply;
 mod audit;
+mod docs;
 mod drift;
 mod export;
 mod guardrails;
 mod lifecycle;
 mod live;
 mod plan;
+mod registries;
 mod snapshot;
 mod validate;
 
@@ -56,13 +58,22 @@ impl From<Diagnostics> for CommandError {
 pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
     let context = Context::from_args(&cli.global)?;
     crate::logging::init(&context.logging);
-    if context.output.format == crate::cli::Format::Sarif
+    let format = context.output.format;
+    if format == crate::cli::Format::Sarif
         && !matches!(cli.command, Command::Validate | Command::Audit)
     {
         return Err(anyhow::anyhow!(
             "--format sarif applies to validate and audit; use text, markdown or json here"
         )
         .into());
+    }
+    if matches!(cli.command, Command::Validate)
+        && matches!(
+            format,
+            crate::cli::Format::Markdown | crate::cli::Format::Json
+        )
+    {
+        return Err(anyhow::anyhow!("validate prints text or, with --format sarif, SARIF").into());
     }
     match &cli.command {
         Command::Audit => audit::run(&context),
@@ -73,6 +84,10 @@ pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
         Command::Export(args) => export::run(&context, args),
         Command::Snapshot(args) => snapshot::run(&context, args),
         Command::Lifecycle(command) => lifecycle::run(&context, command),
+        Command::Registries => registries::run(&context),
+        Command::Schema => docs::schema(),
+        Command::Completions(args) => docs::completions(args),
+        Command::Man(args) => docs::man(&context, args),
     }
 }
 
@@ -80,7 +95,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
 fn load_spec(context: &Context) -> Result<Spec, CommandError> {
     let mut spec = ecrform_spec::load(&context.spec.load_options())?;
     for warning in &spec.warnings {
-        context.output.warn(warning);
+        context.output.warn_diagnostic(warning);
     }
     context
         .output

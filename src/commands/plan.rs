@@ -4,9 +4,8 @@
 
 use anyhow::Context as _;
 use ecrform_plan::SavedPlan;
-use ecrform_render::ReportKind;
 
-use crate::cli::PlanArgs;
+use crate::cli::{Format, PlanArgs};
 use crate::commands::{CommandError, Outcome, guardrails, live, live_state, load_spec};
 use crate::context::Context;
 use crate::output;
@@ -64,16 +63,56 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
             .output
             .note(&format_args!("saved the plan to {}{signed}", out.display()));
     }
-    print!(
-        "{}",
-        output::render_plan(&context.output, &plan, ReportKind::Plan, Some(&findings))
-    );
+    let comment = || {
+        let mut options = comment_options(context, args);
+        options.guardrails = Some(findings.clone());
+        if refused.is_err() {
+            // Not saved: the comment must not point at it.
+            options.saved_plan = None;
+        }
+        ecrform_render::render_plan_comment(&plan, &options)
+    };
+    if context.output.format == Format::Markdown {
+        print!("{}", comment().text);
+    } else {
+        print!(
+            "{}",
+            output::render_plan_with_findings(&context.output, &plan, &findings)
+        );
+    }
+    crate::github::append_step_summary(context, || comment().text);
     refused?;
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         Outcome::Changes
     } else {
         Outcome::Done
     })
+}
+
+/// How the pull request comment is made: its marker's key (`--comment-key`, or derived from
+/// the spec path and the `--registry` selection), its budget, and the saved plan it points to.
+pub fn comment_options(context: &Context, args: &PlanArgs) -> ecrform_render::CommentOptions {
+    ecrform_render::CommentOptions {
+        key: Some(
+            args.comment_key
+                .clone()
+                .unwrap_or_else(|| derived_comment_key(context)),
+        ),
+        max_chars: Some(usize::try_from(args.max_comment_chars).unwrap_or(usize::MAX)),
+        saved_plan: args.out.as_ref().map(|out| out.display().to_string()),
+        guardrails: None,
+    }
+}
+
+/// The comment key a spec path and a `--registry` selection stand for.
+pub fn derived_comment_key(context: &Context) -> ecrform_render::CommentKey {
+    let registries: Vec<String> = context
+        .registries
+        .iter()
+        .flatten()
+        .map(ToString::to_string)
+        .collect();
+    ecrform_render::CommentKey::derived(&context.spec.path().display().to_string(), &registries)
 }
 
 /// The key saved plans are signed with (`ECRFORM_PLAN_KEY`), when set. Set but empty is an

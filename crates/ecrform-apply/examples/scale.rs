@@ -111,6 +111,7 @@ fn desired(count: usize) -> DesiredState {
             prune: false,
             prune_force_delete: false,
             owner: ecrform_model::OwnerId::legacy(),
+            drift: Default::default(),
         }],
     }
 }

@@ -26,6 +26,7 @@ fn desired(registry: Json, prune: bool) -> DesiredRegistry {
         prune,
         prune_force_delete: false,
         owner: OwnerId::legacy(),
+        drift: ecrform_model::DriftIgnores::default(),
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod address;
 mod canonical;
 pub mod document;
+pub mod drift;
 mod enums;
 pub mod json_error;
 pub mod lifecycle;
@@ -24,6 +25,7 @@ pub mod snapshot;
 
 pub use address::{Address, ResourceKind, Target};
 pub use document::{DocumentError, PathSegment};
+pub use drift::{DriftIgnore, DriftIgnores, NamePattern};
 pub use json_error::JsonProblem;
 pub use lifecycle::LifecyclePolicy;
 pub use names::{AccountId, NameError, Partition, Region, RegistryId, RepositoryName};

@@ -147,17 +147,74 @@ impl<K: DocumentKind> Serialize for PolicyDocument<K> {
     }
 }
 
-impl<'de, K: DocumentKind> Deserialize<'de> for PolicyDocument<K> {
+impl<'de, K: DocumentKind + 'static> Deserialize<'de> for PolicyDocument<K> {
     /// Accepts a JSON object or the document text ECR returns, in the default context (a
     /// caller that knows the context moves it there with [`PolicyDocument::in_context`]).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
+        if let Some(shared) = interned::<K>(&value) {
+            return Ok(shared);
+        }
+        let key = interning().then(|| value.to_string());
         let result = match value {
             Value::String(text) => Self::from_json_text(&text),
             other => Self::from_value(other),
         };
-        result.map_err(|e| serde::de::Error::custom(format!("{}{}: {e}", K::WHAT, e.pointer())))
+        let document = result
+            .map_err(|e| serde::de::Error::custom(format!("{}{}: {e}", K::WHAT, e.pointer())))?;
+        if let Some(key) = key {
+            intern(key, &document);
+        }
+        Ok(document)
     }
+}
+
+/// Documents deserialized while [`sharing_documents`] runs, by kind and text.
+type Interned = HashMap<(std::any::TypeId, String), Box<dyn std::any::Any>>;
+
+thread_local! {
+    static INTERNED: std::cell::RefCell<Option<Interned>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` (a deserialization) with every document it deserializes shared by text: a
+/// snapshot of 100,000 repositories that share a few policies holds a few parsed documents,
+/// not 100,000 JSON trees and their canonical forms.
+pub fn sharing_documents<R>(f: impl FnOnce() -> R) -> R {
+    struct Stop(Option<Interned>);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            INTERNED.with(|interned| *interned.borrow_mut() = self.0.take());
+        }
+    }
+    let outer = INTERNED.with(|interned| interned.borrow_mut().replace(HashMap::new()));
+    let _stop = Stop(outer);
+    f()
+}
+
+fn interning() -> bool {
+    INTERNED.with(|interned| interned.borrow().is_some())
+}
+
+fn interned<K: DocumentKind + 'static>(value: &Value) -> Option<PolicyDocument<K>> {
+    INTERNED.with(|interned| {
+        let interned = interned.borrow();
+        let documents = interned.as_ref()?;
+        documents
+            .get(&(std::any::TypeId::of::<K>(), value.to_string()))?
+            .downcast_ref::<PolicyDocument<K>>()
+            .cloned()
+    })
+}
+
+fn intern<K: DocumentKind + 'static>(key: String, document: &PolicyDocument<K>) {
+    INTERNED.with(|interned| {
+        if let Some(documents) = interned.borrow_mut().as_mut() {
+            documents.insert(
+                (std::any::TypeId::of::<K>(), key),
+                Box::new(document.clone()),
+            );
+        }
+    });
 }
 
 /// Documents moved into other contexts, each document once per context: a named policy that

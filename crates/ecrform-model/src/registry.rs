@@ -167,6 +167,8 @@ pub struct DesiredRegistry {
     /// The spec's owner id: the ownership tag's value on what it creates, and the only
     /// repositories it prunes.
     pub owner: crate::OwnerId,
+    /// What `drift` accepts in this registry (`ignore_unmanaged`, `drift_ignore`).
+    pub drift: crate::DriftIgnores,
 }
 
 /// Everything the spec asks for.

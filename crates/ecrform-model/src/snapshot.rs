@@ -77,7 +77,8 @@ impl Snapshot {
             _version: u32,
         }
         serde_json::from_str::<VersionOnly>(text)?;
-        let mut snapshot: Snapshot = serde_json::from_str(text)?;
+        let mut snapshot: Snapshot =
+            crate::policy_document::sharing_documents(|| serde_json::from_str(text))?;
         let mut partitions = PartitionCache::new();
         for registry in &mut snapshot.registries {
             for repository in registry.repositories.values_mut() {
@@ -244,6 +245,43 @@ mod tests {
         assert_eq!(repo.scan_on_push, Some(false));
         assert_eq!(repo.encryption, Some(Encryption::aes256()));
         assert_eq!(repo.lifecycle_policy, Setting::Absent);
+    }
+
+    #[test]
+    fn repositories_that_hold_the_same_document_share_one_parsed_copy() {
+        let lifecycle = r#"{"rules": [{"rulePriority": 1, "selection": {"tagStatus": "untagged",
+            "countType": "imageCountMoreThan", "countNumber": 1}, "action": {"type": "expire"}}]}"#;
+        let other = lifecycle.replace("\"countNumber\": 1", "\"countNumber\": 2");
+        let text = format!(
+            r#"{{"snapshot_version": 1, "registries": [{{"account": "123456789012",
+            "region": "us-east-1", "repositories": {{"aa": {{"lifecycle_policy": {lifecycle}}},
+            "bb": {{"lifecycle_policy": {lifecycle}}}, "cc": {{"lifecycle_policy": {other}}}}}}}]}}"#
+        );
+        let snapshot = Snapshot::from_json(&text).unwrap();
+        let document = |name: &str| {
+            let repositories = &snapshot.registries[0].repositories;
+            let repository = repositories
+                .iter()
+                .find(|(repository, _)| repository.as_str() == name)
+                .unwrap()
+                .1;
+            match &repository.lifecycle_policy {
+                Setting::Present(policy) => policy.clone(),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(std::ptr::eq(
+            document("aa").document(),
+            document("bb").document()
+        ));
+        assert!(!std::ptr::eq(
+            document("aa").document(),
+            document("cc").document()
+        ));
+        assert_ne!(document("aa").canonical(), document("cc").canonical());
+        // Outside a snapshot's load, nothing is shared or kept.
+        let again: crate::LifecyclePolicy = serde_json::from_str(lifecycle).unwrap();
+        assert!(!std::ptr::eq(again.document(), document("aa").document()));
     }
 
     #[test]

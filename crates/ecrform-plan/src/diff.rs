@@ -135,6 +135,7 @@ pub fn plan(desired: &DesiredState, live: &[RegistryState]) -> Plan {
                 &empty
             }
         };
+        planned.registries.push(id.clone());
         let context = RegistryContext {
             id: &id,
             desired: desired_registry,
@@ -146,6 +147,7 @@ pub fn plan(desired: &DesiredState, live: &[RegistryState]) -> Plan {
     }
     let mut plan = Plan::new(planned.changes, planned.unmanaged);
     plan.owned_elsewhere = planned.owned_elsewhere;
+    plan.registries = planned.registries;
     plan
 }
 
@@ -155,6 +157,7 @@ struct Planned {
     changes: Vec<Change>,
     unmanaged: Vec<Address>,
     owned_elsewhere: Vec<OwnedElsewhere>,
+    registries: Vec<RegistryId>,
 }
 
 /// One registry as both sides know it.
@@ -363,6 +366,21 @@ fn plan_repository(
             }),
         },
     );
+    // A replace leaves a repository without policies, so the spec's are created again; when
+    // the old repository held the same document, the create only writes it back.
+    let replaced = have.filter(|_| live_policies.is_none());
+    let mut lifecycle = lifecycle;
+    let mut repository_policy = repository_policy;
+    if let Some(old) = replaced {
+        if let Some(change) = &mut lifecycle {
+            change.recreated_unchanged = old.lifecycle_policy.present().is_some()
+                && old.lifecycle_policy.present() == want.lifecycle_policy.present();
+        }
+        if let Some(change) = &mut repository_policy {
+            change.recreated_unchanged = old.repository_policy.present().is_some()
+                && old.repository_policy.present() == want.repository_policy.present();
+        }
+    }
     planned.changes.extend(lifecycle);
     planned.changes.extend(repository_policy);
 }

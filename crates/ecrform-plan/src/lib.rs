@@ -6,6 +6,7 @@
 
 mod calls;
 mod diff;
+pub mod drift;
 mod plan;
 mod port;
 pub mod preview;

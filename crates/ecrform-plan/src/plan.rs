@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use ecrform_model::Address;
+use ecrform_model::{Address, RegistryId};
 
 use crate::ApiCall;
 
@@ -68,6 +68,12 @@ pub struct Change {
     /// repository the create restores from the recovery record (`repository policy, tags`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restores: Option<String>,
+    /// For the create of a policy document of a repository the plan replaces: the old
+    /// repository held this very document, so the create writes it again unchanged (a replace
+    /// creates a repository without policies). Renderers say so in one line instead of the
+    /// whole document. Left out of the plan JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recreated_unchanged: bool,
 }
 
 impl Change {
@@ -93,6 +99,7 @@ impl Change {
             images: None,
             replace_reason: None,
             restores: None,
+            recreated_unchanged: false,
         }
     }
 
@@ -200,6 +207,34 @@ pub struct Plan {
     /// JSON, left out when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owned_elsewhere: Vec<OwnedElsewhere>,
+    /// The registries the plan covers, in plan order, changes or not (set by
+    /// [`crate::plan`]): what a summary counts and groups by. An extension of the plan JSON
+    /// (`["ACCOUNT/REGION", ...]`), left out when empty, as in a plan built by hand; renderers
+    /// then use the registries its addresses name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "registry_list")]
+    pub registries: Vec<RegistryId>,
+}
+
+/// Registries as the strings `--registry` takes, `ACCOUNT/REGION`.
+mod registry_list {
+    use ecrform_model::RegistryId;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        registries: &[RegistryId],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(registries.iter().map(ToString::to_string))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<RegistryId>, D::Error> {
+        Vec::<String>::deserialize(deserializer)?
+            .iter()
+            .map(|raw| RegistryId::parse(raw).map_err(serde::de::Error::custom))
+            .collect()
+    }
 }
 
 /// A repository another spec owns.
@@ -228,11 +263,32 @@ impl Plan {
             summary,
             unmanaged,
             owned_elsewhere: Vec::new(),
+            registries: Vec::new(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+
+    /// The registries the plan covers: [`Plan::registries`] when the planner recorded them,
+    /// otherwise every registry an address of the plan names, in ascending order.
+    pub fn covered_registries(&self) -> Vec<RegistryId> {
+        if !self.registries.is_empty() {
+            return self.registries.clone();
+        }
+        let named: std::collections::BTreeSet<&RegistryId> = self
+            .changes
+            .iter()
+            .map(|change| &change.address.registry)
+            .chain(self.unmanaged.iter().map(|address| &address.registry))
+            .chain(
+                self.owned_elsewhere
+                    .iter()
+                    .map(|owned| &owned.address.registry),
+            )
+            .collect();
+        named.into_iter().cloned().collect()
     }
 
     /// Every reason the plan must not be applied with what `allowed` permits, all at once (a

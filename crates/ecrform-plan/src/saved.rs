@@ -86,6 +86,8 @@ impl SavedRegistry {
             prune: self.prune,
             prune_force_delete: self.prune_force_delete,
             owner: self.owner.clone(),
+            // A saved plan is for apply, which never reports drift.
+            drift: Default::default(),
         }
     }
 }
@@ -420,7 +422,9 @@ impl SavedPlan {
             .filter(|change| reviewed.contains(&change.address))
             .cloned()
             .collect();
-        Ok(Plan::new(changes, replanned.unmanaged.clone()))
+        let mut reviewed = Plan::new(changes, replanned.unmanaged.clone());
+        reviewed.registries = replanned.registries.clone();
+        Ok(reviewed)
     }
 
     /// What `apply FILE` reads again, by registry: the repositories and registry-wide

@@ -85,22 +85,37 @@ pub struct DocumentLine {
 
 /// The difference `change` makes, according to the kind of object at its address.
 pub fn diff_change(change: &Change) -> ChangeDiff {
+    diff_change_with(change, CONTEXT_LINES)
+}
+
+/// [`diff_change`] with `context` unchanged lines around each changed part of a document.
+pub fn diff_change_with(change: &Change, context: usize) -> ChangeDiff {
     if change.address.kind.is_document() {
-        ChangeDiff::Document(document_hunks(
+        ChangeDiff::Document(document_hunks_with(
             change.before.as_ref(),
             change.after.as_ref(),
+            context,
         ))
     } else {
-        ChangeDiff::Fields(field_diffs(change))
+        ChangeDiff::Fields(field_diffs(change, context))
     }
 }
 
 /// The line diff of two documents' canonical pretty JSON; an absent document is empty text.
 pub fn document_hunks(before: Option<&Value>, after: Option<&Value>) -> Vec<Hunk> {
+    document_hunks_with(before, after, CONTEXT_LINES)
+}
+
+/// [`document_hunks`] with `context` unchanged lines around each changed part.
+pub fn document_hunks_with(
+    before: Option<&Value>,
+    after: Option<&Value>,
+    context: usize,
+) -> Vec<Hunk> {
     let old = before.map(pretty_lines).unwrap_or_default();
     let new = after.map(pretty_lines).unwrap_or_default();
     let diff = TextDiff::from_lines(&old, &new);
-    diff.grouped_ops(CONTEXT_LINES)
+    diff.grouped_ops(context)
         .into_iter()
         .filter_map(|group| {
             let (first, last) = (group.first()?, group.last()?);
@@ -138,7 +153,7 @@ fn pretty_lines(value: &Value) -> String {
 /// Fields of settings objects that hold a policy document.
 const DOCUMENT_FIELDS: [&str; 2] = [field::LIFECYCLE_POLICY, field::REPOSITORY_POLICY];
 
-fn field_diffs(change: &Change) -> Vec<FieldDiff> {
+fn field_diffs(change: &Change, context: usize) -> Vec<FieldDiff> {
     let before = change.before.as_ref();
     let after = change.after.as_ref();
     let names: Vec<String> = if change.fields.is_empty() {
@@ -172,7 +187,7 @@ fn field_diffs(change: &Change) -> Vec<FieldDiff> {
                     FieldChange::Document {
                         before_present: old.is_some(),
                         after_present: new.is_some(),
-                        hunks: document_hunks(old.as_ref(), new.as_ref()),
+                        hunks: document_hunks_with(old.as_ref(), new.as_ref(), context),
                     }
                 }
                 _ => FieldChange::Value {

@@ -20,14 +20,14 @@ pub struct SourceLocation {
 }
 
 /// One finding as a report shows it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShownFinding {
     pub finding: Finding,
     pub location: Option<SourceLocation>,
 }
 
 /// The guardrails section of a plan.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PlanFindings {
     /// `recommended`, `strict`, `none`.
     pub profile: String,
@@ -179,13 +179,38 @@ fn markdown_table(findings: &[ShownFinding]) -> String {
     out
 }
 
+/// How much of the guardrails section a plan comment has room for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingsDetail {
+    /// Every finding, why and how to fix, what the change resolves.
+    Full,
+    /// The findings the change introduces; those already there and resolved counted.
+    Introduced,
+    /// The counts alone.
+    Counts,
+}
+
 /// The Markdown section a plan comment ends with; empty when nothing was found.
 pub fn plan_findings_markdown(findings: &PlanFindings) -> String {
     if findings.is_empty() {
         return String::new();
     }
+    let (section, _) = plan_findings_comment_section(findings, FindingsDetail::Full);
+    format!("\n{}\n", section.trim_end())
+}
+
+/// The guardrails section of a plan comment at a level of detail, and what it left out (for
+/// the comment's "Shortened to fit" line). The comment layout calls this; the section is
+/// self-contained (its own heading, one trailing newline after a blank line).
+pub fn plan_findings_comment_section(
+    findings: &PlanFindings,
+    detail: FindingsDetail,
+) -> (String, Option<String>) {
+    if findings.is_empty() {
+        return (String::new(), None);
+    }
     let mut out = format!(
-        "\n### Guardrails\n\nProfile `{}`: {} finding(s) introduced by this change, {} already \
+        "### Guardrails\n\nProfile `{}`: {} finding(s) introduced by this change, {} already \
          there, {} resolved.\n\n",
         findings.profile,
         findings.introduced.len(),
@@ -198,10 +223,30 @@ pub fn plan_findings_markdown(findings: &PlanFindings) -> String {
             findings.errors()
         ));
     }
+    let shortened = match detail {
+        FindingsDetail::Full => None,
+        FindingsDetail::Introduced
+            if findings.existing.is_empty() && findings.resolved.is_empty() =>
+        {
+            None
+        }
+        FindingsDetail::Introduced => {
+            Some("guardrail findings already there or resolved counted, not listed".to_owned())
+        }
+        FindingsDetail::Counts => Some("guardrail findings counted, not listed".to_owned()),
+    };
+    if detail == FindingsDetail::Counts {
+        return (finish_section(out), shortened);
+    }
     if !findings.introduced.is_empty() {
         out.push_str("**Introduced by this change**\n\n");
         out.push_str(&markdown_table(&findings.introduced));
         out.push('\n');
+    }
+    if detail == FindingsDetail::Introduced {
+        let introduced: Vec<&Finding> = findings.introduced.iter().map(|s| &s.finding).collect();
+        out.push_str(&fixes_markdown(&introduced));
+        return (finish_section(out), shortened);
     }
     if !findings.existing.is_empty() {
         out.push_str(&format!(
@@ -224,9 +269,14 @@ pub fn plan_findings_markdown(findings: &PlanFindings) -> String {
         }
         out.push('\n');
     }
+    (finish_section(out), shortened)
+}
+
+/// A section ends with one blank line, so that what follows starts a paragraph.
+fn finish_section(mut out: String) -> String {
     let trimmed = out.trim_end().len();
     out.truncate(trimmed);
-    out.push('\n');
+    out.push_str("\n\n");
     out
 }
 

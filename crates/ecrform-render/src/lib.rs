@@ -1,8 +1,12 @@
-//! Rendering of plans: terminal text, Markdown for pull request comments, and the plan JSON
-//! of the interface contract. Differences are computed once as data ([`diff`]) and every
-//! format renders that data, so the formats never disagree.
+//! Rendering of plans: terminal text, Markdown for pull request comments (sized to fit a
+//! budget), and the plan JSON of the interface contract; of drift reports, in their own
+//! vocabulary (text, Markdown for an issue body, JSON); and of failures in Markdown and JSON.
+//! Differences are computed once as data ([`diff`]) and every format renders that data, so the
+//! formats never disagree.
 
 pub mod diff;
+mod drift;
+mod failure;
 pub mod findings;
 mod layout;
 mod markdown;
@@ -10,8 +14,12 @@ mod report;
 mod text;
 
 pub use diff::{ChangeDiff, diff_change};
-pub use layout::ReportKind;
-pub use markdown::{render_markdown, render_markdown_report};
+pub use drift::{drift_summary_line, render_drift_json, render_drift_markdown, render_drift_text};
+pub use failure::{render_failure_json, render_failure_markdown};
+pub use markdown::{
+    Comment, CommentKey, CommentOptions, DEFAULT_MAX_COMMENT_CHARS, MIN_COMMENT_CHARS,
+    comment_marker, render_markdown, render_plan_comment,
+};
 pub use report::{render_apply_json, render_apply_markdown, render_apply_text};
 pub use text::{TextOptions, render_text};
 

@@ -139,10 +139,7 @@ fn registry_wide_plan() -> Plan {
 fn text_rendering_of_registry_wide_changes() {
     insta::assert_snapshot!(render_text(
         &registry_wide_plan(),
-        &TextOptions {
-            color: false,
-            ..TextOptions::default()
-        }
+        &TextOptions { color: false }
     ));
 }
 

@@ -1,5 +1,5 @@
-//! Snapshot tests of the three renderings of one representative, hand-built plan, and of the
-//! same plan read as a drift report, plus the empty plan and colour handling.
+//! Snapshot tests of the three renderings of one representative, hand-built plan, plus the
+//! empty plan and colour handling. The drift report has its own tests (`drift.rs`).
 
 // An integration test is not `cfg(test)`, so clippy's allow-unwrap-in-tests does not reach it.
 #![allow(clippy::unwrap_used)]
@@ -8,9 +8,7 @@ use serde_json::{Value, json};
 
 use ecrform_model::Address;
 use ecrform_plan::{Action, Change, ImagePreview, Plan};
-use ecrform_render::{
-    ReportKind, TextOptions, render_json, render_markdown, render_markdown_report, render_text,
-};
+use ecrform_render::{TextOptions, render_json, render_markdown, render_text};
 use ecrform_testkit::fixtures::{LifecycleBuilder, REGISTRY};
 
 fn change(
@@ -114,10 +112,7 @@ fn representative_plan() -> Plan {
 fn text_rendering_of_a_representative_plan() {
     insta::assert_snapshot!(render_text(
         &representative_plan(),
-        &TextOptions {
-            color: false,
-            ..TextOptions::default()
-        }
+        &TextOptions { color: false }
     ));
 }
 
@@ -143,20 +138,8 @@ fn json_rendering_round_trips_to_the_same_plan() {
 #[test]
 fn colour_codes_appear_only_when_asked_for() {
     let plan = representative_plan();
-    let plain = render_text(
-        &plan,
-        &TextOptions {
-            color: false,
-            ..TextOptions::default()
-        },
-    );
-    let coloured = render_text(
-        &plan,
-        &TextOptions {
-            color: true,
-            ..TextOptions::default()
-        },
-    );
+    let plain = render_text(&plan, &TextOptions { color: false });
+    let coloured = render_text(&plan, &TextOptions { color: true });
     assert!(!plain.contains('\x1b'), "{plain}");
     for code in ["\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"] {
         assert!(coloured.contains(code), "{code:?} missing from {coloured}");
@@ -166,6 +149,7 @@ fn colour_codes_appear_only_when_asked_for() {
         .replace("\x1b[33m", "")
         .replace("\x1b[31m", "")
         .replace("\x1b[36m", "")
+        .replace("\x1b[1m", "")
         .replace("\x1b[0m", "");
     assert_eq!(stripped, plain, "colour changes nothing but the colour");
     assert!(!render_markdown(&plan).contains('\x1b'));
@@ -173,13 +157,7 @@ fn colour_codes_appear_only_when_asked_for() {
 
 #[test]
 fn the_last_text_line_is_the_summary() {
-    let text = render_text(
-        &representative_plan(),
-        &TextOptions {
-            color: true,
-            ..TextOptions::default()
-        },
-    );
+    let text = render_text(&representative_plan(), &TextOptions { color: true });
     assert_eq!(
         text.lines().last(),
         Some("Plan: 1 to create, 2 to update, 1 to replace, 1 to delete.")
@@ -190,13 +168,7 @@ fn the_last_text_line_is_the_summary() {
 fn an_empty_plan_says_so_and_still_lists_unmanaged_objects() {
     let empty = Plan::new(Vec::new(), Vec::new());
     assert_eq!(
-        render_text(
-            &empty,
-            &TextOptions {
-                color: true,
-                ..TextOptions::default()
-            }
-        ),
+        render_text(&empty, &TextOptions { color: true }),
         "No changes. Live state matches the spec.\n"
     );
     insta::assert_snapshot!("empty_markdown", render_markdown(&empty));
@@ -235,18 +207,6 @@ fn repositories_another_spec_owns_are_listed_with_their_owner() {
         render_text(&plan, &TextOptions::default())
     );
     insta::assert_snapshot!("owned_elsewhere_markdown", render_markdown(&plan));
-    let drift = render_text(
-        &plan,
-        &TextOptions {
-            kind: ReportKind::Drift,
-            ..TextOptions::default()
-        },
-    );
-    assert!(
-        drift
-            .ends_with("Drift: 0 managed object(s) differ from the spec, 1 unmanaged object(s).\n"),
-        "{drift}"
-    );
     let json: Value = serde_json::from_str(&render_json(&plan)).unwrap();
     assert_eq!(
         json["owned_elsewhere"][0],
@@ -255,90 +215,50 @@ fn repositories_another_spec_owns_are_listed_with_their_owner() {
 }
 
 #[test]
-fn markdown_warns_only_when_something_is_destructive() {
+fn destructive_changes_are_named_first_with_why_and_only_when_there_are_some() {
     let mut plan = representative_plan();
+    let markdown = render_markdown(&plan);
+    let destructive = markdown
+        .split("**Destructive changes** (2):\n\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no destructive section: {markdown}"));
+    let before_groups = destructive.split("### ").next().unwrap();
+    assert_eq!(
+        before_groups.trim_end(),
+        format!(
+            "- `-` delete `{REGISTRY}/repository_policy/team-b/web`: `deletes the repository \
+             policy`\n- `-/+` replace `{REGISTRY}/repository/team-c/worker`: `deletes it and \
+             creates it again; its images were not read`"
+        )
+    );
+    let text = render_text(&plan, &TextOptions::default());
     assert!(
-        render_markdown(&plan)
-            .contains("> **Warning:** this plan deletes or replaces 2 object(s).")
+        text.contains(&format!(
+            "Destructive changes (2):\n  - delete {REGISTRY}/repository_policy/team-b/web: \
+             deletes the repository policy\n"
+        )),
+        "{text}"
     );
     plan.changes.retain(|change| !change.destructive);
     let plan = Plan::new(plan.changes, plan.unmanaged);
-    assert!(!render_markdown(&plan).contains("Warning"));
+    assert!(!render_markdown(&plan).contains("Destructive"));
+    assert!(!render_text(&plan, &TextOptions::default()).contains("Destructive"));
 }
 
 #[test]
-fn drift_reports_close_with_what_differs_and_count_unmanaged_objects() {
-    let drift = TextOptions {
-        color: false,
-        kind: ReportKind::Drift,
-    };
-    let text = render_text(&representative_plan(), &drift);
-    let last = text.lines().last().unwrap();
+fn the_first_line_is_the_summary_a_reviewer_acts_on() {
     let plan = representative_plan();
+    let markdown = render_markdown(&plan);
     assert_eq!(
-        last,
-        format!(
-            "Drift: {} managed object(s) differ from the spec, {} unmanaged object(s).",
-            plan.changes.len(),
-            plan.unmanaged.len()
+        markdown.lines().next(),
+        Some(
+            "**ecrform plan** — 1 to create, 2 to update, 1 to replace, 1 to delete · registries: 1"
         )
     );
-    let in_sync = Plan::new(Vec::new(), Vec::new());
+    let text = render_text(&plan, &TextOptions::default());
     assert_eq!(
-        render_text(&in_sync, &drift),
-        "No drift. Live state matches the spec.\n"
-    );
-    let markdown = render_markdown_report(&plan, ReportKind::Drift);
-    assert!(
-        markdown.starts_with("## ecrform drift\n\nDrift: "),
-        "{markdown}"
-    );
-}
-
-#[test]
-fn drift_text_rendering_of_a_representative_plan() {
-    insta::assert_snapshot!(render_text(
-        &representative_plan(),
-        &TextOptions {
-            color: false,
-            kind: ReportKind::Drift,
-        }
-    ));
-}
-
-#[test]
-fn drift_markdown_rendering_of_a_representative_plan() {
-    insta::assert_snapshot!(render_markdown_report(
-        &representative_plan(),
-        ReportKind::Drift
-    ));
-}
-
-#[test]
-fn drift_markdown_of_unmanaged_objects_alone() {
-    let only_unmanaged = Plan::new(
-        Vec::new(),
-        vec![Address::parse(&format!("{REGISTRY}/repository/legacy/thing")).unwrap()],
-    );
-    insta::assert_snapshot!(render_markdown_report(&only_unmanaged, ReportKind::Drift));
-}
-
-#[test]
-fn unmanaged_objects_alone_are_drift() {
-    let only_unmanaged = Plan::new(
-        Vec::new(),
-        vec![Address::parse(&format!("{REGISTRY}/repository/legacy/thing")).unwrap()],
-    );
-    let text = render_text(
-        &only_unmanaged,
-        &TextOptions {
-            color: false,
-            kind: ReportKind::Drift,
-        },
-    );
-    assert!(
-        text.ends_with("Drift: 0 managed object(s) differ from the spec, 1 unmanaged object(s).\n"),
-        "{text}"
+        text.lines().next(),
+        Some("ecrform plan — 1 to create, 2 to update, 1 to replace, 1 to delete · registries: 1")
     );
 }
 
@@ -365,8 +285,12 @@ fn expiring_plan() -> Plan {
 fn a_lifecycle_change_that_expires_images_says_so_under_its_header() {
     let text = render_text(&expiring_plan(), &TextOptions::default());
     let lines: Vec<&str> = text.lines().collect();
+    let header = lines
+        .iter()
+        .position(|line| line.starts_with("~ update "))
+        .unwrap();
     assert_eq!(
-        lines[..2],
+        lines[header..header + 2],
         [
             "~ update 123456789012/us-east-1/lifecycle_policy/team-a/api",
             "    ! would expire 2 image(s) and archive 0 that the current policy keeps (of 7 read): \
@@ -376,17 +300,16 @@ fn a_lifecycle_change_that_expires_images_says_so_under_its_header() {
 }
 
 #[test]
-fn markdown_previews_expiring_images_in_the_details_and_warns_in_its_own_words() {
+fn markdown_names_a_lifecycle_change_that_expires_images_among_the_destructive_ones() {
     let markdown = render_markdown(&expiring_plan());
     assert!(
-        markdown.contains(
-            "> **Warning:** 1 lifecycle policy change(s) would expire or archive images the \
-             current policy keeps."
-        ),
+        markdown.contains(&format!(
+            "- `~` update `{REGISTRY}/lifecycle_policy/team-a/api`: `expires 2 of 7 images: \
+             v1.0, sha256:abcd1234`\n"
+        )),
         "{markdown}"
     );
-    assert!(!markdown.contains("deletes or replaces"), "{markdown}");
-    let details = markdown.split("<details>").nth(1).unwrap();
+    let details = markdown.split("<details open>").nth(1).unwrap();
     assert!(
         details.contains(
             "! would expire 2 image(s) and archive 0 that the current policy keeps (of 7 read): \
@@ -471,13 +394,7 @@ fn deletes_and_replaces_say_what_they_destroy_and_why_in_every_format() {
     let plan = destroying_plan();
     insta::assert_snapshot!(
         "destroying_plan_text",
-        render_text(
-            &plan,
-            &TextOptions {
-                color: false,
-                ..TextOptions::default()
-            }
-        )
+        render_text(&plan, &TextOptions { color: false })
     );
     insta::assert_snapshot!("destroying_plan_markdown", render_markdown(&plan));
     insta::assert_snapshot!("destroying_plan_json", render_json(&plan));

@@ -164,6 +164,23 @@ enum ParameterKind {
     Pattern,
 }
 
+/// What a parameter's value is, for the JSON Schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParameterShape {
+    Strings,
+    Bool,
+    Pattern,
+}
+
+/// The shape of a rule's parameter, `None` when the rule takes no such parameter.
+pub(crate) fn parameter_schema(rule: RuleId, key: &str) -> Option<ParameterShape> {
+    parameter_kind(rule, key).map(|kind| match kind {
+        ParameterKind::Strings(_) => ParameterShape::Strings,
+        ParameterKind::Bool => ParameterShape::Bool,
+        ParameterKind::Pattern => ParameterShape::Pattern,
+    })
+}
+
 /// What a list parameter's entries are.
 #[derive(Debug, Clone, Copy)]
 enum StringKind {

@@ -154,6 +154,7 @@ impl Validator<'_> {
         let mut profile = None;
         let mut prune = false;
         let mut prune_force_delete = false;
+        let mut drift = ecrform_model::DriftIgnores::default();
         let mut once = OnceKeys::new(registry_name.clone());
 
         for entry in entries {
@@ -227,6 +228,7 @@ impl Validator<'_> {
                 }
             }
             self.registry_wide(id.as_ref(), entry, &mut once, state.as_mut());
+            self.drift_rules(entry, &mut drift);
         }
 
         let enhanced_scanning = state.as_ref().is_some_and(|state| {
@@ -251,7 +253,69 @@ impl Validator<'_> {
             prune,
             prune_force_delete,
             owner: OwnerId::legacy(),
+            drift,
         })
+    }
+
+    /// `ignore_unmanaged` and `drift_ignore` of one entry, added to the registry's rules (a
+    /// registry split over files gathers the rules of every entry).
+    fn drift_rules(&mut self, entry: &RawRegistry, drift: &mut ecrform_model::DriftIgnores) {
+        let file = entry.file;
+        for raw in &entry.ignore_unmanaged {
+            match ecrform_model::NamePattern::parse(&raw.value) {
+                Ok(pattern) => drift.unmanaged.push(pattern),
+                Err(problem) => self.error(
+                    file,
+                    raw.at,
+                    format!("ignore_unmanaged {}: {problem}", quoted(&raw.value)),
+                ),
+            }
+        }
+        for rule in &entry.drift_ignore {
+            let pattern = match ecrform_model::NamePattern::parse(&rule.address.value) {
+                Ok(pattern) => pattern,
+                Err(problem) => {
+                    self.error(
+                        file,
+                        rule.address.at,
+                        format!(
+                            "drift_ignore address {}: {problem}",
+                            quoted(&rule.address.value)
+                        ),
+                    );
+                    continue;
+                }
+            };
+            let kinds = ecrform_model::drift::address_kinds();
+            if let Some(kind) = pattern.literal_kind()
+                && !kinds.contains(&kind)
+            {
+                self.error(
+                    file,
+                    rule.address.at,
+                    format!(
+                        "drift_ignore address {} does not start with an address kind (KIND/NAME, \
+                         KIND one of {}){}",
+                        quoted(&rule.address.value),
+                        crate::suggest::comma_separated(&kinds),
+                        crate::suggest::did_you_mean(kind, kinds.iter().copied())
+                    ),
+                );
+                continue;
+            }
+            if rule.reason.value.trim().is_empty() {
+                self.error(
+                    file,
+                    rule.reason.at,
+                    "drift_ignore reason must not be empty: say why this drift is accepted",
+                );
+                continue;
+            }
+            drift.managed.push(ecrform_model::DriftIgnore {
+                pattern,
+                reason: rule.reason.value.clone(),
+            });
+        }
     }
 
     /// Registry-wide settings of one entry, each at most once per registry.

@@ -488,6 +488,7 @@ impl DesiredBuilder {
             prune: false,
             prune_force_delete: false,
             owner: OwnerId::legacy(),
+            drift: Default::default(),
         });
         self
     }
@@ -501,6 +502,12 @@ impl DesiredBuilder {
     /// Sets `prune` on the registry added last.
     pub fn prune(mut self, prune: bool) -> Self {
         self.last_registry().prune = prune;
+        self
+    }
+
+    /// Sets the drift rules of the registry added last.
+    pub fn drift(mut self, drift: ecrform_model::DriftIgnores) -> Self {
+        self.last_registry().drift = drift;
         self
     }
 

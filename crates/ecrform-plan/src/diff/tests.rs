@@ -641,6 +641,44 @@ fn a_replace_recreates_the_desired_policies_even_when_live_ones_are_equal() {
         "the new repository is ecrform's"
     );
     assert!(planned.changes[1..].iter().all(|c| c.before.is_none()));
+    assert!(
+        planned.changes[1..].iter().all(|c| c.recreated_unchanged),
+        "the old repository held the same documents: {planned:#?}"
+    );
+    assert!(!planned.changes[0].recreated_unchanged);
+}
+
+#[test]
+fn a_policy_recreated_after_a_replace_is_unchanged_only_when_the_old_repository_held_it() {
+    let mut desired = managed_repo();
+    desired.encryption = Some(Encryption {
+        kind: EncryptionType::Kms,
+        kms_key: None,
+    });
+    desired.lifecycle_policy = Setting::Present(expire_untagged_after(7));
+    desired.repository_policy = Setting::Present(pull_policy(&["ecr:BatchGetImage"]));
+    let mut live = as_live(&desired);
+    live.encryption = Some(Encryption::aes256());
+    live.lifecycle_policy = Setting::Present(expire_untagged_after(14));
+    live.repository_policy = Setting::Absent;
+
+    let planned = plan_one(Some(desired.clone()), Some(live));
+    let recreated: Vec<(String, bool)> = planned
+        .changes
+        .iter()
+        .map(|c| (c.address.to_string(), c.recreated_unchanged))
+        .collect();
+    assert_eq!(
+        recreated,
+        [
+            (address(REGISTRY, "repository/team-a/api"), false),
+            (address(REGISTRY, "lifecycle_policy/team-a/api"), false),
+            (address(REGISTRY, "repository_policy/team-a/api"), false),
+        ]
+    );
+    // A repository that does not exist yet has nothing to re-create.
+    let created = plan_one(Some(desired), None);
+    assert!(created.changes.iter().all(|c| !c.recreated_unchanged));
 }
 
 #[test]
@@ -871,6 +909,11 @@ fn changes_come_in_apply_order_whatever_the_input_order() {
             format!("{ACCOUNT}/{REGION}/repository/z/foreign"),
             format!("{OTHER_ACCOUNT}/{REGION}/repository/z/foreign"),
         ]
+    );
+    assert_eq!(
+        planned.registries,
+        [registry_in(ACCOUNT), registry_in(OTHER_ACCOUNT)],
+        "every registry planned, in plan order"
     );
 
     let mut reversed_desired = desired;

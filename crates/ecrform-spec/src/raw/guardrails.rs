@@ -34,8 +34,8 @@ pub(crate) struct RawException {
     pub until: Option<Spanned<String>>,
 }
 
-const GUARDRAILS_KEYS: &[&str] = &["profile", "rules", "exceptions"];
-const EXCEPTION_KEYS: &[&str] = &["rule", "repositories", "reason", "until"];
+pub(crate) const GUARDRAILS_KEYS: &[&str] = &["profile", "rules", "exceptions"];
+pub(crate) const EXCEPTION_KEYS: &[&str] = &["rule", "repositories", "reason", "until"];
 
 impl Reader<'_> {
     pub(super) fn guardrails(&mut self, node: &Node) -> Option<RawGuardrails> {

@@ -32,6 +32,20 @@ pub(crate) use self::registry_wide::{
 use self::settings::DEFAULTS_KEYS;
 pub(crate) use self::settings::{RawDocument, RawEncryption, RawSettings, RawTag, RawTemplate};
 
+/// The keys of every mapping the raw layer reads, for the JSON Schema (`crate::schema`).
+pub(crate) mod keys {
+    pub(crate) use super::TOP_LEVEL_KEYS;
+    pub(crate) use super::guardrails::{EXCEPTION_KEYS, GUARDRAILS_KEYS};
+    pub(crate) use super::registry::{PRUNE_KEYS, REGISTRY_KEYS};
+    pub(crate) use super::registry_wide::{
+        CREATION_TEMPLATE_KEYS, DESTINATION_KEYS, PULL_THROUGH_CACHE_KEYS, REPLICATION_KEYS,
+        REPLICATION_RULE_KEYS, SCAN_RULE_KEYS, SCANNING_KEYS, SIGNING_KEYS, SIGNING_RULE_KEYS,
+    };
+    pub(crate) use super::settings::{
+        DEFAULTS_KEYS, ENCRYPTION_KEYS, REPOSITORY_KEYS, TEMPLATE_KEYS,
+    };
+}
+
 /// One spec file.
 #[derive(Debug, Clone)]
 pub(crate) struct RawFile {

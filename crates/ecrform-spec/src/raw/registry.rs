@@ -27,7 +27,20 @@ pub(crate) struct RawRegistry {
     pub account_settings: Option<Field<OrNone<Vec<RawAccountSetting>>>>,
     pub signing_configuration: Option<Field<OrNone<RawSigningConfiguration>>>,
     pub pull_time_update_exclusions: Option<Field<OrNone<Vec<Spanned<String>>>>>,
+    /// `ignore_unmanaged`: globs over repository names `drift` does not report as unmanaged.
+    pub ignore_unmanaged: Vec<Spanned<String>>,
+    /// `drift_ignore`: managed drift accepted for now, by address pattern, with a reason.
+    pub drift_ignore: Vec<RawDriftIgnore>,
 }
+
+/// One `drift_ignore` entry: `{address: PATTERN, reason: TEXT}`.
+#[derive(Debug, Clone)]
+pub(crate) struct RawDriftIgnore {
+    pub address: Spanned<String>,
+    pub reason: Spanned<String>,
+}
+
+const DRIFT_IGNORE_KEYS: &[&str] = &["address", "reason"];
 
 /// `prune: true|false`, or `prune: {enabled, force_delete}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +50,7 @@ pub(crate) struct RawPrune {
     pub force_delete: Option<crate::yaml::Pos>,
 }
 
-const PRUNE_KEYS: &[&str] = &["enabled", "force_delete"];
+pub(crate) const PRUNE_KEYS: &[&str] = &["enabled", "force_delete"];
 
 #[derive(Debug, Clone)]
 pub(crate) struct RawRepository {
@@ -61,6 +74,8 @@ pub(crate) const REGISTRY_KEYS: &[&str] = &[
     "account_settings",
     "signing_configuration",
     "pull_time_update_exclusions",
+    "ignore_unmanaged",
+    "drift_ignore",
 ];
 
 impl Reader<'_> {
@@ -86,6 +101,8 @@ impl Reader<'_> {
             account_settings: None,
             signing_configuration: None,
             pull_time_update_exclusions: None,
+            ignore_unmanaged: Vec::new(),
+            drift_ignore: Vec::new(),
         };
         match fields.get("account") {
             Some(entry) => registry.account = self.account(&entry.value),
@@ -127,7 +144,52 @@ impl Reader<'_> {
             "pull_time_update_exclusions",
             Self::pull_time_update_exclusions,
         );
+        if let Some(entry) = fields.get("ignore_unmanaged")
+            && !is_null(&entry.value)
+        {
+            registry.ignore_unmanaged = self
+                .strings(&entry.value, "a list of repository name globs")
+                .unwrap_or_default();
+        }
+        if let Some(entry) = fields.get("drift_ignore")
+            && !is_null(&entry.value)
+        {
+            registry.drift_ignore = self.drift_ignore(&entry.value);
+        }
         Some(registry)
+    }
+
+    /// `drift_ignore: [{address, reason}, ...]`; both keys are required.
+    fn drift_ignore(&mut self, node: &Node) -> Vec<RawDriftIgnore> {
+        const EXPECTED: &str = "a list of {address, reason} mappings";
+        let Some(items) = self.sequence(node, EXPECTED) else {
+            return Vec::new();
+        };
+        let mut rules = Vec::new();
+        for item in items {
+            let Some(fields) = self.fields(item, "a mapping {address, reason}", DRIFT_IGNORE_KEYS)
+            else {
+                continue;
+            };
+            let address = match fields.get("address") {
+                Some(entry) => self.string(&entry.value, "an address pattern (KIND/NAME)"),
+                None => {
+                    self.missing(item.at, "address", "this drift_ignore entry");
+                    None
+                }
+            };
+            let reason = match fields.get("reason") {
+                Some(entry) => self.string(&entry.value, "why this drift is accepted"),
+                None => {
+                    self.missing(item.at, "reason", "this drift_ignore entry");
+                    None
+                }
+            };
+            if let (Some(address), Some(reason)) = (address, reason) {
+                rules.push(RawDriftIgnore { address, reason });
+            }
+        }
+        rules
     }
 
     fn repositories(&mut self, node: &Node) -> Vec<RawRepository> {

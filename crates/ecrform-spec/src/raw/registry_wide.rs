@@ -80,21 +80,21 @@ pub(crate) struct RawCreationTemplate {
     pub custom_role_arn: Option<Spanned<String>>,
 }
 
-const REPLICATION_KEYS: &[&str] = &["rules"];
-const REPLICATION_RULE_KEYS: &[&str] = &["destinations", "repository_filters"];
-const DESTINATION_KEYS: &[&str] = &["region", "account"];
-const SCANNING_KEYS: &[&str] = &["type", "rules"];
-const SCAN_RULE_KEYS: &[&str] = &["frequency", "filters"];
-const SIGNING_KEYS: &[&str] = &["rules"];
-const SIGNING_RULE_KEYS: &[&str] = &["signing_profile_arn", "repository_filters"];
-const PULL_THROUGH_CACHE_KEYS: &[&str] = &[
+pub(crate) const REPLICATION_KEYS: &[&str] = &["rules"];
+pub(crate) const REPLICATION_RULE_KEYS: &[&str] = &["destinations", "repository_filters"];
+pub(crate) const DESTINATION_KEYS: &[&str] = &["region", "account"];
+pub(crate) const SCANNING_KEYS: &[&str] = &["type", "rules"];
+pub(crate) const SCAN_RULE_KEYS: &[&str] = &["frequency", "filters"];
+pub(crate) const SIGNING_KEYS: &[&str] = &["rules"];
+pub(crate) const SIGNING_RULE_KEYS: &[&str] = &["signing_profile_arn", "repository_filters"];
+pub(crate) const PULL_THROUGH_CACHE_KEYS: &[&str] = &[
     "upstream_url",
     "upstream_registry",
     "credential_arn",
     "custom_role_arn",
     "upstream_repository_prefix",
 ];
-const CREATION_TEMPLATE_KEYS: &[&str] = &[
+pub(crate) const CREATION_TEMPLATE_KEYS: &[&str] = &[
     "applied_for",
     "description",
     "image_tag_mutability",

@@ -79,8 +79,8 @@ pub(crate) const REPOSITORY_KEYS: &[&str] = &[
     "policy",
     "force_delete",
 ];
-const ENCRYPTION_KEYS: &[&str] = &["type", "kms_key"];
-const TEMPLATE_KEYS: &[&str] = &["template", "vars"];
+pub(crate) const ENCRYPTION_KEYS: &[&str] = &["type", "kms_key"];
+pub(crate) const TEMPLATE_KEYS: &[&str] = &["template", "vars"];
 
 impl Reader<'_> {
     pub(super) fn settings(
