@@ -165,6 +165,40 @@ pub enum Command {
     /// Print the manual page (roff), or write one per command into a directory.
     #[command(after_help = MAN_HELP)]
     Man(ManArgs),
+    /// Who can do what under the spec's policies (with --live, under those ECR holds).
+    ///
+    /// Per registry and repository, one line per principal and access class: pull, push,
+    /// delete images, manage, read metadata, replicate, create repositories, import upstream.
+    #[command(after_help = ACCESS_HELP)]
+    Access(AccessArgs),
+    /// The built-in library of reviewed policy documents, which a spec names `builtin/NAME`.
+    #[command(subcommand, after_help = POLICIES_HELP)]
+    Policies(PoliciesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// Read the policies ECR holds (every repository of each registry of the spec), or the
+    /// `--state` snapshot's, instead of the spec's.
+    #[arg(long)]
+    pub live: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoliciesCommand {
+    /// Every document of the library: name, kind, vars and what it does.
+    #[command(after_help = POLICIES_HELP)]
+    List,
+    /// One document: what it does, its vars, how a spec uses it, what it grants, its text.
+    #[command(after_help = POLICIES_HELP)]
+    Show(PoliciesShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PoliciesShowArgs {
+    /// The document's name, with or without `builtin/`.
+    #[arg(value_name = "NAME")]
+    pub name: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -316,6 +350,25 @@ mod duration_tests {
         }
     }
 }
+
+const ACCESS_HELP: &str = "\
+Examples:
+  ecrform access -f ecr.yaml                 who can do what under the spec's policies
+  ecrform access -f ecr.yaml --live          under the policies ECR holds, every repository
+  ecrform access --live --state snapshot.json --format markdown
+
+Exit codes:
+  0  printed
+  1  error";
+
+const POLICIES_HELP: &str = "\
+Examples:
+  ecrform policies list
+  ecrform policies show builtin/cross-account-pull
+
+Exit codes:
+  0  printed
+  1  error, or no such document";
 
 const VALIDATE_HELP: &str = "\
 Examples:
@@ -501,6 +554,23 @@ pub const COMMAND_OPTIONS: &[(&str, &[&str])] = &[
     ("schema", &[]),
     ("completions", &[]),
     ("man", &[]),
+    (
+        "access",
+        &[
+            "file",
+            "policies",
+            "format",
+            "state",
+            "registries",
+            "parallelism",
+            "endpoint_url",
+            "attempt_timeout",
+            "operation_timeout",
+            "annotations",
+        ],
+    ),
+    ("policies list", &["format"]),
+    ("policies show", &["format"]),
 ];
 
 /// The common options `path` reads besides [`RUN_OPTIONS`]; `None` when it is not listed.

@@ -138,7 +138,7 @@ impl ReadBars {
                 ));
                 bar.inc_length(u64::try_from(repositories).unwrap_or(u64::MAX));
             }
-            ReadProgress::RepositoryRead => bar.inc(1),
+            ReadProgress::RepositoryRead { .. } => bar.inc(1),
         }
         self.bars
             .reveal_if_due(&self.by_registry.values().collect::<Vec<_>>());

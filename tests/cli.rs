@@ -146,7 +146,7 @@ fn verbose_notes_go_to_stderr_and_leave_the_plan_on_stdout_as_it_was() {
     );
     assert_eq!(
         stderr(&verbose),
-        format!("read 4 file(s) of spec\n{}", stderr(&quiet))
+        format!("read 3 file(s) of spec\n{}", stderr(&quiet))
     );
 }
 
@@ -170,7 +170,7 @@ fn json_log_format_writes_verbose_notes_as_json_lines() {
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
         .collect();
     assert_eq!(lines.len(), 1, "{lines:?}");
-    assert_eq!(lines[0]["message"], "read 4 file(s) of spec");
+    assert_eq!(lines[0]["message"], "read 3 file(s) of spec");
     assert_eq!(lines[0]["level"], "INFO");
     assert_eq!(lines[0]["target"], "ecrform");
     assert!(lines[0]["timestamp"].is_string(), "{}", lines[0]);
@@ -244,6 +244,23 @@ fn valid_specs_validate() {
         stdout(&output),
         "ecr.yaml is valid: 1 registry, 5 repositories.\n"
     );
+}
+
+#[test]
+fn every_example_validates() {
+    for (example, summary) in [
+        ("examples/quickstart/ecr.yaml", "1 registry, 5 repositories"),
+        ("examples/multi-account", "4 registries, 4 repositories"),
+        ("examples/pull-through-cache", "1 registry, 0 repositories"),
+    ] {
+        let output = ecrform(&root(), &["validate", "-f", example]);
+        assert_eq!(
+            (output.status.code(), stdout(&output)),
+            (Some(0), format!("{example} is valid: {summary}.\n")),
+            "{}",
+            stderr(&output)
+        );
+    }
 }
 
 /// The first spec file of a corpus case (the case itself, or a directory case's first by name).
@@ -787,6 +804,9 @@ const COMMANDS: &[&[&str]] = &[
     &["schema"],
     &["completions"],
     &["man"],
+    &["access"],
+    &["policies", "list"],
+    &["policies", "show"],
 ];
 
 #[test]
@@ -1481,6 +1501,7 @@ fn the_man_page_renders_and_man_writes_one_page_per_command() {
     assert_eq!(
         pages,
         [
+            "ecrform-access.1",
             "ecrform-apply.1",
             "ecrform-audit.1",
             "ecrform-completions.1",
@@ -1490,6 +1511,9 @@ fn the_man_page_renders_and_man_writes_one_page_per_command() {
             "ecrform-lifecycle.1",
             "ecrform-man.1",
             "ecrform-plan.1",
+            "ecrform-policies-list.1",
+            "ecrform-policies-show.1",
+            "ecrform-policies.1",
             "ecrform-registries.1",
             "ecrform-schema.1",
             "ecrform-snapshot.1",
@@ -1499,10 +1523,240 @@ fn the_man_page_renders_and_man_writes_one_page_per_command() {
     );
     assert_eq!(
         stderr(&written),
-        format!("wrote 14 manual pages under {}\n", dir.display())
+        format!("wrote 18 manual pages under {}\n", dir.display())
     );
     // A command's page lists only the options it reads.
     let validate = std::fs::read_to_string(dir.join("ecrform-validate.1")).unwrap();
     assert!(validate.contains("\\-\\-registry"), "{validate}");
     assert!(!validate.contains("\\-\\-state"), "{validate}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access review and the policy library.
+// ---------------------------------------------------------------------------------------------
+
+/// A spec with policies of every kind the access review reads (library templates, a
+/// conditional Deny written out); the emulator test applies the same file.
+const ACCESS_SPEC: &str = "tests/e2e/access/ecr.yaml";
+
+fn access(format: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["access", "-f", ACCESS_SPEC, "--format", format];
+    args.extend_from_slice(extra);
+    ecrform(&root(), &args)
+}
+
+#[test]
+fn access_of_the_spec_renders_as_text() {
+    let output = access("text", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    insta::assert_snapshot!("access_spec_text", stdout(&output));
+}
+
+#[test]
+fn access_of_the_spec_renders_as_markdown() {
+    let output = access("markdown", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    insta::assert_snapshot!("access_spec_markdown", stdout(&output));
+}
+
+#[test]
+fn access_of_the_spec_as_json_names_every_grant_by_class_and_principal() {
+    let output = access("json", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["source"], "spec");
+    let registry = &report["registries"][0];
+    assert_eq!(registry["registry"], "123456789012/us-east-1");
+    let api = &registry["repositories"]["team-a/api"];
+    assert_eq!(api["policy"], "present");
+    assert_eq!(api["grants"].as_array().unwrap().len(), 1);
+    assert_eq!(api["grants"][0]["class"], "pull");
+    assert_eq!(api["grants"][0]["principal"]["account"], "210987654321");
+    let shared = &registry["repositories"]["team-a/shared"]["grants"][0];
+    assert_eq!(shared["principal"]["type"], "anyone");
+    assert_eq!(shared["when"][0][0][0]["key"], "aws:PrincipalOrgID");
+    assert_eq!(
+        registry["repositories"]["team-b/batch"]["policy"],
+        "unknown"
+    );
+    let classes: Vec<&str> = registry["registry_policy"]["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|grant| grant["class"].as_str().unwrap())
+        .collect();
+    assert_eq!(classes, ["replicate", "create_repositories"]);
+}
+
+#[test]
+fn access_live_reads_the_policies_of_a_snapshot() {
+    let output = ecrform(
+        &root(),
+        &[
+            "access",
+            "-f",
+            "examples/quickstart/ecr.yaml",
+            "--live",
+            "--state",
+            "examples/quickstart/snapshot.json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    insta::assert_snapshot!("access_live_quickstart_snapshot_text", stdout(&output));
+}
+
+#[test]
+fn access_refuses_a_snapshot_without_live() {
+    let output = ecrform(
+        &root(),
+        &[
+            "access",
+            "-f",
+            "examples/quickstart/ecr.yaml",
+            "--state",
+            "examples/quickstart/snapshot.json",
+        ],
+    );
+    assert_one_line_error(
+        &output,
+        "error: --state examples/quickstart/snapshot.json is live state: pass --live to read \
+         access from it (without it, access reads the spec's policies)",
+    );
+}
+
+#[test]
+fn policies_list_names_every_document_of_the_library() {
+    let output = ecrform(&root(), &["policies", "list"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    insta::assert_snapshot!("policies_list_text", stdout(&output));
+    let output = ecrform(&root(), &["policies", "list", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let names: Vec<&str> = listed["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|policy| policy["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "builtin/untagged-7d-keep-10",
+        "builtin/keep-semver-releases",
+        "builtin/keep-days",
+        "builtin/archive-then-expire",
+        "builtin/cross-account-pull",
+        "builtin/org-pull",
+        "builtin/ci-push",
+        "builtin/lambda-pull",
+        "builtin/allow-replication-from",
+        "builtin/pull-through-cache",
+    ] {
+        assert!(names.contains(&name), "{name} is not listed: {names:?}");
+    }
+}
+
+#[test]
+fn policies_show_a_template_with_its_vars_usage_grants_and_text() {
+    let output = ecrform(&root(), &["policies", "show", "cross-account-pull"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    insta::assert_snapshot!("policies_show_cross_account_pull_text", stdout(&output));
+    let output = ecrform(
+        &root(),
+        &[
+            "policies",
+            "show",
+            "builtin/lambda-pull",
+            "--format",
+            "markdown",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    insta::assert_snapshot!("policies_show_lambda_pull_markdown", stdout(&output));
+}
+
+#[test]
+fn policies_show_of_a_document_prints_it_as_a_spec_names_it() {
+    let output = ecrform(
+        &root(),
+        &[
+            "policies",
+            "show",
+            "untagged-7d-keep-10",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(shown["usage"], "lifecycle: builtin/untagged-7d-keep-10");
+    assert_eq!(shown["template"], false);
+    assert!(shown.get("example_access").is_none(), "{shown}");
+    let document: serde_json::Value =
+        serde_json::from_str(shown["text"].as_str().unwrap()).unwrap();
+    assert_eq!(document["rules"][1]["selection"]["countNumber"], 10);
+}
+
+#[test]
+fn an_unknown_library_name_is_a_one_line_error() {
+    let output = ecrform(&root(), &["policies", "show", "cross-acount-pull"]);
+    assert_one_line_error(
+        &output,
+        "error: no built-in policy \"cross-acount-pull\"; did you mean \
+         \"builtin/cross-account-pull\"? (the library has \
+         builtin/archive-then-expire, builtin/keep-days, builtin/keep-semver-releases, \
+         builtin/untagged-7d-keep-10, builtin/ci-push, builtin/cross-account-pull, \
+         builtin/lambda-pull, builtin/org-pull, builtin/allow-replication-from, \
+         builtin/pull-through-cache; `ecrform policies list` describes them)",
+    );
+}
+
+#[test]
+fn a_spec_misusing_the_library_is_a_one_line_located_error() {
+    let dir = TempDir::new("builtin-misuse");
+    let spec = |repository: &str| {
+        format!(
+            "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    \
+             repositories:\n      team-a/api:\n{repository}"
+        )
+    };
+    for (case, repository, error) in [
+        (
+            "unknown",
+            "        lifecycle: builtin/untagged-7d\n",
+            "ecr.yaml:7:20: unknown built-in lifecycle policy \"builtin/untagged-7d\"; did you \
+             mean \"builtin/untagged-7d-keep-10\"? (available: builtin/archive-then-expire, \
+             builtin/keep-days, builtin/keep-semver-releases, builtin/untagged-7d-keep-10; \
+             `ecrform policies list` describes them)",
+        ),
+        (
+            "missing var",
+            "        policy: {template: builtin/cross-account-pull, vars: {}}\n",
+            "ecr.yaml:7:17: template \"builtin/cross-account-pull\" (built in) needs var \
+             \"accounts\", which vars does not set",
+        ),
+        (
+            "a var of the wrong shape",
+            "        policy: {template: builtin/cross-account-pull, vars: {accounts: {a: 1}}}\n",
+            "ecr.yaml:7:17: repository policy from template \"builtin/cross-account-pull\" (built \
+             in) at /Statement/0/Principal/AWS: Principal.AWS must be a string or a list of \
+             strings, not an object",
+        ),
+        (
+            "a list where the template has a string",
+            "        policy: {template: builtin/org-pull, vars: {organization_id: [o-a, o-b]}}\n",
+            "ecr.yaml:7:53: var \"organization_id\" is a list, but its placeholder on line 14 of \
+             the template is inside a string; only a string, number or boolean can go there \
+             (template \"builtin/org-pull\", built in)",
+        ),
+        (
+            "a var that makes the document invalid",
+            "        lifecycle: {template: builtin/keep-days, vars: {days: seven}}\n",
+            "ecr.yaml:7:20: lifecycle policy from template \"builtin/keep-days\" (built in) at \
+             /rules/0/selection/countNumber: rule 1: countNumber must be a whole number, not \
+             \"seven\"",
+        ),
+    ] {
+        dir.write("ecr.yaml", &spec(repository));
+        let output = ecrform(&dir.0, &["validate", "-f", "ecr.yaml"]);
+        assert_eq!(output.status.code(), Some(1), "{case}");
+        assert_one_line_error(&output, error);
+    }
 }

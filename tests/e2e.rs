@@ -3528,7 +3528,7 @@ fn the_github_actions_steps_append_their_reports_to_the_step_summary() {
         &[],
     );
     plan.success();
-    assert!(plan.stdout.contains("| create | 9 |"), "{plan}");
+    assert!(plan.stdout.contains("— 9 to create, 0 to update"), "{plan}");
     let after_plan = format!("earlier step\n{}\n", plan.stdout);
     assert_eq!(read(), after_plan);
 
@@ -3552,6 +3552,199 @@ fn the_github_actions_steps_append_their_reports_to_the_step_summary() {
     drift.success();
     let report = read();
     let report = report.strip_prefix(&applied).unwrap();
-    assert!(report.starts_with("## "), "{report}");
+    assert!(
+        report.starts_with("<!-- ecrform:drift key=ecr.yaml -->\n## "),
+        "{report}"
+    );
     assert!(report.ends_with("\n\n"), "{report:?}");
+}
+
+/// What `access` prints for the `access` fixture's registry policy and repositories, under
+/// `heading`, with `batch` for team-b/batch (whose policy the spec leaves out) and `extra`
+/// lines for repositories outside the spec, in name order before team-a/.
+fn access_matrix(heading: &str, extra: &str, api: &str, batch: &str) -> String {
+    format!(
+        "{heading}\n\n{REGISTRY}\n  registry policy:\n    111111111111 (account) can replicate into \
+         the registry\n    111111111111 (account) can create repositories\n{extra}  team-a/api:\n\
+         {api}  team-a/fn:\n    123456789012 (account) can pull\n    lambda.amazonaws.com \
+         (service) can pull if aws:SourceArn matches \
+         arn:aws:lambda:us-east-1:123456789012:function:team-a-*\n  team-a/shared:\n    * \
+         (anyone in o-abc123def4) can pull\n  team-a/web:\n    arn:aws:iam::123456789012:role/ci \
+         can pull unless aws:SecureTransport is false\n    arn:aws:iam::123456789012:role/ci can \
+         push unless aws:SecureTransport is false\n  team-b/batch: {batch}\n"
+    )
+}
+
+#[test]
+fn access_live_reads_what_ecr_holds_and_a_plan_says_what_each_policy_change_does_to_access() {
+    let h = Harness::new("access");
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+    let api_pull = "    210987654321 (account) can pull\n";
+    let spec = h.ecrform(&["access", "-f", "ecr.yaml"]);
+    spec.success();
+    assert_eq!(
+        spec.stdout,
+        access_matrix(
+            "Who can do what under the policies of the spec.",
+            "",
+            api_pull,
+            "policy not in the spec (access --live reads it)"
+        ),
+        "{spec}"
+    );
+
+    // ECR holds what the spec says; the emulator has no creation templates, which are left
+    // out with a warning.
+    let live = h.ecrform(&["access", "-f", "ecr.yaml", "--live"]);
+    assert_eq!(live.code, Some(0), "{live}");
+    let live_heading = "Who can do what under the policies ECR holds.";
+    let no_policy = "no policy: only this account's principals, through their IAM policies";
+    assert_eq!(
+        live.stdout,
+        access_matrix(live_heading, "", api_pull, no_policy),
+        "{live}"
+    );
+    assert_eq!(live.stderr.lines().count(), 1, "{live}");
+    assert!(
+        live.stderr
+            .starts_with(&format!("warning: registry {REGISTRY}: "))
+            && live.stderr.ends_with("; left out\n"),
+        "{live}"
+    );
+
+    // Out of band: a public repository outside the spec, and team-a/api opened to another
+    // account, which may now push as well.
+    h.aws(&[
+        "ecr",
+        "create-repository",
+        "--repository-name",
+        "legacy/open",
+    ]);
+    h.aws(&[
+        "ecr",
+        "set-repository-policy",
+        "--repository-name",
+        "legacy/open",
+        "--policy-text",
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"public","Effect":"Allow","Principal":"*","Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}"#,
+    ]);
+    h.aws(&[
+        "ecr",
+        "set-repository-policy",
+        "--repository-name",
+        "team-a/api",
+        "--policy-text",
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"CrossAccountPull","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::210987654321:root","arn:aws:iam::999999999999:root"]},"Action":["ecr:BatchCheckLayerAvailability","ecr:BatchGetImage","ecr:GetDownloadUrlForLayer","ecr:InitiateLayerUpload","ecr:UploadLayerPart","ecr:CompleteLayerUpload","ecr:PutImage"]}]}"#,
+    ]);
+    let live = h.ecrform(&["access", "-f", "ecr.yaml", "--live", "-q"]);
+    live.success();
+    assert_eq!(
+        live.stdout,
+        access_matrix(
+            live_heading,
+            "  legacy/open:\n    * (anyone) can pull\n",
+            "    210987654321 (account) can pull\n    210987654321 (account) can push\n    \
+             999999999999 (account) can pull\n    999999999999 (account) can push\n",
+            no_policy
+        ),
+        "{live}"
+    );
+
+    // The plan that closes the gap says what it takes away, in text and in JSON.
+    let plan = h.ecrform(&["plan", "-f", "ecr.yaml"]);
+    plan.success();
+    let lines = "    access:\n      - 210987654321 (account) can push\n      - 999999999999 \
+                 (account) can pull\n      - 999999999999 (account) can push\n";
+    assert!(
+        plan.stdout.contains(&format!(
+            "~ update {}\n{lines}",
+            address(REGISTRY, "repository_policy/team-a/api")
+        )),
+        "{plan}"
+    );
+    let plan = h.ecrform(&["plan", "-f", "ecr.yaml", "--format", "json"]);
+    plan.success();
+    let report = plan.json();
+    let api_policy = address(REGISTRY, "repository_policy/team-a/api");
+    let change = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|change| change["address"] == api_policy.as_str())
+        .unwrap_or_else(|| panic!("no change at {api_policy}: {plan}"));
+    let access = &change["access"];
+    assert_eq!(access["added"], serde_json::json!([]), "{plan}");
+    let removed: Vec<String> = access["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|grant| grant["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        removed,
+        [
+            "210987654321 (account) can push",
+            "999999999999 (account) can pull",
+            "999999999999 (account) can push"
+        ],
+        "{plan}"
+    );
+}
+
+/// The lifecycle preview's image reads start while the registry is still being read: the
+/// images of the one repository whose lifecycle policy changes are listed as soon as that
+/// repository is read, before the reads of the twenty after it are done.
+#[test]
+fn the_preview_lists_images_while_the_registry_is_still_being_read() {
+    let h = Harness::new("one-repository.yaml");
+    let keep = |count: u32| {
+        format!(
+            "{{rules: [{{rulePriority: 1, selection: {{tagStatus: any, countType: \
+             imageCountMoreThan, countNumber: {count}}}, action: {{type: expire}}}}]}}"
+        )
+    };
+    let mut spec = format!(
+        "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    \
+         repositories:\n      aa/changed:\n        lifecycle: {}\n",
+        keep(5)
+    );
+    for i in 0..20 {
+        spec.push_str(&format!(
+            "      zz/r{i:02}:\n        tags: {{n: \"{i}\"}}\n"
+        ));
+    }
+    h.dir.write("ecr.yaml", &spec);
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+    h.dir.write("ecr.yaml", &spec.replace(&keep(5), &keep(3)));
+
+    let proxy = Proxy::in_front_of(&h.emulator, ProxyConfig::transparent()).unwrap();
+    let plan = h.ecrform_through(&proxy, &["plan", "-f", "ecr.yaml", "--parallelism", "2"]);
+    assert_eq!(plan.code, Some(0), "{plan}");
+    assert!(
+        plan.stdout
+            .contains("~ update 123456789012/us-east-1/lifecycle_policy/aa/changed"),
+        "{plan}"
+    );
+    let exchanges = proxy.exchanges();
+    let position = |operation: &str| {
+        exchanges
+            .iter()
+            .rposition(|exchange| exchange.operation == operation)
+            .unwrap_or_else(|| panic!("no {operation}: {exchanges:?}"))
+    };
+    let listed = exchanges
+        .iter()
+        .position(|exchange| exchange.operation == "DescribeImages")
+        .unwrap_or_else(|| panic!("no DescribeImages: {exchanges:?}"));
+    assert_eq!(
+        exchanges[listed].resource.as_deref(),
+        Some("aa/changed"),
+        "{exchanges:?}"
+    );
+    assert!(
+        listed < position("ListTagsForResource"),
+        "the images were listed after every repository was read: {exchanges:?}"
+    );
 }

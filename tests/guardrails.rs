@@ -463,7 +463,7 @@ fn strict_findings_of_a_spec_and_of_a_document() {
     )
     .unwrap();
     let findings = ecrform_guardrails::strict_document_findings(
-        ecrform_guardrails::PolicyKind::RepositoryPolicy,
+        ecrform_guardrails::JudgedDocument::RepositoryPolicy,
         &policy,
     )
     .unwrap();
@@ -487,5 +487,39 @@ fn audit_says_why_a_lapsed_exception_fails_it() {
         stderr
             .contains("warning: exceptions.yaml:9:7: the exception for scanning covers no finding"),
         "{stderr}"
+    );
+}
+
+/// Every document of the built-in policy library (`policies/`, named `builtin/NAME` in a spec)
+/// passes the strict guardrails; a template with the example vars it documents.
+#[test]
+fn every_builtin_policy_but_the_narrow_one_passes_the_strict_guardrails() {
+    let library = ecrform_spec::builtin_policies();
+    assert!(library.len() > 3, "the library is empty");
+    let mut problems = Vec::new();
+    for policy in library {
+        let document = policy
+            .instantiate(&policy.example_vars())
+            .unwrap_or_else(|error| panic!("{}: {error}", policy.reference()));
+        match ecrform_guardrails::strict_document_findings(policy.kind.into(), &document) {
+            Ok(findings) => problems.extend(
+                findings
+                    .iter()
+                    .map(|finding| format!("{}: {}", policy.reference(), finding.tagged_message())),
+            ),
+            Err(error) => problems.push(format!("{}: {error}", policy.reference())),
+        }
+    }
+    // keep-semver-releases is narrow by design (it leaves every other image alone, as its
+    // description says): under strict it needs an untagged rule next to it.
+    assert_eq!(
+        problems,
+        [
+            "builtin/keep-semver-releases: [lifecycle-untagged] the lifecycle policy never \
+             expires untagged images (no untagged or any expire rule on standard storage, nor \
+             one that expires them from archive)"
+        ],
+        "{}",
+        problems.join("\n")
     );
 }

@@ -247,7 +247,11 @@ fn saved_plan(
     let (after, _) = guardrails::judge_plan(&config, &desired, &live, &replanned, locate);
     guardrails::refuse_errors(context, spec.as_ref(), &after, "nothing was written")?;
     if !args.no_image_preview {
-        runtime.block_on(live::preview_plan(&registries, &mut plan))?;
+        runtime.block_on(live::preview_plan(
+            &registries,
+            &mut plan,
+            live::Prefetched::new(),
+        ))?;
     }
     Ok(LivePlan {
         registries,

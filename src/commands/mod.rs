@@ -1,6 +1,7 @@
 //! One module per command, plus what they share: loading the spec, restricting to the
 //! `--registry` selection, and the outcome/error types that `main` maps to exit codes.
 
+mod access;
 mod apply;
 mod audit;
 mod docs;
@@ -10,6 +11,7 @@ mod guardrails;
 mod lifecycle;
 mod live;
 mod plan;
+mod policies;
 mod registries;
 mod snapshot;
 mod validate;
@@ -88,6 +90,8 @@ pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
         Command::Schema => docs::schema(),
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(&context, args),
+        Command::Access(args) => access::run(&context, args),
+        Command::Policies(command) => policies::run(&context, command),
     }
 }
 

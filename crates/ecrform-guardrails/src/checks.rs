@@ -79,7 +79,7 @@ pub fn check_repository(
             } else {
                 vec![
                     "the lifecycle policy never expires untagged images (no untagged or any \
-                     expire rule on standard storage)"
+                     expire rule on standard storage, nor one that expires them from archive)"
                         .to_owned(),
                 ]
             }

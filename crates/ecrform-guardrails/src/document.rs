@@ -30,23 +30,23 @@ const DOCUMENT_REPOSITORY: &str = "document/judged";
 
 /// What a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PolicyKind {
+pub enum JudgedDocument {
     Lifecycle,
     RepositoryPolicy,
     RegistryPolicy,
 }
 
-impl PolicyKind {
+impl JudgedDocument {
     /// The rules that read this kind of document.
     pub fn rules(self) -> &'static [RuleId] {
         match self {
-            PolicyKind::Lifecycle => &[
+            JudgedDocument::Lifecycle => &[
                 RuleId::LifecycleUntagged,
                 RuleId::LifecycleTaggedCap,
                 RuleId::LifecycleAnyCount,
                 RuleId::LifecycleUnreachableRule,
             ],
-            PolicyKind::RepositoryPolicy | PolicyKind::RegistryPolicy => {
+            JudgedDocument::RepositoryPolicy | JudgedDocument::RegistryPolicy => {
                 &[RuleId::PublicAccess, RuleId::LeastPrivilege]
             }
         }
@@ -73,7 +73,7 @@ fn describe(errors: &[DocumentError]) -> String {
 /// [`DOCUMENT_ACCOUNT`]. Exceptions of `config` do not apply (a document has no repository
 /// name to except).
 pub fn check_document(
-    kind: PolicyKind,
+    kind: JudgedDocument,
     document: &Json,
     config: &Config,
 ) -> Result<Vec<Finding>, InvalidDocument> {
@@ -85,7 +85,7 @@ pub fn check_document(
     let mut repositories = BTreeMap::new();
     let mut registry_policy = Value::Unknown;
     match kind {
-        PolicyKind::Lifecycle => {
+        JudgedDocument::Lifecycle => {
             // The rules read the evaluator's parse, which also says what ECR would reject.
             ecrform_lifecycle::parse(document).map_err(InvalidDocument)?;
             let policy = LifecyclePolicy::from_value(document.clone())
@@ -98,7 +98,7 @@ pub fn check_document(
                 },
             );
         }
-        PolicyKind::RepositoryPolicy => {
+        JudgedDocument::RepositoryPolicy => {
             let policy = IamPolicy::from_value(document.clone())
                 .map_err(|error| InvalidDocument(vec![error]))?;
             repositories.insert(
@@ -109,7 +109,7 @@ pub fn check_document(
                 },
             );
         }
-        PolicyKind::RegistryPolicy => {
+        JudgedDocument::RegistryPolicy => {
             let policy = IamPolicy::from_value(document.clone())
                 .map_err(|error| InvalidDocument(vec![error]))?;
             registry_policy = Value::Known(Some(policy));
@@ -147,14 +147,14 @@ pub fn check_document(
 /// document must not have. `Ok(vec![])` means the document passes.
 ///
 /// ```
-/// use ecrform_guardrails::{PolicyKind, strict_document_findings};
+/// use ecrform_guardrails::{JudgedDocument, strict_document_findings};
 /// let open = serde_json::json!({"Version": "2012-10-17", "Statement": [
 ///     {"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}]});
-/// let findings = strict_document_findings(PolicyKind::RepositoryPolicy, &open).unwrap();
+/// let findings = strict_document_findings(JudgedDocument::RepositoryPolicy, &open).unwrap();
 /// assert_eq!(findings[0].rule.as_str(), "public-access");
 /// ```
 pub fn strict_document_findings(
-    kind: PolicyKind,
+    kind: JudgedDocument,
     document: &Json,
 ) -> Result<Vec<Finding>, InvalidDocument> {
     check_document(kind, document, &Config::for_profile(Profile::Strict))
@@ -197,12 +197,12 @@ mod tests {
             {"rulePriority": 2, "selection": {"tagStatus": "tagged", "tagPatternList": ["*"], "countType": "imageCountMoreThan", "countNumber": 50}, "action": {"type": "expire"}}
         ]});
         assert_eq!(
-            strict_document_findings(PolicyKind::Lifecycle, &good).unwrap(),
+            strict_document_findings(JudgedDocument::Lifecycle, &good).unwrap(),
             []
         );
         let untagged_only = json!({"rules": [good["rules"][0].clone()]});
         assert_eq!(
-            ids(&strict_document_findings(PolicyKind::Lifecycle, &untagged_only).unwrap()),
+            ids(&strict_document_findings(JudgedDocument::Lifecycle, &untagged_only).unwrap()),
             ["lifecycle-tagged-cap"]
         );
     }
@@ -214,16 +214,16 @@ mod tests {
             {"Sid": "Pull", "Effect": "Allow", "Principal": {"AWS": "210987654321"},
              "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]});
         assert_eq!(
-            strict_document_findings(PolicyKind::RepositoryPolicy, &pull).unwrap(),
+            strict_document_findings(JudgedDocument::RepositoryPolicy, &pull).unwrap(),
             []
         );
         let push = json!({"Version": "2012-10-17", "Statement": [
             {"Sid": "Push", "Effect": "Allow", "Principal": {"AWS": "210987654321"}, "Action": "ecr:PutImage"}]});
         assert_eq!(
-            ids(&strict_document_findings(PolicyKind::RegistryPolicy, &push).unwrap()),
+            ids(&strict_document_findings(JudgedDocument::RegistryPolicy, &push).unwrap()),
             ["least-privilege"]
         );
-        let findings = strict_document_findings(PolicyKind::RegistryPolicy, &push).unwrap();
+        let findings = strict_document_findings(JudgedDocument::RegistryPolicy, &push).unwrap();
         assert_eq!(findings[0].repository, None);
     }
 
@@ -235,12 +235,12 @@ mod tests {
         config.parameters.allowed_push_principals =
             vec!["arn:aws:iam::210987654321:role/*".to_owned()];
         assert_eq!(
-            check_document(PolicyKind::RepositoryPolicy, &push, &config).unwrap(),
+            check_document(JudgedDocument::RepositoryPolicy, &push, &config).unwrap(),
             []
         );
         assert_eq!(
             check_document(
-                PolicyKind::RepositoryPolicy,
+                JudgedDocument::RepositoryPolicy,
                 &push,
                 &Config::for_profile(Profile::None)
             )
@@ -255,10 +255,10 @@ mod tests {
             {"rulePriority": 1, "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14}, "action": {"type": "expire"}},
             {"rulePriority": 2, "selection": {"tagStatus": "untagged", "countType": "imageCountMoreThan", "countNumber": 5}, "action": {"type": "expire"}}
         ]});
-        assert!(strict_document_findings(PolicyKind::Lifecycle, &two_untagged).is_err());
+        assert!(strict_document_findings(JudgedDocument::Lifecycle, &two_untagged).is_err());
         let not_a_policy = json!({"Statement": "everything"});
         let error =
-            strict_document_findings(PolicyKind::RepositoryPolicy, &not_a_policy).unwrap_err();
+            strict_document_findings(JudgedDocument::RepositoryPolicy, &not_a_policy).unwrap_err();
         assert!(!error.to_string().is_empty());
     }
 }

@@ -28,7 +28,7 @@ pub mod view;
 
 pub use config::{Config, Date, Exception, Parameters};
 pub use document::{
-    DOCUMENT_ACCOUNT, InvalidDocument, PolicyKind, check_document, strict_document_findings,
+    DOCUMENT_ACCOUNT, InvalidDocument, JudgedDocument, check_document, strict_document_findings,
 };
 pub use evaluate::{
     Comparison, Evaluation, Outcome, Row, check, check_desired, compare, spec_accounts,

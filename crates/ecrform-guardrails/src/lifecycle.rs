@@ -15,16 +15,26 @@ use ecrform_lifecycle::{
     CountCriterion, LifecyclePolicyRules, Rule, RuleAction, StorageClass, TagStatus, glob_matches,
 };
 
-/// Whether some rule expires untagged images from standard storage.
+/// Whether untagged images are expired: a rule expires them from standard storage, or one
+/// moves them to archive storage and another expires them there.
 pub(crate) fn expires_untagged(policy: &LifecyclePolicyRules) -> bool {
-    policy.rules.iter().any(|rule| {
-        rule.action == RuleAction::Expire
-            && rule.selection.storage_class == StorageClass::Standard
+    let selects_untagged = |rule: &&Rule, class: StorageClass| {
+        rule.selection.storage_class == class
             && matches!(
                 rule.selection.tag_status,
                 TagStatus::Untagged | TagStatus::Any
             )
-    })
+    };
+    let acts = |action: fn(&RuleAction) -> bool, class| {
+        policy
+            .rules
+            .iter()
+            .any(|rule| action(&rule.action) && selects_untagged(&rule, class))
+    };
+    let expire = |action: &RuleAction| *action == RuleAction::Expire;
+    let transition = |action: &RuleAction| *action != RuleAction::Expire;
+    acts(expire, StorageClass::Standard)
+        || (acts(transition, StorageClass::Standard) && acts(expire, StorageClass::Archive))
 }
 
 /// Whether some rule expires tagged images (by count or age, from either storage class).
@@ -67,11 +77,16 @@ pub(crate) fn any_count_traps(policy: &LifecyclePolicyRules) -> Vec<String> {
     traps
 }
 
-/// A description that acknowledges the count: it mentions untagged images.
+/// Phrases of a description that acknowledge that untagged images count.
+const COUNTS_UNTAGGED: &[&str] = &["untagged", "tagged or not", "of any kind", "any image"];
+
+/// A description that acknowledges the count: it mentions untagged images, or says the
+/// images are tagged or not.
 fn says_untagged_count(rule: &Rule) -> bool {
-    rule.description
-        .as_deref()
-        .is_some_and(|text| text.to_lowercase().contains("untagged"))
+    rule.description.as_deref().is_some_and(|text| {
+        let text = text.to_lowercase();
+        COUNTS_UNTAGGED.iter().any(|phrase| text.contains(phrase))
+    })
 }
 
 /// Every rule that can never act on an image, because earlier rules of its storage class
@@ -222,9 +237,16 @@ mod tests {
 
     #[test]
     fn an_any_count_rule_that_says_untagged_images_count_passes() {
-        assert!(
-            any_count_traps(&untagged_then_any("keep the 3 newest, Untagged included")).is_empty()
-        );
+        for description in [
+            "keep the 3 newest, Untagged included",
+            "Keep the 3 most recent images, tagged or not",
+            "keep 3 images of any kind",
+        ] {
+            assert!(
+                any_count_traps(&untagged_then_any(description)).is_empty(),
+                "{description}"
+            );
+        }
         let alone = rules(json!([{"rulePriority": 1,
             "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 3},
             "action": {"type": "expire"}}]));
@@ -298,8 +320,15 @@ mod tests {
         assert!(unreachable_rules(&policy).is_empty());
         assert!(caps_tagged(&policy));
         assert!(
-            !expires_untagged(&policy),
-            "only archived images are expired"
+            expires_untagged(&policy),
+            "untagged images are archived, then expired from archive"
+        );
+        let archived_only = rules(json!([
+            {"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 30}, "action": {"type": "transition", "targetStorageClass": "archive"}}
+        ]));
+        assert!(
+            !expires_untagged(&archived_only),
+            "archived and kept there forever"
         );
     }
 }

@@ -241,7 +241,8 @@ pub const RULES: &[Rule] = &[
         rule: RuleId::LifecycleUntagged,
         id: "lifecycle-untagged",
         checks: "the lifecycle policy expires untagged images (a tagStatus untagged or any \
-                 expire rule on standard storage)",
+                 expire rule on standard storage, or a transition to archive and an expire rule \
+                 there)",
         rationale: "every push of a moved tag leaves an untagged image behind",
         fix: "add a rule {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, \
               countNumber: 14} that expires them",
@@ -270,7 +271,8 @@ pub const RULES: &[Rule] = &[
         rule: RuleId::LifecycleAnyCount,
         id: "lifecycle-any-count",
         checks: "no tagStatus any imageCountMoreThan N rule after an untagged rule, unless its \
-                 description says that untagged images count",
+                 description says that untagged images count (\"untagged\", \"tagged or \
+                 not\", \"of any kind\")",
         rationale: "the any rule counts the untagged images the earlier rule selects, so \
                     \"keep N\" keeps fewer than N tagged images",
         fix: "select tagStatus tagged with tagPatternList [\"*\"] to keep N tagged images, or \

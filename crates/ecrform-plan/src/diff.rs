@@ -145,6 +145,7 @@ pub fn plan(desired: &DesiredState, live: &[RegistryState]) -> Plan {
             step(&context, &mut planned);
         }
     }
+    crate::access::annotate(&mut planned.changes);
     let mut plan = Plan::new(planned.changes, planned.unmanaged);
     plan.owned_elsewhere = planned.owned_elsewhere;
     plan.registries = planned.registries;

@@ -4,6 +4,7 @@
 //! AWS or does I/O, and nothing is async: the executor that runs a plan over the
 //! [`Registry`] port is `ecrform-apply`.
 
+pub mod access;
 mod calls;
 mod diff;
 pub mod drift;

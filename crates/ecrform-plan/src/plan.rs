@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use ecrform_model::policy::AccessDelta;
 use ecrform_model::{Address, RegistryId};
 
 use crate::ApiCall;
@@ -43,6 +44,13 @@ pub struct Change {
     pub destructive: bool,
     /// The fields that differ (for updates and replaces; every managed field for a create).
     pub fields: Vec<String>,
+    /// For a change of a repository policy, the registry policy or a creation template's
+    /// repository policy: who can do what after it that could not before, and who no longer
+    /// can (see [`crate::access`]). Serialized before `before` and `after`: it is what a
+    /// reviewer reads first. Planning computes it from `before` and `after`, so a saved
+    /// plan does not read it back: planning again gives the same.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub access: Option<AccessDelta>,
     /// Canonical live form, `null` when absent.
     pub before: Option<Value>,
     /// Canonical desired form, `null` when absent.
@@ -100,6 +108,7 @@ impl Change {
             replace_reason: None,
             restores: None,
             recreated_unchanged: false,
+            access: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! Differences are computed once as data ([`diff`]) and every format renders that data, so the
 //! formats never disagree.
 
+pub mod access;
 pub mod diff;
 mod drift;
 mod failure;
@@ -13,6 +14,10 @@ mod markdown;
 mod report;
 mod text;
 
+pub use access::{
+    AccessSource, access_lines, access_markdown, render_access_json, render_access_markdown,
+    render_access_text,
+};
 pub use diff::{ChangeDiff, diff_change};
 pub use drift::{drift_summary_line, render_drift_json, render_drift_markdown, render_drift_text};
 pub use failure::{render_failure_json, render_failure_markdown};

@@ -708,6 +708,8 @@ fn push_body(out: &mut String, change: &Change, style: BodyStyle) -> usize {
             out.push_str(&format!("{text}\n\n"));
         }
     }
+    // Who gains or loses access, above the diff: what a reviewer reads first.
+    out.push_str(&crate::access::access_markdown(change));
     let lines = layout::change_lines(change, style);
     if lines.is_empty() {
         return 0;

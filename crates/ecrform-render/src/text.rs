@@ -133,6 +133,17 @@ fn push_change(out: &mut String, change: &Change, painter: Painter) {
         out.push_str(&painter.paint(note.alarming.then_some(RED), &line));
         out.push('\n');
     }
+    // Who gains or loses access, above the diff: what a reviewer reads first.
+    for line in crate::access::access_lines(change) {
+        let colour = match line.trim_start().chars().next() {
+            Some('+') => Some(GREEN),
+            Some('-') => Some(RED),
+            Some('!') => Some(YELLOW),
+            _ => None,
+        };
+        out.push_str(&painter.paint(colour, &format!("{INDENT}{line}")));
+        out.push('\n');
+    }
     for line in layout::change_lines(change, BodyStyle::FULL) {
         out.push_str(&painter.paint(sign_colour(line.sign), &body_line(&line)));
         out.push('\n');

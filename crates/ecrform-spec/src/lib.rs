@@ -35,7 +35,9 @@
 //! - A registry may be listed in several files (each team its own file); its registry-level
 //!   keys may be set in one place only, and each repository defined once.
 //! - A mapping with a `template` key is a template reference; any other mapping is an inline
-//!   document. Policy names are file names without extension in `policies/<kind>/`. A
+//!   document. Policy names are file names without extension in `policies/<kind>/`, or
+//!   `builtin/NAME` for the library built into the binary (`builtin`), which a spec's own
+//!   `policies/` cannot shadow (a file name holds no `/`). A
 //!   placeholder inside a double-quoted string takes the var's text; anywhere else its JSON.
 //!   In a creation template, `lifecycle: none` is the same as leaving it out (templates are
 //!   written whole).
@@ -45,6 +47,7 @@
 //!   order first used) and position. Messages that name a second place use a path relative
 //!   to the spec's directory, so their text does not depend on how `-f` was spelled.
 
+pub mod builtin;
 mod document;
 mod export;
 mod guardrails;
@@ -74,9 +77,14 @@ use std::collections::BTreeMap;
 
 use ecrform_model::{DesiredState, RegistryId, RepositoryName};
 
+pub use crate::builtin::{
+    BUILTIN_PREFIX, BuiltinPolicy, TemplateVar, builtin_policies, builtin_policy,
+    nearest_builtin_policy,
+};
 pub use crate::document::LocatedDocument;
 pub use crate::export::{ExportOptions, Exported, export};
 pub use crate::guardrails::Guardrails;
+pub use crate::policies::PolicyKind;
 use crate::policies::PolicyLibrary;
 use crate::report::{Location, Report};
 pub use crate::schema::{SCHEMA_DIALECT, json_schema};

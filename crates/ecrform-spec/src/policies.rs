@@ -23,6 +23,7 @@ use ecrform_model::{
 };
 use serde_json::Value;
 
+use crate::builtin::{BUILTIN_PREFIX, BuiltinPolicy, builtin_policies, builtin_policy};
 use crate::document::{self, PathIndex};
 use crate::raw::{RawDocument, RawTemplate, Spanned};
 use crate::report::{FileId, Location, Report};
@@ -36,16 +37,28 @@ const IAM_POLICY_MAX_CHARS: usize = 10_240;
 
 const DOCUMENT_EXTENSIONS: [&str; 3] = ["json", "yaml", "yml"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum PolicyKind {
+/// The kinds of policy documents a spec names: each has its directory under `policies/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PolicyKind {
     Lifecycle,
     Repository,
     Registry,
 }
 
+/// The guardrails judge a document of each kind by the rules that read it.
+impl From<PolicyKind> for ecrform_guardrails::JudgedDocument {
+    fn from(kind: PolicyKind) -> Self {
+        match kind {
+            PolicyKind::Lifecycle => ecrform_guardrails::JudgedDocument::Lifecycle,
+            PolicyKind::Repository => ecrform_guardrails::JudgedDocument::RepositoryPolicy,
+            PolicyKind::Registry => ecrform_guardrails::JudgedDocument::RegistryPolicy,
+        }
+    }
+}
+
 impl PolicyKind {
     /// The directory under `policies/` that holds this kind's named documents.
-    fn directory(self) -> &'static str {
+    pub fn directory(self) -> &'static str {
         match self {
             PolicyKind::Lifecycle => "lifecycle",
             PolicyKind::Repository => "repository",
@@ -109,6 +122,13 @@ enum Listing {
     Unreadable(String),
 }
 
+/// Where a named document or template is.
+#[derive(Debug, Clone)]
+enum Source {
+    File(PathBuf),
+    Builtin(&'static BuiltinPolicy),
+}
+
 /// Finds, reads and checks policy documents for one load.
 #[derive(Debug)]
 pub(crate) struct PolicyLibrary {
@@ -116,6 +136,8 @@ pub(crate) struct PolicyLibrary {
     listings: HashMap<PolicyKind, Listing>,
     named_documents: HashMap<PathBuf, Option<CheckedDocument>>,
     template_texts: HashMap<PathBuf, Option<String>>,
+    /// The built-in documents used as they are, checked once each.
+    builtin_documents: HashMap<&'static str, Option<CheckedDocument>>,
     /// The IAM policies moved into other partitions than the commercial one.
     partitions: PartitionCache,
 }
@@ -128,6 +150,7 @@ impl PolicyLibrary {
             listings: HashMap::new(),
             named_documents: HashMap::new(),
             template_texts: HashMap::new(),
+            builtin_documents: HashMap::new(),
             partitions: PartitionCache::new(),
         }
     }
@@ -171,12 +194,58 @@ impl PolicyLibrary {
         file: FileId,
         report: &mut Report,
     ) -> Option<CheckedDocument> {
-        let path = self.find(kind, name, "", file, report)?;
+        let path = match self.locate(kind, name, "", file, report)? {
+            Source::File(path) => path,
+            Source::Builtin(builtin) => return self.builtin(kind, builtin, name, file, report),
+        };
         if let Some(checked) = self.named_documents.get(&path) {
             return checked.clone();
         }
         let checked = load_named(kind, &path, report);
         self.named_documents.insert(path, checked.clone());
+        checked
+    }
+
+    /// A document of the built-in library, used as it is: checked once (it passes, as the
+    /// library's tests make sure; a problem would be reported where the spec names it).
+    fn builtin(
+        &mut self,
+        kind: PolicyKind,
+        builtin: &'static BuiltinPolicy,
+        name: &Spanned<String>,
+        file: FileId,
+        report: &mut Report,
+    ) -> Option<CheckedDocument> {
+        let here = Location::new(file, name.at);
+        if builtin.is_template() {
+            let vars: Vec<String> = builtin
+                .vars
+                .iter()
+                .map(|var| format!("{}: {}", var.name, var.example))
+                .collect();
+            report.error(
+                here,
+                format!(
+                    "{} is a template; write {{template: {}, vars: {{{}}}}}",
+                    builtin.reference(),
+                    builtin.reference(),
+                    vars.join(", ")
+                ),
+            );
+            return None;
+        }
+        if let Some(checked) = self.builtin_documents.get(builtin.name) {
+            return checked.clone();
+        }
+        let source = format!("built-in {} {}", kind.label(), builtin.reference());
+        let checked = match builtin.instantiate(&BTreeMap::new()) {
+            Ok(value) => report_checked(kind, value, &source, here, report),
+            Err(message) => {
+                report.error(here, format!("{source} cannot be read: {message}"));
+                None
+            }
+        };
+        self.builtin_documents.insert(builtin.name, checked.clone());
         checked
     }
 
@@ -188,9 +257,15 @@ impl PolicyLibrary {
         report: &mut Report,
     ) -> Option<CheckedDocument> {
         let here = Location::new(file, template.at);
-        let path = self.find(kind, &template.name, " template", file, report)?;
-        let text = self.template_text(&path, report)?;
-        let shown = report.relative(&path);
+        let located = self.locate(kind, &template.name, " template", file, report)?;
+        let (text, shown, is_json) = match &located {
+            Source::File(path) => (
+                self.template_text(path, report)?,
+                report.relative(path),
+                is_json_file(path),
+            ),
+            Source::Builtin(builtin) => (builtin.text.to_owned(), "built in".to_owned(), true),
+        };
         let source = format!(
             "{} from template {} ({shown})",
             kind.label(),
@@ -283,7 +358,7 @@ impl PolicyLibrary {
                 return None;
             }
         };
-        let value = match parse_text(&path, &substituted) {
+        let value = match parse_text(is_json, &substituted) {
             Ok(value) => value,
             Err(message) => {
                 report.error(
@@ -293,18 +368,7 @@ impl PolicyLibrary {
                 return None;
             }
         };
-        match check(kind, value) {
-            Ok(checked) => Some(checked),
-            Err(errors) => {
-                for error in errors {
-                    report.error(
-                        here,
-                        format!("{source}{}: {}", at_pointer(&error.path), error.message),
-                    );
-                }
-                None
-            }
-        }
+        report_checked(kind, value, &source, here, report)
     }
 
     /// The text of a template file, read once.
@@ -315,6 +379,58 @@ impl PolicyLibrary {
         let text = sources::read_text(path, limits::POLICY_FILE, report).map(|source| source.text);
         self.template_texts.insert(path.to_owned(), text.clone());
         text
+    }
+
+    /// Where a name refers to: a document of the built-in library (`builtin/NAME`) or a
+    /// file; a diagnostic listing what is available when neither has it.
+    fn locate(
+        &mut self,
+        kind: PolicyKind,
+        name: &Spanned<String>,
+        noun_suffix: &str,
+        file: FileId,
+        report: &mut Report,
+    ) -> Option<Source> {
+        if !name.value.starts_with(BUILTIN_PREFIX) {
+            return self
+                .find(kind, name, noun_suffix, file, report)
+                .map(Source::File);
+        }
+        let here = Location::new(file, name.at);
+        let noun = format!("built-in {}{noun_suffix}", kind.label());
+        match builtin_policy(&name.value) {
+            Some(builtin) if builtin.kind == kind => return Some(Source::Builtin(builtin)),
+            Some(builtin) => {
+                report.error(
+                    here,
+                    format!(
+                        "{} is a built-in {}, not a {}",
+                        builtin.reference(),
+                        builtin.kind.label(),
+                        kind.label()
+                    ),
+                );
+                return None;
+            }
+            None => {}
+        }
+        let available: Vec<String> = builtin_policies()
+            .iter()
+            .filter(|builtin| builtin.kind == kind)
+            .map(BuiltinPolicy::reference)
+            .collect();
+        let hint = suggest::nearest(&name.value, available.iter().map(String::as_str))
+            .map(|found| format!("; did you mean {found:?}?"))
+            .unwrap_or_default();
+        report.error(
+            here,
+            format!(
+                "unknown {noun} {:?}{hint} (available: {}; `ecrform policies list` describes them)",
+                name.value,
+                available.join(", ")
+            ),
+        );
+        None
     }
 
     /// The file a name refers to, or a diagnostic listing what is available.
@@ -428,10 +544,7 @@ fn list_documents(directory: &Path) -> Listing {
 fn load_named(kind: PolicyKind, path: &Path, report: &mut Report) -> Option<CheckedDocument> {
     let source = sources::read_text(path, limits::POLICY_FILE, report)?;
     let file = source.file;
-    let is_json = path
-        .extension()
-        .is_some_and(|extension| extension == "json");
-    if is_json {
+    if is_json_file(path) {
         // JSON is checked as JSON (a .json file with YAML-only syntax is wrong), and parsed
         // again as YAML only to learn where each node is.
         let value: Value = match serde_json::from_str(&source.text) {
@@ -507,12 +620,38 @@ fn to_located_json(
     }
 }
 
-/// Parses substituted template text as its file's format.
-fn parse_text(path: &Path, text: &str) -> Result<Value, String> {
-    if path
-        .extension()
+fn is_json_file(path: &Path) -> bool {
+    path.extension()
         .is_some_and(|extension| extension == "json")
-    {
+}
+
+/// Checks a document that has no positions of its own (a template after substitution, a
+/// built-in document): its problems are reported at `here`, where the spec names it, with
+/// the path into the document.
+fn report_checked(
+    kind: PolicyKind,
+    value: Value,
+    source: &str,
+    here: Location,
+    report: &mut Report,
+) -> Option<CheckedDocument> {
+    match check(kind, value) {
+        Ok(checked) => Some(checked),
+        Err(errors) => {
+            for error in errors {
+                report.error(
+                    here,
+                    format!("{source}{}: {}", at_pointer(&error.path), error.message),
+                );
+            }
+            None
+        }
+    }
+}
+
+/// Parses substituted template text as JSON or YAML, its file's format.
+fn parse_text(is_json: bool, text: &str) -> Result<Value, String> {
+    if is_json {
         return serde_json::from_str(text).map_err(|error| error.to_string());
     }
     let parsed = yaml::parse(text).map_err(|error| format!("{} at {}", error.message, error.at))?;

@@ -8,7 +8,7 @@ mod convert;
 mod registry_wide;
 mod repositories;
 
-use ecrform_model::RegistryState;
+use ecrform_model::{LifecyclePolicy, RegistryState, RepositoryName, Setting};
 use ecrform_plan::{ReadScope, RegistryError};
 
 use crate::EcrRegistry;
@@ -16,14 +16,19 @@ use crate::EcrRegistry;
 /// How one registry's read advances: told when it starts, then for every page of the listing
 /// and every repository whose reads finished, in the order they happen (the reads of a page's
 /// repositories start as soon as the page arrives).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ReadProgress {
     /// The read starts (again, for a registry read once more).
     Started,
     /// One more page of DescribeRepositories listed this many repositories.
     Listed { repositories: usize },
-    /// One more repository has been read.
-    RepositoryRead,
+    /// One more repository has been read: its name and, when the read covered it, its
+    /// lifecycle policy (so that a caller can start reading its images for the lifecycle
+    /// preview before the whole registry is read).
+    RepositoryRead {
+        name: RepositoryName,
+        lifecycle_policy: Setting<LifecyclePolicy>,
+    },
 }
 
 impl EcrRegistry {
@@ -97,6 +102,10 @@ mod tests {
             ] })),
         );
         let told = Mutex::new(Vec::new());
+        let read = |name: &str| ReadProgress::RepositoryRead {
+            name: RepositoryName::parse(name).unwrap(),
+            lifecycle_policy: Setting::Unmanaged,
+        };
 
         let state = ecr
             .registry(REGISTRY, 1)
@@ -112,9 +121,9 @@ mod tests {
             [
                 ReadProgress::Started,
                 ReadProgress::Listed { repositories: 3 },
-                ReadProgress::RepositoryRead,
-                ReadProgress::RepositoryRead,
-                ReadProgress::RepositoryRead,
+                read("api"),
+                read("web"),
+                read("batch"),
             ]
         );
     }

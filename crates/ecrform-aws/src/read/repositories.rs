@@ -75,7 +75,12 @@ pub(super) async fn read_repositories(
                 describe(&repository).map_err(|unknown| unknown.error(&registry.id, &name))?;
             drop(repository);
             let (name, values) = read_aspects(registry, name, arn, aspects, documents).await?;
-            progress(ReadProgress::RepositoryRead);
+            progress(ReadProgress::RepositoryRead {
+                name: name.clone(),
+                lifecycle_policy: values
+                    .as_ref()
+                    .map_or(Setting::Unmanaged, |values| values.lifecycle_policy.clone()),
+            });
             Ok(Some((name, described, values)))
         })
         .buffer_unordered(registry.parallelism);

@@ -167,19 +167,25 @@ fn any_action_matches(patterns: &Value, action: &str) -> bool {
 /// run of characters and `?` for one. Public for the guardrails, which ask what a statement's
 /// actions cover.
 pub fn action_pattern_matches(pattern: &str, action: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let action: Vec<char> = action.chars().map(|c| c.to_ascii_lowercase()).collect();
+    wildcard_matches(&pattern.to_ascii_lowercase(), &action.to_ascii_lowercase())
+}
+
+/// IAM's wildcard matching, case-sensitive as ARNs are: `*` for any run of characters and `?`
+/// for one, anchored at both ends.
+pub(super) fn wildcard_matches(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
     // Greedy matching that backtracks only to the last `*`: linear for the patterns IAM
     // allows, and enough because a later `*` can absorb whatever an earlier one would.
     let (mut p, mut a) = (0, 0);
     let mut last_star: Option<(usize, usize)> = None;
-    while a < action.len() {
+    while a < text.len() {
         match pattern.get(p) {
             Some('*') => {
                 last_star = Some((p, a));
                 p += 1;
             }
-            Some(&c) if c == '?' || c == action[a] => {
+            Some(&c) if c == '?' || c == text[a] => {
                 p += 1;
                 a += 1;
             }

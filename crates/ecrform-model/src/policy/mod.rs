@@ -14,13 +14,20 @@
 //! canonicalized in: the commercial one unless it is moved ([`IamPolicy::for_partition`]).
 //!
 //! The parts: [`IamPolicy`] itself (`iam_policy`), its canonical form (`canonical_form`), the
-//! names IAM reads case-insensitively (`vocabulary`) and what a policy grants (`grant`).
+//! names IAM reads case-insensitively (`vocabulary`), what a policy grants one account
+//! (`grant`, for the replication check) and who can do what under it (`access`, for access
+//! review: the `access` command and the access lines of a plan).
 
+pub mod access;
 mod canonical_form;
 mod grant;
 mod iam_policy;
 mod vocabulary;
 
+pub use self::access::{
+    AccessClass, AccessDelta, AccessGrant, AccessMatrix, AccessScope, DeltaSign, IamPolicyKind,
+    PolicyAccess, Principal, RegistryAccess, Requirement,
+};
 pub use self::canonical_form::{canonicalize, canonicalize_in};
 pub use self::grant::{Grant, action_pattern_matches};
 pub use self::iam_policy::{Iam, IamPolicy, PartitionCache};
