@@ -98,6 +98,8 @@ pub enum Format {
     Text,
     Markdown,
     Json,
+    // SARIF 2.1.0, for GitHub code scanning (`validate` and `audit` only).
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,6 +149,10 @@ pub enum Command {
     /// Work with lifecycle policies offline.
     #[command(subcommand)]
     Lifecycle(LifecycleCommand),
+    /// Read-only: the spec's guardrails over every repository of the live registries, as a
+    /// pass/fail table per rule and repository (exit 2 on a finding at error level).
+    #[command(after_help = AUDIT_HELP)]
+    Audit,
     /// List the spec's registries (account, region, address), e.g. for a CI matrix.
     #[command(after_help = REGISTRIES_HELP)]
     Registries,
@@ -368,10 +374,23 @@ const VALIDATE_HELP: &str = "\
 Examples:
   ecrform validate -f ecr.yaml
   ecrform validate -f specs/          a directory: its *.yaml files are merged
+  ecrform validate --format sarif > ecrform.sarif    guardrail findings for code scanning
 
 Exit codes:
-  0  the spec is valid
-  1  it is not: every problem on stderr, as FILE:LINE:COLUMN: message";
+  0  the spec is valid (guardrail warnings on stderr)
+  1  it is not, or a guardrail finding is at error level: every problem on stderr, as
+     FILE:LINE:COLUMN: message";
+
+const AUDIT_HELP: &str = "\
+Examples:
+  ecrform audit -f ecr.yaml                   every repository of the spec's registries
+  ecrform audit --state snapshot.json         a snapshot, without a spec: no AWS call
+  ecrform audit --format sarif > audit.sarif  findings for code scanning
+
+Exit codes:
+  0  no finding at error level
+  1  error
+  2  a finding at error level, or an exception of the spec that lapsed";
 
 const PLAN_HELP: &str = "\
 Examples:
@@ -503,7 +522,23 @@ const READING: &[&str] = &[
 pub const COMMAND_OPTIONS: &[(&str, &[&str])] = &[
     (
         "validate",
-        &["file", "policies", "registries", "annotations"],
+        &["file", "policies", "format", "registries", "annotations"],
+    ),
+    // audit reads live state as export does, or a snapshot, and prints a report.
+    (
+        "audit",
+        &[
+            "file",
+            "policies",
+            "format",
+            "state",
+            "registries",
+            "parallelism",
+            "endpoint_url",
+            "attempt_timeout",
+            "operation_timeout",
+            "annotations",
+        ],
     ),
     ("plan", PLANNING),
     // apply reads --state only to say why it cannot use it.

@@ -139,7 +139,7 @@ fn failure_result(cli: &Cli, errors: &[String]) -> Option<String> {
     };
     match cli.global.format {
         Format::Text => None,
-        Format::Json => Some(ecrform_render::render_failure_json(errors)),
+        Format::Json | Format::Sarif => Some(ecrform_render::render_failure_json(errors)),
         Format::Markdown => Some(ecrform_render::render_failure_markdown(
             command,
             marker.as_ref(),

@@ -991,7 +991,7 @@ fn spec_warnings_are_warning_annotations_and_quiet_silences_both() {
     dir.write(
         "ecr.yaml",
         "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    \
-         prune: true\n    repositories:\n      app: {}\n",
+         prune: true\n    repositories:\n      app: {}\nguardrails: {profile: none}\n",
     );
     let output = ecrform(&dir.0, &["validate", "--annotations", "github"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -1254,6 +1254,13 @@ fn the_schema_rejects_the_invalid_specs_a_schema_can_tell() {
             "36-mutability-cannot-be-none.yaml",
             "38-force-delete-in-defaults.yaml",
             "48-prune-unknown-key.yaml",
+            "52-drift-ignore-without-reason.yaml",
+            "54-drift-ignore-unknown-key.yaml",
+            "57-guardrails-unknown-rule.yaml",
+            "58-guardrails-bad-level.yaml",
+            "59-guardrails-exception-without-reason.yaml",
+            "61-guardrails-unknown-parameter.yaml",
+            "63-guardrails-bad-profile.yaml",
         ]
     );
 }
@@ -1496,6 +1503,7 @@ fn the_man_page_renders_and_man_writes_one_page_per_command() {
         [
             "ecrform-access.1",
             "ecrform-apply.1",
+            "ecrform-audit.1",
             "ecrform-completions.1",
             "ecrform-drift.1",
             "ecrform-export.1",
@@ -1515,7 +1523,7 @@ fn the_man_page_renders_and_man_writes_one_page_per_command() {
     );
     assert_eq!(
         stderr(&written),
-        format!("wrote 17 manual pages under {}\n", dir.display())
+        format!("wrote 18 manual pages under {}\n", dir.display())
     );
     // A command's page lists only the options it reads.
     let validate = std::fs::read_to_string(dir.join("ecrform-validate.1")).unwrap();

@@ -2334,6 +2334,24 @@ warning: registry 123456789012/us-east-1: the endpoint does not support signing 
 warning: registry 123456789012/us-east-1: the endpoint does not support pull-time update exclusions (ListPullTimeUpdateExclusions answered HTTP 500); left out
 ";
 
+/// A plan's text before its guardrails section, which must hold only findings that are there
+/// already: an exported spec says nothing of guardrails, so its plans judge the registry by
+/// the recommended profile, and export changes nothing to judge.
+fn without_existing_findings(plan: &Run) -> &str {
+    match plan.stdout.find("\nGuardrails (recommended): ") {
+        Some(start) => {
+            let section = &plan.stdout[start..];
+            assert!(
+                section.contains(": 0 introduced by this change, ")
+                    && section.contains(" 0 resolved; 0 error(s)\n"),
+                "{plan}"
+            );
+            &plan.stdout[..start]
+        }
+        None => &plan.stdout,
+    }
+}
+
 #[test]
 fn an_exported_spec_and_a_snapshot_plan_no_changes() {
     let h = Harness::new("full");
@@ -2381,7 +2399,7 @@ fn an_exported_spec_and_a_snapshot_plan_no_changes() {
     h.dir.write("adopt/ecr.yaml", &export.stdout);
     let plan = h.ecrform(&["plan", "-f", "adopt/ecr.yaml", "--detailed-exitcode"]);
     plan.success();
-    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+    assert_eq!(without_existing_findings(&plan), NO_CHANGES, "{plan}");
 
     // Into a directory, with every policy document in a file of its own.
     let export = h.ecrform(&["export", "--registry", REGISTRY, "--out-dir", "exported"]);
@@ -2415,7 +2433,7 @@ fn an_exported_spec_and_a_snapshot_plan_no_changes() {
     assert!(!spec.contains("Statement:"), "a policy is inline:\n{spec}");
     let plan = h.ecrform(&["plan", "-f", "exported/ecr.yaml", "--detailed-exitcode"]);
     plan.success();
-    assert_eq!(plan.stdout, NO_CHANGES, "{plan}");
+    assert_eq!(without_existing_findings(&plan), NO_CHANGES, "{plan}");
 
     // Only a prefix: the rest is unmanaged by the exported spec.
     let export = h.ecrform(&["export", "--registry", REGISTRY, "--prefix", "team-b/"]);
@@ -2470,6 +2488,135 @@ fn an_exported_spec_and_a_snapshot_plan_no_changes() {
         plan.stdout,
         format!("{}{NO_CHANGES}", unmanaged_block("legacy/thing")),
         "{plan}"
+    );
+}
+
+/// A spec whose result fails a guardrail at error level is refused by `apply` before any
+/// write, with the finding at its line.
+#[test]
+fn apply_refuses_a_public_policy_and_writes_nothing() {
+    let h = Harness::new("guardrails");
+    h.dir.edit(
+        "ecr.yaml",
+        "Principal: {AWS: \"210987654321\"}",
+        "Principal: \"*\"",
+    );
+    let apply = h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"]);
+    assert_eq!(apply.code, Some(1), "{apply}");
+    assert!(
+        apply.stderr.ends_with(
+            "guardrails: 1 error(s) after this plan; nothing was written\n\
+             ecr.yaml:24:9: [public-access] repository policy: statement \"ProductionPulls\" \
+             allows principal * with no condition on aws:PrincipalOrgID, aws:PrincipalAccount, \
+             aws:SourceAccount or a similar key\n"
+        ),
+        "{apply}"
+    );
+    assert!(h.repositories(&[]).is_empty(), "{apply}");
+}
+
+/// `audit` over the emulator: every repository of the registry is judged, the one made by
+/// hand (unmanaged) too, nothing is written, and the exit code follows error findings.
+#[test]
+fn audit_judges_every_live_repository_unmanaged_ones_too_and_writes_nothing() {
+    let h = Harness::new("guardrails");
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+    let audit = h.ecrform(&["audit", "-f", "ecr.yaml"]);
+    assert_eq!(audit.code, Some(0), "{audit}");
+    assert_eq!(audit.stderr, EMULATOR_GAPS, "{audit}");
+    assert!(
+        audit.stdout.ends_with(
+            "Audit (recommended): 3 subject(s), 0 error(s), 0 warning(s), 0 excepted.\n"
+        ),
+        "{audit}"
+    );
+
+    // Made by hand: mutable, not scanned, no lifecycle policy, no owner tag, open to everyone.
+    h.aws(&[
+        "ecr",
+        "create-repository",
+        "--repository-name",
+        "legacy/thing",
+    ]);
+    h.aws(&[
+        "ecr",
+        "set-repository-policy",
+        "--repository-name",
+        "legacy/thing",
+        "--policy-text",
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"Everyone","Effect":"Allow","Principal":"*","Action":"ecr:BatchGetImage"}]}"#,
+    ]);
+    let before = h.repositories(&[]);
+    let audit = h.ecrform(&["audit", "-f", "ecr.yaml"]);
+    assert_eq!(audit.code, Some(2), "{audit}");
+    assert_eq!(audit.stderr, EMULATOR_GAPS, "{audit}");
+    insta::assert_snapshot!("e2e_audit_text", audit.stdout);
+
+    let json = h.ecrform(&["audit", "-f", "ecr.yaml", "--format", "json"]);
+    assert_eq!(json.code, Some(2), "{json}");
+    let report = json.json();
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"errors": 1, "warnings": 4, "excepted": 0}),
+        "{json}"
+    );
+    let legacy = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["repository"] == "legacy/thing")
+        .unwrap();
+    assert_eq!(legacy["rules"]["public-access"], "fail", "{json}");
+    assert_eq!(legacy["rules"]["lifecycle-policy"], "fail", "{json}");
+
+    let sarif = h.ecrform(&["audit", "-f", "ecr.yaml", "--format", "sarif"]);
+    assert_eq!(sarif.code, Some(2), "{sarif}");
+    let sarif = sarif.json();
+    let rule_ids: BTreeSet<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| result["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rule_ids,
+        BTreeSet::from([
+            "lifecycle-policy",
+            "public-access",
+            "required-tags",
+            "scanning",
+            "tag-immutability"
+        ])
+    );
+
+    // Read-only: the repositories and the open policy are as they were.
+    assert_eq!(h.repositories(&[]), before);
+    let policy = h.aws(&[
+        "ecr",
+        "get-repository-policy",
+        "--repository-name",
+        "legacy/thing",
+    ]);
+    assert!(
+        policy["policyText"].as_str().unwrap().contains("Everyone"),
+        "{policy}"
+    );
+
+    // Without the open policy nothing is at error level: exit 0, the warnings still shown.
+    h.aws(&[
+        "ecr",
+        "delete-repository-policy",
+        "--repository-name",
+        "legacy/thing",
+    ]);
+    let audit = h.ecrform(&["audit", "-f", "ecr.yaml"]);
+    assert_eq!(audit.code, Some(0), "{audit}");
+    assert!(
+        audit.stdout.ends_with(
+            "Audit (recommended): 4 subject(s), 0 error(s), 4 warning(s), 0 excepted.\n"
+        ),
+        "{audit}"
     );
 }
 
@@ -3189,7 +3336,7 @@ fn a_lost_answer_on_every_non_idempotent_call_is_found_done_and_not_a_failure() 
         "smaller.yaml",
         "version: 1\nregistries:\n  - account: \"123456789012\"\n    region: us-east-1\n    \
          prune: true\n    repositories:\n      team-a/api:\n        lifecycle: none\n        \
-         policy: none\n      team-a/web: {}\n      team-b/batch: {}\n",
+         policy: none\n      team-a/web: {}\n      team-b/batch: {}\nguardrails: {profile: none}\n",
     );
     let proxy = lose_first_answers();
     let smaller = h.ecrform_through(

@@ -43,7 +43,7 @@ pub fn run(context: &Context, args: &AccessArgs) -> Result<Outcome, CommandError
     let rendered = match context.output.format {
         Format::Text => ecrform_render::render_access_text(&registries, source),
         Format::Markdown => ecrform_render::render_access_markdown(&registries, source),
-        Format::Json => ecrform_render::render_access_json(&registries, source),
+        Format::Json | Format::Sarif => ecrform_render::render_access_json(&registries, source),
     };
     print!("{rendered}");
     Ok(Outcome::Done)

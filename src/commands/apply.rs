@@ -16,11 +16,12 @@ use ecrform_plan::{Allowed, Plan, SavedPlan, SignatureCheck, check_signature, sp
 use crate::cli::{ApplyArgs, Format};
 use crate::commands::live::{self, LivePlan};
 use crate::commands::plan::{PLAN_KEY_VARIABLE, plan_key};
-use crate::commands::{CommandError, Outcome, load_spec, read_input_file};
+use crate::commands::{CommandError, Outcome, guardrails, load_spec, read_input_file};
 use crate::context::{Context, SpecSource, counted};
 use crate::output;
 use crate::progress::ApplyBar;
 use crate::recovery::RecoveryRecord;
+use ecrform_spec::Spec;
 
 pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError> {
     let runtime = live::runtime()?;
@@ -136,15 +137,30 @@ fn fresh_plan(
     let spec = load_spec(context)?;
     let planned = runtime.block_on(live::plan_live(&spec, context, !args.no_image_preview))?;
     let plan = &planned.plan;
+    let (after, findings) = guardrails::judge_plan(
+        &spec.guardrails.config,
+        &spec.desired,
+        &planned.live,
+        plan,
+        &guardrails::locate_in(&spec),
+    );
     // The plan is shown before anything is written. With --format json or markdown, stdout
     // carries only the apply report, so the plan goes to stderr as text.
     if context.output.format == Format::Text {
-        print!("{}", output::render_plan(&context.output, plan));
+        print!(
+            "{}",
+            output::render_plan_with_findings(&context.output, plan, &findings)
+        );
         println!();
     } else {
         let text = ecrform_render::TextOptions { color: false };
-        eprint!("{}", ecrform_render::render_text(plan, &text));
+        eprint!(
+            "{}{}",
+            ecrform_render::render_text(plan, &text),
+            ecrform_render::findings::plan_findings_text(&findings)
+        );
     }
+    guardrails::refuse_errors(context, Some(&spec), &after, "nothing was written")?;
     Ok(planned)
 }
 
@@ -178,7 +194,7 @@ fn saved_plan(
         )),
     }
     let saved = SavedPlan::from_json(&text, crate::VERSION).with_context(cannot_use)?;
-    check_spec(context, &saved)?;
+    let spec = check_spec(context, &saved)?;
     let edited = |problems: Vec<String>| {
         CommandError::Refused(
             problems
@@ -215,6 +231,21 @@ fn saved_plan(
     saved.attach_interrupted(&mut live);
     let replanned = ecrform_plan::plan(&desired, &live);
     let mut plan = saved.reviewed_plan(&replanned).map_err(edited)?;
+    // The rules the plan is judged by: the spec's when it is here, else the plan's own.
+    let config = match (&spec, &saved.guardrails) {
+        (Some(spec), _) => spec.guardrails.config.clone(),
+        (None, Some(stored)) => serde_json::from_value(stored.clone())
+            .with_context(|| format!("the plan file {} has no valid guardrails", path.display()))?,
+        (None, None) => ecrform_guardrails::Config::default(),
+    };
+    let no_location = |_: &ecrform_guardrails::Finding| None;
+    let locate_in_spec = spec.as_ref().map(guardrails::locate_in);
+    let locate: &dyn Fn(&ecrform_guardrails::Finding) -> Option<_> = match &locate_in_spec {
+        Some(locate) => locate,
+        None => &no_location,
+    };
+    let (after, _) = guardrails::judge_plan(&config, &desired, &live, &replanned, locate);
+    guardrails::refuse_errors(context, spec.as_ref(), &after, "nothing was written")?;
     if !args.no_image_preview {
         runtime.block_on(live::preview_plan(
             &registries,
@@ -233,7 +264,7 @@ fn saved_plan(
 /// spec `-f` names, or else the one the plan records, must mean what it meant then. When
 /// neither is here (a pipeline that applies the plan artifact alone), that is said, and the
 /// reviewed plan is applied as it is.
-fn check_spec(context: &Context, saved: &SavedPlan) -> Result<(), CommandError> {
+fn check_spec(context: &Context, saved: &SavedPlan) -> Result<Option<Spec>, CommandError> {
     let source = if context.spec.explicit {
         context.spec.clone()
     } else {
@@ -249,7 +280,7 @@ fn check_spec(context: &Context, saved: &SavedPlan) -> Result<(), CommandError> 
              the plan file as it was reviewed",
             source.path().display()
         ));
-        return Ok(());
+        return Ok(None);
     }
     let spec = load_spec(&Context {
         spec: source.clone(),
@@ -267,7 +298,7 @@ fn check_spec(context: &Context, saved: &SavedPlan) -> Result<(), CommandError> 
             source.path().display()
         ))?;
     }
-    Ok(())
+    Ok(Some(spec))
 }
 
 /// Deletes, replaces and lifecycle changes that expire or archive images happen only with
@@ -318,7 +349,7 @@ fn render_report(context: &Context, report: &ApplyReport) -> String {
     match context.output.format {
         Format::Text => ecrform_render::render_apply_text(report),
         Format::Markdown => ecrform_render::render_apply_markdown(report),
-        Format::Json => ecrform_render::render_apply_json(report),
+        Format::Json | Format::Sarif => ecrform_render::render_apply_json(report),
     }
 }
 

@@ -19,7 +19,7 @@ pub fn run(context: &Context) -> Result<Outcome, CommandError> {
     let rendered = match context.output.format {
         Format::Text => ecrform_render::render_drift_text(&report, context.output.color),
         Format::Markdown => markdown(),
-        Format::Json => ecrform_render::render_drift_json(&report),
+        Format::Json | Format::Sarif => ecrform_render::render_drift_json(&report),
     };
     print!("{rendered}");
     crate::github::append_step_summary(context, markdown);

@@ -82,7 +82,7 @@ fn render(
     Ok(match format {
         Format::Text => preview.render_text(),
         Format::Markdown => preview.render_markdown(),
-        Format::Json => preview
+        Format::Json | Format::Sarif => preview
             .render_json()
             .context("cannot print the preview as JSON")?,
     })

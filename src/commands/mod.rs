@@ -3,9 +3,11 @@
 
 mod access;
 mod apply;
+mod audit;
 mod docs;
 mod drift;
 mod export;
+mod guardrails;
 mod lifecycle;
 mod live;
 mod plan;
@@ -58,7 +60,25 @@ impl From<Diagnostics> for CommandError {
 pub fn run(cli: &Cli) -> Result<Outcome, CommandError> {
     let context = Context::from_args(&cli.global)?;
     crate::logging::init(&context.logging);
+    let format = context.output.format;
+    if format == crate::cli::Format::Sarif
+        && !matches!(cli.command, Command::Validate | Command::Audit)
+    {
+        return Err(anyhow::anyhow!(
+            "--format sarif applies to validate and audit; use text, markdown or json here"
+        )
+        .into());
+    }
+    if matches!(cli.command, Command::Validate)
+        && matches!(
+            format,
+            crate::cli::Format::Markdown | crate::cli::Format::Json
+        )
+    {
+        return Err(anyhow::anyhow!("validate prints text or, with --format sarif, SARIF").into());
+    }
     match &cli.command {
+        Command::Audit => audit::run(&context),
         Command::Validate => validate::run(&context),
         Command::Plan(args) => plan::run(&context, args),
         Command::Apply(args) => apply::run(&context, args),

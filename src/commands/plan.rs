@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use ecrform_plan::SavedPlan;
 
 use crate::cli::{Format, PlanArgs};
-use crate::commands::{CommandError, Outcome, live, live_state, load_spec};
+use crate::commands::{CommandError, Outcome, guardrails, live, live_state, load_spec};
 use crate::context::Context;
 use crate::output;
 
@@ -24,14 +24,32 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
         let planned = live::runtime()?.block_on(live::plan_live(&spec, context, preview))?;
         (planned.live, planned.plan)
     };
-    if let Some(out) = &args.out {
+    let (after, findings) = guardrails::judge_plan(
+        &spec.guardrails.config,
+        &spec.desired,
+        &live,
+        &plan,
+        &guardrails::locate_in(&spec),
+    );
+    let refused = guardrails::refuse_errors(
+        context,
+        Some(&spec),
+        &after,
+        if args.out.is_some() {
+            "the plan was not saved, and cannot be applied"
+        } else {
+            "the plan cannot be applied"
+        },
+    );
+    if let (Some(out), true) = (&args.out, refused.is_ok()) {
         let mut saved = SavedPlan::new(
             &plan,
             &spec.desired,
             &context.spec.path().display().to_string(),
             crate::VERSION,
         )
-        .keeping_interrupted(&live);
+        .keeping_interrupted(&live)
+        .with_guardrails(guardrails_config(&spec.guardrails.config));
         let signed = match plan_key()? {
             Some(key) => {
                 saved.sign(&key);
@@ -45,13 +63,25 @@ pub fn run(context: &Context, args: &PlanArgs) -> Result<Outcome, CommandError> 
             .output
             .note(&format_args!("saved the plan to {}{signed}", out.display()));
     }
-    let comment = || ecrform_render::render_plan_comment(&plan, &comment_options(context, args));
+    let comment = || {
+        let mut options = comment_options(context, args);
+        options.guardrails = Some(findings.clone());
+        if refused.is_err() {
+            // Not saved: the comment must not point at it.
+            options.saved_plan = None;
+        }
+        ecrform_render::render_plan_comment(&plan, &options)
+    };
     if context.output.format == Format::Markdown {
         print!("{}", comment().text);
     } else {
-        print!("{}", output::render_plan(&context.output, &plan));
+        print!(
+            "{}",
+            output::render_plan_with_findings(&context.output, &plan, &findings)
+        );
     }
     crate::github::append_step_summary(context, || comment().text);
+    refused?;
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         Outcome::Changes
     } else {
@@ -70,6 +100,7 @@ pub fn comment_options(context: &Context, args: &PlanArgs) -> ecrform_render::Co
         ),
         max_chars: Some(usize::try_from(args.max_comment_chars).unwrap_or(usize::MAX)),
         saved_plan: args.out.as_ref().map(|out| out.display().to_string()),
+        guardrails: None,
     }
 }
 
@@ -96,6 +127,12 @@ pub fn plan_key() -> anyhow::Result<Option<Vec<u8>>> {
         ),
         Some(key) => Ok(Some(key.into_encoded_bytes())),
     }
+}
+
+/// The guardrails configuration as a saved plan keeps it, so that `apply FILE` judges the
+/// plan by the same rules when the spec is not at hand.
+pub fn guardrails_config(config: &ecrform_guardrails::Config) -> serde_json::Value {
+    serde_json::to_value(config).unwrap_or_default()
 }
 
 pub const PLAN_KEY_VARIABLE: &str = "ECRFORM_PLAN_KEY";

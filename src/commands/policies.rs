@@ -126,7 +126,7 @@ fn list(format: Format) -> String {
             }
             out
         }
-        Format::Json => {
+        Format::Json | Format::Sarif => {
             let entries: Vec<Value> = library.iter().map(summary).collect();
             pretty(&json!({ "policies": entries }))
         }
@@ -247,7 +247,7 @@ fn show(format: Format, args: &PoliciesShowArgs) -> anyhow::Result<String> {
             ));
             out
         }
-        Format::Json => {
+        Format::Json | Format::Sarif => {
             let mut value = summary(builtin);
             value["usage"] = Value::from(usage(builtin));
             if let Some(grants) = &grants {

@@ -41,7 +41,7 @@ fn render(format: Format, listed: &[Listed]) -> anyhow::Result<String> {
             .iter()
             .map(|registry| format!("{}\n", registry.address))
             .collect(),
-        Format::Json => format!("{}\n", serde_json::to_string(listed)?),
+        Format::Json | Format::Sarif => format!("{}\n", serde_json::to_string(listed)?),
         Format::Markdown => {
             let mut table = String::from("| account | region | address |\n| --- | --- | --- |\n");
             for registry in listed {

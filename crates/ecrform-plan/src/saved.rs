@@ -115,6 +115,11 @@ pub struct SavedPlan {
     pub calls: Vec<Vec<ApiCall>>,
     /// Address -> fingerprint of its live state when the plan was made.
     pub fingerprints: BTreeMap<String, String>,
+    /// The guardrails configuration the plan was judged with, as the guardrails crate
+    /// serializes it: `apply FILE` judges the plan's state by it when the spec is not at
+    /// hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardrails: Option<Value>,
     /// HMAC-SHA256 (hex) of the rest of the file, when it was made with a key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
@@ -236,8 +241,15 @@ impl SavedPlan {
             plan: stored,
             calls,
             fingerprints,
+            guardrails: None,
             signature: None,
         }
+    }
+
+    /// Keeps the guardrails configuration the plan was judged with.
+    pub fn with_guardrails(mut self, configuration: Value) -> Self {
+        self.guardrails = Some(configuration);
+        self
     }
 
     /// Keeps what the plan was made from of the recovery record: the interrupted replaces

@@ -8,6 +8,7 @@ pub mod access;
 pub mod diff;
 mod drift;
 mod failure;
+pub mod findings;
 mod layout;
 mod markdown;
 mod report;

@@ -120,6 +120,9 @@ pub struct CommentOptions {
     /// Where the plan was saved (`plan --out FILE`), for the line that says where the full
     /// plan is.
     pub saved_plan: Option<String>,
+    /// The guardrails section the comment ends with (see [`crate::findings`]), shortened with
+    /// the rest of the comment to fit.
+    pub guardrails: Option<crate::findings::PlanFindings>,
 }
 
 impl Default for CommentOptions {
@@ -128,6 +131,7 @@ impl Default for CommentOptions {
             key: None,
             max_chars: Some(DEFAULT_MAX_COMMENT_CHARS),
             saved_plan: None,
+            guardrails: None,
         }
     }
 }
@@ -233,6 +237,17 @@ fn finished(text: String, shortened: bool, fits: bool) -> Comment {
 
 fn chars(text: &str) -> usize {
     text.chars().count()
+}
+
+/// How much of the guardrails section a level of detail shows: all of it with every change,
+/// the findings a change introduces when only destructive changes are listed, the counts when
+/// changes are counted.
+fn findings_detail(detail: Detail) -> crate::findings::FindingsDetail {
+    match detail {
+        Detail::Full | Detail::ShortDiffs => crate::findings::FindingsDetail::Full,
+        Detail::DestructiveOnly => crate::findings::FindingsDetail::Introduced,
+        Detail::Counts { .. } => crate::findings::FindingsDetail::Counts,
+    }
 }
 
 /// How much of the plan a comment shows, most first.
@@ -372,6 +387,15 @@ fn compose(plan: &Plan, options: &CommentOptions, detail: Detail, cap: usize) ->
     }
 
     let mut left_out = Vec::new();
+    if let Some(findings) = &options.guardrails {
+        let (section, shortened) =
+            crate::findings::plan_findings_comment_section(findings, findings_detail(detail));
+        out.push_str(&section);
+        left_out.extend(shortened);
+        if out.len() > cap {
+            return out;
+        }
+    }
     if shortened_diffs > 0 {
         left_out.push(format!(
             "long diffs of {} change{} cut to their first lines",

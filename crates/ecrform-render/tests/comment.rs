@@ -422,6 +422,7 @@ fn each_step_of_shortening_is_visible_in_the_comment() {
         key: Some(CommentKey::parse("ecr.yaml").unwrap()),
         max_chars: Some(max_chars),
         saved_plan: Some("plan.json".to_owned()),
+        guardrails: None,
     };
     let full = render_plan_comment(&plan, &options(usize::MAX));
     assert!(!full.shortened);

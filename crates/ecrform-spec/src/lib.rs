@@ -50,6 +50,7 @@
 pub mod builtin;
 mod document;
 mod export;
+mod guardrails;
 mod patterns;
 mod policies;
 mod raw;
@@ -82,6 +83,7 @@ pub use crate::builtin::{
 };
 pub use crate::document::LocatedDocument;
 pub use crate::export::{ExportOptions, Exported, export};
+pub use crate::guardrails::Guardrails;
 pub use crate::policies::PolicyKind;
 use crate::policies::PolicyLibrary;
 use crate::report::{Location, Report};
@@ -110,6 +112,9 @@ pub struct Spec {
     /// Where each repository's `encryption` was written (its own or the defaults'), for
     /// problems only KMS can tell at plan time: a diagnostic there without a message.
     pub encryption_places: BTreeMap<(RegistryId, RepositoryName), Diagnostic>,
+    /// The spec's guardrails (`guardrails:`, or the recommended profile) and where their
+    /// findings point.
+    pub guardrails: Guardrails,
 }
 
 /// One problem, located in a file.
@@ -149,7 +154,7 @@ pub fn load(options: &LoadOptions<'_>) -> Result<Spec, Diagnostics> {
         .map_or_else(|| spec_root.join("policies"), Path::to_path_buf);
     let mut report = Report::new(spec_root);
     let spec_files = sources::read_spec(options.path, &mut report);
-    let mut desired = desired_state(&spec_files, policies_root, &mut report);
+    let (mut desired, (config, exceptions)) = checked_spec(&spec_files, policies_root, &mut report);
     if report.error_count() > 0 {
         return Err(Diagnostics(report.errors()));
     }
@@ -165,12 +170,74 @@ pub fn load(options: &LoadOptions<'_>) -> Result<Spec, Diagnostics> {
             Some(((registry, repository), place))
         })
         .collect();
+    let places = report
+        .places()
+        .into_iter()
+        .filter_map(|(registry, repository, aspect, place)| {
+            let registry = RegistryId::parse(&registry).ok()?;
+            let repository = match repository {
+                Some(name) => Some(RepositoryName::parse(&name).ok()?),
+                None => None,
+            };
+            Some(((registry, repository, aspect), place))
+        })
+        .fold(BTreeMap::new(), |mut places, (key, place)| {
+            places.entry(key).or_insert(place);
+            places
+        });
+    let exception_places = exceptions
+        .into_iter()
+        .map(|(at, until)| {
+            (
+                report.diagnostic_at(at),
+                until.map(|until| report.diagnostic_at(until)),
+            )
+        })
+        .collect();
+    let fallback = spec_files
+        .first()
+        .map(|source| report.diagnostic_at(Location::new(source.file, yaml::Pos::START)))
+        .unwrap_or_else(|| Diagnostic {
+            file: options.path.to_owned(),
+            line: None,
+            column: None,
+            message: String::new(),
+        });
     Ok(Spec {
         desired,
         warnings: report.warnings(),
         files: report.files_read(),
         encryption_places,
+        guardrails: Guardrails {
+            config,
+            exception_places,
+            places,
+            fallback,
+        },
     })
+}
+
+/// Where each exception of a spec's guardrails was written, and its `until`.
+type ExceptionLocations = Vec<(Location, Option<Location>)>;
+
+/// [`desired_state`] and the spec's guardrails configuration.
+fn checked_spec(
+    sources: &[SourceText],
+    policies_root: PathBuf,
+    report: &mut Report,
+) -> (
+    DesiredState,
+    (ecrform_guardrails::Config, ExceptionLocations),
+) {
+    let raw_files = raw_files(sources, report);
+    let mut library = PolicyLibrary::new(policies_root);
+    let mut validator = Validator {
+        report,
+        library: &mut library,
+    };
+    let desired = validator.desired_state(&raw_files);
+    let guardrails = validator.guardrails(&raw_files);
+    (desired, guardrails)
 }
 
 /// What every spec goes through, from text to desired state: each file parsed (its syntax
@@ -182,6 +249,17 @@ pub(crate) fn desired_state(
     policies_root: PathBuf,
     report: &mut Report,
 ) -> DesiredState {
+    let raw_files = raw_files(sources, report);
+    let mut library = PolicyLibrary::new(policies_root);
+    Validator {
+        report,
+        library: &mut library,
+    }
+    .desired_state(&raw_files)
+}
+
+/// Each file parsed (its syntax problems reported) and walked into raw structs.
+fn raw_files(sources: &[SourceText], report: &mut Report) -> Vec<raw::RawFile> {
     let mut raw_files = Vec::new();
     for source in sources {
         match yaml::parse(&source.text) {
@@ -194,10 +272,5 @@ pub(crate) fn desired_state(
             Err(error) => report.error(Location::new(source.file, error.at), error.message),
         }
     }
-    let mut library = PolicyLibrary::new(policies_root);
-    Validator {
-        report,
-        library: &mut library,
-    }
-    .desired_state(&raw_files)
+    raw_files
 }

@@ -45,6 +45,17 @@ pub enum PolicyKind {
     Registry,
 }
 
+/// The guardrails judge a document of each kind by the rules that read it.
+impl From<PolicyKind> for ecrform_guardrails::JudgedDocument {
+    fn from(kind: PolicyKind) -> Self {
+        match kind {
+            PolicyKind::Lifecycle => ecrform_guardrails::JudgedDocument::Lifecycle,
+            PolicyKind::Repository => ecrform_guardrails::JudgedDocument::RepositoryPolicy,
+            PolicyKind::Registry => ecrform_guardrails::JudgedDocument::RegistryPolicy,
+        }
+    }
+}
+
 impl PolicyKind {
     /// The directory under `policies/` that holds this kind's named documents.
     pub fn directory(self) -> &'static str {

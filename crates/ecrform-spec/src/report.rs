@@ -49,6 +49,9 @@ pub(crate) struct Report {
     /// Where each repository's encryption was written (registry, repository), for problems
     /// only KMS can tell at plan time (an alias that does not exist).
     encryption_places: Vec<(String, String, Location)>,
+    /// Where each repository, its settings and each registry-wide setting was written
+    /// (registry, repository or none, what), for guardrail findings.
+    places: Vec<(String, Option<String>, ecrform_guardrails::Aspect, Location)>,
 }
 
 impl Report {
@@ -60,7 +63,57 @@ impl Report {
             errors: Vec::new(),
             warnings: Vec::new(),
             encryption_places: Vec::new(),
+            places: Vec::new(),
         }
+    }
+
+    /// Remembers where something a guardrail finding may be about was written. The first
+    /// place noted for a key wins (a repository's own setting is noted before defaults').
+    pub fn note_place(
+        &mut self,
+        registry: &str,
+        repository: Option<&str>,
+        aspect: ecrform_guardrails::Aspect,
+        location: Location,
+    ) {
+        self.places.push((
+            registry.to_owned(),
+            repository.map(str::to_owned),
+            aspect,
+            location,
+        ));
+    }
+
+    /// Every noted place as (registry, repository, what, a diagnostic there with no message).
+    pub fn places(
+        &self,
+    ) -> Vec<(
+        String,
+        Option<String>,
+        ecrform_guardrails::Aspect,
+        Diagnostic,
+    )> {
+        self.places
+            .iter()
+            .map(|(registry, repository, aspect, location)| {
+                (
+                    registry.clone(),
+                    repository.clone(),
+                    *aspect,
+                    self.diagnostic_at(*location),
+                )
+            })
+            .collect()
+    }
+
+    /// A diagnostic at a location, with no message yet.
+    pub fn diagnostic_at(&self, location: Location) -> Diagnostic {
+        let place = Problem {
+            file: location.file,
+            at: Some(location.at),
+            message: String::new(),
+        };
+        self.sorted(std::slice::from_ref(&place)).remove(0)
     }
 
     /// Remembers where a repository's encryption was written.

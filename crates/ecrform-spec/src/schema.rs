@@ -90,9 +90,55 @@ static TOP_LEVEL: &[Property] = &[
          own key wins, tags merge key by key.",
     ),
     optional(
+        "guardrails",
+        guardrails,
+        "The guardrail rules that validate, plan and audit judge by: a profile (recommended, \
+         strict, none), each rule's level and parameters, and exceptions with their reason.",
+    ),
+    optional(
         "registries",
         registries,
         "The registries this spec manages, each an account and region.",
+    ),
+];
+
+static GUARDRAILS: &[Property] = &[
+    optional(
+        "profile",
+        guardrail_profile,
+        "recommended (the default: public access an error, the rest warnings), strict (every \
+         rule an error, stricter parameters) or none (every rule off).",
+    ),
+    optional(
+        "rules",
+        guardrail_rules,
+        "Per rule id: a level (error, warning, off), or a mapping of level and the rule's \
+         parameters.",
+    ),
+    optional(
+        "exceptions",
+        guardrail_exceptions,
+        "Repositories a rule does not apply to, each with its reason.",
+    ),
+];
+
+static EXCEPTION: &[Property] = &[
+    required("rule", guardrail_rule_id, "The rule the exception is for."),
+    required(
+        "repositories",
+        filters,
+        "Repository names or globs (* matches any run of characters, / included); * alone \
+         also covers registry-wide findings.",
+    ),
+    required(
+        "reason",
+        text,
+        "Why the rule does not apply: required, never empty.",
+    ),
+    optional(
+        "until",
+        date,
+        "The last day the exception holds (YYYY-MM-DD); after it, it is itself an error.",
     ),
 ];
 
@@ -192,6 +238,18 @@ static REGISTRY: &[Property] = &[
         prune,
         "Delete this spec's repositories that left it: true or false, or {enabled, \
          force_delete}.",
+    ),
+    optional(
+        "ignore_unmanaged",
+        filters,
+        "Globs over repository names that drift does not report as unmanaged (* within a \
+         segment, ** across segments).",
+    ),
+    optional(
+        "drift_ignore",
+        drift_ignores,
+        "Managed drift accepted for now: {address: KIND[/NAME] glob, reason}; drift counts \
+         it as ignored.",
     ),
     optional(
         "repositories",
@@ -493,6 +551,18 @@ static MAPPINGS: &[Mapping] = &[
         keys: keys::CREATION_TEMPLATE_KEYS,
         properties: CREATION_TEMPLATE,
     },
+    Mapping {
+        name: "guardrails",
+        description: "The guardrail rules' configuration.",
+        keys: keys::GUARDRAILS_KEYS,
+        properties: GUARDRAILS,
+    },
+    Mapping {
+        name: "exception",
+        description: "A guardrail exception.",
+        keys: keys::EXCEPTION_KEYS,
+        properties: EXCEPTION,
+    },
 ];
 
 /// The JSON Schema (draft-07) of a spec file.
@@ -713,6 +783,89 @@ fn creation_templates() -> Value {
         "type": "object",
         "additionalProperties": reference("creation_template"),
     }))
+}
+
+fn drift_ignores() -> Value {
+    json!({
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"address": string(), "reason": text()},
+            "required": ["address", "reason"],
+            "additionalProperties": false,
+        },
+    })
+}
+
+fn guardrails() -> Value {
+    or_none(reference("guardrails"))
+}
+
+fn guardrail_profile() -> Value {
+    let profiles: Vec<&str> = ecrform_guardrails::Profile::ALL
+        .iter()
+        .map(|profile| profile.as_str())
+        .collect();
+    names(&profiles)
+}
+
+fn guardrail_level() -> Value {
+    let levels: Vec<&str> = ecrform_guardrails::Level::ALL
+        .iter()
+        .map(|level| level.as_str())
+        .collect();
+    names(&levels)
+}
+
+fn guardrail_rule_id() -> Value {
+    let ids: Vec<&str> = ecrform_guardrails::RULES
+        .iter()
+        .map(|rule| rule.id)
+        .collect();
+    names(&ids)
+}
+
+/// Every rule by its id: a level, or a mapping of `level` and the parameters the rule takes
+/// (as `crate::guardrails` reads them).
+fn guardrail_rules() -> Value {
+    let mut rules = Map::new();
+    for rule in ecrform_guardrails::RULES {
+        let mut parameters = Map::new();
+        parameters.insert("level".to_owned(), guardrail_level());
+        for parameter in rule.parameters {
+            let schema = match crate::guardrails::parameter_schema(rule.rule, parameter) {
+                Some(crate::guardrails::ParameterShape::Strings) => filters(),
+                Some(crate::guardrails::ParameterShape::Bool) => boolean(),
+                Some(crate::guardrails::ParameterShape::Pattern) => string(),
+                None => json!({}),
+            };
+            parameters.insert((*parameter).to_owned(), schema);
+        }
+        rules.insert(
+            rule.id.to_owned(),
+            json!({
+                "description": format!("{}. Why: {}.", rule.checks, rule.rationale),
+                "anyOf": [
+                    guardrail_level(),
+                    {"type": "object", "properties": parameters, "additionalProperties": false},
+                ],
+            }),
+        );
+    }
+    or_none(json!({
+        "type": "object",
+        "properties": rules,
+        "additionalProperties": false,
+    }))
+}
+
+fn guardrail_exceptions() -> Value {
+    or_none(list_of("exception"))
+}
+
+/// A day as `until` takes it.
+fn date() -> Value {
+    json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"})
 }
 
 fn account_settings() -> Value {

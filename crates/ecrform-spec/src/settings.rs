@@ -63,6 +63,10 @@ pub(crate) struct SettingsBlock {
     pub lifecycle: Option<Setting<LifecyclePolicy>>,
     pub policy: Option<Setting<IamPolicy>>,
     pub force_delete: bool,
+    /// Where `lifecycle`, `policy` and `force_delete` were written, for guardrail findings.
+    pub lifecycle_at: Option<Location>,
+    pub policy_at: Option<Location>,
+    pub force_delete_at: Option<Location>,
     /// Keys that were written but are invalid (already reported).
     pub invalid_keys: Vec<&'static str>,
 }
@@ -201,6 +205,7 @@ impl Validator<'_> {
             }
         }
         if let Some(field) = &raw.lifecycle {
+            block.lifecycle_at = Some(place(field.key_at));
             block.lifecycle = match &field.value {
                 OrNone::None => Some(Setting::Absent),
                 OrNone::Some(document) => self
@@ -210,6 +215,7 @@ impl Validator<'_> {
             };
         }
         if let Some(field) = &raw.policy {
+            block.policy_at = Some(place(field.key_at));
             block.policy = match &field.value {
                 OrNone::None => Some(Setting::Absent),
                 OrNone::Some(document) => self
@@ -219,6 +225,7 @@ impl Validator<'_> {
             };
         }
         if let Some(field) = &raw.force_delete {
+            block.force_delete_at = Some(place(field.key_at));
             block.force_delete = field.value;
         }
         block

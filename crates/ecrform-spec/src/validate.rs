@@ -20,6 +20,7 @@ use crate::raw::{Field, OrNone, RawFile, RawRegistry};
 use crate::report::{FileId, Location};
 use crate::settings::{BlockKind, SettingsBlock};
 use crate::validator::{OnceKeys, Validator};
+use ecrform_guardrails::Aspect;
 
 impl Validator<'_> {
     /// Checks every file and combines them.
@@ -158,6 +159,32 @@ impl Validator<'_> {
 
         for entry in entries {
             let file = entry.file;
+            if let (Some(name), Some(account)) = (&registry_name, &entry.account) {
+                self.report.note_place(
+                    name,
+                    None,
+                    Aspect::Repository,
+                    Location::new(file, account.at),
+                );
+                let registry_wide = [
+                    (entry.prune.as_ref().map(|f| f.key_at), Aspect::Prune),
+                    (
+                        entry.replication.as_ref().map(|f| f.key_at),
+                        Aspect::Replication,
+                    ),
+                    (
+                        entry.registry_policy.as_ref().map(|f| f.key_at),
+                        Aspect::RegistryPolicy,
+                    ),
+                    (entry.scanning.as_ref().map(|f| f.key_at), Aspect::Scanning),
+                ];
+                for (at, aspect) in registry_wide {
+                    if let Some(at) = at {
+                        self.report
+                            .note_place(name, None, aspect, Location::new(file, at));
+                    }
+                }
+            }
             if let Some(field) = &entry.role_arn
                 && once.first_time(self, "role_arn", file, field.key_at)
             {
@@ -466,6 +493,9 @@ impl Validator<'_> {
                         .warning(placed.at, format!("scan_on_push {ignored}"));
                 }
                 let state = self.merge(defaults, &own);
+                if let Some(registry) = registry {
+                    self.note_repository_places(registry, name_text, here, &own, defaults);
+                }
                 if let Some(name) = name {
                     if let Some(placed) = own.encryption.as_ref().or(defaults.encryption.as_ref()) {
                         self.report
@@ -476,6 +506,65 @@ impl Validator<'_> {
             }
         }
         repositories
+    }
+}
+
+impl Validator<'_> {
+    /// Where a repository and each of its settings were written: its own key, or the key in
+    /// `defaults` the merged value comes from (`tags` merge, and point at the repository's
+    /// own when it has them).
+    fn note_repository_places(
+        &mut self,
+        registry: &str,
+        repository: &str,
+        here: Location,
+        own: &SettingsBlock,
+        defaults: &SettingsBlock,
+    ) {
+        let place = |own: Option<Location>, default: Option<Location>| own.or(default);
+        let places = [
+            (Some(here), Aspect::Repository),
+            (
+                place(
+                    own.image_tag_mutability.as_ref().map(|p| p.at),
+                    defaults.image_tag_mutability.as_ref().map(|p| p.at),
+                ),
+                Aspect::ImageTagMutability,
+            ),
+            (
+                place(
+                    own.scan_on_push.as_ref().map(|p| p.at),
+                    defaults.scan_on_push.as_ref().map(|p| p.at),
+                ),
+                Aspect::ScanOnPush,
+            ),
+            (
+                place(
+                    own.encryption.as_ref().map(|p| p.at),
+                    defaults.encryption.as_ref().map(|p| p.at),
+                ),
+                Aspect::Encryption,
+            ),
+            (
+                place(
+                    own.tags.as_ref().map(|p| p.at),
+                    defaults.tags.as_ref().map(|p| p.at),
+                ),
+                Aspect::Tags,
+            ),
+            (
+                place(own.lifecycle_at, defaults.lifecycle_at),
+                Aspect::Lifecycle,
+            ),
+            (place(own.policy_at, defaults.policy_at), Aspect::Policy),
+            (own.force_delete_at, Aspect::ForceDelete),
+        ];
+        for (location, aspect) in places {
+            if let Some(location) = location {
+                self.report
+                    .note_place(registry, Some(repository), aspect, location);
+            }
+        }
     }
 }
 

@@ -164,8 +164,9 @@ fn any_action_matches(patterns: &Value, action: &str) -> bool {
 }
 
 /// IAM's action matching: case-insensitive (service prefix and action name alike), `*` for any
-/// run of characters and `?` for one.
-pub(super) fn action_pattern_matches(pattern: &str, action: &str) -> bool {
+/// run of characters and `?` for one. Public for the guardrails, which ask what a statement's
+/// actions cover.
+pub fn action_pattern_matches(pattern: &str, action: &str) -> bool {
     wildcard_matches(&pattern.to_ascii_lowercase(), &action.to_ascii_lowercase())
 }
 

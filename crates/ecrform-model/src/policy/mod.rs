@@ -29,7 +29,7 @@ pub use self::access::{
     PolicyAccess, Principal, RegistryAccess, Requirement,
 };
 pub use self::canonical_form::{canonicalize, canonicalize_in};
-pub use self::grant::Grant;
+pub use self::grant::{Grant, action_pattern_matches};
 pub use self::iam_policy::{Iam, IamPolicy, PartitionCache};
 
 /// Policies that the tests of every part share.

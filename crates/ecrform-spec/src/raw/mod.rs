@@ -12,6 +12,7 @@
 //! (replication, scanning, pull-through cache rules, creation templates, account settings,
 //! the signing configuration, pull-time update exclusions).
 
+mod guardrails;
 mod reader;
 mod registry;
 mod registry_wide;
@@ -20,6 +21,7 @@ mod settings;
 use crate::report::{FileId, Report};
 use crate::yaml::{Node, Pos, Resolved};
 
+pub(crate) use self::guardrails::{RawException, RawGuardrails, RawRuleSetting};
 pub(crate) use self::reader::{Field, OrNone, Spanned};
 use self::reader::{Reader, field, is_null};
 pub(crate) use self::registry::RawRegistry;
@@ -33,6 +35,7 @@ pub(crate) use self::settings::{RawDocument, RawEncryption, RawSettings, RawTag,
 /// The keys of every mapping the raw layer reads, for the JSON Schema (`crate::schema`).
 pub(crate) mod keys {
     pub(crate) use super::TOP_LEVEL_KEYS;
+    pub(crate) use super::guardrails::{EXCEPTION_KEYS, GUARDRAILS_KEYS};
     pub(crate) use super::registry::{PRUNE_KEYS, REGISTRY_KEYS};
     pub(crate) use super::registry_wide::{
         CREATION_TEMPLATE_KEYS, DESTINATION_KEYS, PULL_THROUGH_CACHE_KEYS, REPLICATION_KEYS,
@@ -50,10 +53,13 @@ pub(crate) struct RawFile {
     /// `owner:`, the spec's owner id, as written.
     pub owner: Option<Field<String>>,
     pub defaults: Option<Field<RawSettings>>,
+    /// `guardrails:`, the rules' configuration.
+    pub guardrails: Option<Field<RawGuardrails>>,
     pub registries: Vec<RawRegistry>,
 }
 
-pub(crate) const TOP_LEVEL_KEYS: &[&str] = &["version", "owner", "defaults", "registries"];
+pub(crate) const TOP_LEVEL_KEYS: &[&str] =
+    &["version", "owner", "defaults", "guardrails", "registries"];
 
 /// Walks one file's tree into a [`RawFile`], reporting every problem of shape.
 pub(crate) fn read_file(file: FileId, root: Option<&Node>, report: &mut Report) -> RawFile {
@@ -62,6 +68,7 @@ pub(crate) fn read_file(file: FileId, root: Option<&Node>, report: &mut Report) 
         file,
         owner: None,
         defaults: None,
+        guardrails: None,
         registries: Vec::new(),
     };
     let Some(root) = root else {
@@ -96,6 +103,14 @@ pub(crate) fn read_file(file: FileId, root: Option<&Node>, report: &mut Report) 
             )
         };
         raw_file.defaults = settings.map(|value| field(entry, value));
+    }
+    if let Some(entry) = fields.get("guardrails") {
+        let guardrails = if entry.value.is_none_keyword() {
+            Some(RawGuardrails::default())
+        } else {
+            reader.guardrails(&entry.value)
+        };
+        raw_file.guardrails = guardrails.map(|value| field(entry, value));
     }
     // `registries:` with nothing under it is an empty list, as a file being written often is.
     if let Some(entry) = fields.get("registries")

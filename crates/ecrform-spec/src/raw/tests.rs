@@ -39,7 +39,7 @@ fn shape_problems_are_reported_at_their_node() {
         (
             "unknown key without suggestion",
             "version: 1\nteam: me\n".to_owned(),
-            "2:1: unknown key \"team\"; expected one of: version, owner, defaults, registries",
+            "2:1: unknown key \"team\"; expected one of: version, owner, defaults, guardrails, registries",
         ),
         (
             "registries is a mapping",
