@@ -516,6 +516,20 @@ const READING: &[&str] = &[
     "annotations",
 ];
 
+/// What audit and access read: the spec, live state or a snapshot, and how to print a report.
+const REPORTING: &[&str] = &[
+    "file",
+    "policies",
+    "format",
+    "state",
+    "registries",
+    "parallelism",
+    "endpoint_url",
+    "attempt_timeout",
+    "operation_timeout",
+    "annotations",
+];
+
 /// The common options (ids of [`GlobalArgs`] fields) besides [`RUN_OPTIONS`] that each
 /// command reads, by its path (`lifecycle preview`). Any other given on its command line is
 /// refused; a command that is not listed here takes them all (a test keeps the list complete).
@@ -525,21 +539,7 @@ pub const COMMAND_OPTIONS: &[(&str, &[&str])] = &[
         &["file", "policies", "format", "registries", "annotations"],
     ),
     // audit reads live state as export does, or a snapshot, and prints a report.
-    (
-        "audit",
-        &[
-            "file",
-            "policies",
-            "format",
-            "state",
-            "registries",
-            "parallelism",
-            "endpoint_url",
-            "attempt_timeout",
-            "operation_timeout",
-            "annotations",
-        ],
-    ),
+    ("audit", REPORTING),
     ("plan", PLANNING),
     // apply reads --state only to say why it cannot use it.
     ("apply", PLANNING),
@@ -554,21 +554,7 @@ pub const COMMAND_OPTIONS: &[(&str, &[&str])] = &[
     ("schema", &[]),
     ("completions", &[]),
     ("man", &[]),
-    (
-        "access",
-        &[
-            "file",
-            "policies",
-            "format",
-            "state",
-            "registries",
-            "parallelism",
-            "endpoint_url",
-            "attempt_timeout",
-            "operation_timeout",
-            "annotations",
-        ],
-    ),
+    ("access", REPORTING),
     ("policies list", &["format"]),
     ("policies show", &["format"]),
 ];
