@@ -327,8 +327,8 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .parse()
         .map_err(|_| format!("`{text}` is not a duration (say 10s, 500ms or 2m)"))?;
     let seconds = number * seconds_per_unit;
-    if !seconds.is_finite() || seconds <= 0.0 || seconds > 3600.0 {
-        return Err(format!("`{text}` must be more than 0 and at most an hour"));
+    if !seconds.is_finite() || !(0.001..=3600.0).contains(&seconds) {
+        return Err(format!("`{text}` must be from 1ms to an hour"));
     }
     Ok(std::time::Duration::from_secs_f64(seconds))
 }
@@ -345,7 +345,19 @@ mod duration_tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        for bad in ["", "s", "ten", "10h", "0", "-1s", "NaNs", "7200"] {
+        assert_eq!(parse_duration("1ms"), Ok(Duration::from_millis(1)));
+        for bad in [
+            "",
+            "s",
+            "ten",
+            "10h",
+            "0",
+            "-1s",
+            "NaNs",
+            "7200",
+            "0.0000000001",
+            "0.5ms",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

@@ -275,6 +275,38 @@ fn read_input_file(path: &Path, limit: limits::InputLimit) -> Result<String, Com
         .map_err(|error| file_problem(path, None, error.to_string()))
 }
 
+/// A reader that fails once more than its limit has been read.
+struct AtMost<R> {
+    inner: R,
+    left: u64,
+    limit: limits::InputLimit,
+}
+
+impl<R> AtMost<R> {
+    fn new(inner: R, limit: limits::InputLimit) -> Self {
+        AtMost {
+            inner,
+            left: limit.bytes,
+            limit,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for AtMost<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        match self.left.checked_sub(read as u64) {
+            Some(left) => {
+                self.left = left;
+                Ok(read)
+            }
+            None => Err(std::io::Error::other(
+                ecrform_spec::ReadError::TooLarge(self.limit).to_string(),
+            )),
+        }
+    }
+}
+
 fn live_from_snapshot(
     path: &Path,
     desired: &DesiredState,
@@ -297,9 +329,11 @@ fn live_from_snapshot(
                 ecrform_spec::ReadError::TooLarge(limits::SNAPSHOT_FILE).to_string(),
             ));
         }
-        Ok(_) if regular => {
-            Snapshot::from_json_reader(|| std::fs::File::open(path)).map_err(located)?
-        }
+        Ok(_) if regular => Snapshot::from_json_reader(|| {
+            // A file that grows after it was measured is still read no further than the limit.
+            std::fs::File::open(path).map(|file| AtMost::new(file, limits::SNAPSHOT_FILE))
+        })
+        .map_err(located)?,
         _ => {
             let text = read_input_file(path, limits::SNAPSHOT_FILE)?;
             Snapshot::from_json(&text).map_err(located)?
@@ -321,4 +355,29 @@ fn live_from_snapshot(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::AtMost;
+    use ecrform_model::limits::InputLimit;
+
+    #[test]
+    fn a_reader_at_most_its_limit_fails_past_it() {
+        let limit = InputLimit {
+            what: "a snapshot",
+            bytes: 5,
+        };
+        let mut within = String::new();
+        AtMost::new(&b"12345"[..], limit)
+            .read_to_string(&mut within)
+            .unwrap();
+        assert_eq!(within, "12345");
+        let error = AtMost::new(&b"123456"[..], limit)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert_eq!(error.to_string(), limit.refusal());
+    }
 }

@@ -175,7 +175,7 @@ pub async fn connect(
     let mut ecr = aws_sdk_ecr::config::Builder::from(&config)
         .interceptor(calls.clone())
         .retry_partition(RetryPartition::new(format!("ecrform/{}", target.id)))
-        .http_client(PacedHttpClient::new(pace));
+        .http_client(PacedHttpClient::new(pace, options.attempt_timeout));
     if let Some(url) = &options.endpoint_url {
         ecr = ecr.endpoint_url(url);
     }

@@ -36,6 +36,10 @@ pub(crate) const CUT_EVERY: Duration = Duration::from_millis(500);
 pub(crate) const RAISE: f64 = 1.05;
 /// The slowest pace: one request a second.
 const FLOOR: f64 = 1.0;
+/// A throttled answer sets the rate only when this many attempts were answered in the last
+/// [`WINDOW`]: fewer say nothing about the allowed rate (the first request of a run throttled
+/// because another job spent the budget), and pacing on them would starve every request.
+const MEASURED_FROM: usize = 10;
 
 /// The pace of one account and region.
 #[derive(Debug, Default)]
@@ -94,6 +98,7 @@ impl Pace {
         if state
             .cut
             .is_some_and(|cut| now.saturating_duration_since(cut) < CUT_EVERY)
+            || state.answered.len() < MEASURED_FROM
         {
             return;
         }
@@ -159,12 +164,15 @@ impl Paces {
 pub(crate) struct PacedHttpClient {
     inner: SharedHttpClient,
     pace: Arc<Pace>,
+    /// The longest an attempt waits for its slot: the wait counts against the attempt
+    /// timeout, so it must stay well inside it, whatever the queue.
+    max_wait: Duration,
 }
 
 impl PacedHttpClient {
     /// Paces the HTTPS client the SDK uses by default (rustls, the `HTTPS_PROXY` / `NO_PROXY`
     /// settings of the environment).
-    pub(crate) fn new(pace: Arc<Pace>) -> Self {
+    pub(crate) fn new(pace: Arc<Pace>, attempt_timeout: Duration) -> Self {
         use aws_smithy_http_client::proxy::ProxyConfig;
         use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
         use aws_smithy_http_client::{Builder, ConnectorBuilder};
@@ -178,7 +186,11 @@ impl PacedHttpClient {
             connector.set_proxy_config(Some(ProxyConfig::from_env()));
             connector.build()
         });
-        PacedHttpClient { inner, pace }
+        PacedHttpClient {
+            inner,
+            pace,
+            max_wait: attempt_timeout / 4,
+        }
     }
 }
 
@@ -191,6 +203,7 @@ impl HttpClient for PacedHttpClient {
         SharedHttpConnector::new(PacedConnector {
             inner: self.inner.http_connector(settings, components),
             pace: Arc::clone(&self.pace),
+            max_wait: self.max_wait,
         })
     }
 }
@@ -199,11 +212,12 @@ impl HttpClient for PacedHttpClient {
 struct PacedConnector {
     inner: SharedHttpConnector,
     pace: Arc<Pace>,
+    max_wait: Duration,
 }
 
 impl HttpConnector for PacedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let wait = self.pace.reserve(Instant::now());
+        let wait = self.pace.reserve(Instant::now()).min(self.max_wait);
         let inner = self.inner.clone();
         HttpConnectorFuture::new(async move {
             if !wait.is_zero() {
@@ -262,9 +276,12 @@ mod tests {
         }
         pace.observe(at(start, 600), true);
         assert_eq!(pace.rate(), Some(100.0));
-        // Answers from the second before, now partly out of the window: no second cut.
-        pace.observe(at(start, 900), true);
+        // 400 ms later a cut would be to the 90 answers still in the window: none comes.
+        pace.observe(at(start, 1000), true);
         assert_eq!(pace.rate(), Some(100.0));
+        // Once CUT_EVERY has passed, a throttled answer cuts again.
+        pace.observe(at(start, 1150), true);
+        assert_eq!(pace.rate(), Some(70.0));
     }
 
     #[test]
@@ -288,10 +305,34 @@ mod tests {
     }
 
     #[test]
+    fn a_throttle_with_too_few_answers_to_measure_leaves_the_rate_alone() {
+        let pace = Pace::default();
+        let start = Instant::now();
+        // The very first request throttled: nothing is known, nothing is paced.
+        pace.observe(start, true);
+        assert_eq!(pace.rate(), None);
+        for i in 0..(MEASURED_FROM as u64 - 1) {
+            pace.observe(at(start, 100 + i), false);
+        }
+        pace.observe(at(start, 200), true);
+        assert_eq!(pace.rate(), None);
+        pace.observe(at(start, 201), false);
+        pace.observe(at(start, 202), true);
+        assert_eq!(pace.rate(), Some(MEASURED_FROM as f64));
+    }
+
+    #[test]
     fn the_rate_never_falls_below_one_a_second() {
         let pace = Pace::default();
-        pace.observe(Instant::now(), true);
-        assert_eq!(pace.rate(), Some(FLOOR));
+        let start = Instant::now();
+        // Ten answers in the window, the last one 999 ms ago, then a throttle a second later
+        // than the first answer: the window holds them all, so the cut is to 10; a floor of 1
+        // is the least any cut gives.
+        for i in 0..10 {
+            pace.observe(at(start, i), false);
+        }
+        pace.observe(at(start, 1000), true);
+        assert!(pace.rate().unwrap() >= FLOOR);
     }
 
     #[test]
@@ -300,7 +341,11 @@ mod tests {
         let a = RegistryId::parse("111111111111/us-east-1").unwrap();
         let b = RegistryId::parse("222222222222/us-east-1").unwrap();
         let a_west = RegistryId::parse("111111111111/us-west-2").unwrap();
-        paces.of(&a).observe(Instant::now(), true);
+        let now = Instant::now();
+        for _ in 0..MEASURED_FROM {
+            paces.of(&a).observe(now, false);
+        }
+        paces.of(&a).observe(now, true);
         assert!(paces.of(&a).rate().is_some());
         assert_eq!(paces.of(&b).rate(), None);
         assert_eq!(paces.of(&a_west).rate(), None);

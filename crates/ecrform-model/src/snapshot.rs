@@ -71,6 +71,7 @@ fn without_bom<R: Read>(reader: R) -> io::Result<BufReader<R>> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
+    #[serde(deserialize_with = "supported_version")]
     pub snapshot_version: u32,
     #[serde(deserialize_with = "distinct_registries")]
     pub registries: Vec<RegistryState>,
