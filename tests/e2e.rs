@@ -104,6 +104,23 @@ impl Harness {
             .unwrap_or_else(|error| panic!("{error}"))
     }
 
+    /// Pushes one distinct image per tag into `repository` (manifests only, no layers).
+    fn put_images(&self, repository: &str, tags: &[&str]) {
+        for (i, tag) in tags.iter().enumerate() {
+            let last = char::from_digit(u32::try_from(i + 1).unwrap(), 10).unwrap();
+            self.aws(&[
+                "ecr",
+                "put-image",
+                "--repository-name",
+                repository,
+                "--image-tag",
+                tag,
+                "--image-manifest",
+                &image_manifest(last),
+            ]);
+        }
+    }
+
     /// `describe-repositories` (with extra arguments) by repository name.
     fn repositories(&self, extra: &[&str]) -> BTreeMap<String, Value> {
         let mut args = vec!["ecr", "describe-repositories"];
@@ -1199,18 +1216,7 @@ fn tampering_harness() -> Harness {
     let h = Harness::new("tamper");
     h.ecrform(&["apply", "-f", "base.yaml", "--auto-approve"])
         .success();
-    for (tag, last) in [("v1", '1'), ("v2", '2'), ("v3", '3')] {
-        h.aws(&[
-            "ecr",
-            "put-image",
-            "--repository-name",
-            "app",
-            "--image-tag",
-            tag,
-            "--image-manifest",
-            &image_manifest(last),
-        ]);
-    }
+    h.put_images("app", &["v1", "v2", "v3"]);
     h.aws(&[
         "ecr",
         "create-repository",
@@ -2243,18 +2249,7 @@ fn plan_previews_the_images_a_new_lifecycle_policy_expires_and_apply_asks_for_al
     let lifecycle = address(REGISTRY, "lifecycle_policy/app");
     h.ecrform(&["apply", "-f", "bare.yaml", "--auto-approve"])
         .success();
-    for (tag, last) in [("v1", '1'), ("v2", '2'), ("v3", '3')] {
-        h.aws(&[
-            "ecr",
-            "put-image",
-            "--repository-name",
-            "app",
-            "--image-tag",
-            tag,
-            "--image-manifest",
-            &image_manifest(last),
-        ]);
-    }
+    h.put_images("app", &["v1", "v2", "v3"]);
 
     // The policy keeps the newest v* image: the two others, kept today, would be expired.
     let plan = h.ecrform(&["plan", "--format", "json"]);

@@ -163,9 +163,10 @@ impl DriftReport {
             let kind = DriftKind::of(change);
             let rules = rules(&change.address);
             let ignored = match kind {
-                DriftKind::Unmanaged => rules
-                    .and_then(|rules| rules.unmanaged_pattern(&change.address))
-                    .map(|pattern| ignored_unmanaged(&change.address, pattern)),
+                // A planned change to something outside the spec is a delete apply would make
+                // (a pruned repository, a rule that left the spec): never set aside, or the
+                // report could say "no drift" about a repository the next apply deletes.
+                DriftKind::Unmanaged => None,
                 DriftKind::Changed | DriftKind::Missing => rules
                     .and_then(|rules| rules.managed_rule(&change.address))
                     .map(|rule| IgnoredObject {
