@@ -62,8 +62,10 @@ struct PaceState {
 }
 
 impl Pace {
-    /// Reserves the next slot for one attempt: how long to wait before sending it.
-    pub fn reserve(&self, now: Instant) -> Duration {
+    /// Reserves the next slot for one attempt, at most `max_wait` ahead: how long to wait
+    /// before sending it. A queue longer than that is sent at `max_wait` and the schedule
+    /// continues from there, so it never runs away into the future.
+    pub fn reserve(&self, now: Instant, max_wait: Duration) -> Duration {
         let mut state = self
             .state
             .lock()
@@ -72,7 +74,10 @@ impl Pace {
         let Some(rate) = state.rate else {
             return Duration::ZERO;
         };
-        let slot = state.next_free.map_or(now, |free| free.max(now));
+        let slot = state
+            .next_free
+            .map_or(now, |free| free.max(now))
+            .min(now + max_wait);
         state.next_free = Some(slot + Duration::from_secs_f64(1.0 / rate));
         slot - now
     }
@@ -217,7 +222,7 @@ struct PacedConnector {
 
 impl HttpConnector for PacedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let wait = self.pace.reserve(Instant::now()).min(self.max_wait);
+        let wait = self.pace.reserve(Instant::now(), self.max_wait);
         let inner = self.inner.clone();
         HttpConnectorFuture::new(async move {
             if !wait.is_zero() {
@@ -232,8 +237,30 @@ impl HttpConnector for PacedConnector {
 mod tests {
     use super::*;
 
+    /// A wait cap no test reaches.
+    const LONG: Duration = Duration::from_secs(3600);
+
     fn at(start: Instant, millis: u64) -> Instant {
         start + Duration::from_millis(millis)
+    }
+
+    #[test]
+    fn a_queue_longer_than_the_wait_cap_does_not_push_the_schedule_away() {
+        let pace = Pace::default();
+        let start = Instant::now();
+        for i in 0..10 {
+            pace.observe(at(start, i), false);
+        }
+        pace.observe(at(start, 10), true);
+        assert_eq!(pace.rate(), Some(10.0));
+        let cap = Duration::from_millis(250);
+        // Ten at once at 10/s: the first three fit under the cap, the rest wait the cap.
+        let waits: Vec<Duration> = (0..10).map(|_| pace.reserve(at(start, 10), cap)).collect();
+        assert_eq!(waits[0], Duration::ZERO);
+        assert!(waits.iter().all(|wait| *wait <= cap), "{waits:?}");
+        // A second later the queue has drained: the next attempt waits at most one slot.
+        let later = pace.reserve(at(start, 1010), cap);
+        assert!(later <= Duration::from_millis(100), "{later:?}");
     }
 
     #[test]
@@ -241,7 +268,7 @@ mod tests {
         let pace = Pace::default();
         let start = Instant::now();
         for i in 0..1000 {
-            assert_eq!(pace.reserve(at(start, i / 10)), Duration::ZERO);
+            assert_eq!(pace.reserve(at(start, i / 10), LONG), Duration::ZERO);
             pace.observe(at(start, i / 10), false);
         }
         assert_eq!(pace.rate(), None);
@@ -259,8 +286,8 @@ mod tests {
         assert_eq!(pace.rate(), Some(300.0));
         // The next attempts are spaced 1/300 s apart.
         let now = at(start, 950);
-        assert_eq!(pace.reserve(now), Duration::ZERO);
-        let second = pace.reserve(now);
+        assert_eq!(pace.reserve(now, LONG), Duration::ZERO);
+        let second = pace.reserve(now, LONG);
         assert!(
             (second.as_secs_f64() - 1.0 / 300.0).abs() < 1e-6,
             "{second:?}"
@@ -293,7 +320,7 @@ mod tests {
         }
         pace.observe(at(start, 1000), true);
         assert_eq!(pace.rate(), Some(200.0));
-        pace.reserve(at(start, 3000));
+        pace.reserve(at(start, 3000), LONG);
         let raised = pace.rate().unwrap();
         assert!((raised - 200.0 * RAISE * RAISE).abs() < 1e-9, "{raised}");
         // Answered at 200/s in the last second, then throttled again: back to 200.
