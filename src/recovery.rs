@@ -18,7 +18,8 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use ecrform_model::{
-    JsonProblem, RegistryId, RegistryState, RepositoryName, RepositoryState, ResourceKind, limits,
+    JsonProblem, RegistryId, RegistryState, RepositoryName, RepositoryState, ResourceKind, Setting,
+    limits,
 };
 use ecrform_plan::{Action, Plan};
 
@@ -166,19 +167,39 @@ impl RecoveryRecord {
         live: &[RegistryState],
     ) -> anyhow::Result<Vec<(RegistryId, RepositoryName)>> {
         let before = self.entries.len();
-        self.entries.retain(|key, _| {
+        self.entries.retain(|key, kept| {
             if touched.contains(key) {
                 return !applied.contains(key);
             }
             let (registry, name) = key;
+            // A repository that exists again is settled only once it holds what the record
+            // keeps: a run that died between its create and the restores that follow it left a
+            // repository without them, and the record is then their only copy.
             !live
                 .iter()
-                .any(|state| state.id() == *registry && state.repositories.contains_key(name))
+                .filter(|state| state.id() == *registry)
+                .filter_map(|state| state.repositories.get(name))
+                .any(|found| holds_what_is_kept(found, kept))
         });
         if self.entries.len() != before {
             self.save()?;
         }
         Ok(self.entries.keys().cloned().collect())
+    }
+
+    /// The entries kept for repositories that exist: what their restores still lack.
+    pub fn unrestored<'a>(
+        &'a self,
+        live: &'a [RegistryState],
+    ) -> impl Iterator<Item = &'a (RegistryId, RepositoryName)> + 'a {
+        self.entries.iter().filter_map(move |(key, kept)| {
+            let (registry, name) = key;
+            live.iter()
+                .filter(|state| state.id() == *registry)
+                .filter_map(|state| state.repositories.get(name))
+                .any(|found| !holds_what_is_kept(found, kept))
+                .then_some(key)
+        })
     }
 
     fn save(&self) -> anyhow::Result<()> {
@@ -210,6 +231,24 @@ impl RecoveryRecord {
             .and_then(|()| std::fs::rename(&temporary, &self.path))
             .with_context(|| format!("cannot write the recovery record {}", self.path.display()))
     }
+}
+
+/// Whether `found` holds the policies and tags `kept` records (what a replace writes back
+/// after its create). An aspect the read did not cover is taken as held: a replace reads every
+/// aspect of its repository.
+fn holds_what_is_kept(found: &RepositoryState, kept: &RepositoryState) -> bool {
+    fn policy_held<T: PartialEq>(found: &Setting<T>, kept: &Setting<T>) -> bool {
+        matches!(found, Setting::Unmanaged) || !matches!(kept, Setting::Present(_)) || found == kept
+    }
+    let tags_held = match (&found.tags, &kept.tags) {
+        (Some(found), Some(kept)) => kept
+            .iter()
+            .all(|(key, value)| found.get(key) == Some(value)),
+        _ => true,
+    };
+    tags_held
+        && policy_held(&found.lifecycle_policy, &kept.lifecycle_policy)
+        && policy_held(&found.repository_policy, &kept.repository_policy)
 }
 
 #[cfg(test)]
@@ -317,6 +356,23 @@ mod tests {
         // Recreated some other way: it existed when the next plan was made.
         record.record_replaces(&plan, &live).unwrap();
         assert!(record.settle(&[], &[], &live).unwrap().is_empty());
+
+        // Recreated by a run that died before it wrote the policy back: the entry stays, as
+        // the policy's only copy, and says so.
+        record.record_replaces(&plan, &live).unwrap();
+        let mut without_policy = live.clone();
+        without_policy[0]
+            .repositories
+            .get_mut(&name("app"))
+            .unwrap()
+            .repository_policy = Setting::Absent;
+        let left = record.settle(&[], &[], &without_policy).unwrap();
+        assert_eq!(left, apps);
+        assert_eq!(
+            record.unrestored(&without_policy).collect::<Vec<_>>(),
+            [&app]
+        );
+        assert_eq!(record.unrestored(&live).count(), 0);
     }
 
     #[test]

@@ -114,6 +114,19 @@ fn settle_record(
         .filter(|key| touched.contains(key))
         .map(|(registry, name)| format!("{registry}/repository/{name}"))
         .collect();
+    let unrestored: Vec<String> = record
+        .unrestored(live)
+        .map(|(registry, name)| format!("{registry}/repository/{name}"))
+        .collect();
+    if !unrestored.is_empty() {
+        context.output.warn(&format_args!(
+            "{} exists again without all the recovery record {} keeps for it (an apply ended \
+             between its create and the writes that restore it); the record keeps them: write \
+             them back from it, then remove its entry",
+            unrestored.join(", "),
+            record.path().display()
+        ));
+    }
     if !interrupted.is_empty() {
         context.output.warn(&format_args!(
             "{} did not finish its replace; the recovery record {} keeps what it held, and the \
