@@ -106,6 +106,11 @@ impl RecoveryRecord {
         &self.path
     }
 
+    /// What the record keeps of `name` in `registry`.
+    pub fn kept(&self, registry: &RegistryId, name: &RepositoryName) -> Option<&RepositoryState> {
+        self.entries.get(&(registry.clone(), name.clone()))
+    }
+
     /// Tells each live registry which of its missing repositories the record keeps.
     pub fn attach(&self, live: &mut [RegistryState]) {
         for registry in live {

@@ -3743,3 +3743,72 @@ fn the_preview_lists_images_while_the_registry_is_still_being_read() {
         "the images were listed after every repository was read: {exchanges:?}"
     );
 }
+
+/// What a create restores from the recovery record is written but covered by no fingerprint:
+/// an unsigned saved plan whose restore was edited is refused, and writes nothing; the plan as
+/// made applies.
+#[test]
+fn a_saved_plan_cannot_smuggle_a_restore_the_recovery_record_does_not_hold() {
+    let h = Harness::new("recovery");
+    h.ecrform(&["apply", "--auto-approve"]).success();
+    h.aws(&[
+        "ecr",
+        "set-repository-policy",
+        "--repository-name",
+        "svc/app",
+        "--policy-text",
+        HAND_WRITTEN_POLICY,
+    ]);
+    let snapshotted = h.ecrform(&["snapshot", "--out", "snapshot.json"]);
+    assert_eq!(snapshotted.code, Some(0), "{snapshotted}");
+    let snapshot: Value = serde_json::from_str(&h.dir.read("snapshot.json")).unwrap();
+    let state = snapshot["registries"][0]["repositories"]["svc/app"].clone();
+    let record = serde_json::json!({
+        "recovery_version": 1,
+        "entries": [{"registry": REGISTRY, "repository": "svc/app", "state": state}]
+    });
+    h.dir.write(
+        ".ecrform-recovery.json",
+        &serde_json::to_string_pretty(&record).unwrap(),
+    );
+    h.aws(&[
+        "ecr",
+        "delete-repository",
+        "--repository-name",
+        "svc/app",
+        "--force",
+    ]);
+    h.ecrform(&["plan", "--out", "plan.json"]).success();
+    let made = h.dir.read("plan.json");
+    assert!(
+        made.contains("210987654321"),
+        "the plan carries the restore: {made}"
+    );
+
+    h.dir
+        .write("edited.json", &made.replace("210987654321", "999999999999"));
+    let refused = h.ecrform(&["apply", "edited.json"]);
+    assert_eq!(refused.code, Some(1), "{refused}");
+    assert!(
+        refused.stderr.contains(&format!(
+            "what it restores to {REGISTRY}/repository/svc/app is not what the recovery record"
+        )),
+        "{refused}"
+    );
+    assert!(h.repositories(&[]).is_empty(), "nothing was written");
+
+    h.ecrform(&["apply", "plan.json"]).success();
+    let policy = h.aws(&[
+        "ecr",
+        "get-repository-policy",
+        "--repository-name",
+        "svc/app",
+    ]);
+    assert!(
+        policy["policyText"]
+            .as_str()
+            .unwrap()
+            .contains("210987654321"),
+        "{policy}"
+    );
+}

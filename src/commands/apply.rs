@@ -82,6 +82,29 @@ pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError>
     Ok(Outcome::Done)
 }
 
+/// The restores a saved plan carries that the local recovery record does not hold as they are.
+fn unvouched_restores(saved: &SavedPlan, record: &RecoveryRecord) -> Vec<String> {
+    saved
+        .registries
+        .iter()
+        .flat_map(|registry| {
+            let id = registry.registry.clone();
+            registry
+                .interrupted
+                .iter()
+                .filter(move |(name, state)| record.kept(&id, name) != Some(*state))
+                .map(move |(name, _)| {
+                    format!(
+                        "what it restores to {}/repository/{name} is not what the recovery \
+                         record {} holds",
+                        registry.registry,
+                        record.path().display()
+                    )
+                })
+        })
+        .collect()
+}
+
 /// Drops from the recovery record the repositories that exist again, and says what it still
 /// keeps: a replace that deleted its repository and did not create it again.
 fn settle_record(
@@ -198,7 +221,8 @@ fn saved_plan(
     }
     let cannot_use = || format!("cannot use the plan file {}", path.display());
     let text = read_input_file(path, ecrform_model::limits::PLAN_FILE)?;
-    match check_signature(&text, plan_key()?.as_deref()).with_context(cannot_use)? {
+    let signature = check_signature(&text, plan_key()?.as_deref()).with_context(cannot_use)?;
+    match signature {
         SignatureCheck::Valid | SignatureCheck::Unsigned => {}
         SignatureCheck::NotChecked => context.output.warn(&format_args!(
             "the plan file {} is signed, but {PLAN_KEY_VARIABLE} is not set, so its signature \
@@ -222,7 +246,12 @@ fn saved_plan(
                 .collect(),
         )
     };
-    let problems = saved.integrity_problems();
+    let mut problems = saved.integrity_problems();
+    // What a create restores from the recovery record is written, yet no fingerprint covers
+    // it: unless a valid signature vouches for the file, it must be what the record holds.
+    if signature != SignatureCheck::Valid {
+        problems.extend(unvouched_restores(&saved, &context.recovery_record()?));
+    }
     if !problems.is_empty() {
         return Err(edited(problems));
     }
