@@ -804,6 +804,7 @@ const COMMANDS: &[&[&str]] = &[
     &["schema"],
     &["completions"],
     &["man"],
+    &["audit"],
     &["access"],
     &["policies", "list"],
     &["policies", "show"],

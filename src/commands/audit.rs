@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ecrform_guardrails::{Config, RegistryView};
-use ecrform_model::{AWS_MANAGED_KEY_ALIAS, RegistryState, Snapshot};
+use ecrform_model::{AWS_MANAGED_KEY_ALIAS, RegistryState};
 use ecrform_render::findings::{
     AuditReport, SarifResult, render_audit_json, render_audit_markdown, render_audit_text,
     render_sarif,
@@ -14,9 +14,7 @@ use ecrform_render::findings::{
 
 use crate::cli::Format;
 use crate::commands::guardrails::{self, locate_in};
-use crate::commands::{
-    CommandError, Outcome, file_problem, live, read_input_file, selected_targets,
-};
+use crate::commands::{CommandError, Outcome, live, selected_targets};
 use crate::context::Context;
 
 pub fn run(context: &Context) -> Result<Outcome, CommandError> {
@@ -113,13 +111,7 @@ pub fn run(context: &Context) -> Result<Outcome, CommandError> {
             context.output.warn_diagnostic(warning);
         }
         for error in &errors {
-            eprintln!("{error}");
-            if context.output.annotations {
-                eprintln!(
-                    "{}",
-                    crate::github::annotation(crate::github::Level::Error, error)
-                );
-            }
+            crate::github::print_error(error, context.output.annotations);
         }
     }
     Ok(if evaluation.has_errors() {
@@ -135,11 +127,9 @@ fn from_snapshot(
     path: &std::path::Path,
     targets: &[ecrform_aws::RegistryTarget],
 ) -> Result<Vec<RegistryState>, CommandError> {
-    let text = read_input_file(path, ecrform_model::limits::SNAPSHOT_FILE)?;
-    let snapshot = Snapshot::from_json(&text)
-        .map_err(|error| file_problem(path, Some((error.line, error.column)), error.message))?;
+    let snapshot = super::read_snapshot(path)?;
     if targets.is_empty() {
-        return Ok(snapshot.registries.clone());
+        return Ok(snapshot.registries);
     }
     targets
         .iter()

@@ -307,10 +307,9 @@ impl<R: std::io::Read> std::io::Read for AtMost<R> {
     }
 }
 
-fn live_from_snapshot(
-    path: &Path,
-    desired: &DesiredState,
-) -> Result<Vec<RegistryState>, CommandError> {
+/// A snapshot file, read up to its limit, a problem located: a large regular file is parsed as
+/// it is read, never held whole.
+pub(crate) fn read_snapshot(path: &Path) -> Result<Snapshot, CommandError> {
     let located = |error: ecrform_model::snapshot::SnapshotError| {
         file_problem(path, Some((error.line, error.column)), error.message)
     };
@@ -319,26 +318,32 @@ fn live_from_snapshot(
     // holding it costs nothing) is read up to the limit first, which also locates a problem
     // a column more exactly than serde_json's reader does.
     const STREAMED_FROM: u64 = 16 * 1024 * 1024;
-    let regular = std::fs::metadata(path)
-        .is_ok_and(|metadata| metadata.is_file() && metadata.len() > STREAMED_FROM);
-    let snapshot = match std::fs::metadata(path) {
-        Ok(metadata) if regular && metadata.len() > limits::SNAPSHOT_FILE.bytes => {
-            return Err(file_problem(
-                path,
-                None,
-                ecrform_spec::ReadError::TooLarge(limits::SNAPSHOT_FILE).to_string(),
-            ));
-        }
-        Ok(_) if regular => Snapshot::from_json_reader(|| {
+    let streamed = std::fs::metadata(path)
+        .ok()
+        .filter(|metadata| metadata.is_file() && metadata.len() > STREAMED_FROM);
+    match streamed {
+        Some(metadata) if metadata.len() > limits::SNAPSHOT_FILE.bytes => Err(file_problem(
+            path,
+            None,
+            ecrform_spec::ReadError::TooLarge(limits::SNAPSHOT_FILE).to_string(),
+        )),
+        Some(_) => Snapshot::from_json_reader(|| {
             // A file that grows after it was measured is still read no further than the limit.
             std::fs::File::open(path).map(|file| AtMost::new(file, limits::SNAPSHOT_FILE))
         })
-        .map_err(located)?,
-        _ => {
+        .map_err(located),
+        None => {
             let text = read_input_file(path, limits::SNAPSHOT_FILE)?;
-            Snapshot::from_json(&text).map_err(located)?
+            Snapshot::from_json(&text).map_err(located)
         }
-    };
+    }
+}
+
+fn live_from_snapshot(
+    path: &Path,
+    desired: &DesiredState,
+) -> Result<Vec<RegistryState>, CommandError> {
+    let snapshot = read_snapshot(path)?;
     // Each registry's state is moved out, not copied: the snapshot is held once.
     let mut by_id: HashMap<RegistryId, RegistryState> = snapshot
         .registries

@@ -27,14 +27,6 @@ pub fn run(context: &Context, command: &PoliciesCommand) -> Result<Outcome, Comm
     Ok(Outcome::Done)
 }
 
-fn kind_name(kind: PolicyKind) -> &'static str {
-    match kind {
-        PolicyKind::Lifecycle => "lifecycle",
-        PolicyKind::Repository => "repository",
-        PolicyKind::Registry => "registry",
-    }
-}
-
 /// The spec key that takes a document of `kind`.
 fn spec_key(kind: PolicyKind) -> &'static str {
     match kind {
@@ -104,7 +96,7 @@ fn list(format: Format) -> String {
                 out.push_str(&format!(
                     "{:name_width$}  {:10}  {:vars_width$}  {}\n",
                     builtin.reference(),
-                    kind_name(builtin.kind),
+                    builtin.kind.directory(),
                     var_names(builtin),
                     builtin.description
                 ));
@@ -119,7 +111,7 @@ fn list(format: Format) -> String {
                 out.push_str(&format!(
                     "| `{}` | {} | {} | {} |\n",
                     builtin.reference(),
-                    kind_name(builtin.kind),
+                    builtin.kind.directory(),
                     var_names(builtin),
                     builtin.description
                 ));
@@ -144,7 +136,7 @@ fn summary(builtin: &BuiltinPolicy) -> Value {
         .collect();
     json!({
         "name": builtin.reference(),
-        "kind": kind_name(builtin.kind),
+        "kind": builtin.kind.directory(),
         "description": builtin.description,
         "template": builtin.is_template(),
         "vars": vars,
@@ -177,7 +169,7 @@ fn show(format: Format, args: &PoliciesShowArgs) -> anyhow::Result<String> {
     let grants = example_grants(builtin)?;
     let kind = format!(
         "{} policy{}",
-        kind_name(builtin.kind),
+        builtin.kind.directory(),
         if builtin.is_template() {
             ", template"
         } else {
