@@ -3812,3 +3812,44 @@ fn a_saved_plan_cannot_smuggle_a_restore_the_recovery_record_does_not_hold() {
         "{policy}"
     );
 }
+
+/// `apply PLANFILE` without `-f` keeps the recovery record next to the spec the plan was made
+/// from (here `infra/rotated.yaml`), where the next `plan` of that spec looks for it, not next
+/// to the default spec of the directory apply runs in.
+#[test]
+fn a_plan_file_keeps_its_recovery_record_next_to_the_spec_it_was_made_from() {
+    let h = Harness::new("kms");
+    kms_key_with_alias(&h, "alias/team-a");
+    kms_key_with_alias(&h, "alias/team-b");
+    h.ecrform(&["apply", "-f", "ecr.yaml", "--auto-approve"])
+        .success();
+    h.dir
+        .write("infra/rotated.yaml", &h.dir.read("rotated.yaml"));
+    let planned = h.ecrform(&["plan", "-f", "infra/rotated.yaml", "--out", "plan.json"]);
+    assert_eq!(planned.code, Some(0), "{planned}");
+    // The replace's create never answers: apply gives up after its delete.
+    let proxy = Proxy::in_front_of(
+        &h.emulator,
+        ProxyConfig::transparent().with_faults(
+            Faults::always(FaultKind::Stall)
+                .on(OperationFilter::only([Operation::CreateRepository])),
+        ),
+    )
+    .unwrap();
+    let mut command = h.through(&proxy);
+    command.env("ECRFORM_OPERATION_TIMEOUT", "2s");
+    let applied = run(command, &["apply", "plan.json", "--allow-replace"]);
+    assert_eq!(applied.code, Some(1), "{applied}");
+    assert!(
+        h.dir.join("infra/.ecrform-recovery.json").exists(),
+        "{applied}"
+    );
+    assert!(!h.dir.join(".ecrform-recovery.json").exists(), "{applied}");
+    drop(proxy);
+    let plan = h.ecrform(&["plan", "-f", "infra/rotated.yaml"]);
+    assert!(
+        plan.stdout
+            .contains("restores what an interrupted replace deleted"),
+        "{plan}"
+    );
+}

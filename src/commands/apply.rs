@@ -25,20 +25,28 @@ use ecrform_spec::Spec;
 
 pub fn run(context: &Context, args: &ApplyArgs) -> Result<Outcome, CommandError> {
     let runtime = live::runtime()?;
-    let LivePlan {
-        registries,
-        live,
-        plan,
-    } = match &args.plan_file {
+    // The recovery record is next to the spec the plan was made from: for a plan file, its
+    // spec, wherever apply runs.
+    let (
+        LivePlan {
+            registries,
+            live,
+            plan,
+        },
+        recovery_path,
+    ) = match &args.plan_file {
         Some(path) => saved_plan(context, args, path, &runtime)?,
-        None => fresh_plan(context, args, &runtime)?,
+        None => (
+            fresh_plan(context, args, &runtime)?,
+            context.recovery_path(),
+        ),
     };
     check_gates(&plan, args)?;
     if args.plan_file.is_none() && !plan.is_empty() && !args.auto_approve {
         confirm(&plan)?;
     }
     // What a replace must restore is kept before its delete is sent.
-    let mut record = context.recovery_record()?;
+    let mut record = RecoveryRecord::load(&recovery_path)?;
     let recorded = record.record_replaces(&plan, &live)?;
     if recorded > 0 {
         context.output.status(&format_args!(
@@ -210,7 +218,7 @@ fn saved_plan(
     args: &ApplyArgs,
     path: &std::path::Path,
     runtime: &tokio::runtime::Runtime,
-) -> Result<LivePlan, CommandError> {
+) -> Result<(LivePlan, PathBuf), CommandError> {
     // A saved plan is applied whole, as it was reviewed; silently applying all of it when
     // asked for one registry would be worse than refusing.
     if context.registries.is_some() {
@@ -231,7 +239,12 @@ fn saved_plan(
         )),
     }
     let saved = SavedPlan::from_json(&text, crate::VERSION).with_context(cannot_use)?;
-    let spec = check_spec(context, &saved)?;
+    let spec_context = Context {
+        spec: plan_file_spec(context, &saved),
+        ..context.clone()
+    };
+    let recovery_path = spec_context.recovery_path();
+    let spec = check_spec(&spec_context, &saved)?;
     let edited = |problems: Vec<String>| {
         CommandError::Refused(
             problems
@@ -250,7 +263,10 @@ fn saved_plan(
     // What a create restores from the recovery record is written, yet no fingerprint covers
     // it: unless a valid signature vouches for the file, it must be what the record holds.
     if signature != SignatureCheck::Valid {
-        problems.extend(unvouched_restores(&saved, &context.recovery_record()?));
+        problems.extend(unvouched_restores(
+            &saved,
+            &RecoveryRecord::load(&recovery_path)?,
+        ));
     }
     if !problems.is_empty() {
         return Err(edited(problems));
@@ -295,19 +311,23 @@ fn saved_plan(
             live::Prefetched::new(),
         ))?;
     }
-    Ok(LivePlan {
-        registries,
-        live,
-        plan,
-    })
+    Ok((
+        LivePlan {
+            registries,
+            live,
+            plan,
+        },
+        recovery_path,
+    ))
 }
 
 /// A plan made from another spec than the one at hand is not the one that was reviewed: the
 /// spec `-f` names, or else the one the plan records, must mean what it meant then. When
 /// neither is here (a pipeline that applies the plan artifact alone), that is said, and the
 /// reviewed plan is applied as it is.
-fn check_spec(context: &Context, saved: &SavedPlan) -> Result<Option<Spec>, CommandError> {
-    let source = if context.spec.explicit {
+/// The spec a plan file is checked against: `-f` when given, else the one it was made from.
+fn plan_file_spec(context: &Context, saved: &SavedPlan) -> SpecSource {
+    if context.spec.explicit {
         context.spec.clone()
     } else {
         SpecSource {
@@ -315,7 +335,13 @@ fn check_spec(context: &Context, saved: &SavedPlan) -> Result<Option<Spec>, Comm
             explicit: false,
             policies_dir: context.spec.policies_dir.clone(),
         }
-    };
+    }
+}
+
+/// `context.spec` (see [`plan_file_spec`]), when it is here, must mean what it meant when the
+/// plan was made.
+fn check_spec(context: &Context, saved: &SavedPlan) -> Result<Option<Spec>, CommandError> {
+    let source = context.spec.clone();
     if !source.exists() {
         context.output.warn(&format_args!(
             "the spec {} the plan was made from is not here, so it was not checked; applying \
@@ -324,10 +350,7 @@ fn check_spec(context: &Context, saved: &SavedPlan) -> Result<Option<Spec>, Comm
         ));
         return Ok(None);
     }
-    let spec = load_spec(&Context {
-        spec: source.clone(),
-        ..context.clone()
-    })?;
+    let spec = load_spec(context)?;
     let registries: Vec<_> = saved
         .registries
         .iter()
